@@ -1,0 +1,102 @@
+//! Entra ID issuer strings: which cloud, which version, which tenant.
+
+/// The two token formats' issuer shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssuerVersion {
+    /// `https://sts.windows.net/<tid>/`
+    V1,
+    /// `https://login.microsoftonline.com/<tid>/v2.0`
+    V2,
+}
+
+/// An issuer recognised as Entra's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntraIssuer {
+    pub version: IssuerVersion,
+    pub host: String,
+    pub tenant: String,
+    /// "Azure public cloud", "Azure US Government", ...
+    pub cloud: &'static str,
+}
+
+/// v1 token hosts (`sts`), by cloud.
+const V1_HOSTS: &[(&str, &str)] = &[("sts.windows.net", "Azure public cloud or US Government"), ("sts.chinacloudapi.cn", "Azure China (21Vianet)")];
+
+/// v2 token hosts, by cloud.
+const V2_HOSTS: &[(&str, &str)] = &[
+    ("login.microsoftonline.com", "Azure public cloud"),
+    ("login.microsoftonline.us", "Azure US Government"),
+    ("login.partner.microsoftonline.cn", "Azure China (21Vianet)"),
+    ("login.chinacloudapi.cn", "Azure China (21Vianet)"),
+];
+
+/// The v1 issuer for a tenant in the public cloud.
+pub fn v1_issuer(tenant: &str) -> String {
+    format!("https://sts.windows.net/{tenant}/")
+}
+
+/// The v2 issuer for a tenant under an authority host.
+pub fn v2_issuer(authority_host: &str, tenant: &str) -> String {
+    format!("https://{authority_host}/{tenant}/v2.0")
+}
+
+/// The v1 `sts` host matching an authority host (login.* → sts.*).
+pub fn v1_host_for_authority(authority_host: &str) -> &'static str {
+    if authority_host.ends_with(".cn") {
+        "sts.chinacloudapi.cn"
+    } else {
+        "sts.windows.net"
+    }
+}
+
+/// Recognises an Entra issuer and splits it. `None` for anything else,
+/// including near misses (http, a missing trailing slash on v1, extra path).
+pub fn parse(iss: &str) -> Option<EntraIssuer> {
+    let rest = iss.strip_prefix("https://")?;
+    let (host, path) = rest.split_once('/')?;
+    let host_lc = host.to_ascii_lowercase();
+    if let Some((_, cloud)) = V1_HOSTS.iter().find(|(h, _)| *h == host_lc) {
+        let tenant = path.strip_suffix('/')?;
+        if tenant.is_empty() || tenant.contains('/') {
+            return None;
+        }
+        return Some(EntraIssuer { version: IssuerVersion::V1, host: host_lc, tenant: tenant.to_owned(), cloud });
+    }
+    if let Some((_, cloud)) = V2_HOSTS.iter().find(|(h, _)| *h == host_lc) {
+        let tenant = path.strip_suffix("/v2.0")?;
+        if tenant.is_empty() || tenant.contains('/') {
+            return None;
+        }
+        return Some(EntraIssuer { version: IssuerVersion::V2, host: host_lc, tenant: tenant.to_owned(), cloud });
+    }
+    None
+}
+
+/// Whether `host` is one of Entra's issuer hosts, of either version.
+pub fn is_entra_host(host: &str) -> bool {
+    let h = host.to_ascii_lowercase();
+    V1_HOSTS.iter().chain(V2_HOSTS).any(|(k, _)| *k == h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_both_versions_and_clouds() {
+        let v1 = parse("https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/").unwrap();
+        assert_eq!((v1.version, v1.tenant.as_str()), (IssuerVersion::V1, "72f988bf-86f1-41af-91ab-2d7cd011db47"));
+        let v2 = parse("https://login.microsoftonline.us/abc/v2.0").unwrap();
+        assert_eq!((v2.version, v2.cloud), (IssuerVersion::V2, "Azure US Government"));
+        assert!(parse("https://sts.chinacloudapi.cn/t/").is_some());
+    }
+
+    #[test]
+    fn refuses_near_misses() {
+        assert!(parse("http://sts.windows.net/t/").is_none());
+        assert!(parse("https://sts.windows.net/t").is_none());
+        assert!(parse("https://login.microsoftonline.com/t/v2.0/").is_none());
+        assert!(parse("https://evil.example/t/v2.0").is_none());
+        assert!(parse("https://sts.windows.net.evil.example/t/").is_none());
+    }
+}

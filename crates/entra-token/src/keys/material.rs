@@ -1,0 +1,166 @@
+//! Key material and the verifying key that caches its parsed forms.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use aws_lc_rs::signature::{self, ParsedPublicKey, RsaPublicKeyComponents};
+
+use crate::alg::{Algorithm, KeyFamily};
+use crate::keys::cert::CertInfo;
+
+/// Raw public key material, normalised (no leading zero bytes in RSA
+/// integers; EC points uncompressed).
+#[derive(Clone, PartialEq, Eq)]
+pub enum KeyMaterial {
+    Rsa { n: Vec<u8>, e: Vec<u8> },
+    EcP256 { point: Vec<u8> },
+    EcP384 { point: Vec<u8> },
+    Ed25519 { key: Vec<u8> },
+}
+
+impl fmt::Debug for KeyMaterial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} key", self.describe())
+    }
+}
+
+impl KeyMaterial {
+    /// The key's family.
+    pub fn family(&self) -> KeyFamily {
+        match self {
+            KeyMaterial::Rsa { .. } => KeyFamily::Rsa,
+            KeyMaterial::EcP256 { .. } => KeyFamily::EcP256,
+            KeyMaterial::EcP384 { .. } => KeyFamily::EcP384,
+            KeyMaterial::Ed25519 { .. } => KeyFamily::Ed25519,
+        }
+    }
+
+    /// "RSA 2048-bit", "EC P-256", ...
+    pub fn describe(&self) -> String {
+        match self {
+            KeyMaterial::Rsa { n, .. } => format!("RSA {}-bit", rsa_bits(n)),
+            other => other.family().to_string(),
+        }
+    }
+
+    /// RSA: strips leading zero bytes so that equal keys compare equal.
+    pub(crate) fn rsa(n: &[u8], e: &[u8]) -> KeyMaterial {
+        KeyMaterial::Rsa { n: strip_zeros(n).to_vec(), e: strip_zeros(e).to_vec() }
+    }
+}
+
+fn strip_zeros(b: &[u8]) -> &[u8] {
+    let start = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    &b[start..]
+}
+
+fn rsa_bits(n: &[u8]) -> usize {
+    match n.first() {
+        Some(&top) => n.len() * 8 - top.leading_zeros() as usize,
+        None => 0,
+    }
+}
+
+/// Where a key came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// The n-th key (from 0) of a JWKS.
+    Jwk { index: usize },
+    /// A PEM or DER certificate.
+    Certificate,
+    /// A PEM public key.
+    PublicKey,
+}
+
+/// A key ready to verify: its identifiers, its material, and its parsed
+/// forms, made once per algorithm on first use and then shared by every
+/// thread.
+pub struct VerifyingKey {
+    pub kid: Option<String>,
+    pub x5t: Option<String>,
+    pub x5t_s256: Option<String>,
+    /// The JWK's own `alg`, when it pins one.
+    pub alg: Option<String>,
+    /// The JWK's `use` (`sig` for signing keys).
+    pub use_: Option<String>,
+    /// Microsoft's `issuer` member of v2.0 keys: the issuer this key may sign for.
+    pub issuer: Option<String>,
+    pub source: KeySource,
+    /// The certificate the key came from or was checked against.
+    pub cert: Option<CertInfo>,
+    pub material: KeyMaterial,
+    parsed: [OnceLock<Option<ParsedPublicKey>>; 9],
+}
+
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("kid", &self.kid)
+            .field("x5t", &self.x5t)
+            .field("material", &self.material)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifyingKey {
+    pub(crate) fn new(material: KeyMaterial, source: KeySource) -> VerifyingKey {
+        VerifyingKey {
+            kid: None,
+            x5t: None,
+            x5t_s256: None,
+            alg: None,
+            use_: None,
+            issuer: None,
+            source,
+            cert: None,
+            material,
+            parsed: Default::default(),
+        }
+    }
+
+    /// A short name for messages: `kid "abc"`, or the key's kind.
+    pub fn label(&self) -> String {
+        match (&self.kid, &self.x5t) {
+            (Some(k), _) => format!("kid \"{k}\""),
+            (None, Some(t)) => format!("x5t \"{t}\""),
+            (None, None) => self.material.describe(),
+        }
+    }
+
+    /// The parsed key for `alg`, or `None` when the key cannot serve it
+    /// (wrong family, or a key the crypto library rejects).
+    pub fn parsed(&self, alg: Algorithm) -> Option<&ParsedPublicKey> {
+        self.parsed[alg.index()].get_or_init(|| self.parse_for(alg)).as_ref()
+    }
+
+    fn parse_for(&self, alg: Algorithm) -> Option<ParsedPublicKey> {
+        if alg.family() != self.material.family() {
+            return None;
+        }
+        match &self.material {
+            KeyMaterial::Rsa { n, e } => {
+                let params: &'static signature::RsaParameters = match alg {
+                    Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
+                    Algorithm::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
+                    Algorithm::RS512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+                    Algorithm::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+                    Algorithm::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
+                    Algorithm::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
+                    _ => return None,
+                };
+                RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() }.to_parsed_public_key(params).ok()
+            }
+            KeyMaterial::EcP256 { point } => ParsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).ok(),
+            KeyMaterial::EcP384 { point } => ParsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, point).ok(),
+            KeyMaterial::Ed25519 { key } => ParsedPublicKey::new(&signature::ED25519, key).ok(),
+        }
+    }
+
+    /// RSA modulus size in bits, when RSA.
+    pub fn rsa_bits(&self) -> Option<usize> {
+        match &self.material {
+            KeyMaterial::Rsa { n, .. } => Some(rsa_bits(n)),
+            _ => None,
+        }
+    }
+}

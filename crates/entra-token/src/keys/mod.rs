@@ -1,0 +1,12 @@
+//! Public keys: read from a JWKS, a JWK, an X.509 certificate (`x5c` or
+//! PEM) or a PEM public key; parsed once, then reused for every token.
+
+mod cert;
+mod jwk;
+mod keyset;
+mod material;
+mod pem_input;
+
+pub use cert::CertInfo;
+pub use keyset::{KeyProblem, KeySelection, KeySet};
+pub use material::{KeyMaterial, VerifyingKey};

@@ -1,0 +1,38 @@
+//! What `check` enforces: one struct, every default stated.
+
+use crate::alg::Algorithm;
+use crate::catalogue::resources::AZURE_DATABRICKS;
+
+/// The rules' settings. Build with [`Policy::databricks`] and adjust.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// Accepted `aud` values. Default: the Azure Databricks resource ID.
+    pub audiences: Vec<String>,
+    /// The tenant the token must come from (the workspace's). Default: none
+    /// (the `tenant` rule is skipped).
+    pub tenant: Option<String>,
+    /// An exact issuer to require instead of Entra's issuer shapes (for other
+    /// OpenID providers). Default: none.
+    pub issuer: Option<String>,
+    /// Algorithms accepted. Default: RS256 only, as Entra signs.
+    pub algorithms: Vec<Algorithm>,
+    /// Clock skew allowed on `nbf` and `exp`, in seconds. Default: 300, as
+    /// Microsoft's own validators.
+    pub skew_secs: i64,
+    /// "Now", in epoch seconds: the engine has no clock of its own.
+    pub now: i64,
+}
+
+impl Policy {
+    /// Azure Databricks' rules, as of `now`.
+    pub fn databricks(now: i64) -> Policy {
+        Policy {
+            audiences: vec![AZURE_DATABRICKS.to_owned()],
+            tenant: None,
+            issuer: None,
+            algorithms: vec![Algorithm::RS256],
+            skew_secs: 300,
+            now,
+        }
+    }
+}

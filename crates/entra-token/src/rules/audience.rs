@@ -1,0 +1,58 @@
+//! `audience`: the token is for the API that receives it.
+
+use crate::catalogue::resources::{self, AZURE_DATABRICKS};
+use crate::claims::{audiences, Claim};
+use crate::findings::{names::AUDIENCE, Finding};
+use crate::jws::Token;
+use crate::policy::Policy;
+use crate::summary::{token_kind, TokenKind};
+
+pub(crate) fn audience(token: &Token, policy: &Policy) -> Finding {
+    let expected = policy.audiences.join(" or ");
+    let named = |aud: &str| match resources::lookup(aud) {
+        Some(r) => format!("{aud} ({})", r.name),
+        None => aud.to_owned(),
+    };
+    let expected_named = policy.audiences.iter().map(|a| named(a)).collect::<Vec<_>>().join(" or ");
+    let auds = match audiences(&token.claims().aud) {
+        Claim::Present(a) => a,
+        Claim::Missing => {
+            return Finding::fail(AUDIENCE, "the token has no 'aud' claim: it does not say which API it is for")
+                .expected(expected)
+                .actual("(absent)")
+                .fix(how_to_ask(policy))
+        }
+        Claim::Malformed(what) => {
+            return Finding::fail(AUDIENCE, format!("'aud' is {what}"))
+                .expected(expected)
+                .fix(how_to_ask(policy))
+        }
+    };
+    let actual = auds.join(", ");
+    if auds.iter().any(|a| policy.audiences.iter().any(|e| e == a)) {
+        return Finding::pass(AUDIENCE, format!("the token is for {}", named(auds[0]))).expected(expected).actual(actual);
+    }
+    let mut msg = format!("the token is for {}, not for {expected_named}", auds.iter().map(|a| named(a)).collect::<Vec<_>>().join(", "));
+    if let Some(near) = auds.iter().find(|a| {
+        policy.audiences.iter().any(|e| e.eq_ignore_ascii_case(a) || e.trim_end_matches('/') == a.trim_end_matches('/'))
+    }) {
+        msg.push_str(&format!(" ('{near}' differs only in case or a trailing slash, and audiences are compared exactly)"));
+    }
+    let mut fix = how_to_ask(policy);
+    if token_kind(token.claims()) == TokenKind::Id {
+        fix = format!("This is an ID token (its audience is the client application). APIs take access tokens. {fix}");
+    }
+    Finding::fail(AUDIENCE, msg).expected(expected).actual(actual).fix(fix)
+}
+
+fn how_to_ask(policy: &Policy) -> String {
+    if policy.audiences.iter().any(|a| a == AZURE_DATABRICKS) {
+        format!(
+            "Ask Entra ID for a token for Azure Databricks: 'az account get-access-token --resource {AZURE_DATABRICKS}', \
+             or in MSAL / azure-identity the scope '{AZURE_DATABRICKS}/.default' (v1 endpoint: resource={AZURE_DATABRICKS}). \
+             A token for Azure Resource Manager (https://management.azure.com/) or Microsoft Graph is refused by the workspace."
+        )
+    } else {
+        format!("Ask Entra ID for a token whose audience is {} (scope '<resource>/.default').", policy.audiences.join(" or "))
+    }
+}

@@ -1,0 +1,81 @@
+//! `signature`: verified with a trusted key, under a pinned algorithm.
+
+use crate::findings::{names::SIGNATURE, Finding};
+use crate::jws::Token;
+use crate::policy::Policy;
+use crate::verify::{SignatureFailure as F, SignatureOutcome};
+
+/// The finding for a signature outcome.
+pub fn signature_finding(token: &Token, outcome: &SignatureOutcome, policy: &Policy) -> Finding {
+    let allowed = policy.algorithms.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
+    let ignored = token.header().key_hints();
+    let ignored_note = if ignored.is_empty() {
+        String::new()
+    } else {
+        format!(" The header's {} was ignored: keys come only from the trusted key set.", ignored.join(", "))
+    };
+    match outcome {
+        SignatureOutcome::NoKeys => Finding::skip(SIGNATURE, format!("not checked: no keys were given.{ignored_note}"))
+            .fix("Give the signing keys with --jwks FILE (a JWKS, a PEM certificate or public key), or check online against the issuer's discovery keys."),
+        SignatureOutcome::Verified { alg, key, .. } => {
+            Finding::pass(SIGNATURE, format!("{alg} signature verified with the key {key}.{ignored_note}"))
+                .expected(allowed)
+                .actual(alg.as_str())
+        }
+        SignatureOutcome::Failed(failure) => failure_finding(failure, &allowed, &ignored_note),
+    }
+}
+
+fn failure_finding(failure: &F, allowed: &str, note: &str) -> Finding {
+    let f = |msg: String| Finding::fail(SIGNATURE, format!("{msg}{note}")).expected(allowed.to_owned());
+    match failure {
+        F::AlgNone => f("the token says alg \"none\": it is unsigned and is never accepted".into())
+            .actual("none")
+            .fix("This token was forged or made for testing. Get a real token from Entra ID."),
+        F::AlgHmac(a) => f(format!("the token says alg \"{a}\", a shared-secret MAC; Entra ID signs with RS256, and a verifier holding public keys must never accept an HMAC"))
+            .actual(a.clone())
+            .fix("This token was not issued by Entra ID (or was forged). Get a real token from Entra ID."),
+        F::AlgUnknown(a) => f(format!("the token's alg \"{a}\" is not a supported signature algorithm"))
+            .actual(a.clone())
+            .fix("Entra ID signs with RS256. Check that this token comes from Entra ID."),
+        F::AlgNotAllowed { alg, .. } => f(format!("the token is signed with {alg}, which is not allowed (algorithms are pinned, never taken from the token)"))
+            .actual(alg.as_str())
+            .fix(format!("Entra ID signs with RS256. If this token comes from another provider that uses {alg}, allow it with --alg {alg}.")),
+        F::AlgKeyMismatch { alg, key, key_type } => f(format!("the token's alg {alg} does not fit the key {key}, which is a {key_type} key"))
+            .actual(alg.as_str())
+            .fix("The algorithm must match the key type; a mismatch is a sign of a forged token (algorithm confusion)."),
+        F::KeyAlgPinned { alg, key, key_alg } => f(format!("the key {key} is published for {key_alg} only, but the token says {alg}"))
+            .actual(alg.as_str())
+            .fix("The token's algorithm does not match its key; it was not signed by this key's owner."),
+        F::KeyNotFound { kid, x5t, available } => {
+            let named = match (kid, x5t) {
+                (Some(k), _) => format!("kid \"{k}\""),
+                (None, Some(t)) => format!("x5t \"{t}\""),
+                (None, None) => "no key id".into(),
+            };
+            let avail = if available.is_empty() { "none".into() } else { available.join(", ") };
+            f(format!("no key in the key set matches the token's {named}; the set has: {avail}"))
+                .actual(named)
+                .fix("Use the key set of the token's issuer and tenant (its discovery document's jwks_uri). Entra rotates keys: fetch the current set. Tokens for an application with its own signing keys need the keys URL with ?appid=<client-id>.")
+        }
+        F::KeyUnusable { kid, reason } => f(format!(
+            "the key {} is in the key set but cannot be used: {reason}",
+            kid.as_deref().map(|k| format!("\"{k}\"")).unwrap_or_default()
+        ))
+        .fix("Fix or refetch the key set; a key must be a public signing key whose x5c certificate agrees with n/e."),
+        F::KeyRejected { key, alg } => f(format!("the key {key} cannot be used for {alg} (for RSA, keys under 2048 bits are refused)"))
+            .fix("Use a key of at least 2048 bits."),
+        F::Invalid { key } => f(format!("the signature does not match the key {key}: the token was altered after signing, or signed by someone else"))
+            .actual("invalid signature")
+            .fix("Copy the token again, exactly. If it still fails, the token was not issued with this key set: check the tenant and the keys URL."),
+        F::GraphNonce { key } => f(format!("the header carries a 'nonce': this is a Microsoft Graph token, whose signature is computed over a transformed header, so only Microsoft Graph can verify it (checked against {key})"))
+            .actual("nonce in header (Microsoft Graph token)")
+            .fix("Do not validate Graph tokens yourself, and do not send them to other APIs. For Azure Databricks ask for a token for the resource 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d (scope 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default)."),
+        F::KeyIssuerMismatch { key, key_issuer, token_issuer } => f(format!(
+            "the key {key} may only sign for the issuer \"{key_issuer}\", but the token's issuer is \"{token_issuer}\""
+        ))
+        .expected(key_issuer.clone())
+        .actual(token_issuer.clone())
+        .fix("A token signed with another issuer's key (for example a personal Microsoft account key) must be refused; get a token from your organisation's tenant."),
+    }
+}

@@ -1,0 +1,162 @@
+//! What a token is, in a few words: version, kind, who, for what, which
+//! tenant, how long it stays valid.
+
+use serde::Serialize;
+
+use crate::catalogue::resources;
+use crate::claims::{audiences, numeric_date, string, Claim, Claims};
+use crate::issuer;
+use crate::jws::Token;
+use crate::timefmt::{relative, utc};
+
+/// Access token or ID token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenKind {
+    Access,
+    Id,
+}
+
+/// Who a token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A user, by the claim Databricks reads.
+    User { name: String, claim: &'static str, oid: Option<String> },
+    /// An application (service principal).
+    ServicePrincipal { app_id: String, oid: Option<String>, claim: &'static str },
+    /// Neither could be told.
+    Unknown,
+}
+
+fn s<'a>(v: &'a Option<serde_json::Value>) -> Option<&'a str> {
+    string(v).ok()
+}
+
+/// Tells user tokens from application tokens, as Entra marks them: `idtyp`
+/// when present, otherwise the presence of a user name.
+pub fn principal(c: &Claims) -> Principal {
+    let oid = s(&c.oid).map(str::to_owned);
+    let app = s(&c.appid).map(|a| (a, "appid")).or_else(|| s(&c.azp).map(|a| (a, "azp")));
+    let user = s(&c.upn)
+        .map(|u| (u, "upn"))
+        .or_else(|| s(&c.unique_name).map(|u| (u, "unique_name")))
+        .or_else(|| s(&c.preferred_username).map(|u| (u, "preferred_username")));
+    let idtyp = s(&c.idtyp);
+    match (idtyp, user, app) {
+        (Some("app"), _, Some((app_id, claim))) => Principal::ServicePrincipal { app_id: app_id.to_owned(), oid, claim },
+        (_, Some((name, claim)), _) => Principal::User { name: name.to_owned(), claim, oid },
+        (_, None, Some((app_id, claim))) => Principal::ServicePrincipal { app_id: app_id.to_owned(), oid, claim },
+        _ => Principal::Unknown,
+    }
+}
+
+/// Access or ID token. ID tokens carry `nonce`, `at_hash` or `c_hash`, or
+/// lack every mark of an access token (`scp`, `roles`, `appid`, `azp`, `idtyp`).
+pub fn token_kind(c: &Claims) -> TokenKind {
+    if c.nonce.is_some() || c.at_hash.is_some() || c.c_hash.is_some() {
+        return TokenKind::Id;
+    }
+    if c.scp.is_some() || c.roles.is_some() || c.appid.is_some() || c.azp.is_some() || c.idtyp.is_some() {
+        TokenKind::Access
+    } else {
+        TokenKind::Id
+    }
+}
+
+/// The summary shown above the claims and returned by `decode --json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// "v1", "v2" or "unknown".
+    pub version: &'static str,
+    pub kind: TokenKind,
+    /// "user", "service_principal" or "unknown".
+    pub principal_type: &'static str,
+    /// The user name, or the application ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<String>,
+    /// The audience, as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// The audience's name when it is a known API.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Seconds left until `exp` (negative once expired).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_secs: Option<i64>,
+    /// "in 54 min" or "expired 3 h 12 min ago".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validity: Option<String>,
+    /// Total lifetime `exp - nbf` (or `exp - iat`), seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifetime_secs: Option<i64>,
+    /// Microsoft Graph tokens carry a header `nonce`.
+    pub graph_nonce: bool,
+}
+
+impl Summary {
+    /// Summarises a token as of `now`.
+    pub fn of(token: &Token, now: i64) -> Summary {
+        let c = token.claims();
+        let iss = s(&c.iss);
+        let version = match s(&c.ver) {
+            Some("1.0") => "v1",
+            Some("2.0") => "v2",
+            _ => match iss.and_then(issuer::parse).map(|i| i.version) {
+                Some(issuer::IssuerVersion::V1) => "v1",
+                Some(issuer::IssuerVersion::V2) => "v2",
+                None => "unknown",
+            },
+        };
+        let (principal_type, principal_name, object_id) = match principal(c) {
+            Principal::User { name, oid, .. } => ("user", Some(name), oid),
+            Principal::ServicePrincipal { app_id, oid, .. } => ("service_principal", Some(app_id), oid),
+            Principal::Unknown => ("unknown", None, s(&c.oid).map(str::to_owned)),
+        };
+        let audience = match audiences(&c.aud) {
+            Claim::Present(a) => Some(a.join(", ")),
+            _ => None,
+        };
+        let resource = match audiences(&c.aud) {
+            Claim::Present(a) => a.iter().find_map(|x| resources::lookup(x)).map(|r| r.name.to_owned()),
+            _ => None,
+        };
+        let exp = numeric_date(&c.exp).ok();
+        let nbf = numeric_date(&c.nbf).ok();
+        let iat = numeric_date(&c.iat).ok();
+        let tenant = s(&c.tid).map(str::to_owned).or_else(|| iss.and_then(issuer::parse).map(|i| i.tenant));
+        let h = token.header();
+        Summary {
+            version,
+            kind: token_kind(c),
+            principal_type,
+            principal: principal_name,
+            object_id,
+            audience,
+            resource,
+            tenant,
+            issuer: iss.map(str::to_owned),
+            algorithm: h.alg.as_ref().and_then(|v| v.as_str()).map(str::to_owned),
+            key_id: h.kid().or_else(|| h.x5t()).map(str::to_owned),
+            issued_at: iat.map(utc),
+            expires_at: exp.map(utc),
+            expires_in_secs: exp.map(|e| e - now),
+            validity: exp.map(|e| if e > now { format!("valid, expires {}", relative(e, now)) } else { format!("expired {}", relative(e, now)) }),
+            lifetime_secs: exp.and_then(|e| nbf.or(iat).map(|start| e - start)),
+            graph_nonce: h.nonce.is_some(),
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Signature verification: the algorithm is pinned by the caller, the key
+//! comes only from the trusted key set, and the outcome says exactly why a
+//! signature did not verify.
+
+use crate::alg::{Algorithm, HeaderAlg};
+use crate::jws::Token;
+use crate::keys::{KeySelection, KeySet, VerifyingKey};
+
+/// Why one signature did not verify against one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyError {
+    /// The key's type cannot serve the algorithm (an RSA key for ES256...).
+    WrongKeyType,
+    /// The crypto library refused the key for this algorithm (for example an
+    /// RSA key under 2048 bits).
+    KeyRejected,
+    /// The signature does not match.
+    BadSignature,
+}
+
+/// Verifies `signature` over `message` with `key` under `alg`. The one
+/// primitive every other check builds on.
+pub fn verify_signature(alg: Algorithm, key: &VerifyingKey, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
+    if alg.family() != key.material.family() {
+        return Err(VerifyError::WrongKeyType);
+    }
+    let parsed = key.parsed(alg).ok_or(VerifyError::KeyRejected)?;
+    parsed.verify_sig(message, signature).map_err(|_| VerifyError::BadSignature)
+}
+
+/// The result of checking a token's signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureOutcome {
+    /// Verified with the key named.
+    Verified { alg: Algorithm, key: String, key_issuer: Option<String> },
+    /// Not verified, and why.
+    Failed(SignatureFailure),
+    /// No keys were given, so the signature was not checked.
+    NoKeys,
+}
+
+impl SignatureOutcome {
+    /// Whether the signature verified.
+    pub fn is_verified(&self) -> bool {
+        matches!(self, SignatureOutcome::Verified { .. })
+    }
+}
+
+/// Why a token's signature did not verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureFailure {
+    /// `alg: none`.
+    AlgNone,
+    /// An HMAC algorithm: a shared secret, never what Entra uses.
+    AlgHmac(String),
+    /// An algorithm the engine does not know.
+    AlgUnknown(String),
+    /// A supported algorithm that the policy does not allow.
+    AlgNotAllowed { alg: Algorithm, allowed: Vec<Algorithm> },
+    /// The header's `alg` needs another kind of key than the one selected.
+    AlgKeyMismatch { alg: Algorithm, key: String, key_type: String },
+    /// The JWK pins another `alg`.
+    KeyAlgPinned { alg: Algorithm, key: String, key_alg: String },
+    /// No key in the set has the token's `kid`/`x5t`.
+    KeyNotFound { kid: Option<String>, x5t: Option<String>, available: Vec<String> },
+    /// The named key is in the set but could not be used.
+    KeyUnusable { kid: Option<String>, reason: String },
+    /// The crypto library refused the key for this algorithm.
+    KeyRejected { key: String, alg: Algorithm },
+    /// The signature does not match the key.
+    Invalid { key: String },
+    /// The header carries `nonce`: a Microsoft Graph token, signed over a
+    /// transformed header; only Graph can verify it.
+    GraphNonce { key: String },
+    /// The key carries an `issuer` that is not the token's issuer.
+    KeyIssuerMismatch { key: String, key_issuer: String, token_issuer: String },
+}
+
+/// Whether a key's `issuer` member allows a token issuer. Microsoft
+/// publishes Entra keys with the template `{tenantid}`, filled with the
+/// token's `tid`; consumer-account keys carry a fixed tenant.
+pub fn key_issuer_allows(key_issuer: &str, token_iss: &str, token_tid: Option<&str>) -> bool {
+    if key_issuer.contains("{tenantid}") {
+        match token_tid {
+            Some(tid) => key_issuer.replace("{tenantid}", tid).eq_ignore_ascii_case(token_iss),
+            None => false,
+        }
+    } else {
+        key_issuer.eq_ignore_ascii_case(token_iss)
+    }
+}
+
+/// Checks a token's signature against a trusted key set, with the algorithms
+/// the policy allows. The token's `jku`, `x5u`, `jwk` and `x5c` are ignored.
+pub fn verify_token(token: &Token, keys: &KeySet, allowed: &[Algorithm]) -> SignatureOutcome {
+    use SignatureFailure as F;
+    let header = token.header();
+    let alg = match header.alg() {
+        Ok(HeaderAlg::Supported(a)) => a,
+        Ok(HeaderAlg::None) => return SignatureOutcome::Failed(F::AlgNone),
+        Ok(HeaderAlg::Hmac(a)) => return SignatureOutcome::Failed(F::AlgHmac(a)),
+        Ok(HeaderAlg::Unknown(a)) => return SignatureOutcome::Failed(F::AlgUnknown(a)),
+        // Parsing already refused these; stay total anyway.
+        Err(_) => return SignatureOutcome::Failed(F::AlgUnknown(String::new())),
+    };
+    if !allowed.contains(&alg) {
+        return SignatureOutcome::Failed(F::AlgNotAllowed { alg, allowed: allowed.to_vec() });
+    }
+    let candidates = match keys.select(header) {
+        KeySelection::Matched { keys, .. } | KeySelection::Unnamed { keys } => keys,
+        KeySelection::NotFound { kid, x5t } => {
+            let available = keys.keys().iter().map(VerifyingKey::label).take(20).collect();
+            return SignatureOutcome::Failed(F::KeyNotFound { kid, x5t, available });
+        }
+        KeySelection::Unusable { problem } => {
+            return SignatureOutcome::Failed(F::KeyUnusable { kid: problem.kid.clone(), reason: problem.reason.clone() })
+        }
+    };
+    let token_iss = token.claims().iss.as_ref().and_then(|v| v.as_str());
+    let token_tid = token.claims().tid.as_ref().and_then(|v| v.as_str());
+    let mut last = None;
+    for key in &candidates {
+        if let Some(key_alg) = &key.alg {
+            if key_alg != alg.as_str() {
+                last = Some(F::KeyAlgPinned { alg, key: key.label(), key_alg: key_alg.clone() });
+                continue;
+            }
+        }
+        match verify_signature(alg, key, token.signing_input(), token.signature()) {
+            Ok(()) => {
+                if let Some(ki) = &key.issuer {
+                    let iss = token_iss.unwrap_or("");
+                    if !key_issuer_allows(ki, iss, token_tid) {
+                        return SignatureOutcome::Failed(F::KeyIssuerMismatch {
+                            key: key.label(),
+                            key_issuer: ki.clone(),
+                            token_issuer: iss.to_owned(),
+                        });
+                    }
+                }
+                return SignatureOutcome::Verified { alg, key: key.label(), key_issuer: key.issuer.clone() };
+            }
+            Err(VerifyError::WrongKeyType) => {
+                last = Some(F::AlgKeyMismatch { alg, key: key.label(), key_type: key.material.describe() })
+            }
+            Err(VerifyError::KeyRejected) => last = Some(F::KeyRejected { key: key.label(), alg }),
+            Err(VerifyError::BadSignature) => {
+                last = Some(if header.nonce.is_some() { F::GraphNonce { key: key.label() } } else { F::Invalid { key: key.label() } })
+            }
+        }
+    }
+    SignatureOutcome::Failed(last.unwrap_or(F::KeyNotFound { kid: None, x5t: None, available: Vec::new() }))
+}
