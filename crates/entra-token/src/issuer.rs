@@ -63,7 +63,8 @@ pub fn parse(iss: &str) -> Option<EntraIssuer> {
         return Some(EntraIssuer { version: IssuerVersion::V1, host: host_lc, tenant: tenant.to_owned(), cloud });
     }
     if let Some((_, cloud)) = V2_HOSTS.iter().find(|(h, _)| *h == host_lc) {
-        let tenant = path.strip_suffix("/v2.0")?;
+        // The 2015 v2.0 endpoint (and Azure AD B2C) wrote a trailing slash.
+        let tenant = path.strip_suffix("/v2.0").or_else(|| path.strip_suffix("/v2.0/"))?;
         if tenant.is_empty() || tenant.contains('/') {
             return None;
         }
@@ -95,7 +96,7 @@ mod tests {
     fn refuses_near_misses() {
         assert!(parse("http://sts.windows.net/t/").is_none());
         assert!(parse("https://sts.windows.net/t").is_none());
-        assert!(parse("https://login.microsoftonline.com/t/v2.0/").is_none());
+        assert!(parse("https://login.microsoftonline.com/t/v2.0/x").is_none());
         assert!(parse("https://evil.example/t/v2.0").is_none());
         assert!(parse("https://sts.windows.net.evil.example/t/").is_none());
     }

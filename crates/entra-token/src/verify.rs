@@ -80,13 +80,45 @@ pub enum SignatureFailure {
 /// publishes Entra keys with the template `{tenantid}`, filled with the
 /// token's `tid`; consumer-account keys carry a fixed tenant.
 pub fn key_issuer_allows(key_issuer: &str, token_iss: &str, token_tid: Option<&str>) -> bool {
-    if key_issuer.contains("{tenantid}") {
-        match token_tid {
-            Some(tid) => key_issuer.replace("{tenantid}", tid).eq_ignore_ascii_case(token_iss),
-            None => false,
+    let filled = match token_tid {
+        Some(tid) => key_issuer.replace("{tenantid}", tid),
+        None => key_issuer.to_owned(),
+    };
+    if filled.eq_ignore_ascii_case(token_iss) {
+        return true;
+    }
+    // The same keys sign v1 and v2 tokens; Microsoft publishes the v2
+    // issuer on them. A v1 token of the same tenant and cloud is allowed.
+    match (crate::issuer::parse(&filled), crate::issuer::parse(token_iss)) {
+        (Some(k), Some(t)) => {
+            k.tenant.eq_ignore_ascii_case(&t.tenant)
+                && crate::issuer::v1_host_for_authority(&k.host) == crate::issuer::v1_host_for_authority(&t.host)
         }
-    } else {
-        key_issuer.eq_ignore_ascii_case(token_iss)
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_issuer_allows;
+
+    const ORG: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    const MSA: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
+    #[test]
+    fn templated_key_issuer_binds_to_the_tokens_tenant() {
+        let k = "https://login.microsoftonline.com/{tenantid}/v2.0";
+        assert!(key_issuer_allows(k, &format!("https://login.microsoftonline.com/{ORG}/v2.0"), Some(ORG)));
+        assert!(key_issuer_allows(k, &format!("https://sts.windows.net/{ORG}/"), Some(ORG)));
+        assert!(!key_issuer_allows(k, &format!("https://login.microsoftonline.com/{ORG}/v2.0"), Some(MSA)));
+    }
+
+    #[test]
+    fn consumer_key_refuses_an_organisations_token() {
+        let k = format!("https://login.microsoftonline.com/{MSA}/v2.0");
+        assert!(!key_issuer_allows(&k, &format!("https://login.microsoftonline.com/{ORG}/v2.0"), Some(ORG)));
+        assert!(!key_issuer_allows(&k, &format!("https://sts.windows.net/{ORG}/"), Some(ORG)));
+        assert!(key_issuer_allows(&k, &format!("https://login.microsoftonline.com/{MSA}/v2.0"), Some(MSA)));
     }
 }
 

@@ -146,12 +146,25 @@ impl KeySet {
         let kid = header.kid();
         let x5t = header.x5t();
         if let Some(kid) = kid {
-            let keys: Vec<_> = self.keys.iter().filter(|k| k.kid.as_deref() == Some(kid)).collect();
+            // A key without its own kid (a PEM certificate) matches by its
+            // certificate thumbprint: Entra's kid is the x5t.
+            let keys: Vec<_> = self
+                .keys
+                .iter()
+                .filter(|k| match &k.kid {
+                    Some(k_kid) => k_kid == kid,
+                    None => k.x5t.as_deref() == Some(kid) || (x5t.is_some() && k.x5t.as_deref() == x5t),
+                })
+                .collect();
             if !keys.is_empty() {
                 return KeySelection::Matched { by: "kid", keys };
             }
             if let Some(problem) = self.problems.iter().find(|p| p.kid.as_deref() == Some(kid)) {
                 return KeySelection::Unusable { problem };
+            }
+            if self.keys.iter().all(|k| k.kid.is_none() && k.x5t.is_none()) {
+                // Bare public keys name nothing: every one is a candidate.
+                return KeySelection::Unnamed { keys: self.keys.iter().collect() };
             }
             return KeySelection::NotFound { kid: Some(kid.to_owned()), x5t: x5t.map(str::to_owned) };
         }

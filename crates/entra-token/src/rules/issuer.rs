@@ -82,8 +82,6 @@ fn near_miss(iss: &str) -> &'static str {
         " (it uses http, not https)"
     } else if (lower.contains("sts.windows.net") || lower.contains("sts.chinacloudapi.cn")) && !lower.ends_with('/') {
         " (a v1 issuer ends with '/')"
-    } else if lower.contains("/v2.0/") {
-        " (a v2 issuer ends with '/v2.0', no trailing slash; this shape is Azure AD B2C's)"
     } else if lower.contains("login.microsoftonline.com") && !lower.contains("v2.0") {
         " (a v2 issuer ends with '/v2.0')"
     } else {

@@ -1,0 +1,41 @@
+//! JSON output (`--json`). Field names are stable and documented in the
+//! README.
+
+use std::io::Write;
+
+use entra_token::{Finding, Report, Summary};
+use serde::Serialize;
+
+use crate::error::CliError;
+
+/// The JSON shape of `check --json`.
+#[derive(Debug, Serialize)]
+pub struct CheckJson<'a> {
+    /// No finding failed.
+    pub valid: bool,
+    /// Every check ran (none skipped).
+    pub complete: bool,
+    /// Names of the failed checks.
+    pub failed: Vec<&'static str>,
+    /// What the token is; null when it did not parse.
+    pub summary: Option<&'a Summary>,
+    pub findings: &'a [Finding],
+}
+
+impl<'a> CheckJson<'a> {
+    pub fn new(report: &'a Report, summary: Option<&'a Summary>) -> CheckJson<'a> {
+        CheckJson {
+            valid: report.valid(),
+            complete: report.complete(),
+            failed: report.failed().collect(),
+            summary,
+            findings: &report.findings,
+        }
+    }
+}
+
+/// Writes pretty JSON and a newline.
+pub fn write<T: Serialize>(out: &mut impl Write, value: &T) -> Result<(), CliError> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(|e| CliError::Write(e.into()))?;
+    out.write_all(b"\n").map_err(CliError::Write)
+}

@@ -1,0 +1,131 @@
+//! Terminal text. Colour comes through anstream, which drops it when the
+//! output is not a terminal or `NO_COLOR` is set.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+use entra_token::decode::{Decoded, Entry};
+use entra_token::{Report, Status, Summary};
+
+use crate::error::CliError;
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const RED: Style = AnsiColor::Red.on_default().bold();
+const GREEN: Style = AnsiColor::Green.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
+const CYAN: Style = AnsiColor::Cyan.on_default();
+const MAGENTA: Style = AnsiColor::Magenta.on_default();
+
+fn status_style(s: Status) -> (Style, &'static str) {
+    match s {
+        Status::Pass => (GREEN, "PASS"),
+        Status::Warn => (YELLOW, "WARN"),
+        Status::Fail => (RED, "FAIL"),
+        Status::Skip => (DIM, "SKIP"),
+    }
+}
+
+/// One line describing the token.
+fn summary_line(out: &mut impl Write, s: &Summary) -> io::Result<()> {
+    let kind = match s.kind {
+        entra_token::summary::TokenKind::Access => "access token",
+        entra_token::summary::TokenKind::Id => "ID token",
+    };
+    let who = match (s.principal_type, &s.principal) {
+        ("user", Some(p)) => format!("user {p}"),
+        ("service_principal", Some(p)) => format!("service principal (app {p})"),
+        _ => "unknown principal".into(),
+    };
+    let resource = match (&s.resource, &s.audience) {
+        (Some(r), Some(a)) => format!("{r} ({a})"),
+        (None, Some(a)) => a.clone(),
+        _ => "no audience".into(),
+    };
+    writeln!(out, "{BOLD}Token{BOLD:#}     {} {kind} · {who}", s.version)?;
+    writeln!(out, "{BOLD}For{BOLD:#}       {resource}")?;
+    if let Some(t) = &s.tenant {
+        writeln!(out, "{BOLD}Tenant{BOLD:#}    {t}")?;
+    }
+    if let Some(v) = &s.validity {
+        let style = if s.expires_in_secs.unwrap_or(0) > 0 { GREEN } else { RED };
+        writeln!(out, "{BOLD}Validity{BOLD:#}  {style}{v}{style:#}{}", s.expires_at.as_ref().map(|e| format!(" ({e})")).unwrap_or_default())?;
+    }
+    if s.graph_nonce {
+        writeln!(out, "{YELLOW}Note{YELLOW:#}      header 'nonce': a Microsoft Graph token, verifiable only by Graph")?;
+    }
+    Ok(())
+}
+
+fn entry_line(out: &mut impl Write, e: &Entry, name_style: Style) -> io::Result<()> {
+    let value = match &e.value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    write!(out, "  {name_style}{:<20}{name_style:#} {value}", e.name)?;
+    if let (Some(utc), Some(rel)) = (&e.utc, &e.relative) {
+        write!(out, "  {CYAN}{utc} ({rel}){CYAN:#}")?;
+    }
+    writeln!(out)?;
+    if let Some(m) = e.meaning {
+        writeln!(out, "  {:<20} {DIM}{m}{DIM:#}", "")?;
+    }
+    Ok(())
+}
+
+/// `decode`'s text output.
+pub fn decoded(out: &mut impl Write, d: &Decoded) -> io::Result<()> {
+    summary_line(out, &d.summary)?;
+    writeln!(out)?;
+    writeln!(out, "{RED}Header{RED:#}")?;
+    for e in &d.header_entries {
+        entry_line(out, e, RED)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{MAGENTA}Claims{MAGENTA:#}")?;
+    for e in &d.claims {
+        entry_line(out, e, MAGENTA)?;
+    }
+    Ok(())
+}
+
+/// `check`'s text output.
+pub fn report(out: &mut impl Write, report: &Report, summary: Option<&Summary>) -> io::Result<()> {
+    if let Some(s) = summary {
+        summary_line(out, s)?;
+        writeln!(out)?;
+    }
+    for f in &report.findings {
+        let (style, label) = status_style(f.status);
+        writeln!(out, "{style}{label}{style:#}  {BOLD}{:<10}{BOLD:#} {}", f.check, f.message)?;
+        if f.status != Status::Pass {
+            if let Some(e) = &f.expected {
+                writeln!(out, "      {DIM}expected{DIM:#}   {e}")?;
+            }
+            if let Some(a) = &f.actual {
+                writeln!(out, "      {DIM}found{DIM:#}      {a}")?;
+            }
+            if let Some(fix) = &f.fix {
+                writeln!(out, "      {CYAN}fix{CYAN:#}        {fix}")?;
+            }
+        }
+    }
+    writeln!(out)?;
+    let failed: Vec<_> = report.failed().collect();
+    if failed.is_empty() {
+        let skipped: Vec<_> = report.findings.iter().filter(|f| f.status == Status::Skip).map(|f| f.check).collect();
+        if skipped.is_empty() {
+            writeln!(out, "{GREEN}Valid{GREEN:#}: every check passed.")?;
+        } else {
+            writeln!(out, "{YELLOW}No check failed{YELLOW:#}, but some did not run: {}.", skipped.join(", "))?;
+        }
+    } else {
+        writeln!(out, "{RED}Not valid{RED:#}: {} check(s) failed: {}.", failed.len(), failed.join(", "))?;
+    }
+    Ok(())
+}
+
+/// An error that stopped a command.
+pub fn error(out: &mut impl Write, e: &CliError) {
+    let _ = writeln!(out, "{RED}error{RED:#}: {e}");
+}

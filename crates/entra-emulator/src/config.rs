@@ -1,0 +1,424 @@
+//! Emulator configuration: tenants, their keys, issuers and Databricks workspaces.
+
+use serde::{Deserialize, Serialize};
+
+use crate::util::is_guid;
+use crate::Error;
+
+/// Tenant id of the demo tenant in [`EmulatorConfig::default`].
+pub const DEMO_TENANT_ID: &str = "6f1d2c3b-4a59-4e68-9d7c-8b1a2f3e4d5c";
+/// Domain name of the demo tenant in [`EmulatorConfig::default`].
+pub const DEMO_TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
+/// Name of the demo workspace in [`EmulatorConfig::default`].
+pub const DEMO_WORKSPACE: &str = "adb-1234567890123456.7";
+/// User principal name of the demo workspace user in [`EmulatorConfig::default`].
+pub const DEMO_USER: &str = "alice@contoso.onmicrosoft.com";
+/// Application (client) id of the demo workspace service principal in [`EmulatorConfig::default`].
+pub const DEMO_SP_APP_ID: &str = "5b2c7d1e-9f3a-4c8b-a6d2-1e0f9c8b7a6d";
+/// Application id that has app-specific signing keys in the demo tenant of
+/// [`EmulatorConfig::default`] (served only with `?appid=`).
+pub const DEMO_APP_WITH_KEYS: &str = "0d7e4f3a-2b1c-4e5d-9f8a-7b6c5d4e3f2a";
+
+/// How the emulator names token issuers.
+///
+/// By default the issuers are Entra's real strings (`https://sts.windows.net/<tid>/` for
+/// v1.0 tokens and `https://login.microsoftonline.com/<tid>/v2.0` for v2.0 tokens), and the
+/// discovery documents publish exactly those strings, while every URL that a client
+/// fetches (`jwks_uri`, endpoints) points to the emulator on 127.0.0.1.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IssuerConfig {
+    /// Prefix of v1.0 issuers, without trailing slash (default `https://sts.windows.net`).
+    pub v1_prefix: String,
+    /// Prefix of v2.0 issuers and of the v2.0 key `issuer` members, without trailing
+    /// slash (default `https://login.microsoftonline.com`).
+    pub v2_prefix: String,
+    /// When true, both prefixes are replaced by the emulator's own base URL
+    /// (`http://127.0.0.1:PORT`), which is *not* what Entra does.
+    pub loopback: bool,
+}
+
+impl Default for IssuerConfig {
+    fn default() -> Self {
+        Self::entra()
+    }
+}
+
+impl IssuerConfig {
+    /// Entra's real issuer strings (the default).
+    pub fn entra() -> Self {
+        Self {
+            v1_prefix: "https://sts.windows.net".into(),
+            v2_prefix: "https://login.microsoftonline.com".into(),
+            loopback: false,
+        }
+    }
+
+    /// Issuers on the emulator's own base URL: `<base_url>/<tid>/` and `<base_url>/<tid>/v2.0`.
+    pub fn loopback() -> Self {
+        Self {
+            loopback: true,
+            ..Self::entra()
+        }
+    }
+
+    /// Issuers on other hosts, e.g. a sovereign cloud: `https://<v1_host>/<tid>/` and
+    /// `https://<v2_host>/<tid>/v2.0`.
+    pub fn hosts(v1_host: &str, v2_host: &str) -> Self {
+        Self {
+            v1_prefix: format!("https://{}", v1_host.trim_end_matches('/')),
+            v2_prefix: format!("https://{}", v2_host.trim_end_matches('/')),
+            loopback: false,
+        }
+    }
+}
+
+/// One Entra tenant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// Tenant id (a GUID, lower case).
+    pub id: String,
+    /// Optional domain name (e.g. `contoso.onmicrosoft.com`), accepted in place of the id in URLs.
+    #[serde(default)]
+    pub domain: Option<String>,
+    /// Optional display name (shown by the `serve` command only).
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Value of `tenant_region_scope` in the discovery documents (default `NA`).
+    #[serde(default = "default_region")]
+    pub region_scope: String,
+    /// Application ids that get their own app-specific signing key, published only on
+    /// key URLs with `?appid=<id>` (as for apps using claims mapping).
+    #[serde(default)]
+    pub app_keys: Vec<String>,
+}
+
+fn default_region() -> String {
+    "NA".into()
+}
+
+impl TenantConfig {
+    /// A tenant with the given id, no domain and no app-specific keys.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into().to_ascii_lowercase(),
+            domain: None,
+            display_name: None,
+            region_scope: default_region(),
+            app_keys: Vec::new(),
+        }
+    }
+
+    /// A tenant with a random GUID id.
+    pub fn random() -> Self {
+        Self::new(crate::util::random_guid())
+    }
+
+    /// Sets the domain name.
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Sets the display name.
+    pub fn display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = Some(name.into());
+        self
+    }
+
+    /// Adds an app-specific signing key for the application id.
+    pub fn app_key(mut self, app_id: impl Into<String>) -> Self {
+        self.app_keys.push(app_id.into().to_ascii_lowercase());
+        self
+    }
+}
+
+/// Kind of a workspace member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberKind {
+    /// A user, identified by `userName` (its UPN / e-mail).
+    User,
+    /// A service principal, identified by its Entra application (client) id.
+    ServicePrincipal,
+}
+
+/// A user or service principal of a workspace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceMember {
+    /// User or service principal.
+    pub kind: MemberKind,
+    /// `userName` (user) or `applicationId` (service principal); matched case-insensitively.
+    pub name: String,
+    /// SCIM `displayName`.
+    pub display_name: String,
+    /// SCIM `active`; an inactive member is refused with 403.
+    #[serde(default = "default_true")]
+    pub active: bool,
+    /// Names of the workspace groups the member belongs to.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl WorkspaceMember {
+    /// An active user.
+    pub fn user(user_name: impl Into<String>, display_name: impl Into<String>) -> Self {
+        Self {
+            kind: MemberKind::User,
+            name: user_name.into(),
+            display_name: display_name.into(),
+            active: true,
+            groups: vec!["users".into()],
+        }
+    }
+
+    /// An active service principal.
+    pub fn service_principal(app_id: impl Into<String>, display_name: impl Into<String>) -> Self {
+        Self {
+            kind: MemberKind::ServicePrincipal,
+            name: app_id.into().to_ascii_lowercase(),
+            display_name: display_name.into(),
+            active: true,
+            groups: Vec::new(),
+        }
+    }
+
+    /// Marks the member as deactivated (`active: false`).
+    pub fn inactive(mut self) -> Self {
+        self.active = false;
+        self
+    }
+
+    /// Adds a group membership.
+    pub fn group(mut self, name: impl Into<String>) -> Self {
+        self.groups.push(name.into());
+        self
+    }
+}
+
+/// An Azure Databricks workspace stand-in. Each workspace is served on its own
+/// listener (its own port on 127.0.0.1), so its URL is a plain host URL like
+/// `http://127.0.0.1:PORT`, as a real `https://adb-….azuredatabricks.net` is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceConfig {
+    /// Host-like name, e.g. `adb-1234567890123456.7`.
+    pub name: String,
+    /// Id of the tenant the workspace belongs to (must be a configured tenant).
+    pub tenant_id: String,
+    /// Port to listen on (0 = any free port).
+    #[serde(default)]
+    pub port: u16,
+    /// Users and service principals of the workspace.
+    #[serde(default)]
+    pub members: Vec<WorkspaceMember>,
+}
+
+impl WorkspaceConfig {
+    /// A workspace with no members.
+    pub fn new(name: impl Into<String>, tenant_id: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            tenant_id: tenant_id.into().to_ascii_lowercase(),
+            port: 0,
+            members: Vec::new(),
+        }
+    }
+
+    /// Adds a member.
+    pub fn member(mut self, member: WorkspaceMember) -> Self {
+        self.members.push(member);
+        self
+    }
+
+    /// Adds an active user.
+    pub fn user(self, user_name: impl Into<String>, display_name: impl Into<String>) -> Self {
+        self.member(WorkspaceMember::user(user_name, display_name))
+    }
+
+    /// Adds an active service principal.
+    pub fn service_principal(
+        self,
+        app_id: impl Into<String>,
+        display_name: impl Into<String>,
+    ) -> Self {
+        self.member(WorkspaceMember::service_principal(app_id, display_name))
+    }
+
+    /// Sets the port (0 = any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+}
+
+/// Everything the emulator serves. [`EmulatorConfig::default`] is a ready demo (one
+/// tenant with an app-specific key, one workspace with a user and a service principal);
+/// [`EmulatorConfig::empty`] starts from nothing. All listeners bind 127.0.0.1.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default = "EmulatorConfig::empty", deny_unknown_fields)]
+pub struct EmulatorConfig {
+    /// Port of the Entra (authority) listener (0 = any free port).
+    pub port: u16,
+    /// Tenants.
+    pub tenants: Vec<TenantConfig>,
+    /// Databricks workspaces.
+    pub workspaces: Vec<WorkspaceConfig>,
+    /// Issuer naming.
+    pub issuers: IssuerConfig,
+    /// Whether the consumer (Microsoft-account) signing key also appears in each
+    /// tenant's v2.0 key set (it always appears in `common` and `consumers` v2.0 sets).
+    /// Default true, so that a token signed with it passes a plain signature check and
+    /// only the key/issuer binding (the key's `issuer` member) can reject it.
+    pub consumer_key_in_tenant_sets: bool,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self::empty()
+            .tenant(
+                TenantConfig::new(DEMO_TENANT_ID)
+                    .domain(DEMO_TENANT_DOMAIN)
+                    .display_name("Contoso")
+                    .app_key(DEMO_APP_WITH_KEYS),
+            )
+            .workspace(
+                WorkspaceConfig::new(DEMO_WORKSPACE, DEMO_TENANT_ID)
+                    .member(WorkspaceMember::user(DEMO_USER, "Alice Example").group("admins"))
+                    .service_principal(DEMO_SP_APP_ID, "ci-pipeline"),
+            )
+    }
+}
+
+impl EmulatorConfig {
+    /// No tenant, no workspace, Entra issuers, any free port.
+    pub fn empty() -> Self {
+        Self {
+            port: 0,
+            tenants: Vec::new(),
+            workspaces: Vec::new(),
+            issuers: IssuerConfig::entra(),
+            consumer_key_in_tenant_sets: true,
+        }
+    }
+
+    /// Parses a JSON configuration (the shape of this struct; see the README).
+    pub fn from_json(text: &str) -> Result<Self, Error> {
+        let cfg: Self =
+            serde_json::from_str(text).map_err(|e| Error::Config(format!("config JSON: {e}")))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Sets the authority port (0 = any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Adds a tenant.
+    pub fn tenant(mut self, tenant: TenantConfig) -> Self {
+        self.tenants.push(tenant);
+        self
+    }
+
+    /// Adds a workspace.
+    pub fn workspace(mut self, workspace: WorkspaceConfig) -> Self {
+        self.workspaces.push(workspace);
+        self
+    }
+
+    /// Sets the issuer naming.
+    pub fn issuers(mut self, issuers: IssuerConfig) -> Self {
+        self.issuers = issuers;
+        self
+    }
+
+    /// Uses issuers on the emulator's own base URL (see [`IssuerConfig::loopback`]).
+    pub fn loopback_issuers(self) -> Self {
+        self.issuers(IssuerConfig::loopback())
+    }
+
+    /// Sets whether the consumer key appears in tenant v2.0 key sets.
+    pub fn consumer_key_in_tenant_sets(mut self, yes: bool) -> Self {
+        self.consumer_key_in_tenant_sets = yes;
+        self
+    }
+
+    /// Checks ids and references: tenant ids are unique GUIDs, workspaces are uniquely
+    /// named and belong to configured tenants.
+    pub fn validate(&self) -> Result<(), Error> {
+        let mut seen = std::collections::HashSet::new();
+        for t in &self.tenants {
+            if !is_guid(&t.id) {
+                return Err(Error::Config(format!("tenant id '{}' is not a GUID", t.id)));
+            }
+            if t.id.eq_ignore_ascii_case(crate::CONSUMER_TENANT_ID) {
+                return Err(Error::Config(
+                    "the consumer tenant is built in; do not configure it".into(),
+                ));
+            }
+            if !seen.insert(t.id.to_ascii_lowercase()) {
+                return Err(Error::Config(format!("tenant '{}' configured twice", t.id)));
+            }
+            for app in &t.app_keys {
+                if app.is_empty() {
+                    return Err(Error::Config("empty app id in app_keys".into()));
+                }
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for w in &self.workspaces {
+            if w.name.is_empty() || w.name.contains('/') {
+                return Err(Error::Config(format!("bad workspace name '{}'", w.name)));
+            }
+            if !names.insert(w.name.clone()) {
+                return Err(Error::Config(format!("workspace '{}' configured twice", w.name)));
+            }
+            if !self
+                .tenants
+                .iter()
+                .any(|t| t.id.eq_ignore_ascii_case(&w.tenant_id))
+            {
+                return Err(Error::Config(format!(
+                    "workspace '{}' refers to unknown tenant '{}'",
+                    w.name, w.tenant_id
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid_and_json_round_trips() {
+        let cfg = EmulatorConfig::default();
+        cfg.validate().expect("valid");
+        let text = serde_json::to_string(&cfg).expect("json");
+        assert_eq!(EmulatorConfig::from_json(&text).expect("parse"), cfg);
+        let minimal = EmulatorConfig::from_json(
+            r#"{"tenants":[{"id":"11111111-2222-4333-8444-555555555555"}]}"#,
+        )
+        .expect("minimal");
+        assert_eq!(minimal.tenants[0].region_scope, "NA");
+        assert!(minimal.workspaces.is_empty());
+    }
+
+    #[test]
+    fn rejects_bad_references() {
+        let bad = EmulatorConfig::empty().workspace(WorkspaceConfig::new("w", DEMO_TENANT_ID));
+        assert!(bad.validate().is_err());
+        let bad = EmulatorConfig::empty().tenant(TenantConfig::new("contoso"));
+        assert!(bad.validate().is_err());
+    }
+}
