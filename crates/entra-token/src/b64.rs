@@ -46,9 +46,17 @@ pub fn decode(input: &[u8]) -> Result<Vec<u8>, B64Error> {
 /// Decodes into `out` (cleared first), reusing its allocation.
 pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), B64Error> {
     out.clear();
-    match URL_SAFE_NO_PAD.decode_vec(input, out) {
-        Ok(()) => Ok(()),
-        Err(e) => Err(classify(input, e)),
+    // The SIMD decoder is strict (no padding, canonical last symbol) and
+    // about ten times faster; on failure the scalar decoder says why.
+    match base64_simd::URL_SAFE_NO_PAD.decode_to_vec(input) {
+        Ok(v) => {
+            *out = v;
+            Ok(())
+        }
+        Err(_) => match URL_SAFE_NO_PAD.decode_vec(input, out) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(classify(input, e)),
+        },
     }
 }
 
@@ -78,6 +86,22 @@ mod tests {
     #[test]
     fn round_trip() {
         assert_eq!(decode(encode(b"hello?>").as_bytes()).unwrap(), b"hello?>");
+    }
+
+    #[test]
+    fn fast_and_slow_decoders_agree() {
+        // Every 0-3 byte tail and every last symbol: both decoders must take
+        // and refuse the same inputs.
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ .";
+        for prefix in ["", "aGVsbG8", "aGVsbG8x", "aGVsbG8xMg"] {
+            for &c in alphabet {
+                let mut input = prefix.as_bytes().to_vec();
+                input.push(c);
+                let fast = base64_simd::URL_SAFE_NO_PAD.decode_to_vec(&input).ok();
+                let slow = URL_SAFE_NO_PAD.decode(&input).ok();
+                assert_eq!(fast, slow, "{:?}", String::from_utf8_lossy(&input));
+            }
+        }
     }
 
     #[test]

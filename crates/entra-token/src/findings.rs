@@ -35,6 +35,12 @@ pub mod names {
     pub const TENANT: &str = "tenant";
     pub const LIFETIME: &str = "lifetime";
     pub const IDENTITY: &str = "identity";
+    /// Online: the signing keys from the issuer's OpenID discovery.
+    pub const DISCOVERY: &str = "discovery";
+    /// Online: the workspace and its tenant (from `<host>/aad/auth`).
+    pub const WORKSPACE: &str = "workspace";
+    /// Online: the token's principal exists in the workspace (SCIM `Me`).
+    pub const MEMBERSHIP: &str = "membership";
 }
 
 /// One rule's result.

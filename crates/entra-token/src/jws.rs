@@ -104,9 +104,6 @@ impl Token {
         if text.len() > MAX_TOKEN_BYTES {
             return Err(FormatError::TooLong { len: text.len(), max: MAX_TOKEN_BYTES });
         }
-        if let Some(offset) = text.bytes().position(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
-            return Err(FormatError::Whitespace { offset });
-        }
         let dots: Vec<usize> = text.match_indices('.').map(|(i, _)| i).take(5).collect();
         match dots.len() {
             2 => {}
@@ -123,7 +120,7 @@ impl Token {
         if s.is_empty() {
             return Err(FormatError::EmptySignature);
         }
-        let header_json = decode_part(h, Part::Header)?;
+        let header_json = decode_part(h, Part::Header, 0)?;
         check_object(&header_json, Part::Header)?;
         let header: Header = serde_json::from_slice(&header_json)
             .map_err(|e| FormatError::Json { part: Part::Header, reason: e.to_string() })?;
@@ -131,12 +128,11 @@ impl Token {
         if let Some(crit) = &header.crit {
             return Err(FormatError::Crit(crit.to_string()));
         }
-        let payload_json = decode_part(p, Part::Payload)?;
+        let payload_json = decode_part(p, Part::Payload, dots[0] + 1)?;
         check_object(&payload_json, Part::Payload)?;
         let claims: Claims = serde_json::from_slice(&payload_json)
             .map_err(|e| FormatError::Json { part: Part::Payload, reason: e.to_string() })?;
-        let signature = b64::decode(s.as_bytes())
-            .map_err(|reason| FormatError::Base64 { part: Part::Signature, reason })?;
+        let signature = decode_part(s, Part::Signature, dots[1] + 1)?;
         Ok(Token {
             compact: text.to_owned(),
             signing_input_len: dots[1],
@@ -194,8 +190,19 @@ impl Token {
     }
 }
 
-fn decode_part(part_text: &str, part: Part) -> Result<Vec<u8>, FormatError> {
-    b64::decode(part_text.as_bytes()).map_err(|reason| FormatError::Base64 { part, reason })
+fn decode_part(part_text: &str, part: Part, base: usize) -> Result<Vec<u8>, FormatError> {
+    b64::decode(part_text.as_bytes()).map_err(|reason| base64_error(base, part, reason))
+}
+
+/// A whitespace or control byte inside a part is most often a token split
+/// over lines when copied: say so rather than "not base64url".
+fn base64_error(base: usize, part: Part, reason: b64::B64Error) -> FormatError {
+    if let b64::B64Error::InvalidByte { offset, byte } = reason {
+        if byte.is_ascii_whitespace() || byte.is_ascii_control() {
+            return FormatError::Whitespace { offset: base + offset };
+        }
+    }
+    FormatError::Base64 { part, reason }
 }
 
 fn check_object(json: &[u8], part: Part) -> Result<(), FormatError> {
@@ -203,6 +210,9 @@ fn check_object(json: &[u8], part: Part) -> Result<(), FormatError> {
         return Err(FormatError::TooDeep { part, max: MAX_JSON_DEPTH });
     }
     let first = json.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        return Ok(());
+    }
     match first {
         Some(b'{') => Ok(()),
         Some(_) => {
@@ -249,6 +259,13 @@ mod tests {
         assert!(matches!(Token::parse(&tok(h, &deep, "c2ln")).unwrap_err(), FormatError::TooDeep { part: Part::Payload, .. }));
         assert!(matches!(Token::parse(&tok(h, r#"{"aud":"a","aud":"b"}"#, "c2ln")).unwrap_err(), FormatError::Json { .. }));
         assert!(matches!(Token::parse(&tok(r#"{"alg":"RS256","crit":["exp"]}"#, "{}", "c2ln")).unwrap_err(), FormatError::Crit(_)));
+    }
+
+    #[test]
+    fn a_line_break_inside_is_named_with_its_offset() {
+        let t = tok(r#"{"alg":"RS256"}"#, r#"{"a":1}"#, "c2ln");
+        let broken = format!("{}\n{}", &t[..30], &t[30..]);
+        assert_eq!(Token::parse(&broken).unwrap_err(), FormatError::Whitespace { offset: 30 });
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod catalogue;
 pub mod claims;
 pub mod decode;
 pub mod error;
+pub mod explain;
 pub mod findings;
 pub mod input;
 pub mod issuer;

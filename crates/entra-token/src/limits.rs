@@ -20,6 +20,11 @@ pub const MAX_KEYS: usize = 1024;
 /// Brackets inside strings are ignored. The scan does not validate JSON; it
 /// only bounds what a real parser will later be asked to do.
 pub fn json_depth_exceeds(json: &[u8], limit: usize) -> bool {
+    // Fast path: fewer openers than the limit cannot nest deeper than it.
+    // This count vectorises; the exact scan below runs only when needed.
+    if json.iter().filter(|&&b| b == b'{' || b == b'[').count() <= limit {
+        return false;
+    }
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;

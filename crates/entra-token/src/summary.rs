@@ -28,7 +28,7 @@ pub enum Principal {
     Unknown,
 }
 
-fn s<'a>(v: &'a Option<serde_json::Value>) -> Option<&'a str> {
+fn s(v: &Option<serde_json::Value>) -> Option<&str> {
     string(v).ok()
 }
 

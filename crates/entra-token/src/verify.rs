@@ -2,6 +2,8 @@
 //! comes only from the trusted key set, and the outcome says exactly why a
 //! signature did not verify.
 
+use aws_lc_rs::digest::{self, Digest};
+
 use crate::alg::{Algorithm, HeaderAlg};
 use crate::jws::Token;
 use crate::keys::{KeySelection, KeySet, VerifyingKey};
@@ -26,6 +28,41 @@ pub fn verify_signature(alg: Algorithm, key: &VerifyingKey, message: &[u8], sign
     }
     let parsed = key.parsed(alg).ok_or(VerifyError::KeyRejected)?;
     parsed.verify_sig(message, signature).map_err(|_| VerifyError::BadSignature)
+}
+
+/// The digest an algorithm signs, for the algorithms that hash first
+/// (all but EdDSA).
+pub fn digest_algorithm(alg: Algorithm) -> Option<&'static digest::Algorithm> {
+    match alg {
+        Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 => Some(&digest::SHA256),
+        Algorithm::RS384 | Algorithm::PS384 | Algorithm::ES384 => Some(&digest::SHA384),
+        Algorithm::RS512 | Algorithm::PS512 => Some(&digest::SHA512),
+        Algorithm::EdDSA => None,
+    }
+}
+
+/// Hashes a token's signing input with the digest its header's algorithm
+/// uses, so that a caller that also needs the digest (the verified-token
+/// caches) hashes the token once. `None` for EdDSA or an unusable `alg`.
+pub fn prehash(token: &Token) -> Option<Digest> {
+    match token.header().alg() {
+        Ok(HeaderAlg::Supported(a)) => digest_algorithm(a).map(|d| digest::digest(d, token.signing_input())),
+        _ => None,
+    }
+}
+
+/// Like [`verify_signature`], with the message already hashed by the
+/// algorithm's digest (see [`prehash`]).
+pub fn verify_signature_prehashed(alg: Algorithm, key: &VerifyingKey, hashed: &Digest, signature: &[u8]) -> Result<(), VerifyError> {
+    if alg.family() != key.material.family() {
+        return Err(VerifyError::WrongKeyType);
+    }
+    match digest_algorithm(alg) {
+        Some(d) if d == hashed.algorithm() => {}
+        _ => return Err(VerifyError::BadSignature),
+    }
+    let parsed = key.parsed(alg).ok_or(VerifyError::KeyRejected)?;
+    parsed.verify_digest_sig(hashed, signature).map_err(|_| VerifyError::BadSignature)
 }
 
 /// The result of checking a token's signature.
@@ -98,33 +135,15 @@ pub fn key_issuer_allows(key_issuer: &str, token_iss: &str, token_tid: Option<&s
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::key_issuer_allows;
-
-    const ORG: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-    const MSA: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
-
-    #[test]
-    fn templated_key_issuer_binds_to_the_tokens_tenant() {
-        let k = "https://login.microsoftonline.com/{tenantid}/v2.0";
-        assert!(key_issuer_allows(k, &format!("https://login.microsoftonline.com/{ORG}/v2.0"), Some(ORG)));
-        assert!(key_issuer_allows(k, &format!("https://sts.windows.net/{ORG}/"), Some(ORG)));
-        assert!(!key_issuer_allows(k, &format!("https://login.microsoftonline.com/{ORG}/v2.0"), Some(MSA)));
-    }
-
-    #[test]
-    fn consumer_key_refuses_an_organisations_token() {
-        let k = format!("https://login.microsoftonline.com/{MSA}/v2.0");
-        assert!(!key_issuer_allows(&k, &format!("https://login.microsoftonline.com/{ORG}/v2.0"), Some(ORG)));
-        assert!(!key_issuer_allows(&k, &format!("https://sts.windows.net/{ORG}/"), Some(ORG)));
-        assert!(key_issuer_allows(&k, &format!("https://login.microsoftonline.com/{MSA}/v2.0"), Some(MSA)));
-    }
-}
 
 /// Checks a token's signature against a trusted key set, with the algorithms
 /// the policy allows. The token's `jku`, `x5u`, `jwk` and `x5c` are ignored.
 pub fn verify_token(token: &Token, keys: &KeySet, allowed: &[Algorithm]) -> SignatureOutcome {
+    verify_token_prehashed(token, keys, allowed, None)
+}
+
+/// Like [`verify_token`], reusing a digest from [`prehash`] when given.
+pub fn verify_token_prehashed(token: &Token, keys: &KeySet, allowed: &[Algorithm], hashed: Option<&Digest>) -> SignatureOutcome {
     use SignatureFailure as F;
     let header = token.header();
     let alg = match header.alg() {
@@ -154,11 +173,17 @@ pub fn verify_token(token: &Token, keys: &KeySet, allowed: &[Algorithm]) -> Sign
     for key in &candidates {
         if let Some(key_alg) = &key.alg {
             if key_alg != alg.as_str() {
-                last = Some(F::KeyAlgPinned { alg, key: key.label(), key_alg: key_alg.clone() });
+                keep_most_specific(&mut last, F::KeyAlgPinned { alg, key: key.label(), key_alg: key_alg.clone() });
                 continue;
             }
         }
-        match verify_signature(alg, key, token.signing_input(), token.signature()) {
+        let result = match hashed {
+            Some(h) if digest_algorithm(alg).is_some_and(|d| d == h.algorithm()) => {
+                verify_signature_prehashed(alg, key, h, token.signature())
+            }
+            _ => verify_signature(alg, key, token.signing_input(), token.signature()),
+        };
+        match result {
             Ok(()) => {
                 if let Some(ki) = &key.issuer {
                     let iss = token_iss.unwrap_or("");
@@ -172,14 +197,58 @@ pub fn verify_token(token: &Token, keys: &KeySet, allowed: &[Algorithm]) -> Sign
                 }
                 return SignatureOutcome::Verified { alg, key: key.label(), key_issuer: key.issuer.clone() };
             }
-            Err(VerifyError::WrongKeyType) => {
-                last = Some(F::AlgKeyMismatch { alg, key: key.label(), key_type: key.material.describe() })
-            }
-            Err(VerifyError::KeyRejected) => last = Some(F::KeyRejected { key: key.label(), alg }),
-            Err(VerifyError::BadSignature) => {
-                last = Some(if header.nonce.is_some() { F::GraphNonce { key: key.label() } } else { F::Invalid { key: key.label() } })
-            }
+            Err(VerifyError::WrongKeyType) => keep_most_specific(
+                &mut last,
+                F::AlgKeyMismatch { alg, key: key.label(), key_type: key.material.describe() },
+            ),
+            Err(VerifyError::KeyRejected) => keep_most_specific(&mut last, F::KeyRejected { key: key.label(), alg }),
+            Err(VerifyError::BadSignature) => keep_most_specific(
+                &mut last,
+                if header.nonce.is_some() { F::GraphNonce { key: key.label() } } else { F::Invalid { key: key.label() } },
+            ),
         }
     }
     SignatureOutcome::Failed(last.unwrap_or(F::KeyNotFound { kid: None, x5t: None, available: Vec::new() }))
+}
+
+/// How telling a failure is, when several keys were tried: a key of the
+/// right type that rejects the signature says more than a key of the wrong
+/// type.
+fn specificity(f: &SignatureFailure) -> u8 {
+    match f {
+        SignatureFailure::Invalid { .. } | SignatureFailure::GraphNonce { .. } => 3,
+        SignatureFailure::KeyRejected { .. } => 2,
+        SignatureFailure::KeyAlgPinned { .. } => 1,
+        _ => 0,
+    }
+}
+
+fn keep_most_specific(last: &mut Option<SignatureFailure>, new: SignatureFailure) {
+    if last.as_ref().is_none_or(|old| specificity(&new) >= specificity(old)) {
+        *last = Some(new);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_issuer_allows;
+
+    const ORG: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    const MSA: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
+    #[test]
+    fn templated_key_issuer_binds_to_the_tokens_tenant() {
+        let k = "https://login.microsoftonline.com/{tenantid}/v2.0";
+        assert!(key_issuer_allows(k, &format!("https://login.microsoftonline.com/{ORG}/v2.0"), Some(ORG)));
+        assert!(key_issuer_allows(k, &format!("https://sts.windows.net/{ORG}/"), Some(ORG)));
+        assert!(!key_issuer_allows(k, &format!("https://login.microsoftonline.com/{ORG}/v2.0"), Some(MSA)));
+    }
+
+    #[test]
+    fn consumer_key_refuses_an_organisations_token() {
+        let k = format!("https://login.microsoftonline.com/{MSA}/v2.0");
+        assert!(!key_issuer_allows(&k, &format!("https://login.microsoftonline.com/{ORG}/v2.0"), Some(ORG)));
+        assert!(!key_issuer_allows(&k, &format!("https://sts.windows.net/{ORG}/"), Some(ORG)));
+        assert!(key_issuer_allows(&k, &format!("https://login.microsoftonline.com/{MSA}/v2.0"), Some(MSA)));
+    }
 }

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 //! Genuine Microsoft-signed tokens (../shared/testdata/real-entra) verify
 //! with the keys Microsoft published, and pass every rule as of their own
 //! lifetime; the must-fail ones (../shared/testdata/real-entra-negative)

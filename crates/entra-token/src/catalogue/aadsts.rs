@@ -29,7 +29,12 @@ pub fn all() -> &'static [AadstsCode] {
 }
 
 const fn e(code: u32, name: &'static str, cause: &'static str, fix: &'static str) -> AadstsCode {
-    AadstsCode { code, name, cause, fix }
+    AadstsCode {
+        code,
+        name,
+        cause,
+        fix,
+    }
 }
 
 /// The catalogue, in numeric order.
@@ -84,13 +89,13 @@ static CODES: &[AadstsCode] = &[
     ),
     e(
         28002,
-        "InvalidScope (scope not valid for token request)",
+        "Scope not valid when requesting an access token",
         "The scope sent with the token request is not valid for getting an access token, for example an OpenID-only scope or a malformed resource scope.",
         "Request a resource scope. For Azure Databricks that is `2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default` (optionally together with offline_access, openid, profile).",
     ),
     e(
         28003,
-        "InvalidScope (empty scope on code redemption)",
+        "Scope can't be empty when redeeming an authorization code",
         "The authorization code was redeemed with an empty scope parameter.",
         "Send the scope when redeeming the code, the same one used at /authorize, e.g. `2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default offline_access`.",
     ),
@@ -540,7 +545,7 @@ static CODES: &[AadstsCode] = &[
     ),
     e(
         50148,
-        "CodeVerifierMismatch (PKCE)",
+        "The code_verifier does not match the code_challenge (PKCE)",
         "The code_verifier sent when redeeming the authorization code does not match the code_challenge sent at /authorize.",
         "Use the same code_verifier that produced the code_challenge for that sign-in, and do not reuse verifiers across concurrent logins. Check that the challenge is base64url(SHA-256(verifier)) without padding when the method is S256.",
     ),
@@ -740,7 +745,7 @@ static CODES: &[AadstsCode] = &[
         65001,
         "DelegationDoesNotExist",
         "Nobody has consented to this application using the requested API for the user: for Azure Databricks, the app registration lacks the AzureDatabricks permission `user_impersonation`, or the permission is listed but neither the user nor an administrator has granted consent. Non-interactive flows (username-password, refresh, on-behalf-of) cannot show a consent prompt, so they fail with this code.",
-        "In App registrations > your app > API permissions, choose Add a permission > APIs my organization uses > AzureDatabricks > Delegated > `user_impersonation`. Then grant consent once: either sign in interactively once and accept the consent prompt, or have an administrator press 'Grant admin consent for <tenant>' on that page or open https://login.microsoftonline.com/<tenant>/adminconsent?client_id=<client-id>. After that, the programmatic flow works.",
+        "In App registrations > your app > API permissions, choose Add a permission > APIs my organization uses > AzureDatabricks > Delegated > `user_impersonation`. Then grant consent once: either sign in interactively once and accept the consent prompt, or have an administrator press 'Grant admin consent for <organisation>' on that page or open https://login.microsoftonline.com/<tenant>/adminconsent?client_id=<client-id>. After that, the programmatic flow works.",
     ),
     e(
         65002,
@@ -1524,7 +1529,7 @@ static CODES: &[AadstsCode] = &[
     ),
     e(
         500112,
-        "Reply address mismatch on code redemption",
+        "The reply address does not match the one used to request the authorization code",
         "The redirect_uri sent when redeeming the authorization code differs from the one sent at /authorize when the code was obtained.",
         "Send exactly the same redirect_uri in the token request as in the authorization request.",
     ),
@@ -1536,7 +1541,7 @@ static CODES: &[AadstsCode] = &[
     ),
     e(
         500117,
-        "Reply URI not using a secure scheme",
+        "The reply URI specified in the request isn't using a secure scheme",
         "The redirect URI uses plain http on a host other than localhost; only loopback addresses may use http.",
         "Use an https redirect URI, or http://localhost for local development tools.",
     ),
@@ -1572,7 +1577,7 @@ static CODES: &[AadstsCode] = &[
     ),
     e(
         500341,
-        "User account has been deleted",
+        "The user account has been deleted from the directory",
         "The user account was deleted from the directory.",
         "Restore the user (deleted users can be restored for 30 days) or use another account.",
     ),
@@ -1596,13 +1601,13 @@ static CODES: &[AadstsCode] = &[
     ),
     e(
         530002,
-        "Device must be compliant",
+        "Your device is required to be compliant to access this resource",
         "Conditional Access requires a compliant device and the device is not compliant or not known to be.",
         "Enrol the device in the organisation's MDM and make it compliant, and sign in through a browser or broker that presents the device identity.",
     ),
     e(
         530003,
-        "Device must be managed",
+        "Your device is required to be managed to access this resource",
         "Conditional Access requires a managed device (compliant or hybrid joined) to reach this resource, and the device is not managed, or the browser or tool does not pass the device's identity (e.g. a CLI on Linux, or a browser without the SSO extension).",
         "Sign in from a managed device through a client that presents its identity (Edge or Chrome with the Microsoft SSO extension, the Windows account broker, Company Portal). From unmanaged machines or CI, use a service principal, to which device policies do not apply.",
     ),
@@ -1866,7 +1871,7 @@ static CODES: &[AadstsCode] = &[
     ),
     e(
         7000218,
-        "Public client flows not allowed: client_assertion or client_secret required",
+        "The request body must contain 'client_assertion' or 'client_secret'",
         "The request came without client credentials (as public clients send: device code, username-password (ROPC), or a desktop/CLI login), but the app registration is not treated as a public client, so Entra ID demands a client_secret or client_assertion.",
         "If the app is meant to be a public client (CLI, desktop, device code), set Authentication > Advanced settings > 'Allow public client flows' to Yes (`isFallbackPublicClient` true in the manifest). If it is a confidential client, send its client secret or a certificate-signed client assertion with the token request.",
     ),
@@ -1948,7 +1953,10 @@ mod tests {
         for c in all() {
             assert!(seen.insert(c.code), "duplicate AADSTS{}", c.code);
         }
-        assert!(all().windows(2).all(|w| w[0].code < w[1].code), "CODES must stay in numeric order");
+        assert!(
+            all().windows(2).all(|w| w[0].code < w[1].code),
+            "CODES must stay in numeric order"
+        );
     }
 
     #[test]
@@ -1963,12 +1971,13 @@ mod tests {
     #[test]
     fn the_codes_we_promise_are_there() {
         let wanted = [
-            65001, 50011, 7000218, 50076, 50079, 53003, 500011, 700016, 7000215, 7000222, 50126, 50034,
-            50020, 90002, 50194, 70011, 50001, 50012, 50053, 50055, 50057, 50058, 50059, 50072, 50074,
-            50078, 50097, 50105, 50128, 50131, 50132, 50133, 50140, 50148, 50158, 50173, 51004, 53000,
-            53001, 53002, 54005, 65004, 65005, 70000, 70001, 70002, 70003, 70008, 70016, 70018, 70019,
-            70043, 75011, 80001, 80012, 81010, 90014, 90072, 90094, 90095, 135010, 500113, 500133,
-            530003, 650056, 650057, 700003, 700024, 700027, 700051, 700054, 7000112, 7500529, 1000031,
+            65001, 50011, 7000218, 50076, 50079, 53003, 500011, 700016, 7000215, 7000222, 50126,
+            50034, 50020, 90002, 50194, 70011, 50001, 50012, 50053, 50055, 50057, 50058, 50059,
+            50072, 50074, 50078, 50097, 50105, 50128, 50131, 50132, 50133, 50140, 50148, 50158,
+            50173, 51004, 53000, 53001, 53002, 54005, 65004, 65005, 70000, 70001, 70002, 70003,
+            70008, 70016, 70018, 70019, 70043, 75011, 80001, 80012, 81010, 90014, 90072, 90094,
+            90095, 135010, 500113, 500133, 530003, 650056, 650057, 700003, 700024, 700027, 700051,
+            700054, 7000112, 7500529, 1000031,
         ];
         for code in wanted {
             assert!(lookup(code).is_some(), "AADSTS{code} missing");
@@ -1980,13 +1989,26 @@ mod tests {
         let consent = lookup(65001).unwrap();
         assert!(consent.fix.contains("user_impersonation"));
         assert!(consent.fix.contains("adminconsent?client_id="));
-        assert!(lookup(7000218).unwrap().fix.to_lowercase().contains("public client"));
-        assert!(lookup(500011).unwrap().fix.contains("2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"));
-        assert!(lookup(70011).unwrap().fix.contains("2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default"));
+        assert!(lookup(7000218)
+            .unwrap()
+            .fix
+            .to_lowercase()
+            .contains("public client"));
+        assert!(lookup(500011)
+            .unwrap()
+            .fix
+            .contains("2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"));
+        assert!(lookup(70011)
+            .unwrap()
+            .fix
+            .contains("2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default"));
         assert!(lookup(7000215).unwrap().cause.contains("Secret ID"));
         for mfa in [50076, 50079, 53003] {
             let c = lookup(mfa).unwrap();
-            assert!(c.cause.contains("ROPC") || c.fix.contains("ROPC"), "AADSTS{mfa}");
+            assert!(
+                c.cause.contains("ROPC") || c.fix.contains("ROPC"),
+                "AADSTS{mfa}"
+            );
             assert!(c.fix.contains("service principal"), "AADSTS{mfa}");
         }
     }

@@ -16,6 +16,7 @@ struct RawJwk {
     kty: Option<Value>,
     #[serde(rename = "use")]
     use_: Option<Value>,
+    key_ops: Option<Value>,
     alg: Option<Value>,
     kid: Option<Value>,
     x5t: Option<Value>,
@@ -60,6 +61,20 @@ pub(crate) fn parse(value: &Value, index: usize) -> Result<VerifyingKey, (Option
     if let Some(u) = &use_ {
         if u != "sig" {
             return Err(fail(format!("its 'use' is \"{u}\", not \"sig\": it is not a signing key")));
+        }
+    }
+    if let Some(ops) = &raw.key_ops {
+        let ops: Vec<&str> = ops
+            .as_array()
+            .ok_or_else(|| fail("'key_ops' is not an array".into()))?
+            .iter()
+            .map(|o| o.as_str().unwrap_or(""))
+            .collect();
+        if !ops.contains(&"verify") {
+            return Err(fail(format!(
+                "its 'key_ops' ({}) does not include \"verify\": it is not meant for checking signatures",
+                ops.join(", ")
+            )));
         }
     }
     let kty = opt_string(&raw.kty, "kty").map_err(fail)?.ok_or_else(|| fail("'kty' is missing".into()))?;

@@ -4,8 +4,12 @@ use crate::findings::{names::IDENTITY, Finding};
 use crate::jws::Token;
 use crate::summary::{principal, Principal};
 
-pub(crate) fn identity(token: &Token) -> Finding {
-    match principal(token.claims()) {
+pub(crate) fn identity(token: &Token, brief: bool) -> Finding {
+    let p = principal(token.claims());
+    if brief && matches!(p, Principal::User { .. } | Principal::ServicePrincipal { oid: Some(_), .. }) {
+        return Finding::pass(IDENTITY, String::new());
+    }
+    match p {
         Principal::User { name, claim, oid } => Finding::pass(
             IDENTITY,
             format!(

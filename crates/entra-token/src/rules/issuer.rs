@@ -6,7 +6,7 @@ use crate::issuer::{self, IssuerVersion};
 use crate::jws::Token;
 use crate::policy::Policy;
 
-pub(crate) fn issuer(token: &Token, policy: &Policy) -> Finding {
+pub(crate) fn issuer(token: &Token, policy: &Policy, brief: bool) -> Finding {
     let c = token.claims();
     let iss = match string(&c.iss) {
         Claim::Present(s) => s,
@@ -34,6 +34,9 @@ pub(crate) fn issuer(token: &Token, policy: &Policy) -> Finding {
             .actual(iss)
             .fix("Azure Databricks accepts only tokens issued by Entra ID for the workspace's tenant. For another OpenID provider, give its issuer with --issuer.");
     };
+    if brief && issuer_passes(c, &parsed, policy) {
+        return Finding::pass(ISSUER, String::new());
+    }
     let expected_tenant = policy.tenant.as_deref().unwrap_or(&parsed.tenant);
     let expected = match parsed.version {
         IssuerVersion::V1 => format!("https://{}/{expected_tenant}/", parsed.host),
@@ -74,6 +77,22 @@ pub(crate) fn issuer(token: &Token, policy: &Policy) -> Finding {
     Finding::pass(ISSUER, format!("issued by Entra ID ({version} endpoint, {}) for tenant {}{ver_note}", parsed.cloud, parsed.tenant))
         .expected(expected)
         .actual(iss)
+}
+
+/// The pass condition of the Entra-shape branch, without building messages.
+fn issuer_passes(c: &crate::claims::Claims, parsed: &issuer::EntraIssuer, policy: &Policy) -> bool {
+    if policy.tenant.as_ref().is_some_and(|t| !t.eq_ignore_ascii_case(&parsed.tenant)) {
+        return false;
+    }
+    match string(&c.tid) {
+        Claim::Present(tid) if !tid.eq_ignore_ascii_case(&parsed.tenant) => return false,
+        Claim::Malformed(_) => return false,
+        _ => {}
+    }
+    !matches!(
+        (string(&c.ver).ok(), parsed.version),
+        (Some("1.0"), IssuerVersion::V2) | (Some("2.0"), IssuerVersion::V1)
+    )
 }
 
 fn near_miss(iss: &str) -> &'static str {

@@ -6,7 +6,7 @@ use crate::jws::Token;
 use crate::policy::Policy;
 use crate::timefmt::{relative, span, utc};
 
-pub(crate) fn lifetime(token: &Token, policy: &Policy) -> Finding {
+pub(crate) fn lifetime(token: &Token, policy: &Policy, brief: bool) -> Finding {
     let c = token.claims();
     let now = policy.now;
     let skew = policy.skew_secs;
@@ -30,6 +30,13 @@ pub(crate) fn lifetime(token: &Token, policy: &Policy) -> Finding {
             return Finding::fail(LIFETIME, format!("'nbf' is {what}")).expected("a number of seconds since 1970 (NumericDate)")
         }
     };
+    if brief
+        && now < exp
+        && nbf.is_none_or(|n| n <= now)
+        && numeric_date(&c.iat).ok().is_none_or(|iat| iat <= now.saturating_add(skew))
+    {
+        return Finding::pass(LIFETIME, String::new());
+    }
     let window = match nbf {
         Some(n) => format!("{} to {}", utc(n), utc(exp)),
         None => format!("until {}", utc(exp)),
@@ -50,7 +57,7 @@ pub(crate) fn lifetime(token: &Token, policy: &Policy) -> Finding {
         }
         if now < n {
             return Finding::warn(LIFETIME, format!("valid from {}, {} after now, accepted only thanks to the clock skew", utc(n), span(n - now)))
-                .expected(format!("nbf <= now"))
+                .expected("nbf <= now")
                 .actual(window)
                 .fix("Clocks differ between the issuer and this machine; synchronise with NTP.");
         }

@@ -1,0 +1,938 @@
+//! AADSTS50011 and friends: which registered redirect URI the requested one
+//! is closest to, and exactly what differs. Also reads the registered URIs
+//! (with their platform) out of an app-registration manifest.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{ExplainError, MAX_MANIFEST_BYTES};
+use crate::limits::{json_depth_exceeds, MAX_JSON_DEPTH};
+
+/// The app-registration platform a redirect URI is registered under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    /// "Web": confidential clients that redeem codes with a secret.
+    Web,
+    /// "Mobile and desktop applications": public clients such as CLIs.
+    PublicClient,
+    /// "Single-page application": browser code redeeming cross-origin.
+    Spa,
+    /// Not known (a plain list of URIs).
+    Unknown,
+}
+
+impl Platform {
+    /// The name the Entra admin center shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::Web => "Web",
+            Platform::PublicClient => "Mobile and desktop applications",
+            Platform::Spa => "Single-page application",
+            Platform::Unknown => "an unknown platform",
+        }
+    }
+}
+
+/// A redirect URI registered on an app, with its platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegisteredUri {
+    pub url: String,
+    pub platform: Platform,
+}
+
+/// One way the requested URI differs from a registered one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum UriDifference {
+    /// `http` vs `https` (or a custom scheme).
+    Scheme {
+        requested: String,
+        registered: String,
+    },
+    /// Different host names.
+    Host {
+        requested: String,
+        registered: String,
+    },
+    /// Two spellings of the loopback host: `localhost`, `127.0.0.1`, `[::1]`.
+    LoopbackName {
+        requested: String,
+        registered: String,
+    },
+    /// Different (or missing) ports.
+    Port {
+        requested: Option<u16>,
+        registered: Option<u16>,
+    },
+    /// Different paths.
+    Path {
+        requested: String,
+        registered: String,
+    },
+    /// The same path but for a trailing `/`.
+    TrailingSlash {
+        requested: String,
+        registered: String,
+    },
+    /// The same text but for letter case, in `part` (scheme, host, path, query).
+    Case {
+        part: &'static str,
+        requested: String,
+        registered: String,
+    },
+    /// Different query strings.
+    Query {
+        requested: String,
+        registered: String,
+    },
+    /// Different fragments (a redirect URI must not have one).
+    Fragment {
+        requested: String,
+        registered: String,
+    },
+    /// Not comparable part by part (not URI-shaped).
+    Other {
+        requested: String,
+        registered: String,
+    },
+}
+
+impl UriDifference {
+    fn weight(&self) -> u32 {
+        match self {
+            UriDifference::Scheme { .. } => 4,
+            UriDifference::Host { .. } => 10,
+            UriDifference::LoopbackName { .. } => 3,
+            UriDifference::Port { .. } => 2,
+            UriDifference::Path { .. } => 6,
+            UriDifference::TrailingSlash { .. } | UriDifference::Case { .. } => 1,
+            UriDifference::Query { .. } => 3,
+            UriDifference::Fragment { .. } => 2,
+            UriDifference::Other { .. } => 20,
+        }
+    }
+
+    /// One sentence saying what differs.
+    pub fn describe(&self) -> String {
+        match self {
+            UriDifference::Scheme { requested, registered } => {
+                format!("Scheme: the request uses `{requested}` but the registered URI uses `{registered}`.")
+            }
+            UriDifference::Host { requested, registered } => {
+                format!("Host: the request uses `{requested}` but the registered URI uses `{registered}`.")
+            }
+            UriDifference::LoopbackName { requested, registered } => format!(
+                "Host: the request uses `{requested}` but the registered URI uses `{registered}`; Entra compares them as text, so `localhost` and `127.0.0.1` (and `[::1]`) are different hosts."
+            ),
+            UriDifference::Port { requested, registered } => format!(
+                "Port: the request uses {} but the registered URI uses {}.",
+                port_text(*requested),
+                port_text(*registered)
+            ),
+            UriDifference::Path { requested, registered } => {
+                format!("Path: the request uses `{}` but the registered URI uses `{}`.", or_root(requested), or_root(registered))
+            }
+            UriDifference::TrailingSlash { requested, registered } => format!(
+                "Trailing slash: the request's path is `{}` and the registered one is `{}`; a trailing `/` makes a different URI.",
+                or_root(requested),
+                or_root(registered)
+            ),
+            UriDifference::Case { part, requested, registered } => format!(
+                "Letter case in the {part}: `{requested}` vs `{registered}`; Entra compares redirect URIs case-sensitively."
+            ),
+            UriDifference::Query { requested, registered } => format!(
+                "Query: the request has `{}` but the registered URI has `{}`.",
+                or_none(requested),
+                or_none(registered)
+            ),
+            UriDifference::Fragment { requested, registered } => format!(
+                "Fragment: `{}` vs `{}`; a redirect URI must not contain a `#` fragment.",
+                or_none(requested),
+                or_none(registered)
+            ),
+            UriDifference::Other { requested, registered } => {
+                format!("The URIs differ as a whole: `{requested}` vs `{registered}`.")
+            }
+        }
+    }
+}
+
+fn port_text(p: Option<u16>) -> String {
+    p.map_or_else(
+        || "no port (the scheme's default)".to_owned(),
+        |p| format!("port {p}"),
+    )
+}
+
+fn or_root(p: &str) -> &str {
+    if p.is_empty() {
+        "(empty)"
+    } else {
+        p
+    }
+}
+
+fn or_none(p: &str) -> &str {
+    if p.is_empty() {
+        "(none)"
+    } else {
+        p
+    }
+}
+
+/// Which platform the requested URI turned up on when it is registered only
+/// on a platform other than the one the client needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlatformMismatch {
+    /// Where the URI is registered.
+    pub registered_on: Platform,
+    /// Where the client needs it.
+    pub needed: Platform,
+}
+
+/// The result of comparing a requested redirect URI with the registered ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RedirectComparison {
+    pub requested: String,
+    /// The requested URI is registered (exactly, or by the loopback-port rule
+    /// on a public client) on a platform the client can use.
+    pub matched: bool,
+    /// The registered URI closest to the requested one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearest: Option<RegisteredUri>,
+    /// Everything that differs from `nearest` (empty when it is identical).
+    pub differences: Vec<UriDifference>,
+    /// Set when the URI is registered, but only on another platform.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_mismatch: Option<PlatformMismatch>,
+    /// The only difference is a loopback port, which Entra ignores for
+    /// public-client ("Mobile and desktop") registrations.
+    pub loopback_port_rule: bool,
+    /// What to do, in order.
+    pub advice: Vec<String>,
+}
+
+/// The parts of a URI, split by hand (no normalisation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Parts<'a> {
+    scheme: &'a str,
+    host: &'a str,
+    port: Option<u16>,
+    bad_port: bool,
+    path: &'a str,
+    query: &'a str,
+    fragment: &'a str,
+    hierarchical: bool,
+}
+
+fn split_uri(uri: &str) -> Option<Parts<'_>> {
+    let (scheme, rest, hierarchical) = if let Some((s, r)) = uri.split_once("://") {
+        (s, r, true)
+    } else {
+        let (s, r) = uri.split_once(':')?;
+        (s, r, false)
+    };
+    if scheme.is_empty()
+        || !scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
+        return None;
+    }
+    let (before_fragment, fragment) = rest.split_once('#').unwrap_or((rest, ""));
+    let (before_query, query) = before_fragment
+        .split_once('?')
+        .unwrap_or((before_fragment, ""));
+    let (authority, path) = if hierarchical {
+        match before_query.find('/') {
+            Some(i) => (&before_query[..i], &before_query[i..]),
+            None => (before_query, ""),
+        }
+    } else {
+        ("", before_query)
+    };
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port_text) = if authority.starts_with('[') {
+        match authority.find(']') {
+            Some(i) => (&authority[..=i], authority[i + 1..].strip_prefix(':')),
+            None => (authority, None),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let (port, bad_port) = match port_text {
+        Some("") | None => (None, false),
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) => (Some(n), false),
+            Err(_) => (None, true),
+        },
+    };
+    Some(Parts {
+        scheme,
+        host,
+        port,
+        bad_port,
+        path,
+        query,
+        fragment,
+        hierarchical,
+    })
+}
+
+fn is_loopback(host: &str) -> bool {
+    let h = host.to_ascii_lowercase();
+    h == "localhost" || h == "[::1]" || h.starts_with("127.")
+}
+
+/// Everything that differs between `requested` and `registered`.
+fn differences(requested: &str, registered: &str) -> Vec<UriDifference> {
+    if requested == registered {
+        return Vec::new();
+    }
+    let (Some(r), Some(g)) = (split_uri(requested), split_uri(registered)) else {
+        return vec![whole_text_difference(requested, registered)];
+    };
+    if r.bad_port || g.bad_port || r.hierarchical != g.hierarchical {
+        return vec![whole_text_difference(requested, registered)];
+    }
+    let mut out = Vec::new();
+    if r.scheme != g.scheme {
+        out.push(if r.scheme.eq_ignore_ascii_case(g.scheme) {
+            UriDifference::Case {
+                part: "scheme",
+                requested: r.scheme.into(),
+                registered: g.scheme.into(),
+            }
+        } else {
+            UriDifference::Scheme {
+                requested: r.scheme.into(),
+                registered: g.scheme.into(),
+            }
+        });
+    }
+    if r.host != g.host {
+        out.push(if r.host.eq_ignore_ascii_case(g.host) {
+            UriDifference::Case {
+                part: "host",
+                requested: r.host.into(),
+                registered: g.host.into(),
+            }
+        } else if is_loopback(r.host) && is_loopback(g.host) {
+            UriDifference::LoopbackName {
+                requested: r.host.into(),
+                registered: g.host.into(),
+            }
+        } else {
+            UriDifference::Host {
+                requested: r.host.into(),
+                registered: g.host.into(),
+            }
+        });
+    }
+    if r.port != g.port {
+        out.push(UriDifference::Port {
+            requested: r.port,
+            registered: g.port,
+        });
+    }
+    if r.path != g.path {
+        let (rt, gt) = (r.path.trim_end_matches('/'), g.path.trim_end_matches('/'));
+        let slash_differs = r.path.ends_with('/') != g.path.ends_with('/');
+        if rt == gt && slash_differs {
+            out.push(UriDifference::TrailingSlash {
+                requested: r.path.into(),
+                registered: g.path.into(),
+            });
+        } else if rt.eq_ignore_ascii_case(gt) {
+            if slash_differs {
+                out.push(UriDifference::TrailingSlash {
+                    requested: r.path.into(),
+                    registered: g.path.into(),
+                });
+            }
+            out.push(UriDifference::Case {
+                part: "path",
+                requested: rt.into(),
+                registered: gt.into(),
+            });
+        } else {
+            out.push(UriDifference::Path {
+                requested: r.path.into(),
+                registered: g.path.into(),
+            });
+        }
+    }
+    if r.query != g.query {
+        out.push(if r.query.eq_ignore_ascii_case(g.query) {
+            UriDifference::Case {
+                part: "query",
+                requested: r.query.into(),
+                registered: g.query.into(),
+            }
+        } else {
+            UriDifference::Query {
+                requested: r.query.into(),
+                registered: g.query.into(),
+            }
+        });
+    }
+    if r.fragment != g.fragment {
+        out.push(UriDifference::Fragment {
+            requested: r.fragment.into(),
+            registered: g.fragment.into(),
+        });
+    }
+    if out.is_empty() {
+        // Same parts, different text (e.g. an empty port "host:"): say so.
+        out.push(whole_text_difference(requested, registered));
+    }
+    out
+}
+
+fn whole_text_difference(requested: &str, registered: &str) -> UriDifference {
+    if requested.eq_ignore_ascii_case(registered) {
+        UriDifference::Case {
+            part: "URI",
+            requested: requested.into(),
+            registered: registered.into(),
+        }
+    } else {
+        UriDifference::Other {
+            requested: requested.into(),
+            registered: registered.into(),
+        }
+    }
+}
+
+/// The loopback exception: for public clients, Entra ignores the port of an
+/// `http` loopback redirect URI.
+fn only_loopback_port(requested: &str, diffs: &[UriDifference]) -> bool {
+    matches!(diffs, [UriDifference::Port { .. }])
+        && split_uri(requested)
+            .is_some_and(|p| p.scheme.eq_ignore_ascii_case("http") && is_loopback(p.host))
+}
+
+/// Compares `requested` with plain registered URIs (platform unknown).
+pub fn compare_redirect_uris(requested: &str, registered: &[String]) -> RedirectComparison {
+    let with_platform: Vec<RegisteredUri> = registered
+        .iter()
+        .map(|u| RegisteredUri {
+            url: u.clone(),
+            platform: Platform::Unknown,
+        })
+        .collect();
+    compare_registered(requested, &with_platform, None)
+}
+
+/// Compares `requested` with registered URIs that carry their platform.
+/// `needed` is the platform the client must use, when known (a CLI or
+/// desktop app needs [`Platform::PublicClient`], a server app
+/// [`Platform::Web`], browser code [`Platform::Spa`]).
+pub fn compare_registered(
+    requested: &str,
+    registered: &[RegisteredUri],
+    needed: Option<Platform>,
+) -> RedirectComparison {
+    let requested = requested.trim();
+    let usable = |p: Platform| needed.is_none_or(|n| p == n || p == Platform::Unknown);
+    let mut cmp = RedirectComparison {
+        requested: requested.to_owned(),
+        matched: false,
+        nearest: None,
+        differences: Vec::new(),
+        platform_mismatch: None,
+        loopback_port_rule: false,
+        advice: Vec::new(),
+    };
+    if registered.is_empty() {
+        cmp.advice.push(format!(
+            "The application has no redirect URI registered. Add `{requested}` under App registrations > your app > Authentication > Add a platform ({}).",
+            needed.unwrap_or(Platform::PublicClient).label()
+        ));
+        return cmp;
+    }
+
+    // 1. Exactly registered on a usable platform.
+    if let Some(hit) = registered
+        .iter()
+        .find(|r| r.url.trim() == requested && usable(r.platform))
+    {
+        cmp.matched = true;
+        cmp.nearest = Some(hit.clone());
+        cmp.advice.push(match hit.platform {
+            Platform::Unknown => format!("`{requested}` is registered exactly. If AADSTS50011 still occurs, check that it is registered under the platform the client needs (CLI and desktop tools: {}; server apps: {}), and that the request goes to the tenant and client ID you checked.", Platform::PublicClient.label(), Platform::Web.label()),
+            p => format!("`{requested}` is registered exactly, under {}. If the error persists, check the request goes to the same client ID and tenant.", p.label()),
+        });
+        return cmp;
+    }
+
+    // 2. Registered, but only on another platform.
+    if let (Some(needed), Some(other)) = (
+        needed,
+        registered.iter().find(|r| r.url.trim() == requested),
+    ) {
+        cmp.nearest = Some(other.clone());
+        cmp.platform_mismatch = Some(PlatformMismatch {
+            registered_on: other.platform,
+            needed,
+        });
+        cmp.advice.push(format!(
+            "Platform mismatch: `{requested}` is registered under {}, but this client needs it under {}. Add it under {} (App registrations > your app > Authentication > Add a platform); a URI under the wrong platform does not count.",
+            other.platform.label(),
+            needed.label(),
+            needed.label()
+        ));
+        return cmp;
+    }
+
+    // 3. The nearest registered URI and what differs.
+    let pool: Vec<&RegisteredUri> = {
+        let preferred: Vec<&RegisteredUri> =
+            registered.iter().filter(|r| usable(r.platform)).collect();
+        if preferred.is_empty() {
+            registered.iter().collect()
+        } else {
+            preferred
+        }
+    };
+    let mut best: Option<(u32, &RegisteredUri, Vec<UriDifference>)> = None;
+    for r in pool {
+        let d = differences(requested, r.url.trim());
+        let score: u32 = d.iter().map(UriDifference::weight).sum();
+        if best.as_ref().is_none_or(|(s, _, _)| score < *s) {
+            best = Some((score, r, d));
+        }
+    }
+    let Some((_, nearest, diffs)) = best else {
+        return cmp;
+    };
+    let loopback = only_loopback_port(requested, &diffs);
+    cmp.nearest = Some(nearest.clone());
+    cmp.loopback_port_rule = loopback;
+    if loopback && nearest.platform == Platform::PublicClient {
+        cmp.matched = true;
+        cmp.advice.push(format!(
+            "Only the port differs from `{}`, and it is registered under {}: Entra ignores the port of http loopback redirect URIs for public clients, so this URI is accepted. Look elsewhere (client ID, tenant, platform).",
+            nearest.url,
+            Platform::PublicClient.label()
+        ));
+        cmp.differences = diffs;
+        return cmp;
+    }
+    let platform = match nearest.platform {
+        Platform::Unknown => String::new(),
+        p => format!(" ({})", p.label()),
+    };
+    cmp.advice.push(format!(
+        "Nearest registered URI: `{}`{platform}. What differs:",
+        nearest.url
+    ));
+    cmp.advice
+        .extend(diffs.iter().map(|d| format!("- {}", d.describe())));
+    if diffs.iter().any(|d| matches!(d, UriDifference::Scheme { requested, .. } if requested.eq_ignore_ascii_case("http")))
+        && split_uri(requested).is_some_and(|p| !is_loopback(p.host))
+    {
+        cmp.advice.push("Entra accepts plain http only for loopback addresses (localhost, 127.0.0.1); other hosts need https.".into());
+    }
+    if loopback {
+        cmp.advice.push(format!(
+            "Only a loopback port differs. Entra ignores the port of http://localhost and http://127.0.0.1 redirect URIs for public clients (native apps), but not under {}: register the URI under {} instead, or make the client use the registered port.",
+            if nearest.platform == Platform::Unknown { "Web or Single-page application".to_owned() } else { nearest.platform.label().to_owned() },
+            Platform::PublicClient.label()
+        ));
+    }
+    cmp.advice.push(format!(
+        "Fix: register exactly `{requested}` under {} (App registrations > your app > Authentication), or make the client send `{}`.",
+        needed.map_or(if nearest.platform == Platform::Unknown { "the platform the client needs" } else { nearest.platform.label() }, Platform::label),
+        nearest.url
+    ));
+    cmp.differences = diffs;
+    cmp
+}
+
+/// Reads the registered redirect URIs from an app-registration manifest:
+/// the legacy Azure AD manifest (`replyUrlsWithType: [{url, type}]`, or
+/// plain `replyUrls`) or the Microsoft Graph application manifest
+/// (`web.redirectUris`, `web.redirectUriSettings`, `publicClient.redirectUris`,
+/// `spa.redirectUris`). A Graph answer wrapped in `{"value": [app]}` works too.
+pub fn registered_from_manifest(json: &str) -> Result<Vec<RegisteredUri>, ExplainError> {
+    if json.len() > MAX_MANIFEST_BYTES {
+        return Err(ExplainError::TooLarge {
+            len: json.len(),
+            max: MAX_MANIFEST_BYTES,
+        });
+    }
+    if json.trim().is_empty() {
+        return Err(ExplainError::Empty);
+    }
+    if json_depth_exceeds(json.as_bytes(), MAX_JSON_DEPTH) {
+        return Err(ExplainError::ManifestTooDeep {
+            max: MAX_JSON_DEPTH,
+        });
+    }
+    let value: Value = serde_json::from_str(json.trim_start_matches('\u{feff}')).map_err(|e| {
+        ExplainError::ManifestJson {
+            reason: e.to_string(),
+        }
+    })?;
+    let app = match &value {
+        Value::Object(m) => match m.get("value") {
+            Some(Value::Array(items))
+                if !m.contains_key("web") && !m.contains_key("replyUrlsWithType") =>
+            {
+                items
+                    .first()
+                    .and_then(Value::as_object)
+                    .ok_or(ExplainError::ManifestNotObject)?
+            }
+            _ => m,
+        },
+        _ => return Err(ExplainError::ManifestNotObject),
+    };
+    let mut out: Vec<RegisteredUri> = Vec::new();
+    let mut saw_field = false;
+    let mut push = |url: &str, platform: Platform| {
+        let url = url.trim();
+        if !url.is_empty() && !out.iter().any(|r| r.url == url && r.platform == platform) {
+            out.push(RegisteredUri {
+                url: url.to_owned(),
+                platform,
+            });
+        }
+    };
+    if let Some(list) = app.get("replyUrlsWithType").and_then(Value::as_array) {
+        saw_field = true;
+        for item in list {
+            let Some(url) = item.get("url").and_then(Value::as_str) else {
+                continue;
+            };
+            let platform = match item
+                .get("type")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("web") => Platform::Web,
+                Some("installedclient") | Some("publicclient") => Platform::PublicClient,
+                Some("spa") => Platform::Spa,
+                _ => Platform::Unknown,
+            };
+            push(url, platform);
+        }
+    } else if let Some(list) = app.get("replyUrls").and_then(Value::as_array) {
+        saw_field = true;
+        for url in list.iter().filter_map(Value::as_str) {
+            push(url, Platform::Unknown);
+        }
+    }
+    for (key, platform) in [
+        ("web", Platform::Web),
+        ("publicClient", Platform::PublicClient),
+        ("spa", Platform::Spa),
+    ] {
+        let Some(section) = app.get(key).and_then(Value::as_object) else {
+            continue;
+        };
+        if let Some(list) = section.get("redirectUris").and_then(Value::as_array) {
+            saw_field = true;
+            for url in list.iter().filter_map(Value::as_str) {
+                push(url, platform);
+            }
+        }
+        if let Some(list) = section.get("redirectUriSettings").and_then(Value::as_array) {
+            saw_field = true;
+            for url in list
+                .iter()
+                .filter_map(|s| s.get("uri").and_then(Value::as_str))
+            {
+                push(url, platform);
+            }
+        }
+    }
+    if !saw_field {
+        return Err(ExplainError::ManifestNoRedirectFields);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regs(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn exact_match_is_matched() {
+        let c = compare_redirect_uris(
+            "http://localhost:8020",
+            &regs(&["https://app.example.com/cb", "http://localhost:8020"]),
+        );
+        assert!(c.matched);
+        assert!(c.differences.is_empty());
+        assert_eq!(c.nearest.unwrap().url, "http://localhost:8020");
+    }
+
+    #[test]
+    fn each_kind_of_difference() {
+        let one = |req: &str, reg: &str| {
+            let c = compare_redirect_uris(req, &regs(&[reg]));
+            assert!(!c.matched, "{req} vs {reg}");
+            c.differences
+        };
+        assert_eq!(
+            one("http://app.example.com/cb", "https://app.example.com/cb"),
+            vec![UriDifference::Scheme {
+                requested: "http".into(),
+                registered: "https".into()
+            }]
+        );
+        assert_eq!(
+            one("https://app.example.com/cb", "https://app.example.org/cb"),
+            vec![UriDifference::Host {
+                requested: "app.example.com".into(),
+                registered: "app.example.org".into()
+            }]
+        );
+        assert_eq!(
+            one("http://127.0.0.1:8020", "http://localhost:8020"),
+            vec![UriDifference::LoopbackName {
+                requested: "127.0.0.1".into(),
+                registered: "localhost".into()
+            }]
+        );
+        assert_eq!(
+            one(
+                "https://app.example.com:8443/cb",
+                "https://app.example.com/cb"
+            ),
+            vec![UriDifference::Port {
+                requested: Some(8443),
+                registered: None
+            }]
+        );
+        assert_eq!(
+            one(
+                "https://app.example.com/callback",
+                "https://app.example.com/auth/callback"
+            ),
+            vec![UriDifference::Path {
+                requested: "/callback".into(),
+                registered: "/auth/callback".into()
+            }]
+        );
+        assert_eq!(
+            one("http://localhost:8020/", "http://localhost:8020"),
+            vec![UriDifference::TrailingSlash {
+                requested: "/".into(),
+                registered: "".into()
+            }]
+        );
+        assert_eq!(
+            one(
+                "https://app.example.com/Callback",
+                "https://app.example.com/callback"
+            ),
+            vec![UriDifference::Case {
+                part: "path",
+                requested: "/Callback".into(),
+                registered: "/callback".into()
+            }]
+        );
+        assert_eq!(
+            one("https://App.Example.com/cb", "https://app.example.com/cb"),
+            vec![UriDifference::Case {
+                part: "host",
+                requested: "App.Example.com".into(),
+                registered: "app.example.com".into()
+            }]
+        );
+        assert_eq!(
+            one(
+                "https://app.example.com/cb?x=1",
+                "https://app.example.com/cb"
+            ),
+            vec![UriDifference::Query {
+                requested: "x=1".into(),
+                registered: "".into()
+            }]
+        );
+        assert!(matches!(
+            one("https://app.example.com/cb#x", "https://app.example.com/cb")[..],
+            [UriDifference::Fragment { .. }]
+        ));
+        assert!(matches!(
+            one("not a uri", "https://app.example.com/cb")[..],
+            [UriDifference::Other { .. }]
+        ));
+        let several = one("http://127.0.0.1:8080/cb/", "https://localhost/cb");
+        assert_eq!(several.len(), 4, "{several:?}");
+    }
+
+    #[test]
+    fn picks_the_nearest() {
+        let c = compare_redirect_uris(
+            "http://localhost:8020/",
+            &regs(&[
+                "https://portal.example.com/signin",
+                "http://localhost:8020",
+                "http://localhost:9000/x",
+            ]),
+        );
+        assert_eq!(c.nearest.unwrap().url, "http://localhost:8020");
+        assert!(c.advice.iter().any(|a| a.contains("Trailing slash")));
+        assert!(c
+            .advice
+            .last()
+            .unwrap()
+            .contains("register exactly `http://localhost:8020/`"));
+    }
+
+    #[test]
+    fn loopback_port_rule() {
+        let public = vec![RegisteredUri {
+            url: "http://localhost".into(),
+            platform: Platform::PublicClient,
+        }];
+        let c = compare_registered("http://localhost:8020", &public, None);
+        assert!(c.matched && c.loopback_port_rule);
+        let web = vec![RegisteredUri {
+            url: "http://localhost:5000".into(),
+            platform: Platform::Web,
+        }];
+        let c = compare_registered("http://localhost:8020", &web, None);
+        assert!(!c.matched && c.loopback_port_rule);
+        assert!(c.advice.iter().any(|a| a.contains("ignores the port")));
+        let c = compare_redirect_uris("http://localhost:8020", &regs(&["http://localhost:5000"]));
+        assert!(!c.matched && c.loopback_port_rule);
+    }
+
+    #[test]
+    fn platform_mismatch_is_reported() {
+        let regs = vec![
+            RegisteredUri {
+                url: "http://localhost:8020".into(),
+                platform: Platform::Web,
+            },
+            RegisteredUri {
+                url: "https://app.example.com/cb".into(),
+                platform: Platform::Web,
+            },
+        ];
+        let c = compare_registered("http://localhost:8020", &regs, Some(Platform::PublicClient));
+        assert!(!c.matched);
+        assert_eq!(
+            c.platform_mismatch,
+            Some(PlatformMismatch {
+                registered_on: Platform::Web,
+                needed: Platform::PublicClient
+            })
+        );
+        assert!(c.advice[0].contains("Platform mismatch"));
+        // Without a known need, a URI on any platform counts.
+        assert!(compare_registered("http://localhost:8020", &regs, None).matched);
+    }
+
+    #[test]
+    fn nothing_registered() {
+        let c = compare_redirect_uris("http://localhost:8020", &[]);
+        assert!(!c.matched && c.nearest.is_none());
+        assert!(c.advice[0].contains("no redirect URI"));
+    }
+
+    #[test]
+    fn reads_legacy_manifest() {
+        let m = r#"{
+          "id": "8c2a5f7e-0000-4000-8000-000000000001",
+          "appId": "0d0c1e2a-1111-4222-8333-444455556666",
+          "replyUrlsWithType": [
+            {"url": "https://app.example.com/cb", "type": "Web"},
+            {"url": "http://localhost:8020", "type": "InstalledClient"},
+            {"url": "https://spa.example.com", "type": "Spa"}
+          ],
+          "signInAudience": "AzureADMyOrg"
+        }"#;
+        let r = registered_from_manifest(m).unwrap();
+        assert_eq!(
+            r,
+            vec![
+                RegisteredUri {
+                    url: "https://app.example.com/cb".into(),
+                    platform: Platform::Web
+                },
+                RegisteredUri {
+                    url: "http://localhost:8020".into(),
+                    platform: Platform::PublicClient
+                },
+                RegisteredUri {
+                    url: "https://spa.example.com".into(),
+                    platform: Platform::Spa
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_graph_manifest() {
+        let m = r#"{
+          "appId": "0d0c1e2a-1111-4222-8333-444455556666",
+          "isFallbackPublicClient": true,
+          "web": {"redirectUris": ["https://app.example.com/cb"], "implicitGrantSettings": {"enableIdTokenIssuance": false}},
+          "publicClient": {"redirectUris": ["http://localhost", "ms-appx-web://microsoft.aad.brokerplugin/0d0c1e2a-1111-4222-8333-444455556666"]},
+          "spa": {"redirectUris": []}
+        }"#;
+        let r = registered_from_manifest(m).unwrap();
+        assert_eq!(r.len(), 3);
+        assert_eq!(
+            r[1],
+            RegisteredUri {
+                url: "http://localhost".into(),
+                platform: Platform::PublicClient
+            }
+        );
+        let wrapped = format!(r#"{{"value": [{m}]}}"#);
+        assert_eq!(registered_from_manifest(&wrapped).unwrap(), r);
+        let settings =
+            r#"{"web": {"redirectUriSettings": [{"uri": "https://a.example/cb", "index": null}]}}"#;
+        assert_eq!(
+            registered_from_manifest(settings).unwrap()[0].platform,
+            Platform::Web
+        );
+    }
+
+    #[test]
+    fn manifest_errors_are_clear() {
+        assert!(matches!(
+            registered_from_manifest("{nope"),
+            Err(ExplainError::ManifestJson { .. })
+        ));
+        assert_eq!(
+            registered_from_manifest("[1, 2]"),
+            Err(ExplainError::ManifestNotObject)
+        );
+        assert_eq!(
+            registered_from_manifest(r#"{"displayName": "x"}"#),
+            Err(ExplainError::ManifestNoRedirectFields)
+        );
+        assert_eq!(registered_from_manifest("  "), Err(ExplainError::Empty));
+        assert!(matches!(
+            registered_from_manifest(&"[".repeat(100)),
+            Err(ExplainError::ManifestTooDeep { .. })
+        ));
+        let big = format!(r#"{{"replyUrls": ["{}"]}}"#, "a".repeat(MAX_MANIFEST_BYTES));
+        assert!(matches!(
+            registered_from_manifest(&big),
+            Err(ExplainError::TooLarge { .. })
+        ));
+        // An app with no redirect URIs at all is a valid, empty answer.
+        assert_eq!(
+            registered_from_manifest(r#"{"web": {"redirectUris": []}}"#).unwrap(),
+            vec![]
+        );
+    }
+}
