@@ -144,11 +144,20 @@ mod tests {
 
     #[test]
     fn classify_is_case_sensitive_and_names_dangerous_algs() {
-        assert_eq!(HeaderAlg::classify("RS256"), HeaderAlg::Supported(Algorithm::RS256));
+        assert_eq!(
+            HeaderAlg::classify("RS256"),
+            HeaderAlg::Supported(Algorithm::RS256)
+        );
         assert_eq!(HeaderAlg::classify("none"), HeaderAlg::None);
         assert_eq!(HeaderAlg::classify("NoNe"), HeaderAlg::None);
-        assert_eq!(HeaderAlg::classify("HS256"), HeaderAlg::Hmac("HS256".into()));
-        assert_eq!(HeaderAlg::classify("rs256"), HeaderAlg::Unknown("rs256".into()));
+        assert_eq!(
+            HeaderAlg::classify("HS256"),
+            HeaderAlg::Hmac("HS256".into())
+        );
+        assert_eq!(
+            HeaderAlg::classify("rs256"),
+            HeaderAlg::Unknown("rs256".into())
+        );
     }
 
     #[test]

@@ -22,9 +22,16 @@ impl std::fmt::Display for B64Error {
         match self {
             B64Error::InvalidByte { offset, byte } => {
                 if byte.is_ascii_graphic() {
-                    write!(f, "character '{}' at offset {offset} is not base64url (A-Z a-z 0-9 - _)", *byte as char)
+                    write!(
+                        f,
+                        "character '{}' at offset {offset} is not base64url (A-Z a-z 0-9 - _)",
+                        *byte as char
+                    )
                 } else {
-                    write!(f, "byte 0x{byte:02x} at offset {offset} is not base64url (A-Z a-z 0-9 - _)")
+                    write!(
+                        f,
+                        "byte 0x{byte:02x} at offset {offset} is not base64url (A-Z a-z 0-9 - _)"
+                    )
                 }
             }
             B64Error::InvalidLength => f.write_str("its length is not a possible base64url length"),
@@ -107,7 +114,10 @@ mod tests {
     #[test]
     fn rejects_padding_standard_alphabet_and_noncanonical() {
         assert_eq!(decode(b"aGk="), Err(B64Error::Padding));
-        assert!(matches!(decode(b"a+b/"), Err(B64Error::InvalidByte { byte: b'+', .. })));
+        assert!(matches!(
+            decode(b"a+b/"),
+            Err(B64Error::InvalidByte { byte: b'+', .. })
+        ));
         assert_eq!(decode(b"aGl"), Err(B64Error::NonCanonical));
         assert_eq!(decode(b"a"), Err(B64Error::InvalidLength));
     }

@@ -95,7 +95,10 @@ pub fn numeric_date(v: &Option<Value>) -> Claim<i64> {
                 Claim::Malformed(format!("{n} is out of range for a date"))
             }
         }
-        Some(Value::String(s)) => Claim::Malformed(format!("the string \"{}\" instead of a number of seconds", crate::text::clip(s, 40))),
+        Some(Value::String(s)) => Claim::Malformed(format!(
+            "the string \"{}\" instead of a number of seconds",
+            crate::text::clip(s, 40)
+        )),
         Some(other) => Claim::Malformed(format!("{} instead of a number of seconds", kind(other))),
     }
 }
@@ -119,7 +122,10 @@ pub fn audiences(v: &Option<Value>) -> Claim<Vec<&str>> {
                 Claim::Present(out)
             }
         }
-        Some(other) => Claim::Malformed(format!("{} instead of a string or array of strings", kind(other))),
+        Some(other) => Claim::Malformed(format!(
+            "{} instead of a string or array of strings",
+            kind(other)
+        )),
     }
 }
 
@@ -131,9 +137,15 @@ mod tests {
     #[test]
     fn missing_is_not_malformed() {
         assert_eq!(numeric_date(&None), Claim::Missing);
-        assert!(matches!(numeric_date(&Some(json!("123"))), Claim::Malformed(_)));
+        assert!(matches!(
+            numeric_date(&Some(json!("123"))),
+            Claim::Malformed(_)
+        ));
         assert_eq!(numeric_date(&Some(json!(12.9))), Claim::Present(12));
-        assert_eq!(audiences(&Some(json!(["a", "b"]))), Claim::Present(vec!["a", "b"]));
+        assert_eq!(
+            audiences(&Some(json!(["a", "b"]))),
+            Claim::Present(vec!["a", "b"])
+        );
         assert!(matches!(audiences(&Some(json!([1]))), Claim::Malformed(_)));
         assert!(matches!(string(&Some(json!(1))), Claim::Malformed(_)));
     }

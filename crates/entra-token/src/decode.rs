@@ -53,8 +53,18 @@ static HEADER_MEANINGS: &[(&str, &str)] = &[
     ("crit", "Extensions the verifier must understand; Entra never sets it."),
 ];
 
-fn entry(name: &str, value: &Value, meaning: Option<&'static str>, is_time: bool, now: i64) -> Entry {
-    let epoch = if is_time { value.as_i64().or_else(|| value.as_f64().map(|f| f as i64)) } else { None };
+fn entry(
+    name: &str,
+    value: &Value,
+    meaning: Option<&'static str>,
+    is_time: bool,
+    now: i64,
+) -> Entry {
+    let epoch = if is_time {
+        value.as_i64().or_else(|| value.as_f64().map(|f| f as i64))
+    } else {
+        None
+    };
     Entry {
         name: name.to_owned(),
         value: value.clone(),
@@ -71,15 +81,38 @@ impl Decoded {
         let payload = token.payload_value();
         let header_entries = header
             .iter()
-            .map(|(k, v)| entry(k, v, HEADER_MEANINGS.iter().find(|(n, _)| n == k).map(|(_, m)| *m), false, now))
+            .map(|(k, v)| {
+                entry(
+                    k,
+                    v,
+                    HEADER_MEANINGS
+                        .iter()
+                        .find(|(n, _)| n == k)
+                        .map(|(_, m)| *m),
+                    false,
+                    now,
+                )
+            })
             .collect();
         let claims = payload
             .iter()
             .map(|(k, v)| {
                 let info = claims::lookup(k);
-                entry(k, v, info.map(|i| i.meaning), info.is_some_and(|i| i.kind == ClaimKind::Time), now)
+                entry(
+                    k,
+                    v,
+                    info.map(|i| i.meaning),
+                    info.is_some_and(|i| i.kind == ClaimKind::Time),
+                    now,
+                )
             })
             .collect();
-        Decoded { summary: Summary::of(token, now), header, payload, header_entries, claims }
+        Decoded {
+            summary: Summary::of(token, now),
+            header,
+            payload,
+            header_entries,
+            claims,
+        }
     }
 }

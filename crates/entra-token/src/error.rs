@@ -36,7 +36,10 @@ pub enum FormatError {
     #[error("the pasted JSON has no token field (looked for accessToken, access_token, token, id_token)")]
     InputJsonNoToken,
     #[error("the pasted JSON's '{field}' field cannot be a token: {reason}")]
-    InputJsonField { field: &'static str, reason: &'static str },
+    InputJsonField {
+        field: &'static str,
+        reason: &'static str,
+    },
     #[error("the token contains whitespace or a control character at offset {offset}; a token is one unbroken line")]
     Whitespace { offset: usize },
     #[error("the token has 5 dot-separated parts: it is an encrypted JWE, not a signed JWS; only its recipient can read it")]
@@ -73,7 +76,9 @@ impl FormatError {
             | FormatError::NotObject { part }
             | FormatError::TooDeep { part, .. } => Some(*part),
             FormatError::EmptySignature => Some(Part::Signature),
-            FormatError::MissingAlg | FormatError::AlgNotString | FormatError::Crit(_) => Some(Part::Header),
+            FormatError::MissingAlg | FormatError::AlgNotString | FormatError::Crit(_) => {
+                Some(Part::Header)
+            }
             _ => None,
         }
     }

@@ -65,7 +65,14 @@ pub struct Finding {
 impl Finding {
     /// A finding with only a status and message.
     pub fn new(check: &'static str, status: Status, message: impl Into<String>) -> Finding {
-        Finding { check, status, expected: None, actual: None, message: message.into(), fix: None }
+        Finding {
+            check,
+            status,
+            expected: None,
+            actual: None,
+            message: message.into(),
+            fix: None,
+        }
     }
 
     /// A passing finding.
@@ -126,7 +133,10 @@ impl Report {
 
     /// The names of the failed checks.
     pub fn failed(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.findings.iter().filter(|f| f.status == Status::Fail).map(|f| f.check)
+        self.findings
+            .iter()
+            .filter(|f| f.status == Status::Fail)
+            .map(|f| f.check)
     }
 
     /// The finding of a check, by name.

@@ -24,7 +24,10 @@ pub enum Wrapping {
 pub fn extract(text: &str) -> Result<(&str, Wrapping), FormatError> {
     // Bound before any work: a pasted JSON object is allowed some slack.
     if text.len() > MAX_TOKEN_BYTES * 2 {
-        return Err(FormatError::TooLong { len: text.len(), max: MAX_TOKEN_BYTES });
+        return Err(FormatError::TooLong {
+            len: text.len(),
+            max: MAX_TOKEN_BYTES,
+        });
     }
     let mut s = text.trim();
     let mut wrapping = Wrapping::Bare;
@@ -47,7 +50,10 @@ pub fn extract(text: &str) -> Result<(&str, Wrapping), FormatError> {
         return Err(FormatError::Empty);
     }
     if s.len() > MAX_TOKEN_BYTES {
-        return Err(FormatError::TooLong { len: s.len(), max: MAX_TOKEN_BYTES });
+        return Err(FormatError::TooLong {
+            len: s.len(),
+            max: MAX_TOKEN_BYTES,
+        });
     }
     Ok((s, wrapping))
 }
@@ -63,34 +69,48 @@ fn strip_quotes(s: &str) -> &str {
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 const JSON_FIELDS: [&str; 4] = ["accessToken", "access_token", "token", "id_token"];
 
 fn from_json(s: &str) -> Result<(&str, Wrapping), FormatError> {
     if json_depth_exceeds(s.as_bytes(), MAX_JSON_DEPTH) {
-        return Err(FormatError::InputJsonTooDeep { max: MAX_JSON_DEPTH });
+        return Err(FormatError::InputJsonTooDeep {
+            max: MAX_JSON_DEPTH,
+        });
     }
     // Borrow the field's text straight from the input: a token has no escapes.
     let map: std::collections::HashMap<&str, &serde_json::value::RawValue> =
-        serde_json::from_str(s).map_err(|e| FormatError::InputJson { reason: e.to_string() })?;
+        serde_json::from_str(s).map_err(|e| FormatError::InputJson {
+            reason: e.to_string(),
+        })?;
     for field in JSON_FIELDS {
         if let Some(raw) = map.get(field) {
             let text = raw.get();
             let inner = text
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
-                .ok_or(FormatError::InputJsonField { field, reason: "it is not a string" })?;
+                .ok_or(FormatError::InputJsonField {
+                    field,
+                    reason: "it is not a string",
+                })?;
             if inner.contains('\\') {
-                return Err(FormatError::InputJsonField { field, reason: "it contains escapes, which a token never does" });
+                return Err(FormatError::InputJsonField {
+                    field,
+                    reason: "it contains escapes, which a token never does",
+                });
             }
             let inner = inner.trim();
             if inner.is_empty() {
                 return Err(FormatError::Empty);
             }
             if inner.len() > MAX_TOKEN_BYTES {
-                return Err(FormatError::TooLong { len: inner.len(), max: MAX_TOKEN_BYTES });
+                return Err(FormatError::TooLong {
+                    len: inner.len(),
+                    max: MAX_TOKEN_BYTES,
+                });
             }
             return Ok((inner, Wrapping::JsonField(field)));
         }
@@ -105,13 +125,28 @@ mod tests {
     #[test]
     fn accepts_what_people_paste() {
         assert_eq!(extract("  a.b.c \n").unwrap(), ("a.b.c", Wrapping::Bare));
-        assert_eq!(extract("Bearer a.b.c").unwrap(), ("a.b.c", Wrapping::BearerPrefix));
-        assert_eq!(extract("authorization: bearer  a.b.c").unwrap(), ("a.b.c", Wrapping::BearerPrefix));
+        assert_eq!(
+            extract("Bearer a.b.c").unwrap(),
+            ("a.b.c", Wrapping::BearerPrefix)
+        );
+        assert_eq!(
+            extract("authorization: bearer  a.b.c").unwrap(),
+            ("a.b.c", Wrapping::BearerPrefix)
+        );
         assert_eq!(extract("\"a.b.c\"").unwrap().0, "a.b.c");
         assert_eq!(extract("'Bearer a.b.c'").unwrap().0, "a.b.c");
-        let az = r#"{"accessToken": "a.b.c", "expiresOn": "2026-01-01 10:00:00.000000", "tenant": "t"}"#;
-        assert_eq!(extract(az).unwrap(), ("a.b.c", Wrapping::JsonField("accessToken")));
-        assert_eq!(extract(r#"{"token_type":"Bearer","access_token":"x.y.z"}"#).unwrap().0, "x.y.z");
+        let az =
+            r#"{"accessToken": "a.b.c", "expiresOn": "2026-01-01 10:00:00.000000", "tenant": "t"}"#;
+        assert_eq!(
+            extract(az).unwrap(),
+            ("a.b.c", Wrapping::JsonField("accessToken"))
+        );
+        assert_eq!(
+            extract(r#"{"token_type":"Bearer","access_token":"x.y.z"}"#)
+                .unwrap()
+                .0,
+            "x.y.z"
+        );
     }
 
     #[test]
@@ -119,8 +154,14 @@ mod tests {
         assert_eq!(extract("   "), Err(FormatError::Empty));
         assert_eq!(extract("Bearer "), Err(FormatError::Empty));
         assert_eq!(extract(r#"{"foo": 1}"#), Err(FormatError::InputJsonNoToken));
-        assert!(matches!(extract(r#"{"accessToken": 5}"#), Err(FormatError::InputJsonField { .. })));
-        assert!(matches!(extract("{not json"), Err(FormatError::InputJson { .. })));
+        assert!(matches!(
+            extract(r#"{"accessToken": 5}"#),
+            Err(FormatError::InputJsonField { .. })
+        ));
+        assert!(matches!(
+            extract("{not json"),
+            Err(FormatError::InputJson { .. })
+        ));
     }
 
     #[test]

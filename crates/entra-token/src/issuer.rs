@@ -20,7 +20,10 @@ pub struct EntraIssuer {
 }
 
 /// v1 token hosts (`sts`), by cloud.
-const V1_HOSTS: &[(&str, &str)] = &[("sts.windows.net", "Azure public cloud or US Government"), ("sts.chinacloudapi.cn", "Azure China (21Vianet)")];
+const V1_HOSTS: &[(&str, &str)] = &[
+    ("sts.windows.net", "Azure public cloud or US Government"),
+    ("sts.chinacloudapi.cn", "Azure China (21Vianet)"),
+];
 
 /// v2 token hosts, by cloud.
 const V2_HOSTS: &[(&str, &str)] = &[
@@ -60,15 +63,27 @@ pub fn parse(iss: &str) -> Option<EntraIssuer> {
         if tenant.is_empty() || tenant.contains('/') {
             return None;
         }
-        return Some(EntraIssuer { version: IssuerVersion::V1, host: host_lc, tenant: tenant.to_owned(), cloud });
+        return Some(EntraIssuer {
+            version: IssuerVersion::V1,
+            host: host_lc,
+            tenant: tenant.to_owned(),
+            cloud,
+        });
     }
     if let Some((_, cloud)) = V2_HOSTS.iter().find(|(h, _)| *h == host_lc) {
         // The 2015 v2.0 endpoint (and Azure AD B2C) wrote a trailing slash.
-        let tenant = path.strip_suffix("/v2.0").or_else(|| path.strip_suffix("/v2.0/"))?;
+        let tenant = path
+            .strip_suffix("/v2.0")
+            .or_else(|| path.strip_suffix("/v2.0/"))?;
         if tenant.is_empty() || tenant.contains('/') {
             return None;
         }
-        return Some(EntraIssuer { version: IssuerVersion::V2, host: host_lc, tenant: tenant.to_owned(), cloud });
+        return Some(EntraIssuer {
+            version: IssuerVersion::V2,
+            host: host_lc,
+            tenant: tenant.to_owned(),
+            cloud,
+        });
     }
     None
 }
@@ -86,9 +101,15 @@ mod tests {
     #[test]
     fn recognises_both_versions_and_clouds() {
         let v1 = parse("https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/").unwrap();
-        assert_eq!((v1.version, v1.tenant.as_str()), (IssuerVersion::V1, "72f988bf-86f1-41af-91ab-2d7cd011db47"));
+        assert_eq!(
+            (v1.version, v1.tenant.as_str()),
+            (IssuerVersion::V1, "72f988bf-86f1-41af-91ab-2d7cd011db47")
+        );
         let v2 = parse("https://login.microsoftonline.us/abc/v2.0").unwrap();
-        assert_eq!((v2.version, v2.cloud), (IssuerVersion::V2, "Azure US Government"));
+        assert_eq!(
+            (v2.version, v2.cloud),
+            (IssuerVersion::V2, "Azure US Government")
+        );
         assert!(parse("https://sts.chinacloudapi.cn/t/").is_some());
     }
 

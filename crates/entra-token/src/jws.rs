@@ -102,7 +102,10 @@ impl Token {
             return Err(FormatError::Empty);
         }
         if text.len() > MAX_TOKEN_BYTES {
-            return Err(FormatError::TooLong { len: text.len(), max: MAX_TOKEN_BYTES });
+            return Err(FormatError::TooLong {
+                len: text.len(),
+                max: MAX_TOKEN_BYTES,
+            });
         }
         let dots: Vec<usize> = text.match_indices('.').map(|(i, _)| i).take(5).collect();
         match dots.len() {
@@ -110,28 +113,40 @@ impl Token {
             4 => return Err(FormatError::Jwe),
             n => return Err(FormatError::PartCount { found: n + 1 }),
         }
-        let (h, p, s) = (&text[..dots[0]], &text[dots[0] + 1..dots[1]], &text[dots[1] + 1..]);
+        let (h, p, s) = (
+            &text[..dots[0]],
+            &text[dots[0] + 1..dots[1]],
+            &text[dots[1] + 1..],
+        );
         if h.is_empty() {
             return Err(FormatError::EmptyPart { part: Part::Header });
         }
         if p.is_empty() {
-            return Err(FormatError::EmptyPart { part: Part::Payload });
+            return Err(FormatError::EmptyPart {
+                part: Part::Payload,
+            });
         }
         if s.is_empty() {
             return Err(FormatError::EmptySignature);
         }
         let header_json = decode_part(h, Part::Header, 0)?;
         check_object(&header_json, Part::Header)?;
-        let header: Header = serde_json::from_slice(&header_json)
-            .map_err(|e| FormatError::Json { part: Part::Header, reason: e.to_string() })?;
+        let header: Header =
+            serde_json::from_slice(&header_json).map_err(|e| FormatError::Json {
+                part: Part::Header,
+                reason: e.to_string(),
+            })?;
         header.alg()?;
         if let Some(crit) = &header.crit {
             return Err(FormatError::Crit(crit.to_string()));
         }
         let payload_json = decode_part(p, Part::Payload, dots[0] + 1)?;
         check_object(&payload_json, Part::Payload)?;
-        let claims: Claims = serde_json::from_slice(&payload_json)
-            .map_err(|e| FormatError::Json { part: Part::Payload, reason: e.to_string() })?;
+        let claims: Claims =
+            serde_json::from_slice(&payload_json).map_err(|e| FormatError::Json {
+                part: Part::Payload,
+                reason: e.to_string(),
+            })?;
         let signature = decode_part(s, Part::Signature, dots[1] + 1)?;
         Ok(Token {
             compact: text.to_owned(),
@@ -199,7 +214,9 @@ fn decode_part(part_text: &str, part: Part, base: usize) -> Result<Vec<u8>, Form
 fn base64_error(base: usize, part: Part, reason: b64::B64Error) -> FormatError {
     if let b64::B64Error::InvalidByte { offset, byte } = reason {
         if byte.is_ascii_whitespace() || byte.is_ascii_control() {
-            return FormatError::Whitespace { offset: base + offset };
+            return FormatError::Whitespace {
+                offset: base + offset,
+            };
         }
     }
     FormatError::Base64 { part, reason }
@@ -207,7 +224,10 @@ fn base64_error(base: usize, part: Part, reason: b64::B64Error) -> FormatError {
 
 fn check_object(json: &[u8], part: Part) -> Result<(), FormatError> {
     if json_depth_exceeds(json, MAX_JSON_DEPTH) {
-        return Err(FormatError::TooDeep { part, max: MAX_JSON_DEPTH });
+        return Err(FormatError::TooDeep {
+            part,
+            max: MAX_JSON_DEPTH,
+        });
     }
     let first = json.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
@@ -219,10 +239,16 @@ fn check_object(json: &[u8], part: Part) -> Result<(), FormatError> {
             // Say "not JSON" when it is not, and "not an object" when it is.
             match serde_json::from_slice::<serde::de::IgnoredAny>(json) {
                 Ok(_) => Err(FormatError::NotObject { part }),
-                Err(e) => Err(FormatError::Json { part, reason: e.to_string() }),
+                Err(e) => Err(FormatError::Json {
+                    part,
+                    reason: e.to_string(),
+                }),
             }
         }
-        None => Err(FormatError::Json { part, reason: "it decodes to nothing but whitespace".into() }),
+        None => Err(FormatError::Json {
+            part,
+            reason: "it decodes to nothing but whitespace".into(),
+        }),
     }
 }
 
@@ -237,35 +263,89 @@ mod tests {
 
     #[test]
     fn parses_a_token_and_keeps_its_parts() {
-        let t = tok(r#"{"alg":"RS256","kid":"k1"}"#, r#"{"aud":"a","exp":5}"#, "c2ln");
+        let t = tok(
+            r#"{"alg":"RS256","kid":"k1"}"#,
+            r#"{"aud":"a","exp":5}"#,
+            "c2ln",
+        );
         let parsed = Token::parse(&t).unwrap();
         assert_eq!(parsed.header().kid(), Some("k1"));
         assert_eq!(parsed.signature(), b"sig");
-        assert_eq!(parsed.signing_input(), t.rsplit_once('.').unwrap().0.as_bytes());
+        assert_eq!(
+            parsed.signing_input(),
+            t.rsplit_once('.').unwrap().0.as_bytes()
+        );
     }
 
     #[test]
     fn names_each_malformation() {
         let h = r#"{"alg":"RS256"}"#;
-        assert_eq!(Token::parse("a.b").unwrap_err(), FormatError::PartCount { found: 2 });
+        assert_eq!(
+            Token::parse("a.b").unwrap_err(),
+            FormatError::PartCount { found: 2 }
+        );
         assert_eq!(Token::parse("a.b.c.d.e").unwrap_err(), FormatError::Jwe);
-        assert_eq!(Token::parse(&tok(h, "{}", "")).unwrap_err(), FormatError::EmptySignature);
-        assert!(matches!(Token::parse("a!.b.c").unwrap_err(), FormatError::Base64 { part: Part::Header, .. }));
-        assert!(matches!(Token::parse(&tok("nope", "{}", "c2ln")).unwrap_err(), FormatError::Json { part: Part::Header, .. }));
-        assert_eq!(Token::parse(&tok(h, "[1]", "c2ln")).unwrap_err(), FormatError::NotObject { part: Part::Payload });
-        assert_eq!(Token::parse(&tok(r#"{"typ":"JWT"}"#, "{}", "c2ln")).unwrap_err(), FormatError::MissingAlg);
-        assert!(matches!(Token::parse(&tok(h, "{}", "c2l=")).unwrap_err(), FormatError::Base64 { part: Part::Signature, .. }));
+        assert_eq!(
+            Token::parse(&tok(h, "{}", "")).unwrap_err(),
+            FormatError::EmptySignature
+        );
+        assert!(matches!(
+            Token::parse("a!.b.c").unwrap_err(),
+            FormatError::Base64 {
+                part: Part::Header,
+                ..
+            }
+        ));
+        assert!(matches!(
+            Token::parse(&tok("nope", "{}", "c2ln")).unwrap_err(),
+            FormatError::Json {
+                part: Part::Header,
+                ..
+            }
+        ));
+        assert_eq!(
+            Token::parse(&tok(h, "[1]", "c2ln")).unwrap_err(),
+            FormatError::NotObject {
+                part: Part::Payload
+            }
+        );
+        assert_eq!(
+            Token::parse(&tok(r#"{"typ":"JWT"}"#, "{}", "c2ln")).unwrap_err(),
+            FormatError::MissingAlg
+        );
+        assert!(matches!(
+            Token::parse(&tok(h, "{}", "c2l=")).unwrap_err(),
+            FormatError::Base64 {
+                part: Part::Signature,
+                ..
+            }
+        ));
         let deep = format!("{{\"a\":{}1{}}}", "[".repeat(40), "]".repeat(40));
-        assert!(matches!(Token::parse(&tok(h, &deep, "c2ln")).unwrap_err(), FormatError::TooDeep { part: Part::Payload, .. }));
-        assert!(matches!(Token::parse(&tok(h, r#"{"aud":"a","aud":"b"}"#, "c2ln")).unwrap_err(), FormatError::Json { .. }));
-        assert!(matches!(Token::parse(&tok(r#"{"alg":"RS256","crit":["exp"]}"#, "{}", "c2ln")).unwrap_err(), FormatError::Crit(_)));
+        assert!(matches!(
+            Token::parse(&tok(h, &deep, "c2ln")).unwrap_err(),
+            FormatError::TooDeep {
+                part: Part::Payload,
+                ..
+            }
+        ));
+        assert!(matches!(
+            Token::parse(&tok(h, r#"{"aud":"a","aud":"b"}"#, "c2ln")).unwrap_err(),
+            FormatError::Json { .. }
+        ));
+        assert!(matches!(
+            Token::parse(&tok(r#"{"alg":"RS256","crit":["exp"]}"#, "{}", "c2ln")).unwrap_err(),
+            FormatError::Crit(_)
+        ));
     }
 
     #[test]
     fn a_line_break_inside_is_named_with_its_offset() {
         let t = tok(r#"{"alg":"RS256"}"#, r#"{"a":1}"#, "c2ln");
         let broken = format!("{}\n{}", &t[..30], &t[30..]);
-        assert_eq!(Token::parse(&broken).unwrap_err(), FormatError::Whitespace { offset: 30 });
+        assert_eq!(
+            Token::parse(&broken).unwrap_err(),
+            FormatError::Whitespace { offset: 30 }
+        );
     }
 
     #[test]

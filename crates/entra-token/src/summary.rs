@@ -21,9 +21,17 @@ pub enum TokenKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     /// A user, by the claim Databricks reads.
-    User { name: String, claim: &'static str, oid: Option<String> },
+    User {
+        name: String,
+        claim: &'static str,
+        oid: Option<String>,
+    },
     /// An application (service principal).
-    ServicePrincipal { app_id: String, oid: Option<String>, claim: &'static str },
+    ServicePrincipal {
+        app_id: String,
+        oid: Option<String>,
+        claim: &'static str,
+    },
     /// Neither could be told.
     Unknown,
 }
@@ -36,16 +44,30 @@ fn s(v: &Option<serde_json::Value>) -> Option<&str> {
 /// when present, otherwise the presence of a user name.
 pub fn principal(c: &Claims) -> Principal {
     let oid = s(&c.oid).map(str::to_owned);
-    let app = s(&c.appid).map(|a| (a, "appid")).or_else(|| s(&c.azp).map(|a| (a, "azp")));
+    let app = s(&c.appid)
+        .map(|a| (a, "appid"))
+        .or_else(|| s(&c.azp).map(|a| (a, "azp")));
     let user = s(&c.upn)
         .map(|u| (u, "upn"))
         .or_else(|| s(&c.unique_name).map(|u| (u, "unique_name")))
         .or_else(|| s(&c.preferred_username).map(|u| (u, "preferred_username")));
     let idtyp = s(&c.idtyp);
     match (idtyp, user, app) {
-        (Some("app"), _, Some((app_id, claim))) => Principal::ServicePrincipal { app_id: app_id.to_owned(), oid, claim },
-        (_, Some((name, claim)), _) => Principal::User { name: name.to_owned(), claim, oid },
-        (_, None, Some((app_id, claim))) => Principal::ServicePrincipal { app_id: app_id.to_owned(), oid, claim },
+        (Some("app"), _, Some((app_id, claim))) => Principal::ServicePrincipal {
+            app_id: app_id.to_owned(),
+            oid,
+            claim,
+        },
+        (_, Some((name, claim)), _) => Principal::User {
+            name: name.to_owned(),
+            claim,
+            oid,
+        },
+        (_, None, Some((app_id, claim))) => Principal::ServicePrincipal {
+            app_id: app_id.to_owned(),
+            oid,
+            claim,
+        },
         _ => Principal::Unknown,
     }
 }
@@ -56,7 +78,12 @@ pub fn token_kind(c: &Claims) -> TokenKind {
     if c.nonce.is_some() || c.at_hash.is_some() || c.c_hash.is_some() {
         return TokenKind::Id;
     }
-    if c.scp.is_some() || c.roles.is_some() || c.appid.is_some() || c.azp.is_some() || c.idtyp.is_some() {
+    if c.scp.is_some()
+        || c.roles.is_some()
+        || c.appid.is_some()
+        || c.azp.is_some()
+        || c.idtyp.is_some()
+    {
         TokenKind::Access
     } else {
         TokenKind::Id
@@ -123,7 +150,9 @@ impl Summary {
         };
         let (principal_type, principal_name, object_id) = match principal(c) {
             Principal::User { name, oid, .. } => ("user", Some(name), oid),
-            Principal::ServicePrincipal { app_id, oid, .. } => ("service_principal", Some(app_id), oid),
+            Principal::ServicePrincipal { app_id, oid, .. } => {
+                ("service_principal", Some(app_id), oid)
+            }
             Principal::Unknown => ("unknown", None, s(&c.oid).map(str::to_owned)),
         };
         let audience = match audiences(&c.aud) {
@@ -131,13 +160,18 @@ impl Summary {
             _ => None,
         };
         let resource = match audiences(&c.aud) {
-            Claim::Present(a) => a.iter().find_map(|x| resources::lookup(x)).map(|r| r.name.to_owned()),
+            Claim::Present(a) => a
+                .iter()
+                .find_map(|x| resources::lookup(x))
+                .map(|r| r.name.to_owned()),
             _ => None,
         };
         let exp = numeric_date(&c.exp).ok();
         let nbf = numeric_date(&c.nbf).ok();
         let iat = numeric_date(&c.iat).ok();
-        let tenant = s(&c.tid).map(str::to_owned).or_else(|| iss.and_then(issuer::parse).map(|i| i.tenant));
+        let tenant = s(&c.tid)
+            .map(str::to_owned)
+            .or_else(|| iss.and_then(issuer::parse).map(|i| i.tenant));
         let h = token.header();
         Summary {
             version,
@@ -154,7 +188,13 @@ impl Summary {
             issued_at: iat.map(utc),
             expires_at: exp.map(utc),
             expires_in_secs: exp.map(|e| e - now),
-            validity: exp.map(|e| if e > now { format!("valid, expires {}", relative(e, now)) } else { format!("expired {}", relative(e, now)) }),
+            validity: exp.map(|e| {
+                if e > now {
+                    format!("valid, expires {}", relative(e, now))
+                } else {
+                    format!("expired {}", relative(e, now))
+                }
+            }),
             lifetime_secs: exp.and_then(|e| nbf.or(iat).map(|start| e - start)),
             graph_nonce: h.nonce.is_some(),
         }

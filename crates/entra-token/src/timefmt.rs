@@ -7,7 +7,9 @@ use time::OffsetDateTime;
 /// the value is out of range.
 pub fn utc(epoch: i64) -> String {
     match OffsetDateTime::from_unix_timestamp(epoch) {
-        Ok(t) => t.format(&Rfc3339).unwrap_or_else(|_| format!("{epoch} (epoch seconds)")),
+        Ok(t) => t
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| format!("{epoch} (epoch seconds)")),
         Err(_) => format!("{epoch} (out of range)"),
     }
 }
@@ -59,7 +61,9 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
     }
     OffsetDateTime::parse(s, &Rfc3339)
         .map(|t| t.unix_timestamp())
-        .map_err(|e| format!("'{s}' is neither RFC 3339 (2026-11-28T10:00:00Z) nor epoch seconds: {e}"))
+        .map_err(|e| {
+            format!("'{s}' is neither RFC 3339 (2026-11-28T10:00:00Z) nor epoch seconds: {e}")
+        })
 }
 
 #[cfg(test)]
@@ -78,7 +82,10 @@ mod tests {
     #[test]
     fn instants_parse_both_ways() {
         assert_eq!(parse_instant("1700000000").unwrap(), 1_700_000_000);
-        assert_eq!(parse_instant("2023-11-14T22:13:20Z").unwrap(), 1_700_000_000);
+        assert_eq!(
+            parse_instant("2023-11-14T22:13:20Z").unwrap(),
+            1_700_000_000
+        );
         assert!(parse_instant("yesterday").is_err());
         assert_eq!(utc(1_700_000_000), "2023-11-14T22:13:20Z");
     }

@@ -22,12 +22,19 @@ pub enum VerifyError {
 
 /// Verifies `signature` over `message` with `key` under `alg`. The one
 /// primitive every other check builds on.
-pub fn verify_signature(alg: Algorithm, key: &VerifyingKey, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
+pub fn verify_signature(
+    alg: Algorithm,
+    key: &VerifyingKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), VerifyError> {
     if alg.family() != key.material.family() {
         return Err(VerifyError::WrongKeyType);
     }
     let parsed = key.parsed(alg).ok_or(VerifyError::KeyRejected)?;
-    parsed.verify_sig(message, signature).map_err(|_| VerifyError::BadSignature)
+    parsed
+        .verify_sig(message, signature)
+        .map_err(|_| VerifyError::BadSignature)
 }
 
 /// The digest an algorithm signs, for the algorithms that hash first
@@ -46,14 +53,21 @@ pub fn digest_algorithm(alg: Algorithm) -> Option<&'static digest::Algorithm> {
 /// caches) hashes the token once. `None` for EdDSA or an unusable `alg`.
 pub fn prehash(token: &Token) -> Option<Digest> {
     match token.header().alg() {
-        Ok(HeaderAlg::Supported(a)) => digest_algorithm(a).map(|d| digest::digest(d, token.signing_input())),
+        Ok(HeaderAlg::Supported(a)) => {
+            digest_algorithm(a).map(|d| digest::digest(d, token.signing_input()))
+        }
         _ => None,
     }
 }
 
 /// Like [`verify_signature`], with the message already hashed by the
 /// algorithm's digest (see [`prehash`]).
-pub fn verify_signature_prehashed(alg: Algorithm, key: &VerifyingKey, hashed: &Digest, signature: &[u8]) -> Result<(), VerifyError> {
+pub fn verify_signature_prehashed(
+    alg: Algorithm,
+    key: &VerifyingKey,
+    hashed: &Digest,
+    signature: &[u8],
+) -> Result<(), VerifyError> {
     if alg.family() != key.material.family() {
         return Err(VerifyError::WrongKeyType);
     }
@@ -62,14 +76,20 @@ pub fn verify_signature_prehashed(alg: Algorithm, key: &VerifyingKey, hashed: &D
         _ => return Err(VerifyError::BadSignature),
     }
     let parsed = key.parsed(alg).ok_or(VerifyError::KeyRejected)?;
-    parsed.verify_digest_sig(hashed, signature).map_err(|_| VerifyError::BadSignature)
+    parsed
+        .verify_digest_sig(hashed, signature)
+        .map_err(|_| VerifyError::BadSignature)
 }
 
 /// The result of checking a token's signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignatureOutcome {
     /// Verified with the key named.
-    Verified { alg: Algorithm, key: String, key_issuer: Option<String> },
+    Verified {
+        alg: Algorithm,
+        key: String,
+        key_issuer: Option<String>,
+    },
     /// Not verified, and why.
     Failed(SignatureFailure),
     /// No keys were given, so the signature was not checked.
@@ -93,13 +113,28 @@ pub enum SignatureFailure {
     /// An algorithm the engine does not know.
     AlgUnknown(String),
     /// A supported algorithm that the policy does not allow.
-    AlgNotAllowed { alg: Algorithm, allowed: Vec<Algorithm> },
+    AlgNotAllowed {
+        alg: Algorithm,
+        allowed: Vec<Algorithm>,
+    },
     /// The header's `alg` needs another kind of key than the one selected.
-    AlgKeyMismatch { alg: Algorithm, key: String, key_type: String },
+    AlgKeyMismatch {
+        alg: Algorithm,
+        key: String,
+        key_type: String,
+    },
     /// The JWK pins another `alg`.
-    KeyAlgPinned { alg: Algorithm, key: String, key_alg: String },
+    KeyAlgPinned {
+        alg: Algorithm,
+        key: String,
+        key_alg: String,
+    },
     /// No key in the set has the token's `kid`/`x5t`.
-    KeyNotFound { kid: Option<String>, x5t: Option<String>, available: Vec<String> },
+    KeyNotFound {
+        kid: Option<String>,
+        x5t: Option<String>,
+        available: Vec<String>,
+    },
     /// The named key is in the set but could not be used.
     KeyUnusable { kid: Option<String>, reason: String },
     /// The crypto library refused the key for this algorithm.
@@ -110,7 +145,11 @@ pub enum SignatureFailure {
     /// transformed header; only Graph can verify it.
     GraphNonce { key: String },
     /// The key carries an `issuer` that is not the token's issuer.
-    KeyIssuerMismatch { key: String, key_issuer: String, token_issuer: String },
+    KeyIssuerMismatch {
+        key: String,
+        key_issuer: String,
+        token_issuer: String,
+    },
 }
 
 /// Whether a key's `issuer` member allows a token issuer. Microsoft
@@ -126,15 +165,18 @@ pub fn key_issuer_allows(key_issuer: &str, token_iss: &str, token_tid: Option<&s
     }
     // The same keys sign v1 and v2 tokens; Microsoft publishes the v2
     // issuer on them. A v1 token of the same tenant and cloud is allowed.
-    match (crate::issuer::parse(&filled), crate::issuer::parse(token_iss)) {
+    match (
+        crate::issuer::parse(&filled),
+        crate::issuer::parse(token_iss),
+    ) {
         (Some(k), Some(t)) => {
             k.tenant.eq_ignore_ascii_case(&t.tenant)
-                && crate::issuer::v1_host_for_authority(&k.host) == crate::issuer::v1_host_for_authority(&t.host)
+                && crate::issuer::v1_host_for_authority(&k.host)
+                    == crate::issuer::v1_host_for_authority(&t.host)
         }
         _ => false,
     }
 }
-
 
 /// Checks a token's signature against a trusted key set, with the algorithms
 /// the policy allows. The token's `jku`, `x5u`, `jwk` and `x5c` are ignored.
@@ -143,7 +185,12 @@ pub fn verify_token(token: &Token, keys: &KeySet, allowed: &[Algorithm]) -> Sign
 }
 
 /// Like [`verify_token`], reusing a digest from [`prehash`] when given.
-pub fn verify_token_prehashed(token: &Token, keys: &KeySet, allowed: &[Algorithm], hashed: Option<&Digest>) -> SignatureOutcome {
+pub fn verify_token_prehashed(
+    token: &Token,
+    keys: &KeySet,
+    allowed: &[Algorithm],
+    hashed: Option<&Digest>,
+) -> SignatureOutcome {
     use SignatureFailure as F;
     let header = token.header();
     let alg = match header.alg() {
@@ -155,16 +202,31 @@ pub fn verify_token_prehashed(token: &Token, keys: &KeySet, allowed: &[Algorithm
         Err(_) => return SignatureOutcome::Failed(F::AlgUnknown(String::new())),
     };
     if !allowed.contains(&alg) {
-        return SignatureOutcome::Failed(F::AlgNotAllowed { alg, allowed: allowed.to_vec() });
+        return SignatureOutcome::Failed(F::AlgNotAllowed {
+            alg,
+            allowed: allowed.to_vec(),
+        });
     }
     let candidates = match keys.select(header) {
         KeySelection::Matched { keys, .. } | KeySelection::Unnamed { keys } => keys,
         KeySelection::NotFound { kid, x5t } => {
-            let available = keys.keys().iter().map(VerifyingKey::label).take(20).collect();
-            return SignatureOutcome::Failed(F::KeyNotFound { kid, x5t, available });
+            let available = keys
+                .keys()
+                .iter()
+                .map(VerifyingKey::label)
+                .take(20)
+                .collect();
+            return SignatureOutcome::Failed(F::KeyNotFound {
+                kid,
+                x5t,
+                available,
+            });
         }
         KeySelection::Unusable { problem } => {
-            return SignatureOutcome::Failed(F::KeyUnusable { kid: problem.kid.clone(), reason: problem.reason.clone() })
+            return SignatureOutcome::Failed(F::KeyUnusable {
+                kid: problem.kid.clone(),
+                reason: problem.reason.clone(),
+            })
         }
     };
     let token_iss = token.claims().iss.as_ref().and_then(|v| v.as_str());
@@ -173,7 +235,14 @@ pub fn verify_token_prehashed(token: &Token, keys: &KeySet, allowed: &[Algorithm
     for key in &candidates {
         if let Some(key_alg) = &key.alg {
             if key_alg != alg.as_str() {
-                keep_most_specific(&mut last, F::KeyAlgPinned { alg, key: key.label(), key_alg: key_alg.clone() });
+                keep_most_specific(
+                    &mut last,
+                    F::KeyAlgPinned {
+                        alg,
+                        key: key.label(),
+                        key_alg: key_alg.clone(),
+                    },
+                );
                 continue;
             }
         }
@@ -195,20 +264,42 @@ pub fn verify_token_prehashed(token: &Token, keys: &KeySet, allowed: &[Algorithm
                         });
                     }
                 }
-                return SignatureOutcome::Verified { alg, key: key.label(), key_issuer: key.issuer.clone() };
+                return SignatureOutcome::Verified {
+                    alg,
+                    key: key.label(),
+                    key_issuer: key.issuer.clone(),
+                };
             }
             Err(VerifyError::WrongKeyType) => keep_most_specific(
                 &mut last,
-                F::AlgKeyMismatch { alg, key: key.label(), key_type: key.material.describe() },
+                F::AlgKeyMismatch {
+                    alg,
+                    key: key.label(),
+                    key_type: key.material.describe(),
+                },
             ),
-            Err(VerifyError::KeyRejected) => keep_most_specific(&mut last, F::KeyRejected { key: key.label(), alg }),
+            Err(VerifyError::KeyRejected) => keep_most_specific(
+                &mut last,
+                F::KeyRejected {
+                    key: key.label(),
+                    alg,
+                },
+            ),
             Err(VerifyError::BadSignature) => keep_most_specific(
                 &mut last,
-                if header.nonce.is_some() { F::GraphNonce { key: key.label() } } else { F::Invalid { key: key.label() } },
+                if header.nonce.is_some() {
+                    F::GraphNonce { key: key.label() }
+                } else {
+                    F::Invalid { key: key.label() }
+                },
             ),
         }
     }
-    SignatureOutcome::Failed(last.unwrap_or(F::KeyNotFound { kid: None, x5t: None, available: Vec::new() }))
+    SignatureOutcome::Failed(last.unwrap_or(F::KeyNotFound {
+        kid: None,
+        x5t: None,
+        available: Vec::new(),
+    }))
 }
 
 /// How telling a failure is, when several keys were tried: a key of the
@@ -224,7 +315,10 @@ fn specificity(f: &SignatureFailure) -> u8 {
 }
 
 fn keep_most_specific(last: &mut Option<SignatureFailure>, new: SignatureFailure) {
-    if last.as_ref().is_none_or(|old| specificity(&new) >= specificity(old)) {
+    if last
+        .as_ref()
+        .is_none_or(|old| specificity(&new) >= specificity(old))
+    {
         *last = Some(new);
     }
 }
@@ -239,16 +333,40 @@ mod tests {
     #[test]
     fn templated_key_issuer_binds_to_the_tokens_tenant() {
         let k = "https://login.microsoftonline.com/{tenantid}/v2.0";
-        assert!(key_issuer_allows(k, &format!("https://login.microsoftonline.com/{ORG}/v2.0"), Some(ORG)));
-        assert!(key_issuer_allows(k, &format!("https://sts.windows.net/{ORG}/"), Some(ORG)));
-        assert!(!key_issuer_allows(k, &format!("https://login.microsoftonline.com/{ORG}/v2.0"), Some(MSA)));
+        assert!(key_issuer_allows(
+            k,
+            &format!("https://login.microsoftonline.com/{ORG}/v2.0"),
+            Some(ORG)
+        ));
+        assert!(key_issuer_allows(
+            k,
+            &format!("https://sts.windows.net/{ORG}/"),
+            Some(ORG)
+        ));
+        assert!(!key_issuer_allows(
+            k,
+            &format!("https://login.microsoftonline.com/{ORG}/v2.0"),
+            Some(MSA)
+        ));
     }
 
     #[test]
     fn consumer_key_refuses_an_organisations_token() {
         let k = format!("https://login.microsoftonline.com/{MSA}/v2.0");
-        assert!(!key_issuer_allows(&k, &format!("https://login.microsoftonline.com/{ORG}/v2.0"), Some(ORG)));
-        assert!(!key_issuer_allows(&k, &format!("https://sts.windows.net/{ORG}/"), Some(ORG)));
-        assert!(key_issuer_allows(&k, &format!("https://login.microsoftonline.com/{MSA}/v2.0"), Some(MSA)));
+        assert!(!key_issuer_allows(
+            &k,
+            &format!("https://login.microsoftonline.com/{ORG}/v2.0"),
+            Some(ORG)
+        ));
+        assert!(!key_issuer_allows(
+            &k,
+            &format!("https://sts.windows.net/{ORG}/"),
+            Some(ORG)
+        ));
+        assert!(key_issuer_allows(
+            &k,
+            &format!("https://login.microsoftonline.com/{MSA}/v2.0"),
+            Some(MSA)
+        ));
     }
 }

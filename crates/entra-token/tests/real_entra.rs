@@ -12,7 +12,9 @@ use entra_token::{check_text, verify_token, Algorithm, KeySet, Policy, Status, T
 use serde_json::Value;
 
 fn testdata(sub: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata").join(sub)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata")
+        .join(sub)
 }
 
 fn cases(sub: &str) -> Vec<(String, String, KeySet, Value)> {
@@ -29,8 +31,14 @@ fn cases(sub: &str) -> Vec<(String, String, KeySet, Value)> {
         let token = std::fs::read_to_string(p.join("token.txt")).unwrap();
         let keys = KeySet::parse(&std::fs::read(p.join("keys.json")).unwrap())
             .unwrap_or_else(|err| panic!("{}: {err}", p.display()));
-        let claims: Value = serde_json::from_slice(&std::fs::read(p.join("claims.json")).unwrap()).unwrap();
-        out.push((e.file_name().to_string_lossy().into_owned(), token, keys, claims));
+        let claims: Value =
+            serde_json::from_slice(&std::fs::read(p.join("claims.json")).unwrap()).unwrap();
+        out.push((
+            e.file_name().to_string_lossy().into_owned(),
+            token,
+            keys,
+            claims,
+        ));
     }
     out
 }
@@ -78,8 +86,16 @@ fn real_tokens_fail_lifetime_today_and_audience_for_databricks() {
     let now = 1_795_000_000; // 2026-11
     for (name, token, keys, _) in cases("real-entra") {
         let (_, report) = check_text(&token, Some(&keys), &Policy::databricks(now));
-        assert_eq!(report.get(names::LIFETIME).unwrap().status, Status::Fail, "{name}");
-        assert_eq!(report.get(names::AUDIENCE).unwrap().status, Status::Fail, "{name}");
+        assert_eq!(
+            report.get(names::LIFETIME).unwrap().status,
+            Status::Fail,
+            "{name}"
+        );
+        assert_eq!(
+            report.get(names::AUDIENCE).unwrap().status,
+            Status::Fail,
+            "{name}"
+        );
         assert!(!report.valid());
     }
 }
@@ -100,8 +116,12 @@ fn graph_tokens_and_a_tampered_token_fail_with_their_reason() {
             }
         };
         match verify_token(&t, &keys, &[Algorithm::RS256]) {
-            SignatureOutcome::Failed(SignatureFailure::GraphNonce { .. }) => assert!(name.contains("graph"), "{name}"),
-            SignatureOutcome::Failed(SignatureFailure::Invalid { .. }) => assert!(name.contains("tampered"), "{name}"),
+            SignatureOutcome::Failed(SignatureFailure::GraphNonce { .. }) => {
+                assert!(name.contains("graph"), "{name}")
+            }
+            SignatureOutcome::Failed(SignatureFailure::Invalid { .. }) => {
+                assert!(name.contains("tampered"), "{name}")
+            }
             other => panic!("{name}: {other:?}"),
         }
     }
@@ -120,7 +140,13 @@ fn a_pinned_algorithm_list_without_rs256_refuses_entra_tokens() {
     let (_, token, keys, _) = cases("real-entra").into_iter().nth(1).unwrap();
     let t = Token::parse(token.trim()).unwrap();
     let out = verify_token(&t, &keys, &[Algorithm::PS256]);
-    assert!(matches!(out, SignatureOutcome::Failed(SignatureFailure::AlgNotAllowed { .. })), "{out:?}");
+    assert!(
+        matches!(
+            out,
+            SignatureOutcome::Failed(SignatureFailure::AlgNotAllowed { .. })
+        ),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -133,11 +159,18 @@ fn every_real_discovery_key_set_parses_and_binds_keys_to_issuers() {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.file_name().is_some_and(|n| n.to_string_lossy().contains("keys") || n.to_string_lossy().contains("jwks"))
-                && p.extension().is_some_and(|x| x == "json")
+            } else if p.file_name().is_some_and(|n| {
+                n.to_string_lossy().contains("keys") || n.to_string_lossy().contains("jwks")
+            }) && p.extension().is_some_and(|x| x == "json")
             {
-                let set = KeySet::parse(&std::fs::read(&p).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-                assert!(set.problems().is_empty(), "{}: {:?}", p.display(), set.problems());
+                let set = KeySet::parse(&std::fs::read(&p).unwrap())
+                    .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                assert!(
+                    set.problems().is_empty(),
+                    "{}: {:?}",
+                    p.display(),
+                    set.problems()
+                );
                 for k in set.keys() {
                     // Microsoft's keys: kid == x5t == SHA-1 thumbprint of x5c.
                     let cert = k.cert.as_ref().expect("x5c");

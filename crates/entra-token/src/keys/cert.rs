@@ -30,9 +30,13 @@ const OID_ED25519: &str = "1.3.101.112";
 
 /// Reads a DER certificate: its key and its description.
 pub(crate) fn from_der(der: &[u8]) -> Result<(KeyMaterial, CertInfo), KeyError> {
-    let (rest, cert) = X509Certificate::from_der(der).map_err(|e| KeyError::Certificate(e.to_string()))?;
+    let (rest, cert) =
+        X509Certificate::from_der(der).map_err(|e| KeyError::Certificate(e.to_string()))?;
     if !rest.is_empty() {
-        return Err(KeyError::Certificate(format!("{} trailing bytes after the certificate", rest.len())));
+        return Err(KeyError::Certificate(format!(
+            "{} trailing bytes after the certificate",
+            rest.len()
+        )));
     }
     let material = spki_material(cert.public_key())?;
     let info = CertInfo {
@@ -47,19 +51,26 @@ pub(crate) fn from_der(der: &[u8]) -> Result<(KeyMaterial, CertInfo), KeyError> 
 
 /// Reads a DER SubjectPublicKeyInfo (`BEGIN PUBLIC KEY`).
 pub(crate) fn spki_from_der(der: &[u8]) -> Result<KeyMaterial, KeyError> {
-    let (rest, spki) = SubjectPublicKeyInfo::from_der(der).map_err(|e| KeyError::PublicKey(e.to_string()))?;
+    let (rest, spki) =
+        SubjectPublicKeyInfo::from_der(der).map_err(|e| KeyError::PublicKey(e.to_string()))?;
     if !rest.is_empty() {
-        return Err(KeyError::PublicKey(format!("{} trailing bytes after the key", rest.len())));
+        return Err(KeyError::PublicKey(format!(
+            "{} trailing bytes after the key",
+            rest.len()
+        )));
     }
     spki_material(&spki)
 }
 
 /// Reads a DER PKCS#1 RSAPublicKey (`BEGIN RSA PUBLIC KEY`).
 pub(crate) fn pkcs1_from_der(der: &[u8]) -> Result<KeyMaterial, KeyError> {
-    let (rest, key) =
-        x509_parser::public_key::RSAPublicKey::from_der(der).map_err(|e| KeyError::PublicKey(e.to_string()))?;
+    let (rest, key) = x509_parser::public_key::RSAPublicKey::from_der(der)
+        .map_err(|e| KeyError::PublicKey(e.to_string()))?;
     if !rest.is_empty() {
-        return Err(KeyError::PublicKey(format!("{} trailing bytes after the key", rest.len())));
+        return Err(KeyError::PublicKey(format!(
+            "{} trailing bytes after the key",
+            rest.len()
+        )));
     }
     Ok(KeyMaterial::rsa(key.modulus, key.exponent))
 }
@@ -69,7 +80,10 @@ fn spki_material(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyMaterial, KeyErro
     if alg_oid == OID_ED25519 {
         let key = spki.subject_public_key.data.to_vec();
         if key.len() != 32 {
-            return Err(KeyError::PublicKey(format!("an Ed25519 key is 32 bytes, not {}", key.len())));
+            return Err(KeyError::PublicKey(format!(
+                "an Ed25519 key is 32 bytes, not {}",
+                key.len()
+            )));
         }
         return Ok(KeyMaterial::Ed25519 { key });
     }
@@ -90,7 +104,9 @@ fn spki_material(spki: &SubjectPublicKeyInfo<'_>) -> Result<KeyMaterial, KeyErro
                 other => Err(KeyError::PublicKey(format!("unsupported EC curve {other}"))),
             }
         }
-        Ok(_) => Err(KeyError::PublicKey(format!("unsupported key algorithm {alg_oid}"))),
+        Ok(_) => Err(KeyError::PublicKey(format!(
+            "unsupported key algorithm {alg_oid}"
+        ))),
         Err(e) => Err(KeyError::PublicKey(e.to_string())),
     }
 }

@@ -44,23 +44,30 @@ fn opt_string(v: &Option<Value>, name: &str) -> Result<Option<String>, String> {
 fn b64_member(v: &Option<Value>, name: &str) -> Result<Vec<u8>, String> {
     match v {
         None => Err(format!("'{name}' is missing")),
-        Some(Value::String(s)) => b64::decode(s.as_bytes()).map_err(|e| format!("'{name}' is not base64url: {e}")),
+        Some(Value::String(s)) => {
+            b64::decode(s.as_bytes()).map_err(|e| format!("'{name}' is not base64url: {e}"))
+        }
         Some(_) => Err(format!("'{name}' is not a string")),
     }
 }
 
 /// Reads one JWK. The error text says why the key cannot be used.
 pub(crate) fn parse(value: &Value, index: usize) -> Result<VerifyingKey, (Option<String>, String)> {
-    let raw: RawJwk = serde_json::from_value(value.clone()).map_err(|e| (None, format!("not a JWK object: {e}")))?;
+    let raw: RawJwk = serde_json::from_value(value.clone())
+        .map_err(|e| (None, format!("not a JWK object: {e}")))?;
     let kid = opt_string(&raw.kid, "kid").map_err(|e| (None, e))?;
     let fail = |reason: String| (kid.clone(), reason);
     if raw.d.is_some() || raw.k.is_some() {
-        return Err(fail("it holds private or secret key material ('d' or 'k'); publish only public keys".into()));
+        return Err(fail(
+            "it holds private or secret key material ('d' or 'k'); publish only public keys".into(),
+        ));
     }
     let use_ = opt_string(&raw.use_, "use").map_err(fail)?;
     if let Some(u) = &use_ {
         if u != "sig" {
-            return Err(fail(format!("its 'use' is \"{u}\", not \"sig\": it is not a signing key")));
+            return Err(fail(format!(
+                "its 'use' is \"{u}\", not \"sig\": it is not a signing key"
+            )));
         }
     }
     if let Some(ops) = &raw.key_ops {
@@ -77,59 +84,84 @@ pub(crate) fn parse(value: &Value, index: usize) -> Result<VerifyingKey, (Option
             )));
         }
     }
-    let kty = opt_string(&raw.kty, "kty").map_err(fail)?.ok_or_else(|| fail("'kty' is missing".into()))?;
-    let from_members: Option<KeyMaterial> = match kty.as_str() {
-        "RSA" => match (&raw.n, &raw.e) {
-            (None, None) => None,
-            _ => {
-                let n = b64_member(&raw.n, "n").map_err(fail)?;
-                let e = b64_member(&raw.e, "e").map_err(fail)?;
-                Some(KeyMaterial::rsa(&n, &e))
+    let kty = opt_string(&raw.kty, "kty")
+        .map_err(fail)?
+        .ok_or_else(|| fail("'kty' is missing".into()))?;
+    let from_members: Option<KeyMaterial> =
+        match kty.as_str() {
+            "RSA" => match (&raw.n, &raw.e) {
+                (None, None) => None,
+                _ => {
+                    let n = b64_member(&raw.n, "n").map_err(fail)?;
+                    let e = b64_member(&raw.e, "e").map_err(fail)?;
+                    Some(KeyMaterial::rsa(&n, &e))
+                }
+            },
+            "EC" => {
+                let crv = opt_string(&raw.crv, "crv")
+                    .map_err(fail)?
+                    .unwrap_or_default();
+                let size = match crv.as_str() {
+                    "P-256" => 32,
+                    "P-384" => 48,
+                    other => {
+                        return Err(fail(format!(
+                            "unsupported EC curve \"{other}\" (P-256 and P-384 are supported)"
+                        )))
+                    }
+                };
+                let x = b64_member(&raw.x, "x").map_err(fail)?;
+                let y = b64_member(&raw.y, "y").map_err(fail)?;
+                if x.len() != size || y.len() != size {
+                    return Err(fail(format!("{crv} coordinates must be {size} bytes each")));
+                }
+                let mut point = Vec::with_capacity(1 + 2 * size);
+                point.push(4);
+                point.extend_from_slice(&x);
+                point.extend_from_slice(&y);
+                Some(if size == 32 {
+                    KeyMaterial::EcP256 { point }
+                } else {
+                    KeyMaterial::EcP384 { point }
+                })
             }
-        },
-        "EC" => {
-            let crv = opt_string(&raw.crv, "crv").map_err(fail)?.unwrap_or_default();
-            let size = match crv.as_str() {
-                "P-256" => 32,
-                "P-384" => 48,
-                other => return Err(fail(format!("unsupported EC curve \"{other}\" (P-256 and P-384 are supported)"))),
-            };
-            let x = b64_member(&raw.x, "x").map_err(fail)?;
-            let y = b64_member(&raw.y, "y").map_err(fail)?;
-            if x.len() != size || y.len() != size {
-                return Err(fail(format!("{crv} coordinates must be {size} bytes each")));
+            "OKP" => {
+                let crv = opt_string(&raw.crv, "crv")
+                    .map_err(fail)?
+                    .unwrap_or_default();
+                if crv != "Ed25519" {
+                    return Err(fail(format!(
+                        "unsupported OKP curve \"{crv}\" (Ed25519 is supported)"
+                    )));
+                }
+                let x = b64_member(&raw.x, "x").map_err(fail)?;
+                if x.len() != 32 {
+                    return Err(fail("an Ed25519 'x' must be 32 bytes".into()));
+                }
+                Some(KeyMaterial::Ed25519 { key: x })
             }
-            let mut point = Vec::with_capacity(1 + 2 * size);
-            point.push(4);
-            point.extend_from_slice(&x);
-            point.extend_from_slice(&y);
-            Some(if size == 32 { KeyMaterial::EcP256 { point } } else { KeyMaterial::EcP384 { point } })
-        }
-        "OKP" => {
-            let crv = opt_string(&raw.crv, "crv").map_err(fail)?.unwrap_or_default();
-            if crv != "Ed25519" {
-                return Err(fail(format!("unsupported OKP curve \"{crv}\" (Ed25519 is supported)")));
-            }
-            let x = b64_member(&raw.x, "x").map_err(fail)?;
-            if x.len() != 32 {
-                return Err(fail("an Ed25519 'x' must be 32 bytes".into()));
-            }
-            Some(KeyMaterial::Ed25519 { key: x })
-        }
-        "oct" => return Err(fail("it is a symmetric ('oct') key; token signatures are checked with public keys only".into())),
-        other => return Err(fail(format!("unsupported key type \"{other}\""))),
-    };
+            "oct" => return Err(fail(
+                "it is a symmetric ('oct') key; token signatures are checked with public keys only"
+                    .into(),
+            )),
+            other => return Err(fail(format!("unsupported key type \"{other}\""))),
+        };
 
     // The first x5c certificate holds the same key (RFC 7517 §4.7).
     let mut cert_info = None;
     let from_cert = match &raw.x5c {
         None => None,
         Some(Value::Array(items)) if !items.is_empty() => {
-            let first = items[0].as_str().ok_or_else(|| fail("'x5c' holds a non-string".into()))?;
-            let der = STANDARD
-                .decode(first.as_bytes())
-                .map_err(|e| fail(format!("'x5c[0]' is not base64 (x5c uses standard base64, not base64url): {e}")))?;
-            let (material, info) = cert::from_der(&der).map_err(|e| fail(format!("'x5c[0]': {e}")))?;
+            let first = items[0]
+                .as_str()
+                .ok_or_else(|| fail("'x5c' holds a non-string".into()))?;
+            let der = STANDARD.decode(first.as_bytes()).map_err(|e| {
+                fail(format!(
+                    "'x5c[0]' is not base64 (x5c uses standard base64, not base64url): {e}"
+                ))
+            })?;
+            let (material, info) =
+                cert::from_der(&der).map_err(|e| fail(format!("'x5c[0]': {e}")))?;
             cert_info = Some(info);
             Some(material)
         }
@@ -146,10 +178,17 @@ pub(crate) fn parse(value: &Value, index: usize) -> Result<VerifyingKey, (Option
         }
         (Some(m), None) => m,
         (None, Some(c)) => c,
-        (None, None) => return Err(fail("it has neither key members (n/e, x/y) nor an x5c certificate".into())),
+        (None, None) => {
+            return Err(fail(
+                "it has neither key members (n/e, x/y) nor an x5c certificate".into(),
+            ))
+        }
     };
     if material.family().to_string() != family_of_kty(&kty, &material) {
-        return Err(fail(format!("its 'kty' is \"{kty}\" but its certificate holds a {} key", material.describe())));
+        return Err(fail(format!(
+            "its 'kty' is \"{kty}\" but its certificate holds a {} key",
+            material.describe()
+        )));
     }
 
     let x5t = opt_string(&raw.x5t, "x5t").map_err(fail)?;
@@ -157,12 +196,17 @@ pub(crate) fn parse(value: &Value, index: usize) -> Result<VerifyingKey, (Option
     if let Some(info) = &cert_info {
         if let Some(t) = &x5t {
             if *t != info.x5t {
-                return Err(fail(format!("its 'x5t' \"{t}\" is not the SHA-1 thumbprint of its x5c certificate (\"{}\")", info.x5t)));
+                return Err(fail(format!(
+                    "its 'x5t' \"{t}\" is not the SHA-1 thumbprint of its x5c certificate (\"{}\")",
+                    info.x5t
+                )));
             }
         }
         if let Some(t) = &x5t_s256 {
             if *t != info.x5t_s256 {
-                return Err(fail("its 'x5t#S256' is not the SHA-256 thumbprint of its x5c certificate".into()));
+                return Err(fail(
+                    "its 'x5t#S256' is not the SHA-256 thumbprint of its x5c certificate".into(),
+                ));
             }
         }
     }

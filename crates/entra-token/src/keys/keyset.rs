@@ -6,7 +6,7 @@ use crate::error::KeyError;
 use crate::jws::Header;
 use crate::keys::material::{KeySource, VerifyingKey};
 use crate::keys::{cert, jwk, pem_input};
-use crate::limits::{json_depth_exceeds, MAX_JSON_DEPTH, MAX_KEYSET_BYTES, MAX_KEYS};
+use crate::limits::{json_depth_exceeds, MAX_JSON_DEPTH, MAX_KEYS, MAX_KEYSET_BYTES};
 
 /// A key in the set that could not be used, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,11 +28,17 @@ pub struct KeySet {
 #[derive(Debug)]
 pub enum KeySelection<'a> {
     /// The keys whose `kid` (or `x5t`) matches; usually one.
-    Matched { by: &'static str, keys: Vec<&'a VerifyingKey> },
+    Matched {
+        by: &'static str,
+        keys: Vec<&'a VerifyingKey>,
+    },
     /// The token names no key and the set has candidates to try.
     Unnamed { keys: Vec<&'a VerifyingKey> },
     /// The token names a key the set does not have.
-    NotFound { kid: Option<String>, x5t: Option<String> },
+    NotFound {
+        kid: Option<String>,
+        x5t: Option<String>,
+    },
     /// The token names a key that is in the set but unusable.
     Unusable { problem: &'a KeyProblem },
 }
@@ -42,7 +48,10 @@ impl KeySet {
     /// public keys, or one DER certificate. The format is detected.
     pub fn parse(bytes: &[u8]) -> Result<KeySet, KeyError> {
         if bytes.len() > MAX_KEYSET_BYTES {
-            return Err(KeyError::TooLarge { len: bytes.len(), max: MAX_KEYSET_BYTES });
+            return Err(KeyError::TooLarge {
+                len: bytes.len(),
+                max: MAX_KEYSET_BYTES,
+            });
         }
         let trimmed = trim_ascii(bytes);
         if trimmed.is_empty() {
@@ -52,7 +61,8 @@ impl KeySet {
             return Self::from_json(trimmed);
         }
         if trimmed.starts_with(b"-----BEGIN") {
-            let text = std::str::from_utf8(trimmed).map_err(|_| KeyError::Pem("not UTF-8 text".into()))?;
+            let text =
+                std::str::from_utf8(trimmed).map_err(|_| KeyError::Pem("not UTF-8 text".into()))?;
             return Self::from_keys(pem_input::parse(text)?);
         }
         if trimmed[0] == 0x30 {
@@ -69,12 +79,16 @@ impl KeySet {
     /// Reads a JWKS (`{"keys": [...]}`) or one JWK.
     pub fn from_json(bytes: &[u8]) -> Result<KeySet, KeyError> {
         if bytes.len() > MAX_KEYSET_BYTES {
-            return Err(KeyError::TooLarge { len: bytes.len(), max: MAX_KEYSET_BYTES });
+            return Err(KeyError::TooLarge {
+                len: bytes.len(),
+                max: MAX_KEYSET_BYTES,
+            });
         }
         if json_depth_exceeds(bytes, MAX_JSON_DEPTH) {
             return Err(KeyError::TooDeep(MAX_JSON_DEPTH));
         }
-        let value: Value = serde_json::from_slice(bytes).map_err(|e| KeyError::Json(e.to_string()))?;
+        let value: Value =
+            serde_json::from_slice(bytes).map_err(|e| KeyError::Json(e.to_string()))?;
         let obj = value.as_object().ok_or(KeyError::NotJwks)?;
         let items: Vec<Value> = if let Some(keys) = obj.get("keys") {
             keys.as_array().ok_or(KeyError::NotJwks)?.clone()
@@ -88,7 +102,10 @@ impl KeySet {
             return Err(KeyError::NotJwks);
         };
         if items.len() > MAX_KEYS {
-            return Err(KeyError::TooManyKeys { found: items.len(), max: MAX_KEYS });
+            return Err(KeyError::TooManyKeys {
+                found: items.len(),
+                max: MAX_KEYS,
+            });
         }
         let mut set = KeySet::default();
         for (index, item) in items.iter().enumerate() {
@@ -99,7 +116,11 @@ impl KeySet {
         }
         if set.keys.is_empty() {
             let why = match set.problems.first() {
-                Some(p) => format!("{} key(s), none usable; the first: {}", set.problems.len(), p.reason),
+                Some(p) => format!(
+                    "{} key(s), none usable; the first: {}",
+                    set.problems.len(),
+                    p.reason
+                ),
                 None => "the 'keys' array is empty".into(),
             };
             return Err(KeyError::NoUsableKey(why));
@@ -113,9 +134,15 @@ impl KeySet {
             return Err(KeyError::Empty);
         }
         if keys.len() > MAX_KEYS {
-            return Err(KeyError::TooManyKeys { found: keys.len(), max: MAX_KEYS });
+            return Err(KeyError::TooManyKeys {
+                found: keys.len(),
+                max: MAX_KEYS,
+            });
         }
-        Ok(KeySet { keys, problems: Vec::new() })
+        Ok(KeySet {
+            keys,
+            problems: Vec::new(),
+        })
     }
 
     /// Joins another set into this one (for example a tenant's keys and an
@@ -153,20 +180,46 @@ impl KeySet {
                 .iter()
                 .filter(|k| match &k.kid {
                     Some(k_kid) => k_kid == kid,
-                    None => k.x5t.as_deref() == Some(kid) || (x5t.is_some() && k.x5t.as_deref() == x5t),
+                    None => {
+                        k.x5t.as_deref() == Some(kid) || (x5t.is_some() && k.x5t.as_deref() == x5t)
+                    }
                 })
                 .collect();
             if !keys.is_empty() {
-                return KeySelection::Matched { by: "kid", keys };
+                // When both sides carry a certificate thumbprint, they must
+                // agree: same kid, other certificate is not the same key.
+                let agreeing: Vec<_> = keys
+                    .iter()
+                    .copied()
+                    .filter(|k| match (x5t, &k.x5t) {
+                        (Some(t), Some(kt)) => t == kt,
+                        _ => true,
+                    })
+                    .collect();
+                if agreeing.is_empty() {
+                    return KeySelection::NotFound {
+                        kid: Some(kid.to_owned()),
+                        x5t: x5t.map(str::to_owned),
+                    };
+                }
+                return KeySelection::Matched {
+                    by: "kid",
+                    keys: agreeing,
+                };
             }
             if let Some(problem) = self.problems.iter().find(|p| p.kid.as_deref() == Some(kid)) {
                 return KeySelection::Unusable { problem };
             }
             if self.keys.iter().all(|k| k.kid.is_none() && k.x5t.is_none()) {
                 // Bare public keys name nothing: every one is a candidate.
-                return KeySelection::Unnamed { keys: self.keys.iter().collect() };
+                return KeySelection::Unnamed {
+                    keys: self.keys.iter().collect(),
+                };
             }
-            return KeySelection::NotFound { kid: Some(kid.to_owned()), x5t: x5t.map(str::to_owned) };
+            return KeySelection::NotFound {
+                kid: Some(kid.to_owned()),
+                x5t: x5t.map(str::to_owned),
+            };
         }
         if let Some(x5t) = x5t {
             // Entra's v1 tokens of 2014-2015 name their key by x5t only; Entra
@@ -182,14 +235,25 @@ impl KeySet {
             if let Some(problem) = self.problems.iter().find(|p| p.kid.as_deref() == Some(x5t)) {
                 return KeySelection::Unusable { problem };
             }
-            return KeySelection::NotFound { kid: None, x5t: Some(x5t.to_owned()) };
+            return KeySelection::NotFound {
+                kid: None,
+                x5t: Some(x5t.to_owned()),
+            };
         }
-        KeySelection::Unnamed { keys: self.keys.iter().collect() }
+        KeySelection::Unnamed {
+            keys: self.keys.iter().collect(),
+        }
     }
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     &b[start..end]
 }

@@ -45,7 +45,10 @@ impl KeyMaterial {
 
     /// RSA: strips leading zero bytes so that equal keys compare equal.
     pub(crate) fn rsa(n: &[u8], e: &[u8]) -> KeyMaterial {
-        KeyMaterial::Rsa { n: strip_zeros(n).to_vec(), e: strip_zeros(e).to_vec() }
+        KeyMaterial::Rsa {
+            n: strip_zeros(n).to_vec(),
+            e: strip_zeros(e).to_vec(),
+        }
     }
 }
 
@@ -130,7 +133,9 @@ impl VerifyingKey {
     /// The parsed key for `alg`, or `None` when the key cannot serve it
     /// (wrong family, or a key the crypto library rejects).
     pub fn parsed(&self, alg: Algorithm) -> Option<&ParsedPublicKey> {
-        self.parsed[alg.index()].get_or_init(|| self.parse_for(alg)).as_ref()
+        self.parsed[alg.index()]
+            .get_or_init(|| self.parse_for(alg))
+            .as_ref()
     }
 
     fn parse_for(&self, alg: Algorithm) -> Option<ParsedPublicKey> {
@@ -148,10 +153,19 @@ impl VerifyingKey {
                     Algorithm::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
                     _ => return None,
                 };
-                RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() }.to_parsed_public_key(params).ok()
+                RsaPublicKeyComponents {
+                    n: n.as_slice(),
+                    e: e.as_slice(),
+                }
+                .to_parsed_public_key(params)
+                .ok()
             }
-            KeyMaterial::EcP256 { point } => ParsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).ok(),
-            KeyMaterial::EcP384 { point } => ParsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, point).ok(),
+            KeyMaterial::EcP256 { point } => {
+                ParsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).ok()
+            }
+            KeyMaterial::EcP384 { point } => {
+                ParsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, point).ok()
+            }
             KeyMaterial::Ed25519 { key } => ParsedPublicKey::new(&signature::ED25519, key).ok(),
         }
     }

@@ -20,14 +20,22 @@ pub(crate) fn audience(token: &Token, policy: &Policy, brief: bool) -> Finding {
         Some(r) => format!("{aud} ({})", r.name),
         None => aud.to_owned(),
     };
-    let expected_named = policy.audiences.iter().map(|a| named(a)).collect::<Vec<_>>().join(" or ");
+    let expected_named = policy
+        .audiences
+        .iter()
+        .map(|a| named(a))
+        .collect::<Vec<_>>()
+        .join(" or ");
     let auds = match audiences(&token.claims().aud) {
         Claim::Present(a) => a,
         Claim::Missing => {
-            return Finding::fail(AUDIENCE, "the token has no 'aud' claim: it does not say which API it is for")
-                .expected(expected)
-                .actual("(absent)")
-                .fix(how_to_ask(policy))
+            return Finding::fail(
+                AUDIENCE,
+                "the token has no 'aud' claim: it does not say which API it is for",
+            )
+            .expected(expected)
+            .actual("(absent)")
+            .fix(how_to_ask(policy))
         }
         Claim::Malformed(what) => {
             return Finding::fail(AUDIENCE, format!("'aud' is {what}"))
@@ -37,11 +45,18 @@ pub(crate) fn audience(token: &Token, policy: &Policy, brief: bool) -> Finding {
     };
     let actual = auds.join(", ");
     if auds.iter().any(|a| policy.audiences.iter().any(|e| e == a)) {
-        return Finding::pass(AUDIENCE, format!("the token is for {}", named(auds[0]))).expected(expected).actual(actual);
+        return Finding::pass(AUDIENCE, format!("the token is for {}", named(auds[0])))
+            .expected(expected)
+            .actual(actual);
     }
-    let mut msg = format!("the token is for {}, not for {expected_named}", auds.iter().map(|a| named(a)).collect::<Vec<_>>().join(", "));
+    let mut msg = format!(
+        "the token is for {}, not for {expected_named}",
+        auds.iter().map(|a| named(a)).collect::<Vec<_>>().join(", ")
+    );
     if let Some(near) = auds.iter().find(|a| {
-        policy.audiences.iter().any(|e| e.eq_ignore_ascii_case(a) || e.trim_end_matches('/') == a.trim_end_matches('/'))
+        policy.audiences.iter().any(|e| {
+            e.eq_ignore_ascii_case(a) || e.trim_end_matches('/') == a.trim_end_matches('/')
+        })
     }) {
         msg.push_str(&format!(" ('{near}' differs only in case or a trailing slash, and audiences are compared exactly)"));
     }
@@ -49,7 +64,10 @@ pub(crate) fn audience(token: &Token, policy: &Policy, brief: bool) -> Finding {
     if token_kind(token.claims()) == TokenKind::Id {
         fix = format!("This is an ID token (its audience is the client application). APIs take access tokens. {fix}");
     }
-    Finding::fail(AUDIENCE, msg).expected(expected).actual(actual).fix(fix)
+    Finding::fail(AUDIENCE, msg)
+        .expected(expected)
+        .actual(actual)
+        .fix(fix)
 }
 
 fn how_to_ask(policy: &Policy) -> String {
@@ -60,6 +78,9 @@ fn how_to_ask(policy: &Policy) -> String {
              A token for Azure Resource Manager (https://management.azure.com/) or Microsoft Graph is refused by the workspace."
         )
     } else {
-        format!("Ask Entra ID for a token whose audience is {} (scope '<resource>/.default').", policy.audiences.join(" or "))
+        format!(
+            "Ask Entra ID for a token whose audience is {} (scope '<resource>/.default').",
+            policy.audiences.join(" or ")
+        )
     }
 }

@@ -6,7 +6,12 @@ use crate::summary::{principal, Principal};
 
 pub(crate) fn identity(token: &Token, brief: bool) -> Finding {
     let p = principal(token.claims());
-    if brief && matches!(p, Principal::User { .. } | Principal::ServicePrincipal { oid: Some(_), .. }) {
+    if brief
+        && matches!(
+            p,
+            Principal::User { .. } | Principal::ServicePrincipal { oid: Some(_), .. }
+        )
+    {
         return Finding::pass(IDENTITY, String::new());
     }
     match p {

@@ -11,15 +11,20 @@ pub(crate) fn issuer(token: &Token, policy: &Policy, brief: bool) -> Finding {
     let iss = match string(&c.iss) {
         Claim::Present(s) => s,
         Claim::Missing => {
-            return Finding::fail(ISSUER, "the token has no 'iss' claim: it does not say who issued it")
-                .actual("(absent)")
-                .fix("Entra ID always sets 'iss'; this token was not issued by Entra ID.")
+            return Finding::fail(
+                ISSUER,
+                "the token has no 'iss' claim: it does not say who issued it",
+            )
+            .actual("(absent)")
+            .fix("Entra ID always sets 'iss'; this token was not issued by Entra ID.")
         }
         Claim::Malformed(what) => return Finding::fail(ISSUER, format!("'iss' is {what}")),
     };
     if let Some(expected) = &policy.issuer {
         return if iss == expected {
-            Finding::pass(ISSUER, format!("issued by {iss}")).expected(expected.clone()).actual(iss)
+            Finding::pass(ISSUER, format!("issued by {iss}"))
+                .expected(expected.clone())
+                .actual(iss)
         } else {
             Finding::fail(ISSUER, format!("issued by {iss}, not by {expected}"))
                 .expected(expected.clone())
@@ -56,10 +61,16 @@ pub(crate) fn issuer(token: &Token, policy: &Policy, brief: bool) -> Finding {
     }
     match string(&c.tid) {
         Claim::Present(tid) if !tid.eq_ignore_ascii_case(&parsed.tenant) => {
-            return Finding::fail(ISSUER, format!("the issuer names tenant {} but 'tid' says {tid}: they must agree", parsed.tenant))
-                .expected(format!("tid {}", parsed.tenant))
-                .actual(format!("tid {tid}"))
-                .fix("Entra ID never issues such a token; it was altered or forged.")
+            return Finding::fail(
+                ISSUER,
+                format!(
+                    "the issuer names tenant {} but 'tid' says {tid}: they must agree",
+                    parsed.tenant
+                ),
+            )
+            .expected(format!("tid {}", parsed.tenant))
+            .actual(format!("tid {tid}"))
+            .fix("Entra ID never issues such a token; it was altered or forged.")
         }
         Claim::Malformed(what) => return Finding::fail(ISSUER, format!("'tid' is {what}")),
         _ => {}
@@ -74,14 +85,24 @@ pub(crate) fn issuer(token: &Token, policy: &Policy, brief: bool) -> Finding {
         }
         _ => "",
     };
-    Finding::pass(ISSUER, format!("issued by Entra ID ({version} endpoint, {}) for tenant {}{ver_note}", parsed.cloud, parsed.tenant))
-        .expected(expected)
-        .actual(iss)
+    Finding::pass(
+        ISSUER,
+        format!(
+            "issued by Entra ID ({version} endpoint, {}) for tenant {}{ver_note}",
+            parsed.cloud, parsed.tenant
+        ),
+    )
+    .expected(expected)
+    .actual(iss)
 }
 
 /// The pass condition of the Entra-shape branch, without building messages.
 fn issuer_passes(c: &crate::claims::Claims, parsed: &issuer::EntraIssuer, policy: &Policy) -> bool {
-    if policy.tenant.as_ref().is_some_and(|t| !t.eq_ignore_ascii_case(&parsed.tenant)) {
+    if policy
+        .tenant
+        .as_ref()
+        .is_some_and(|t| !t.eq_ignore_ascii_case(&parsed.tenant))
+    {
         return false;
     }
     match string(&c.tid) {
@@ -99,7 +120,9 @@ fn near_miss(iss: &str) -> &'static str {
     let lower = iss.to_ascii_lowercase();
     if lower.starts_with("http://") {
         " (it uses http, not https)"
-    } else if (lower.contains("sts.windows.net") || lower.contains("sts.chinacloudapi.cn")) && !lower.ends_with('/') {
+    } else if (lower.contains("sts.windows.net") || lower.contains("sts.chinacloudapi.cn"))
+        && !lower.ends_with('/')
+    {
         " (a v1 issuer ends with '/')"
     } else if lower.contains("login.microsoftonline.com") && !lower.contains("v2.0") {
         " (a v2 issuer ends with '/v2.0')"

@@ -13,9 +13,12 @@ pub(crate) fn lifetime(token: &Token, policy: &Policy, brief: bool) -> Finding {
     let exp = match numeric_date(&c.exp) {
         Claim::Present(e) => e,
         Claim::Missing => {
-            return Finding::fail(LIFETIME, "the token has no 'exp' claim: it never expires, which Entra ID never issues")
-                .actual("(absent)")
-                .fix("Get a real token from Entra ID.")
+            return Finding::fail(
+                LIFETIME,
+                "the token has no 'exp' claim: it never expires, which Entra ID never issues",
+            )
+            .actual("(absent)")
+            .fix("Get a real token from Entra ID.")
         }
         Claim::Malformed(what) => {
             return Finding::fail(LIFETIME, format!("'exp' is {what}"))
@@ -27,13 +30,16 @@ pub(crate) fn lifetime(token: &Token, policy: &Policy, brief: bool) -> Finding {
         Claim::Present(n) => Some(n),
         Claim::Missing => None,
         Claim::Malformed(what) => {
-            return Finding::fail(LIFETIME, format!("'nbf' is {what}")).expected("a number of seconds since 1970 (NumericDate)")
+            return Finding::fail(LIFETIME, format!("'nbf' is {what}"))
+                .expected("a number of seconds since 1970 (NumericDate)")
         }
     };
     if brief
         && now < exp
         && nbf.is_none_or(|n| n <= now)
-        && numeric_date(&c.iat).ok().is_none_or(|iat| iat <= now.saturating_add(skew))
+        && numeric_date(&c.iat)
+            .ok()
+            .is_none_or(|iat| iat <= now.saturating_add(skew))
     {
         return Finding::pass(LIFETIME, String::new());
     }
@@ -56,26 +62,48 @@ pub(crate) fn lifetime(token: &Token, policy: &Policy, brief: bool) -> Finding {
                 .fix("This machine's clock or the checker's is wrong by more than the skew; synchronise clocks (NTP) or wait.");
         }
         if now < n {
-            return Finding::warn(LIFETIME, format!("valid from {}, {} after now, accepted only thanks to the clock skew", utc(n), span(n - now)))
-                .expected("nbf <= now")
-                .actual(window)
-                .fix("Clocks differ between the issuer and this machine; synchronise with NTP.");
+            return Finding::warn(
+                LIFETIME,
+                format!(
+                    "valid from {}, {} after now, accepted only thanks to the clock skew",
+                    utc(n),
+                    span(n - now)
+                ),
+            )
+            .expected("nbf <= now")
+            .actual(window)
+            .fix("Clocks differ between the issuer and this machine; synchronise with NTP.");
         }
     }
     if now >= exp {
-        return Finding::warn(LIFETIME, format!("expired {} but still within the {skew} s clock skew", relative(exp, now)))
-            .expected("now < exp")
-            .actual(window)
-            .fix("Get a new token now; it will be refused within minutes.");
+        return Finding::warn(
+            LIFETIME,
+            format!(
+                "expired {} but still within the {skew} s clock skew",
+                relative(exp, now)
+            ),
+        )
+        .expected("now < exp")
+        .actual(window)
+        .fix("Get a new token now; it will be refused within minutes.");
     }
     if let Claim::Present(iat) = numeric_date(&c.iat) {
         if iat > now.saturating_add(skew) {
-            return Finding::warn(LIFETIME, format!("issued {} — in the future: clocks disagree", relative(iat, now)))
-                .actual(window)
-                .fix("Synchronise this machine's clock (NTP).");
+            return Finding::warn(
+                LIFETIME,
+                format!(
+                    "issued {} — in the future: clocks disagree",
+                    relative(iat, now)
+                ),
+            )
+            .actual(window)
+            .fix("Synchronise this machine's clock (NTP).");
         }
     }
-    Finding::pass(LIFETIME, format!("valid until {} ({}; {at})", utc(exp), relative(exp, now)))
-        .expected(format!("nbf <= now < exp (± {skew} s)"))
-        .actual(window)
+    Finding::pass(
+        LIFETIME,
+        format!("valid until {} ({}; {at})", utc(exp), relative(exp, now)),
+    )
+    .expected(format!("nbf <= now < exp (± {skew} s)"))
+    .actual(window)
 }

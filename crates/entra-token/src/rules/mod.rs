@@ -36,11 +36,20 @@ pub fn check_token(token: &Token, sig: &SignatureOutcome, policy: &Policy) -> Re
 }
 
 /// Runs every rule, with the given detail for passing findings.
-pub fn check_token_with(token: &Token, sig: &SignatureOutcome, policy: &Policy, detail: Detail) -> Report {
+pub fn check_token_with(
+    token: &Token,
+    sig: &SignatureOutcome,
+    policy: &Policy,
+    detail: Detail,
+) -> Report {
     let brief = detail == Detail::Brief;
     Report {
         findings: vec![
-            if brief { Finding::pass(names::FORMAT, String::new()) } else { format::format_pass(token, Wrapping::Bare) },
+            if brief {
+                Finding::pass(names::FORMAT, String::new())
+            } else {
+                format::format_pass(token, Wrapping::Bare)
+            },
             signature::signature_finding_with(token, sig, policy, brief),
             audience::audience(token, policy, brief),
             issuer::issuer(token, policy, brief),
@@ -73,8 +82,18 @@ pub fn check_text(text: &str, keys: Option<&KeySet>, policy: &Policy) -> (Option
 /// The report for a token that did not parse.
 pub fn malformed_report(e: &FormatError) -> Report {
     let mut findings = vec![format::format_failure(e)];
-    for name in [names::SIGNATURE, names::AUDIENCE, names::ISSUER, names::TENANT, names::LIFETIME, names::IDENTITY] {
-        findings.push(Finding::skip(name, "not checked: the token could not be parsed"));
+    for name in [
+        names::SIGNATURE,
+        names::AUDIENCE,
+        names::ISSUER,
+        names::TENANT,
+        names::LIFETIME,
+        names::IDENTITY,
+    ] {
+        findings.push(Finding::skip(
+            name,
+            "not checked: the token could not be parsed",
+        ));
     }
     Report { findings }
 }
@@ -88,7 +107,11 @@ mod tests {
 
     fn token(claims: serde_json::Value) -> Token {
         let h = encode(br#"{"alg":"RS256","kid":"k"}"#);
-        Token::parse(&format!("{h}.{}.c2ln", encode(claims.to_string().as_bytes()))).unwrap()
+        Token::parse(&format!(
+            "{h}.{}.c2ln",
+            encode(claims.to_string().as_bytes())
+        ))
+        .unwrap()
     }
 
     /// Brief mode must never change a verdict, only drop pass messages.
@@ -99,10 +122,23 @@ mod tests {
             "tid": tid, "ver": "1.0", "nbf": 1000, "iat": 1000, "exp": 5000, "upn": "a@b.c", "oid": "o"});
         let mut variants = vec![base.clone()];
         for (k, v) in [
-            ("aud", json!("https://management.azure.com/")), ("aud", json!(["x", crate::catalogue::resources::AZURE_DATABRICKS])),
-            ("iss", json!("https://login.microsoftonline.com/t1/v2.0")), ("iss", json!("https://evil/t1/")),
-            ("tid", json!("t2")), ("tid", json!(5)), ("ver", json!("2.0")), ("exp", json!(1500)), ("exp", json!(2100)),
-            ("exp", json!("soon")), ("nbf", json!(2200)), ("nbf", json!(1990)), ("iat", json!(9000)), ("upn", json!(null)),
+            ("aud", json!("https://management.azure.com/")),
+            (
+                "aud",
+                json!(["x", crate::catalogue::resources::AZURE_DATABRICKS]),
+            ),
+            ("iss", json!("https://login.microsoftonline.com/t1/v2.0")),
+            ("iss", json!("https://evil/t1/")),
+            ("tid", json!("t2")),
+            ("tid", json!(5)),
+            ("ver", json!("2.0")),
+            ("exp", json!(1500)),
+            ("exp", json!(2100)),
+            ("exp", json!("soon")),
+            ("nbf", json!(2200)),
+            ("nbf", json!(1990)),
+            ("iat", json!(9000)),
+            ("upn", json!(null)),
         ] {
             let mut c = base.clone();
             c[k] = v;
@@ -114,9 +150,21 @@ mod tests {
         variants.push(no_user.clone());
         no_user.as_object_mut().unwrap().remove("oid");
         variants.push(no_user);
-        let sigs = [SignatureOutcome::NoKeys, SignatureOutcome::Verified { alg: crate::Algorithm::RS256, key: "k".into(), key_issuer: None },
-            SignatureOutcome::Failed(SignatureFailure::AlgNone)];
-        for tenant in [None, Some("t1".to_owned()), Some("T1".to_owned()), Some("t9".to_owned())] {
+        let sigs = [
+            SignatureOutcome::NoKeys,
+            SignatureOutcome::Verified {
+                alg: crate::Algorithm::RS256,
+                key: "k".into(),
+                key_issuer: None,
+            },
+            SignatureOutcome::Failed(SignatureFailure::AlgNone),
+        ];
+        for tenant in [
+            None,
+            Some("t1".to_owned()),
+            Some("T1".to_owned()),
+            Some("t9".to_owned()),
+        ] {
             let mut policy = Policy::databricks(2000);
             policy.tenant = tenant.clone();
             for c in &variants {

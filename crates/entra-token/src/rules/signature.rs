@@ -10,16 +10,29 @@ pub fn signature_finding(token: &Token, outcome: &SignatureOutcome, policy: &Pol
     signature_finding_with(token, outcome, policy, false)
 }
 
-pub(crate) fn signature_finding_with(token: &Token, outcome: &SignatureOutcome, policy: &Policy, brief: bool) -> Finding {
+pub(crate) fn signature_finding_with(
+    token: &Token,
+    outcome: &SignatureOutcome,
+    policy: &Policy,
+    brief: bool,
+) -> Finding {
     if brief && outcome.is_verified() {
         return Finding::pass(SIGNATURE, String::new());
     }
-    let allowed = policy.algorithms.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
+    let allowed = policy
+        .algorithms
+        .iter()
+        .map(|a| a.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let ignored = token.header().key_hints();
     let ignored_note = if ignored.is_empty() {
         String::new()
     } else {
-        format!(" The header's {} was ignored: keys come only from the trusted key set.", ignored.join(", "))
+        format!(
+            " The header's {} was ignored: keys come only from the trusted key set.",
+            ignored.join(", ")
+        )
     };
     match outcome {
         SignatureOutcome::NoKeys => Finding::skip(SIGNATURE, format!("not checked: no keys were given.{ignored_note}"))
@@ -34,7 +47,8 @@ pub(crate) fn signature_finding_with(token: &Token, outcome: &SignatureOutcome, 
 }
 
 fn failure_finding(failure: &F, allowed: &str, note: &str) -> Finding {
-    let f = |msg: String| Finding::fail(SIGNATURE, format!("{msg}{note}")).expected(allowed.to_owned());
+    let f =
+        |msg: String| Finding::fail(SIGNATURE, format!("{msg}{note}")).expected(allowed.to_owned());
     match failure {
         F::AlgNone => f("the token says alg \"none\": it is unsigned and is never accepted".into())
             .actual("none")
@@ -56,7 +70,8 @@ fn failure_finding(failure: &F, allowed: &str, note: &str) -> Finding {
             .fix("The token's algorithm does not match its key; it was not signed by this key's owner."),
         F::KeyNotFound { kid, x5t, available } => {
             let named = match (kid, x5t) {
-                (Some(k), _) => format!("kid \"{k}\""),
+                (Some(k), Some(t)) => format!("kid \"{k}\" with x5t \"{t}\""),
+                (Some(k), None) => format!("kid \"{k}\""),
                 (None, Some(t)) => format!("x5t \"{t}\""),
                 (None, None) => "no key id".into(),
             };

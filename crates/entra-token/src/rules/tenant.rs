@@ -19,8 +19,9 @@ pub(crate) fn tenant(token: &Token, policy: &Policy, brief: bool) -> Finding {
             Claim::Present(t) => format!("the token's tenant is {t}"),
             _ => "the token has no 'tid'".into(),
         };
-        return Finding::skip(TENANT, format!("no workspace tenant given; {actual}"))
-            .fix("Give the workspace's tenant with --tenant, or the workspace URL in an online check.");
+        return Finding::skip(TENANT, format!("no workspace tenant given; {actual}")).fix(
+            "Give the workspace's tenant with --tenant, or the workspace URL in an online check.",
+        );
     };
     match tid {
         Claim::Present(t) if t.eq_ignore_ascii_case(expected) => {
