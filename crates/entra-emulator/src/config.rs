@@ -379,7 +379,10 @@ impl EmulatorConfig {
                 return Err(Error::Config(format!("bad workspace name '{}'", w.name)));
             }
             if !names.insert(w.name.clone()) {
-                return Err(Error::Config(format!("workspace '{}' configured twice", w.name)));
+                return Err(Error::Config(format!(
+                    "workspace '{}' configured twice",
+                    w.name
+                )));
             }
             if !self
                 .tenants
@@ -412,6 +415,24 @@ mod tests {
         .expect("minimal");
         assert_eq!(minimal.tenants[0].region_scope, "NA");
         assert!(minimal.workspaces.is_empty());
+    }
+
+    #[test]
+    fn readme_config_example_parses() {
+        let readme = include_str!("../README.md");
+        let section = readme
+            .split("### Configuration file")
+            .nth(1)
+            .expect("section");
+        let block = section
+            .split("```json")
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .expect("json block");
+        let cfg = EmulatorConfig::from_json(block).expect("README example is valid");
+        assert_eq!(cfg.workspaces[0].members.len(), 3);
+        assert!(!cfg.workspaces[0].members[1].active);
+        assert_eq!(cfg.tenants[0].region_scope, "EU");
     }
 
     #[test]

@@ -43,9 +43,7 @@ impl SigningKey {
             .map_err(|_| Error::Crypto("PKCS#8 export failed".into()))?;
         let cert_der = self_signed_cert(pkcs8.as_ref(), common_name)?;
         let components = PublicKeyComponents::<Vec<u8>>::from(key_pair.public_key());
-        let kid = b64url(
-            digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &cert_der).as_ref(),
-        );
+        let kid = b64url(digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &cert_der).as_ref());
         Ok(Self {
             key_pair,
             n: strip_leading_zeros(components.n),
@@ -90,7 +88,10 @@ impl SigningKey {
             .push("x5t", self.kid.as_str())
             .push("n", b64url(&self.n))
             .push("e", b64url(&self.e))
-            .push("x5c", Value::Array(vec![Value::from(b64std(&self.cert_der))]));
+            .push(
+                "x5c",
+                Value::Array(vec![Value::from(b64std(&self.cert_der))]),
+            );
         if let Some(iss) = issuer {
             o.push("issuer", iss);
         }
@@ -99,7 +100,10 @@ impl SigningKey {
 }
 
 fn strip_leading_zeros(mut v: Vec<u8>) -> Vec<u8> {
-    let first = v.iter().position(|b| *b != 0).unwrap_or(v.len().saturating_sub(1));
+    let first = v
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(v.len().saturating_sub(1));
     v.drain(..first);
     v
 }
@@ -109,7 +113,12 @@ fn self_signed_cert(pkcs8: &[u8], common_name: &str) -> Result<Vec<u8>, Error> {
     let signer = rcgen::KeyPair::try_from(pkcs8).map_err(cert_err)?;
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(cert_err)?;
     let mut dn = rcgen::DistinguishedName::new();
-    dn.push(rcgen::DnType::CommonName, common_name);
+    // Entra's certificates encode the CN as a PrintableString.
+    let cn = match rcgen::string::PrintableString::try_from(common_name) {
+        Ok(p) => rcgen::DnValue::PrintableString(p),
+        Err(_) => rcgen::DnValue::Utf8String(common_name.to_owned()),
+    };
+    dn.push(rcgen::DnType::CommonName, cn);
     params.distinguished_name = dn;
     let now = time::OffsetDateTime::now_utc();
     params.not_before = now - time::Duration::hours(1);

@@ -338,15 +338,13 @@ fn names_from_upn(upn: &str) -> (String, String) {
         .filter(|p| !p.is_empty())
         .map(capitalise);
     let given = parts.next().unwrap_or_else(|| "Test".into());
-    let family = parts.last().unwrap_or_else(|| "Example".into());
+    let family = parts.next_back().unwrap_or_else(|| "Example".into());
     (given, family)
 }
 
 /// Builds the claims in Entra's member order.
 pub(crate) fn build_claims(req: &MintRequest, r: &Resolved<'_>, now: i64) -> Obj {
-    let exp = req
-        .expires_at
-        .map_or(now + 3600, |t| t.resolve(now));
+    let exp = req.expires_at.map_or(now + 3600, |t| t.resolve(now));
     let default_iat = (now - 300).min(exp - 3600);
     let iat = req.issued_at.map_or(default_iat, |t| t.resolve(now));
     let nbf = req.not_before.map_or(iat, |t| t.resolve(now));
@@ -367,7 +365,10 @@ pub(crate) fn build_claims(req: &MintRequest, r: &Resolved<'_>, now: i64) -> Obj
             let (g, f) = names_from_upn(&u.upn);
             let given = u.given_name.clone().unwrap_or(g);
             let family = u.family_name.clone().unwrap_or(f);
-            let name = u.name.clone().unwrap_or_else(|| format!("{given} {family}"));
+            let name = u
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("{given} {family}"));
             let oid = u
                 .oid
                 .clone()

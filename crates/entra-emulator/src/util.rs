@@ -52,6 +52,7 @@ impl Obj {
         self.0.retain(|(k, _)| k != key);
     }
 
+    #[cfg(test)]
     pub(crate) fn get(&self, key: &str) -> Option<&Value> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
@@ -61,12 +62,8 @@ impl Obj {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
     }
 
-    /// Pretty-printed JSON text.
-    pub(crate) fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_owned())
-    }
-
     /// Converts to a (key-sorted) `serde_json::Value`.
+    #[cfg(test)]
     pub(crate) fn into_value(self) -> Value {
         Value::Object(self.0.into_iter().collect())
     }
@@ -182,9 +179,7 @@ fn to_datetime(secs: i64) -> time::OffsetDateTime {
 
 /// `2024-05-01T12:00:00Z`, the form jjwt prints dates in its exception messages.
 pub(crate) fn iso_seconds(secs: i64) -> String {
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    );
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     to_datetime(secs)
         .format(&fmt)
         .unwrap_or_else(|_| secs.to_string())
@@ -192,8 +187,7 @@ pub(crate) fn iso_seconds(secs: i64) -> String {
 
 /// `2024-05-01 12:00:00Z`, the form of Entra's error `timestamp` member.
 pub(crate) fn entra_timestamp(secs: i64) -> String {
-    let fmt =
-        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
     to_datetime(secs)
         .format(&fmt)
         .unwrap_or_else(|_| secs.to_string())

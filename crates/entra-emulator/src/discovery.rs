@@ -1,0 +1,266 @@
+//! OpenID Connect discovery documents, member for member as Entra serves them
+//! (v1.0: `/<tenant>/.well-known/openid-configuration`, v2.0:
+//! `/<tenant>/v2.0/.well-known/openid-configuration`), with every endpoint URL on the
+//! emulator's base URL.
+
+use serde_json::Value;
+
+use crate::state::{Authority, Shared};
+use crate::util::{entra_timestamp, now_secs, random_guid, Obj};
+use crate::CONSUMER_TENANT_ID;
+
+fn strs(items: &[&str]) -> Value {
+    Value::Array(items.iter().map(|s| Value::from(*s)).collect())
+}
+
+fn issuer_and_region(shared: &Shared, auth: &Authority, v2: bool) -> (String, Value) {
+    let tenants = crate::state::read(&shared.tenants);
+    let (tid, region) = match auth {
+        Authority::Tenant(id) => {
+            let region = tenants
+                .iter()
+                .find(|t| &t.id == id)
+                .map_or(Value::Null, |t| Value::from(t.region.as_str()));
+            (id.clone(), region)
+        }
+        Authority::Common | Authority::Organizations => ("{tenantid}".to_owned(), Value::Null),
+        Authority::Consumers => (CONSUMER_TENANT_ID.to_owned(), Value::Null),
+    };
+    let issuer = if v2 {
+        shared.issuers.v2(&tid)
+    } else {
+        shared.issuers.v1(&tid)
+    };
+    (issuer, region)
+}
+
+/// The v1.0 document. `segment` is the tenant as written in the request URL (Entra
+/// echoes it in endpoint URLs); `appid` is carried over to `jwks_uri`.
+pub(crate) fn v1_document(
+    shared: &Shared,
+    auth: &Authority,
+    segment: &str,
+    appid: Option<&str>,
+) -> Obj {
+    let base = format!("{}/{segment}", shared.base_url);
+    let (issuer, region) = issuer_and_region(shared, auth, false);
+    let mut o = Obj::new();
+    o.push("token_endpoint", format!("{base}/oauth2/token"))
+        .push(
+            "token_endpoint_auth_methods_supported",
+            strs(&[
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
+            ]),
+        )
+        .push("jwks_uri", jwks_uri(&base, "discovery/keys", appid))
+        .push(
+            "response_modes_supported",
+            strs(&["query", "fragment", "form_post"]),
+        )
+        .push("subject_types_supported", strs(&["pairwise"]))
+        .push("id_token_signing_alg_values_supported", strs(&["RS256"]))
+        .push(
+            "response_types_supported",
+            strs(&[
+                "code",
+                "id_token",
+                "code id_token",
+                "token id_token",
+                "token",
+            ]),
+        )
+        .push("scopes_supported", strs(&["openid"]))
+        .push("issuer", issuer)
+        .push("microsoft_multi_refresh_token", true)
+        .push("authorization_endpoint", format!("{base}/oauth2/authorize"))
+        .push(
+            "device_authorization_endpoint",
+            format!("{base}/oauth2/devicecode"),
+        )
+        .push("http_logout_supported", true)
+        .push("frontchannel_logout_supported", true)
+        .push("end_session_endpoint", format!("{base}/oauth2/logout"))
+        .push(
+            "claims_supported",
+            strs(&[
+                "sub",
+                "iss",
+                "cloud_instance_name",
+                "cloud_instance_host_name",
+                "cloud_graph_host_name",
+                "msgraph_host",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "acr",
+                "amr",
+                "nonce",
+                "email",
+                "given_name",
+                "family_name",
+                "nickname",
+            ]),
+        )
+        .push(
+            "check_session_iframe",
+            format!("{base}/oauth2/checksession"),
+        )
+        .push("userinfo_endpoint", format!("{base}/openid/userinfo"))
+        .push("kerberos_endpoint", format!("{base}/kerberos"))
+        .push("tenant_region_scope", region);
+    push_cloud(&mut o);
+    o
+}
+
+/// The v2.0 document (same conventions as [`v1_document`]).
+pub(crate) fn v2_document(
+    shared: &Shared,
+    auth: &Authority,
+    segment: &str,
+    appid: Option<&str>,
+) -> Obj {
+    let base = format!("{}/{segment}", shared.base_url);
+    let (issuer, region) = issuer_and_region(shared, auth, true);
+    let mut o = Obj::new();
+    o.push("token_endpoint", format!("{base}/oauth2/v2.0/token"))
+        .push(
+            "token_endpoint_auth_methods_supported",
+            strs(&[
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
+            ]),
+        )
+        .push("jwks_uri", jwks_uri(&base, "discovery/v2.0/keys", appid))
+        .push(
+            "response_modes_supported",
+            strs(&["query", "fragment", "form_post"]),
+        )
+        .push("subject_types_supported", strs(&["pairwise"]))
+        .push("id_token_signing_alg_values_supported", strs(&["RS256"]))
+        .push(
+            "response_types_supported",
+            strs(&["code", "id_token", "code id_token", "id_token token"]),
+        )
+        .push(
+            "scopes_supported",
+            strs(&["openid", "profile", "email", "offline_access"]),
+        )
+        .push("issuer", issuer)
+        .push("request_uri_parameter_supported", false)
+        // Entra points this at Microsoft Graph; the emulator keeps it on loopback.
+        .push(
+            "userinfo_endpoint",
+            format!("{}/oidc/userinfo", shared.base_url),
+        )
+        .push(
+            "authorization_endpoint",
+            format!("{base}/oauth2/v2.0/authorize"),
+        )
+        .push(
+            "device_authorization_endpoint",
+            format!("{base}/oauth2/v2.0/devicecode"),
+        )
+        .push("http_logout_supported", true)
+        .push("frontchannel_logout_supported", true)
+        .push("end_session_endpoint", format!("{base}/oauth2/v2.0/logout"))
+        .push(
+            "claims_supported",
+            strs(&[
+                "sub",
+                "iss",
+                "cloud_instance_name",
+                "cloud_instance_host_name",
+                "cloud_graph_host_name",
+                "msgraph_host",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "acr",
+                "nonce",
+                "preferred_username",
+                "name",
+                "tid",
+                "ver",
+                "at_hash",
+                "c_hash",
+                "email",
+            ]),
+        )
+        .push("kerberos_endpoint", format!("{base}/kerberos"))
+        .push("tenant_region_scope", region);
+    push_cloud(&mut o);
+    o
+}
+
+fn push_cloud(o: &mut Obj) {
+    // Host names, not endpoints: kept as Entra publishes them.
+    o.push("cloud_instance_name", "microsoftonline.com")
+        .push("cloud_graph_host_name", "graph.windows.net")
+        .push("msgraph_host", "graph.microsoft.com")
+        .push("rbac_url", "https://pas.windows.net");
+}
+
+fn jwks_uri(base: &str, path: &str, appid: Option<&str>) -> String {
+    match appid {
+        Some(app) => {
+            let q: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("appid", app)
+                .finish();
+            format!("{base}/{path}?{q}")
+        }
+        None => format!("{base}/{path}"),
+    }
+}
+
+/// Entra's error body for a tenant it does not know: `AADSTS90002` (a GUID or a domain
+/// name) or `AADSTS900023` (neither).
+pub(crate) fn unknown_tenant_error(shared: &Shared, segment: &str) -> Obj {
+    let now = now_secs();
+    let trace = random_guid();
+    let correlation = random_guid();
+    let ts = entra_timestamp(now);
+    let looks_valid = crate::util::is_guid(segment) || segment.contains('.');
+    let (error, code, text) = if looks_valid {
+        (
+            "invalid_tenant",
+            90002_u32,
+            format!(
+                "AADSTS90002: Tenant '{segment}' not found. Check to make sure you have the \
+                 correct tenant ID and are signing into the correct cloud. Check with your \
+                 subscription administrator, this may happen if there are no active \
+                 subscriptions for the tenant."
+            ),
+        )
+    } else {
+        (
+            "invalid_request",
+            900023_u32,
+            format!(
+                "AADSTS900023: Specified tenant identifier '{segment}' is neither a valid DNS \
+                 name, nor a valid external domain."
+            ),
+        )
+    };
+    let mut o = Obj::new();
+    o.push("error", error)
+        .push(
+            "error_description",
+            format!(
+                "{text}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {ts}"
+            ),
+        )
+        .push("error_codes", Value::Array(vec![Value::from(code)]))
+        .push("timestamp", ts)
+        .push("trace_id", trace)
+        .push("correlation_id", correlation)
+        .push(
+            "error_uri",
+            format!("{}/error?code={code}", shared.base_url),
+        );
+    o
+}

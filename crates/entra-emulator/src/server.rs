@@ -1,0 +1,442 @@
+//! HTTP listeners: the Entra authority and one listener per Databricks workspace.
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::connect_info::{ConnectInfo, Connected};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::serve::IncomingStream;
+use axum::Router;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::databricks;
+use crate::discovery;
+use crate::fault::{take_matching, Fault, MAX_OVERSIZED, MAX_STALL};
+use crate::state::{keys_doc_json, lock, Shared};
+use crate::util::Obj;
+use crate::DATABRICKS_RESOURCE_ID;
+
+// ---------------------------------------------------------------------------------------
+// A listener whose connections a handler can cut (for `Fault::CloseConnection`).
+
+/// Per-connection information handed to handlers: the peer and a switch that, once
+/// set, makes the connection fail every read and write, so hyper drops it unanswered.
+#[derive(Clone, Debug)]
+pub(crate) struct ConnMeta {
+    #[allow(dead_code)]
+    pub(crate) peer: SocketAddr,
+    pub(crate) kill: Arc<AtomicBool>,
+}
+
+pub(crate) struct KillableListener(pub(crate) TcpListener);
+
+pub(crate) struct KillableStream {
+    inner: TcpStream,
+    kill: Arc<AtomicBool>,
+}
+
+impl axum::serve::Listener for KillableListener {
+    type Io = KillableStream;
+    type Addr = ConnMeta;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.0.accept().await {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let kill = Arc::new(AtomicBool::new(false));
+                    return (
+                        KillableStream {
+                            inner: stream,
+                            kill: kill.clone(),
+                        },
+                        ConnMeta { peer, kill },
+                    );
+                }
+                // Out of file descriptors and the like: wait and try again.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        Ok(ConnMeta {
+            peer: self.0.local_addr()?,
+            kill: Arc::new(AtomicBool::new(false)),
+        })
+    }
+}
+
+impl Connected<IncomingStream<'_, KillableListener>> for ConnMeta {
+    fn connect_info(stream: IncomingStream<'_, KillableListener>) -> Self {
+        stream.remote_addr().clone()
+    }
+}
+
+fn killed() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "closed by fault injection",
+    )
+}
+
+impl AsyncRead for KillableStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.kill.load(Ordering::Acquire) {
+            return Poll::Ready(Err(killed()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for KillableStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.kill.load(Ordering::Acquire) {
+            return Poll::Ready(Err(killed()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.kill.load(Ordering::Acquire) {
+            return Poll::Ready(Err(killed()));
+        }
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Routers.
+
+#[derive(Clone)]
+struct AuthorityState(Arc<Shared>);
+
+#[derive(Clone)]
+struct WorkspaceRoute {
+    shared: Arc<Shared>,
+    name: String,
+}
+
+#[derive(Clone)]
+struct Observe {
+    shared: Arc<Shared>,
+    workspace: Option<String>,
+}
+
+pub(crate) fn authority_router(shared: Arc<Shared>) -> Router {
+    let observe = Observe {
+        shared: shared.clone(),
+        workspace: None,
+    };
+    Router::new()
+        .route(
+            "/{tenant}/.well-known/openid-configuration",
+            get(discovery_v1),
+        )
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery_v2),
+        )
+        .route("/{tenant}/discovery/keys", get(keys_v1))
+        .route("/{tenant}/discovery/v2.0/keys", get(keys_v2))
+        .route("/{tenant}/oauth2/authorize", get(authorize_page))
+        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize_page))
+        .fallback(authority_not_found)
+        .with_state(AuthorityState(shared))
+        .layer(middleware::from_fn_with_state(observe, observe_mw))
+}
+
+pub(crate) fn workspace_router(shared: Arc<Shared>, name: String) -> Router {
+    let observe = Observe {
+        shared: shared.clone(),
+        workspace: Some(name.clone()),
+    };
+    Router::new()
+        .route("/aad/auth", get(aad_auth))
+        .route("/api/2.0/preview/scim/v2/Me", get(scim_me))
+        .fallback(workspace_not_found)
+        .with_state(WorkspaceRoute { shared, name })
+        .layer(middleware::from_fn_with_state(observe, observe_mw))
+}
+
+// ---------------------------------------------------------------------------------------
+// Counting and fault injection.
+
+async fn observe_mw(State(o): State<Observe>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    o.shared.count(o.workspace.as_deref(), &path);
+    let fault = take_matching(&mut lock(&o.shared.faults), o.workspace.as_deref(), &path);
+    let Some(fault) = fault else {
+        return next.run(req).await;
+    };
+    match fault {
+        Fault::Status { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let ct = if serde_json::from_str::<serde_json::Value>(&body).is_ok() {
+                "application/json; charset=utf-8"
+            } else {
+                "text/plain; charset=utf-8"
+            };
+            (status, [(header::CONTENT_TYPE, ct)], body).into_response()
+        }
+        Fault::Stall(d) => {
+            wait(&o.shared, d).await;
+            (StatusCode::GATEWAY_TIMEOUT, "stalled by fault injection").into_response()
+        }
+        Fault::Delay(d) => {
+            wait(&o.shared, d).await;
+            next.run(req).await
+        }
+        Fault::Garbage => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+            b"\xff\xfe<html><body>Service Unavailable</body></html>{\"keys\": [\x00".to_vec(),
+        )
+            .into_response(),
+        Fault::Oversized { bytes } => {
+            let bytes = bytes.clamp(16, MAX_OVERSIZED);
+            let mut body = Vec::with_capacity(bytes);
+            body.extend_from_slice(b"{\"padding\":\"");
+            body.resize(bytes - 2, b'a');
+            body.extend_from_slice(b"\"}");
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+                body,
+            )
+                .into_response()
+        }
+        Fault::RedirectLoop => {
+            let target = req
+                .uri()
+                .path_and_query()
+                .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
+            redirect(StatusCode::FOUND, &target)
+        }
+        Fault::CloseConnection => {
+            if let Some(ConnectInfo(meta)) = req.extensions().get::<ConnectInfo<ConnMeta>>() {
+                meta.kill.store(true, Ordering::Release);
+            }
+            let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            r
+        }
+    }
+}
+
+/// Sleeps for `d` (at most [`MAX_STALL`]) or until shutdown.
+async fn wait(shared: &Shared, d: Duration) {
+    let mut rx = shared.shutdown.clone();
+    tokio::select! {
+        () = tokio::time::sleep(d.min(MAX_STALL)) => {}
+        _ = rx.wait_for(|stop| *stop) => {}
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Entra handlers.
+
+fn json(status: StatusCode, body: String) -> Response {
+    let cache = if status.is_success() {
+        "max-age=86400, private"
+    } else {
+        "no-store, no-cache"
+    };
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::CACHE_CONTROL, cache),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn redirect(status: StatusCode, location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(v) => (status, [(header::LOCATION, v)]).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn appid_of(query: Option<&str>) -> Option<String> {
+    url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "appid")
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn unknown_tenant(shared: &Shared, segment: &str) -> Response {
+    json(
+        StatusCode::BAD_REQUEST,
+        discovery::unknown_tenant_error(shared, segment).to_json(),
+    )
+}
+
+async fn discovery_v1(
+    State(AuthorityState(s)): State<AuthorityState>,
+    Path(tenant): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    match s.authority(&tenant) {
+        Some(a) => json(
+            StatusCode::OK,
+            discovery::v1_document(&s, &a, &tenant, appid_of(q.as_deref()).as_deref()).to_json(),
+        ),
+        None => unknown_tenant(&s, &tenant),
+    }
+}
+
+async fn discovery_v2(
+    State(AuthorityState(s)): State<AuthorityState>,
+    Path(tenant): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    match s.authority(&tenant) {
+        Some(a) => json(
+            StatusCode::OK,
+            discovery::v2_document(&s, &a, &tenant, appid_of(q.as_deref()).as_deref()).to_json(),
+        ),
+        None => unknown_tenant(&s, &tenant),
+    }
+}
+
+fn keys(s: &Shared, tenant: &str, q: Option<&str>, v2: bool) -> Response {
+    match s.authority(tenant) {
+        Some(a) => json(
+            StatusCode::OK,
+            keys_doc_json(&s.key_set(&a, v2, appid_of(q).as_deref())),
+        ),
+        None => unknown_tenant(s, tenant),
+    }
+}
+
+async fn keys_v1(
+    State(AuthorityState(s)): State<AuthorityState>,
+    Path(tenant): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    keys(&s, &tenant, q.as_deref(), false)
+}
+
+async fn keys_v2(
+    State(AuthorityState(s)): State<AuthorityState>,
+    Path(tenant): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    keys(&s, &tenant, q.as_deref(), true)
+}
+
+async fn authorize_page(
+    State(AuthorityState(s)): State<AuthorityState>,
+    Path(tenant): Path<String>,
+) -> Response {
+    if s.authority(&tenant).is_none() {
+        return unknown_tenant(&s, &tenant);
+    }
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!DOCTYPE html><html><head><title>Sign in</title></head><body>\
+         <p>entra-emulator: interactive sign-in is not emulated. Mint tokens with the \
+         library or the <code>entra-emulator mint</code> command.</p></body></html>",
+    )
+        .into_response()
+}
+
+async fn authority_not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!DOCTYPE html><html><body><h2>404 - Not Found</h2></body></html>",
+    )
+        .into_response()
+}
+
+// ---------------------------------------------------------------------------------------
+// Databricks workspace handlers.
+
+fn databricks_json(ws_org_id: Option<&str>, status: StatusCode, body: &Obj) -> Response {
+    let mut r = (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_json(),
+    )
+        .into_response();
+    if let Some(Ok(v)) = ws_org_id.map(HeaderValue::from_str) {
+        r.headers_mut().insert("x-databricks-org-id", v);
+    }
+    r
+}
+
+async fn aad_auth(State(w): State<WorkspaceRoute>) -> Response {
+    let Some(ws) = w.shared.workspace(&w.name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let redirect_uri = format!("{}/aad/redirect", ws.url);
+    let state = crate::util::b64url(&crate::util::random_bytes::<16>());
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("response_type", "code")
+        .append_pair("client_id", DATABRICKS_RESOURCE_ID)
+        .append_pair("redirect_uri", &redirect_uri)
+        .append_pair("state", &state)
+        .finish();
+    let location = format!(
+        "{}/{}/oauth2/authorize?{query}",
+        w.shared.base_url, ws.config.tenant_id
+    );
+    redirect(StatusCode::FOUND, &location)
+}
+
+async fn scim_me(State(w): State<WorkspaceRoute>, req: Request) -> Response {
+    let Some(ws) = w.shared.workspace(&w.name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
+    match databricks::authenticate(&w.shared, ws, auth) {
+        Ok(member) => databricks_json(
+            Some(&ws.org_id),
+            StatusCode::OK,
+            &databricks::me_body(ws, &member),
+        ),
+        Err(reject) => databricks_json(Some(&ws.org_id), reject.status, &reject.body()),
+    }
+}
+
+async fn workspace_not_found(req: Request<Body>) -> Response {
+    let mut o = Obj::new();
+    o.push("error_code", "ENDPOINT_NOT_FOUND").push(
+        "message",
+        format!("No API found for '{} {}'", req.method(), req.uri().path()),
+    );
+    databricks_json(None, StatusCode::NOT_FOUND, &o)
+}
