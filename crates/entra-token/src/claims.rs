@@ -1,7 +1,9 @@
-//! The claims the rules read, typed, keeping "missing" apart from
-//! "present but malformed".
+//! The claims and header members the rules read: located once in the
+//! decoded JSON, borrowed from it on every read, never copied into
+//! `serde_json::Value`s. "Missing" stays apart from "present but malformed".
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// A claim's value as the rules see it.
@@ -25,128 +27,254 @@ impl<T> Claim<T> {
     }
 }
 
-/// The registered and Entra-specific claims the rules use. Every other claim
-/// stays in the raw payload, for display.
-///
-/// Duplicate members among these are a parse error, so that a validator and
-/// an API can never read two different values of, say, `aud`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Claims {
-    pub aud: Option<Value>,
-    pub iss: Option<Value>,
-    pub tid: Option<Value>,
-    pub exp: Option<Value>,
-    pub nbf: Option<Value>,
-    pub iat: Option<Value>,
-    pub ver: Option<Value>,
-    pub sub: Option<Value>,
-    pub oid: Option<Value>,
-    pub upn: Option<Value>,
-    pub unique_name: Option<Value>,
-    pub preferred_username: Option<Value>,
-    pub email: Option<Value>,
-    pub name: Option<Value>,
-    pub appid: Option<Value>,
-    pub azp: Option<Value>,
-    pub app_displayname: Option<Value>,
-    pub idtyp: Option<Value>,
-    pub scp: Option<Value>,
-    pub roles: Option<Value>,
-    pub nonce: Option<Value>,
-    pub at_hash: Option<Value>,
-    pub c_hash: Option<Value>,
+/// One member's value, borrowed from the token: its JSON text as sent and,
+/// when it is a string, the string itself (unescaped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Raw<'a> {
+    json: &'a str,
+    text: Option<&'a str>,
 }
 
-fn kind(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(_) => "a boolean".into(),
-        Value::Number(_) => "a number".into(),
-        Value::String(_) => "a string".into(),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
+impl<'a> Raw<'a> {
+    /// The value's JSON text, as in the token.
+    pub fn json(&self) -> &'a str {
+        self.json
+    }
+
+    /// The string, when the value is a JSON string.
+    pub fn as_str(&self) -> Option<&'a str> {
+        self.text
+    }
+
+    /// The value as a `serde_json::Value` (parsed on demand, for display).
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(self.json).unwrap_or(Value::Null)
+    }
+
+    /// "a string", "a number", ...: the JSON type, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self.json.as_bytes().first() {
+            Some(b'"') => "a string",
+            Some(b'{') => "an object",
+            Some(b'[') => "an array",
+            Some(b't' | b'f') => "a boolean",
+            Some(b'n') => "null",
+            _ => "a number",
+        }
+    }
+}
+
+/// Where a member's value sits in the decoded JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Member {
+    start: u32,
+    end: u32,
+    text: Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Text {
+    /// Not a string.
+    None,
+    /// A string without escapes: its characters, in place.
+    Inline(u32, u32),
+    /// A string with escapes: unescaped once, kept by the token.
+    Owned(u32),
+}
+
+impl Member {
+    /// Locates `raw` (a slice of `base`) and unescapes it if needed.
+    pub(crate) fn locate(base: &str, raw: &str, unescaped: &mut Vec<String>) -> Result<Member, serde_json::Error> {
+        let start = (raw.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
+        let end = start + raw.len();
+        let text = if raw.starts_with('"') {
+            let inner = &raw[1..raw.len() - 1];
+            if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+                Text::Inline(start as u32 + 1, end as u32 - 1)
+            } else {
+                unescaped.push(serde_json::from_str::<String>(raw)?);
+                Text::Owned(unescaped.len() as u32 - 1)
+            }
+        } else {
+            Text::None
+        };
+        Ok(Member { start: start as u32, end: end as u32, text })
+    }
+
+    /// The borrowed value.
+    pub(crate) fn resolve<'a>(&self, base: &'a str, unescaped: &'a [String]) -> Raw<'a> {
+        let json = base.get(self.start as usize..self.end as usize).unwrap_or("null");
+        let text = match self.text {
+            Text::None => None,
+            Text::Inline(s, e) => base.get(s as usize..e as usize),
+            Text::Owned(i) => unescaped.get(i as usize).map(String::as_str),
+        };
+        Raw { json, text }
+    }
+}
+
+/// Keeps a present member even when its value is `null` (serde would make
+/// `Option` of null `None`, and null is malformed, not missing).
+pub(crate) fn some_raw<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&'de RawValue>::deserialize(d).map(Some)
+}
+
+/// Declares a set of members: the borrowed view (`$name<'a>`), where its
+/// members are (`$spans`) and how they are found (`$raw`).
+macro_rules! members {
+    ($(#[$m:meta])* $name:ident, $spans:ident, $raw:ident { $($(#[$fm:meta])* $field:ident $(=> $json:literal)?),* $(,)? }) => {
+        #[derive(serde::Deserialize)]
+        struct $raw<'a> {
+            $(
+                $(#[serde(rename = $json)])?
+                #[serde(borrow, default, deserialize_with = "crate::claims::some_raw")]
+                $field: Option<&'a serde_json::value::RawValue>,
+            )*
+        }
+
+        /// Where each member sits in the decoded JSON.
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        pub(crate) struct $spans {
+            $( $field: Option<crate::claims::Member>, )*
+        }
+
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub struct $name<'a> {
+            $( $(#[$fm])* pub $field: Option<crate::claims::Raw<'a>>, )*
+        }
+
+        impl $spans {
+            /// Finds the members in `json` (a JSON object). Duplicate members
+            /// are an error, so that no two readers can see two values.
+            pub(crate) fn parse(json: &str, unescaped: &mut Vec<String>) -> Result<$spans, serde_json::Error> {
+                let raw: $raw<'_> = serde_json::from_str(json)?;
+                Ok($spans {
+                    $( $field: match raw.$field {
+                        Some(r) => Some(crate::claims::Member::locate(json, r.get(), unescaped)?),
+                        None => None,
+                    }, )*
+                })
+            }
+
+            /// The borrowed view.
+            pub(crate) fn resolve<'a>(&self, json: &'a str, unescaped: &'a [String]) -> $name<'a> {
+                $name { $( $field: self.$field.map(|m| m.resolve(json, unescaped)), )* }
+            }
+        }
+    };
+}
+pub(crate) use members;
+
+members! {
+    /// The registered and Entra-specific claims the rules use. Every other
+    /// claim stays in the raw payload, for display.
+    Claims, ClaimSpans, RawClaims {
+        aud, iss, tid, exp, nbf, iat, ver, sub, oid, upn, unique_name, preferred_username, email, name,
+        appid, azp, app_displayname, idtyp, scp, roles, nonce, at_hash, c_hash,
     }
 }
 
 /// Reads a string claim.
-pub fn string(v: &Option<Value>) -> Claim<&str> {
+pub fn string<'a>(v: &Option<Raw<'a>>) -> Claim<&'a str> {
     match v {
         None => Claim::Missing,
-        Some(Value::String(s)) => Claim::Present(s.as_str()),
-        Some(other) => Claim::Malformed(format!("{} instead of a string", kind(other))),
+        Some(r) => match r.as_str() {
+            Some(s) => Claim::Present(s),
+            None => Claim::Malformed(format!("{} instead of a string", r.kind())),
+        },
     }
 }
 
 /// Reads a NumericDate (RFC 7519 §2): seconds since the epoch. Fractions are
 /// allowed and truncated; strings, even of digits, are malformed.
-pub fn numeric_date(v: &Option<Value>) -> Claim<i64> {
-    match v {
-        None => Claim::Missing,
-        Some(Value::Number(n)) => {
-            if let Some(i) = n.as_i64() {
-                Claim::Present(i)
-            } else if let Some(f) = n.as_f64() {
-                if f.is_finite() && f.abs() < 1e15 {
-                    Claim::Present(f.trunc() as i64)
-                } else {
-                    Claim::Malformed(format!("{n} is out of range for a date"))
-                }
-            } else {
-                Claim::Malformed(format!("{n} is out of range for a date"))
-            }
-        }
-        Some(Value::String(s)) => Claim::Malformed(format!(
-            "the string \"{}\" instead of a number of seconds",
-            crate::text::clip(s, 40)
-        )),
-        Some(other) => Claim::Malformed(format!("{} instead of a number of seconds", kind(other))),
+pub fn numeric_date(v: &Option<Raw<'_>>) -> Claim<i64> {
+    let Some(r) = v else { return Claim::Missing };
+    if let Some(s) = r.as_str() {
+        return Claim::Malformed(format!("the string \"{}\" instead of a number of seconds", crate::text::clip(s, 40)));
+    }
+    if r.kind() != "a number" {
+        return Claim::Malformed(format!("{} instead of a number of seconds", r.kind()));
+    }
+    if let Ok(i) = r.json().parse::<i64>() {
+        return Claim::Present(i);
+    }
+    match r.json().parse::<f64>() {
+        Ok(f) if f.is_finite() && f.abs() < 1e15 => Claim::Present(f.trunc() as i64),
+        _ => Claim::Malformed(format!("{} is out of range for a date", crate::text::clip(r.json(), 40))),
     }
 }
 
 /// Reads `aud`: one string, or an array of strings (RFC 7519 §4.1.3).
-pub fn audiences(v: &Option<Value>) -> Claim<Vec<&str>> {
-    match v {
-        None => Claim::Missing,
-        Some(Value::String(s)) => Claim::Present(vec![s.as_str()]),
-        Some(Value::Array(items)) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                match item {
-                    Value::String(s) => out.push(s.as_str()),
-                    other => return Claim::Malformed(format!("an array holding {}", kind(other))),
-                }
-            }
-            if out.is_empty() {
-                Claim::Malformed("an empty array".into())
-            } else {
-                Claim::Present(out)
+pub fn audiences<'a>(v: &Option<Raw<'a>>) -> Claim<Vec<std::borrow::Cow<'a, str>>> {
+    use std::borrow::Cow;
+    let Some(r) = v else { return Claim::Missing };
+    if let Some(s) = r.as_str() {
+        return Claim::Present(vec![Cow::Borrowed(s)]);
+    }
+    if r.kind() != "an array" {
+        return Claim::Malformed(format!("{} instead of a string or array of strings", r.kind()));
+    }
+    let items: Vec<&RawValue> = match serde_json::from_str(r.json()) {
+        Ok(items) => items,
+        Err(e) => return Claim::Malformed(format!("an unreadable array: {e}")),
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match serde_json::from_str::<Cow<'a, str>>(item.get()) {
+            Ok(s) => out.push(s),
+            Err(_) => {
+                let kind = Raw { json: item.get(), text: None }.kind();
+                return Claim::Malformed(format!("an array holding {kind}"));
             }
         }
-        Some(other) => Claim::Malformed(format!(
-            "{} instead of a string or array of strings",
-            kind(other)
-        )),
+    }
+    if out.is_empty() {
+        Claim::Malformed("an empty array".into())
+    } else {
+        Claim::Present(out)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn claims(json: &str) -> (ClaimSpans, Vec<String>) {
+        let mut un = Vec::new();
+        (ClaimSpans::parse(json, &mut un).unwrap(), un)
+    }
 
     #[test]
     fn missing_is_not_malformed() {
-        assert_eq!(numeric_date(&None), Claim::Missing);
-        assert!(matches!(
-            numeric_date(&Some(json!("123"))),
-            Claim::Malformed(_)
-        ));
-        assert_eq!(numeric_date(&Some(json!(12.9))), Claim::Present(12));
-        assert_eq!(
-            audiences(&Some(json!(["a", "b"]))),
-            Claim::Present(vec!["a", "b"])
-        );
-        assert!(matches!(audiences(&Some(json!([1]))), Claim::Malformed(_)));
-        assert!(matches!(string(&Some(json!(1))), Claim::Malformed(_)));
+        let json = r#"{"exp":"123","nbf":12.9,"aud":["a","b\/c"],"iss":1,"tid":null,"roles":[1]}"#;
+        let (spans, un) = claims(json);
+        let c = spans.resolve(json, &un);
+        assert_eq!(numeric_date(&c.iat), Claim::Missing);
+        assert!(matches!(numeric_date(&c.exp), Claim::Malformed(_)));
+        assert_eq!(numeric_date(&c.nbf), Claim::Present(12));
+        let auds: Vec<String> = audiences(&c.aud).ok().unwrap().into_iter().map(|s| s.into_owned()).collect();
+        assert_eq!(auds, ["a", "b/c"]);
+        assert!(matches!(string(&c.iss), Claim::Malformed(_)));
+        assert_eq!(string(&c.tid), Claim::Malformed("null instead of a string".into()));
+        assert!(matches!(audiences(&c.roles), Claim::Malformed(_)));
+    }
+
+    #[test]
+    fn escaped_strings_are_unescaped_once() {
+        let json = r#"{"iss":"https:\/\/sts.windows.net\/t\/","upn":"plain"}"#;
+        let (spans, un) = claims(json);
+        assert_eq!(un.len(), 1);
+        let c = spans.resolve(json, &un);
+        assert_eq!(string(&c.iss), Claim::Present("https://sts.windows.net/t/"));
+        assert_eq!(string(&c.upn), Claim::Present("plain"));
+        assert_eq!(c.iss.unwrap().json(), r#""https:\/\/sts.windows.net\/t\/""#);
+    }
+
+    #[test]
+    fn duplicate_members_are_refused() {
+        let mut un = Vec::new();
+        assert!(ClaimSpans::parse(r#"{"aud":"a","aud":"b"}"#, &mut un).is_err());
+        assert!(ClaimSpans::parse(r#"{"x":1,"x":2}"#, &mut un).is_ok());
     }
 }

@@ -1,57 +1,40 @@
 //! Compact JWS parsing (RFC 7515 §7.1): three base64url parts, a JSON header
 //! and a JSON payload, each checked and bounded, each decoded once.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::alg::HeaderAlg;
 use crate::b64;
-use crate::claims::Claims;
+use crate::claims::{ClaimSpans, Claims};
 use crate::error::{FormatError, Part};
 use crate::limits::{json_depth_exceeds, MAX_JSON_DEPTH, MAX_TOKEN_BYTES};
 
-/// The JOSE header fields the engine reads. Others stay in the raw JSON.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Header {
-    pub alg: Option<Value>,
-    pub typ: Option<Value>,
-    pub kid: Option<Value>,
-    pub x5t: Option<Value>,
-    #[serde(rename = "x5t#S256")]
-    pub x5t_s256: Option<Value>,
-    /// Microsoft Graph tokens carry a `nonce` that changes the signed bytes.
-    pub nonce: Option<Value>,
-    /// Never followed: recorded only to say that it was ignored.
-    pub jku: Option<Value>,
-    /// Never followed: recorded only to say that it was ignored.
-    pub x5u: Option<Value>,
-    /// Never trusted: recorded only to say that it was ignored.
-    pub jwk: Option<Value>,
-    /// Never trusted: recorded only to say that it was ignored.
-    pub x5c: Option<Value>,
-    pub crit: Option<Value>,
-    pub cty: Option<Value>,
-    pub enc: Option<Value>,
+crate::claims::members! {
+    /// The JOSE header members the engine reads. Others stay in the raw JSON.
+    /// `jku`, `x5u`, `jwk` and `x5c` are recorded only to say that they were
+    /// ignored: a token never chooses the key that verifies it.
+    Header, HeaderSpans, RawHeader {
+        alg, typ, kid, x5t, x5t_s256 => "x5t#S256", nonce, jku, x5u, jwk, x5c, crit, cty, enc,
+    }
 }
 
-impl Header {
+impl<'a> Header<'a> {
     /// The `alg` value, classified.
     pub fn alg(&self) -> Result<HeaderAlg, FormatError> {
         match &self.alg {
             None => Err(FormatError::MissingAlg),
-            Some(Value::String(s)) => Ok(HeaderAlg::classify(s)),
-            Some(_) => Err(FormatError::AlgNotString),
+            Some(r) => r.as_str().map(HeaderAlg::classify).ok_or(FormatError::AlgNotString),
         }
     }
 
     /// `kid` when it is a string.
-    pub fn kid(&self) -> Option<&str> {
-        self.kid.as_ref().and_then(Value::as_str)
+    pub fn kid(&self) -> Option<&'a str> {
+        self.kid.and_then(|r| r.as_str())
     }
 
     /// `x5t` when it is a string.
-    pub fn x5t(&self) -> Option<&str> {
-        self.x5t.as_ref().and_then(Value::as_str)
+    pub fn x5t(&self) -> Option<&'a str> {
+        self.x5t.and_then(|r| r.as_str())
     }
 
     /// Names of header members that try to supply or point at a key. The
@@ -74,17 +57,42 @@ impl Header {
     }
 }
 
+/// A header parsed on its own (outside a token), for tools and tests that
+/// handle JOSE headers directly.
+#[derive(Debug, Clone)]
+pub struct OwnedHeader {
+    json: String,
+    spans: HeaderSpans,
+    unescaped: Vec<String>,
+}
+
+impl OwnedHeader {
+    /// Parses a header's JSON text.
+    pub fn parse(json: &str) -> Result<OwnedHeader, serde_json::Error> {
+        let mut unescaped = Vec::new();
+        let spans = HeaderSpans::parse(json, &mut unescaped)?;
+        Ok(OwnedHeader { json: json.to_owned(), spans, unescaped })
+    }
+
+    /// The borrowed view.
+    pub fn view(&self) -> Header<'_> {
+        self.spans.resolve(&self.json, &self.unescaped)
+    }
+}
+
 /// A parsed compact JWS. Nothing in it has been verified.
 #[derive(Debug, Clone)]
 pub struct Token {
     compact: String,
     /// Length of `header.payload`, the signing input.
     signing_input_len: usize,
-    header_json: Vec<u8>,
-    payload_json: Vec<u8>,
+    header_json: String,
+    payload_json: String,
     signature: Vec<u8>,
-    header: Header,
-    claims: Claims,
+    header: HeaderSpans,
+    claims: ClaimSpans,
+    /// Members whose strings had escapes, unescaped once.
+    unescaped: Vec<String>,
 }
 
 impl Token {
@@ -107,7 +115,7 @@ impl Token {
                 max: MAX_TOKEN_BYTES,
             });
         }
-        let dots: Vec<usize> = text.match_indices('.').map(|(i, _)| i).take(5).collect();
+        let dots: Vec<usize> = memchr::memchr_iter(b'.', text.as_bytes()).take(5).collect();
         match dots.len() {
             2 => {}
             4 => return Err(FormatError::Jwe),
@@ -129,24 +137,24 @@ impl Token {
         if s.is_empty() {
             return Err(FormatError::EmptySignature);
         }
-        let header_json = decode_part(h, Part::Header, 0)?;
-        check_object(&header_json, Part::Header)?;
-        let header: Header =
-            serde_json::from_slice(&header_json).map_err(|e| FormatError::Json {
-                part: Part::Header,
-                reason: e.to_string(),
-            })?;
-        header.alg()?;
-        if let Some(crit) = &header.crit {
-            return Err(FormatError::Crit(crit.to_string()));
+        let mut unescaped = Vec::new();
+        let header_json = decode_json_part(h, Part::Header, 0)?;
+        let header = HeaderSpans::parse(&header_json, &mut unescaped).map_err(|e| FormatError::Json {
+            part: Part::Header,
+            reason: e.to_string(),
+        })?;
+        {
+            let view = header.resolve(&header_json, &unescaped);
+            view.alg()?;
+            if let Some(crit) = view.crit {
+                return Err(FormatError::Crit(crit.json().to_owned()));
+            }
         }
-        let payload_json = decode_part(p, Part::Payload, dots[0] + 1)?;
-        check_object(&payload_json, Part::Payload)?;
-        let claims: Claims =
-            serde_json::from_slice(&payload_json).map_err(|e| FormatError::Json {
-                part: Part::Payload,
-                reason: e.to_string(),
-            })?;
+        let payload_json = decode_json_part(p, Part::Payload, dots[0] + 1)?;
+        let claims = ClaimSpans::parse(&payload_json, &mut unescaped).map_err(|e| FormatError::Json {
+            part: Part::Payload,
+            reason: e.to_string(),
+        })?;
         let signature = decode_part(s, Part::Signature, dots[1] + 1)?;
         Ok(Token {
             compact: text.to_owned(),
@@ -156,6 +164,7 @@ impl Token {
             signature,
             header,
             claims,
+            unescaped,
         })
     }
 
@@ -174,35 +183,45 @@ impl Token {
         &self.signature
     }
 
-    /// The typed header fields.
-    pub fn header(&self) -> &Header {
-        &self.header
+    /// The header members the engine reads, borrowed from the token.
+    pub fn header(&self) -> Header<'_> {
+        self.header.resolve(&self.header_json, &self.unescaped)
     }
 
-    /// The typed claims the rules use.
-    pub fn claims(&self) -> &Claims {
-        &self.claims
+    /// The claims the rules read, borrowed from the token.
+    pub fn claims(&self) -> Claims<'_> {
+        self.claims.resolve(&self.payload_json, &self.unescaped)
     }
 
     /// The decoded header JSON, as sent.
     pub fn header_json(&self) -> &[u8] {
-        &self.header_json
+        self.header_json.as_bytes()
     }
 
     /// The decoded payload JSON, as sent.
     pub fn payload_json(&self) -> &[u8] {
-        &self.payload_json
+        self.payload_json.as_bytes()
     }
 
     /// The header as a JSON object (parsed on demand, for display).
     pub fn header_value(&self) -> serde_json::Map<String, Value> {
-        serde_json::from_slice(&self.header_json).unwrap_or_default()
+        serde_json::from_str(&self.header_json).unwrap_or_default()
     }
 
     /// The payload as a JSON object (parsed on demand, for display).
     pub fn payload_value(&self) -> serde_json::Map<String, Value> {
-        serde_json::from_slice(&self.payload_json).unwrap_or_default()
+        serde_json::from_str(&self.payload_json).unwrap_or_default()
     }
+}
+
+/// Decodes a JSON part: base64url, bounded depth, a JSON object, UTF-8.
+fn decode_json_part(part_text: &str, part: Part, base: usize) -> Result<String, FormatError> {
+    let bytes = decode_part(part_text, part, base)?;
+    check_object(&bytes, part)?;
+    String::from_utf8(bytes).map_err(|e| FormatError::Json {
+        part,
+        reason: format!("it is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+    })
 }
 
 fn decode_part(part_text: &str, part: Part, base: usize) -> Result<Vec<u8>, FormatError> {

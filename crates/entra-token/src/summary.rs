@@ -36,13 +36,13 @@ pub enum Principal {
     Unknown,
 }
 
-fn s(v: &Option<serde_json::Value>) -> Option<&str> {
+fn s<'a>(v: &Option<crate::claims::Raw<'a>>) -> Option<&'a str> {
     string(v).ok()
 }
 
 /// Tells user tokens from application tokens, as Entra marks them: `idtyp`
 /// when present, otherwise the presence of a user name.
-pub fn principal(c: &Claims) -> Principal {
+pub fn principal(c: &Claims<'_>) -> Principal {
     let oid = s(&c.oid).map(str::to_owned);
     let app = s(&c.appid)
         .map(|a| (a, "appid"))
@@ -74,7 +74,7 @@ pub fn principal(c: &Claims) -> Principal {
 
 /// Access or ID token. ID tokens carry `nonce`, `at_hash` or `c_hash`, or
 /// lack every mark of an access token (`scp`, `roles`, `appid`, `azp`, `idtyp`).
-pub fn token_kind(c: &Claims) -> TokenKind {
+pub fn token_kind(c: &Claims<'_>) -> TokenKind {
     if c.nonce.is_some() || c.at_hash.is_some() || c.c_hash.is_some() {
         return TokenKind::Id;
     }
@@ -148,7 +148,7 @@ impl Summary {
                 None => "unknown",
             },
         };
-        let (principal_type, principal_name, object_id) = match principal(c) {
+        let (principal_type, principal_name, object_id) = match principal(&c) {
             Principal::User { name, oid, .. } => ("user", Some(name), oid),
             Principal::ServicePrincipal { app_id, oid, .. } => {
                 ("service_principal", Some(app_id), oid)
@@ -175,7 +175,7 @@ impl Summary {
         let h = token.header();
         Summary {
             version,
-            kind: token_kind(c),
+            kind: token_kind(&c),
             principal_type,
             principal: principal_name,
             object_id,
@@ -183,7 +183,7 @@ impl Summary {
             resource,
             tenant,
             issuer: iss.map(str::to_owned),
-            algorithm: h.alg.as_ref().and_then(|v| v.as_str()).map(str::to_owned),
+            algorithm: h.alg.and_then(|v| v.as_str()).map(str::to_owned),
             key_id: h.kid().or_else(|| h.x5t()).map(str::to_owned),
             issued_at: iat.map(utc),
             expires_at: exp.map(utc),

@@ -207,7 +207,7 @@ pub fn verify_token_prehashed(
             allowed: allowed.to_vec(),
         });
     }
-    let candidates = match keys.select(header) {
+    let candidates = match keys.select(&header) {
         KeySelection::Matched { keys, .. } | KeySelection::Unnamed { keys } => keys,
         KeySelection::NotFound { kid, x5t } => {
             let available = keys
@@ -229,8 +229,9 @@ pub fn verify_token_prehashed(
             })
         }
     };
-    let token_iss = token.claims().iss.as_ref().and_then(|v| v.as_str());
-    let token_tid = token.claims().tid.as_ref().and_then(|v| v.as_str());
+    let claims = token.claims();
+    let token_iss = claims.iss.and_then(|v| v.as_str());
+    let token_tid = claims.tid.and_then(|v| v.as_str());
     let mut last = None;
     for key in &candidates {
         if let Some(key_alg) = &key.alg {

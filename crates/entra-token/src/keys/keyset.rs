@@ -169,7 +169,7 @@ impl KeySet {
 
     /// Chooses the keys that may have signed a token with this header.
     /// The token's `jku`, `x5u`, `jwk` and `x5c` are never consulted.
-    pub fn select(&self, header: &Header) -> KeySelection<'_> {
+    pub fn select(&self, header: &Header<'_>) -> KeySelection<'_> {
         let kid = header.kid();
         let x5t = header.x5t();
         if let Some(kid) = kid {

@@ -3,14 +3,13 @@
 use crate::catalogue::resources::{self, AZURE_DATABRICKS};
 use crate::claims::{audiences, Claim};
 use crate::findings::{names::AUDIENCE, Finding};
-use crate::jws::Token;
 use crate::policy::Policy;
 use crate::summary::{token_kind, TokenKind};
 
-pub(crate) fn audience(token: &Token, policy: &Policy, brief: bool) -> Finding {
+pub(crate) fn audience(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bool) -> Finding {
     if brief {
-        if let Claim::Present(a) = audiences(&token.claims().aud) {
-            if a.iter().any(|a| policy.audiences.iter().any(|e| e == a)) {
+        if let Claim::Present(a) = audiences(&c.aud) {
+            if a.iter().any(|a| policy.audiences.iter().any(|e| e == a.as_ref())) {
                 return Finding::pass(AUDIENCE, String::new());
             }
         }
@@ -26,7 +25,7 @@ pub(crate) fn audience(token: &Token, policy: &Policy, brief: bool) -> Finding {
         .map(|a| named(a))
         .collect::<Vec<_>>()
         .join(" or ");
-    let auds = match audiences(&token.claims().aud) {
+    let auds = match audiences(&c.aud) {
         Claim::Present(a) => a,
         Claim::Missing => {
             return Finding::fail(
@@ -45,7 +44,7 @@ pub(crate) fn audience(token: &Token, policy: &Policy, brief: bool) -> Finding {
     };
     let actual = auds.join(", ");
     if auds.iter().any(|a| policy.audiences.iter().any(|e| e == a)) {
-        return Finding::pass(AUDIENCE, format!("the token is for {}", named(auds[0])))
+        return Finding::pass(AUDIENCE, format!("the token is for {}", named(&auds[0])))
             .expected(expected)
             .actual(actual);
     }
@@ -61,7 +60,7 @@ pub(crate) fn audience(token: &Token, policy: &Policy, brief: bool) -> Finding {
         msg.push_str(&format!(" ('{near}' differs only in case or a trailing slash, and audiences are compared exactly)"));
     }
     let mut fix = how_to_ask(policy);
-    if token_kind(token.claims()) == TokenKind::Id {
+    if token_kind(c) == TokenKind::Id {
         fix = format!("This is an ID token (its audience is the client application). APIs take access tokens. {fix}");
     }
     Finding::fail(AUDIENCE, msg)

@@ -1,11 +1,10 @@
 //! `identity`: who the token speaks for, and what Databricks will look up.
 
 use crate::findings::{names::IDENTITY, Finding};
-use crate::jws::Token;
 use crate::summary::{principal, Principal};
 
-pub(crate) fn identity(token: &Token, brief: bool) -> Finding {
-    let p = principal(token.claims());
+pub(crate) fn identity(c: &crate::claims::Claims<'_>, brief: bool) -> Finding {
+    let p = principal(c);
     if brief
         && matches!(
             p,

@@ -3,11 +3,9 @@
 use crate::claims::{string, Claim};
 use crate::findings::{names::ISSUER, Finding};
 use crate::issuer::{self, IssuerVersion};
-use crate::jws::Token;
 use crate::policy::Policy;
 
-pub(crate) fn issuer(token: &Token, policy: &Policy, brief: bool) -> Finding {
-    let c = token.claims();
+pub(crate) fn issuer(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bool) -> Finding {
     let iss = match string(&c.iss) {
         Claim::Present(s) => s,
         Claim::Missing => {
@@ -97,7 +95,7 @@ pub(crate) fn issuer(token: &Token, policy: &Policy, brief: bool) -> Finding {
 }
 
 /// The pass condition of the Entra-shape branch, without building messages.
-fn issuer_passes(c: &crate::claims::Claims, parsed: &issuer::EntraIssuer, policy: &Policy) -> bool {
+fn issuer_passes(c: &crate::claims::Claims<'_>, parsed: &issuer::EntraIssuer, policy: &Policy) -> bool {
     if policy
         .tenant
         .as_ref()

@@ -2,12 +2,10 @@
 
 use crate::claims::{numeric_date, Claim};
 use crate::findings::{names::LIFETIME, Finding};
-use crate::jws::Token;
 use crate::policy::Policy;
 use crate::timefmt::{relative, span, utc};
 
-pub(crate) fn lifetime(token: &Token, policy: &Policy, brief: bool) -> Finding {
-    let c = token.claims();
+pub(crate) fn lifetime(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bool) -> Finding {
     let now = policy.now;
     let skew = policy.skew_secs;
     let exp = match numeric_date(&c.exp) {

@@ -43,6 +43,7 @@ pub fn check_token_with(
     detail: Detail,
 ) -> Report {
     let brief = detail == Detail::Brief;
+    let c = token.claims();
     Report {
         findings: vec![
             if brief {
@@ -51,11 +52,11 @@ pub fn check_token_with(
                 format::format_pass(token, Wrapping::Bare)
             },
             signature::signature_finding_with(token, sig, policy, brief),
-            audience::audience(token, policy, brief),
-            issuer::issuer(token, policy, brief),
-            tenant::tenant(token, policy, brief),
-            lifetime::lifetime(token, policy, brief),
-            identity::identity(token, brief),
+            audience::audience(&c, policy, brief),
+            issuer::issuer(&c, policy, brief),
+            tenant::tenant(&c, policy, brief),
+            lifetime::lifetime(&c, policy, brief),
+            identity::identity(&c, brief),
         ],
     }
 }

@@ -2,11 +2,10 @@
 
 use crate::claims::{string, Claim};
 use crate::findings::{names::TENANT, Finding};
-use crate::jws::Token;
 use crate::policy::Policy;
 
-pub(crate) fn tenant(token: &Token, policy: &Policy, brief: bool) -> Finding {
-    let tid = string(&token.claims().tid);
+pub(crate) fn tenant(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bool) -> Finding {
+    let tid = string(&c.tid);
     if brief {
         if let (Claim::Present(t), Some(e)) = (&tid, &policy.tenant) {
             if t.eq_ignore_ascii_case(e) {

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use entra_token::alg::HeaderAlg;
-use entra_token::jws::Header;
+use entra_token::jws::{Header, OwnedHeader};
 use entra_token::keys::KeySelection;
 use entra_token::verify::verify_signature;
 use entra_token::{Algorithm, FormatError, KeySet, Part};
@@ -146,8 +146,9 @@ pub fn verify_compact_signature(
     if header_json.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err("header is not a JSON object".into());
     }
-    let header: Header =
-        serde_json::from_slice(&header_json).map_err(|e| format!("header JSON: {e}"))?;
+    let header_text = std::str::from_utf8(&header_json).map_err(|e| format!("header JSON: {e}"))?;
+    let owned = OwnedHeader::parse(header_text).map_err(|e| format!("header JSON: {e}"))?;
+    let header: Header<'_> = owned.view();
     if header.crit.is_some() {
         return Err("header has 'crit'".into());
     }
