@@ -5,10 +5,32 @@ use crate::findings::{names::LIFETIME, Finding};
 use crate::policy::Policy;
 use crate::timefmt::{relative, span, utc};
 
+/// The time claims, read once: all the `lifetime` rule needs, so that a
+/// caller that remembers them can rerun the rule at another "now".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Times {
+    pub exp: Claim<i64>,
+    pub nbf: Claim<i64>,
+    pub iat: Claim<i64>,
+}
+
+impl Times {
+    /// Reads the time claims.
+    pub fn of(c: &crate::claims::Claims<'_>) -> Times {
+        Times { exp: numeric_date(&c.exp), nbf: numeric_date(&c.nbf), iat: numeric_date(&c.iat) }
+    }
+}
+
 pub(crate) fn lifetime(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bool) -> Finding {
+    lifetime_of(&Times::of(c), policy, brief)
+}
+
+/// The `lifetime` finding from the time claims, as of `policy.now`. With
+/// `brief`, a pass carries no message.
+pub fn lifetime_of(t: &Times, policy: &Policy, brief: bool) -> Finding {
     let now = policy.now;
     let skew = policy.skew_secs;
-    let exp = match numeric_date(&c.exp) {
+    let exp = match t.exp.clone() {
         Claim::Present(e) => e,
         Claim::Missing => {
             return Finding::fail(
@@ -24,7 +46,7 @@ pub(crate) fn lifetime(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bo
                 .fix("Get a real token from Entra ID.")
         }
     };
-    let nbf = match numeric_date(&c.nbf) {
+    let nbf = match t.nbf.clone() {
         Claim::Present(n) => Some(n),
         Claim::Missing => None,
         Claim::Malformed(what) => {
@@ -35,9 +57,7 @@ pub(crate) fn lifetime(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bo
     if brief
         && now < exp
         && nbf.is_none_or(|n| n <= now)
-        && numeric_date(&c.iat)
-            .ok()
-            .is_none_or(|iat| iat <= now.saturating_add(skew))
+        && t.iat.clone().ok().is_none_or(|iat| iat <= now.saturating_add(skew))
     {
         return Finding::pass(LIFETIME, String::new());
     }
@@ -85,7 +105,7 @@ pub(crate) fn lifetime(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bo
         .actual(window)
         .fix("Get a new token now; it will be refused within minutes.");
     }
-    if let Claim::Present(iat) = numeric_date(&c.iat) {
+    if let Claim::Present(iat) = t.iat {
         if iat > now.saturating_add(skew) {
             return Finding::warn(
                 LIFETIME,

@@ -18,6 +18,7 @@ use crate::policy::Policy;
 use crate::verify::{verify_token, SignatureOutcome};
 
 pub use format::format_failure;
+pub use lifetime::{lifetime_of, Times};
 pub use signature::signature_finding;
 
 /// How much a passing finding says.
