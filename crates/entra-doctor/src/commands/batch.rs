@@ -214,6 +214,19 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
     })
 }
 
+/// `fill_buf`, retried when interrupted.
+fn fill<R: Read>(r: &mut BufReader<R>) -> io::Result<&[u8]> {
+    loop {
+        match r.fill_buf() {
+            Ok(_) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    // Filled (or at the end): this call only returns the buffer.
+    r.fill_buf()
+}
+
 /// Bytes per block read; a block is cut after its last newline.
 const BLOCK_BYTES: usize = 256 * 1024;
 
@@ -234,11 +247,7 @@ fn read_chunks(
         ok
     };
     loop {
-        let available = match r.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
+        let available = fill(&mut r)?;
         if available.is_empty() {
             break;
         }
@@ -267,11 +276,7 @@ fn read_chunks(
                 let mut len = pending.len();
                 pending.clear();
                 loop {
-                    let available = match r.fill_buf() {
-                        Ok(b) => b,
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                        Err(e) => return Err(e),
-                    };
+                    let available = fill(&mut r)?;
                     if available.is_empty() {
                         break;
                     }
