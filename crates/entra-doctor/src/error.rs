@@ -32,7 +32,10 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot read standard input: {0}")]
     Stdin(std::io::Error),
     #[error("{what} is over the limit of {max} bytes")]

@@ -6,10 +6,16 @@
 mod cli;
 mod commands;
 mod error;
+mod flows;
 mod input_source;
+mod net;
 mod render;
+mod serve;
 
 use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
 

@@ -20,8 +20,24 @@ fn a_valid_token_passes_every_check_and_exits_0() {
     for f in v["findings"].as_array().unwrap() {
         assert_eq!(f["status"], "pass", "{f}");
     }
-    let names: Vec<_> = v["findings"].as_array().unwrap().iter().map(|f| f["check"].as_str().unwrap()).collect();
-    assert_eq!(names, ["format", "signature", "audience", "issuer", "tenant", "lifetime", "identity"]);
+    let names: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "format",
+            "signature",
+            "audience",
+            "issuer",
+            "tenant",
+            "lifetime",
+            "identity"
+        ]
+    );
     assert_eq!(v["summary"]["version"], "v1");
     assert_eq!(v["summary"]["principal_type"], "user");
     assert_eq!(v["summary"]["resource"], "Azure Databricks");
@@ -54,10 +70,20 @@ fn token_from_stdin_and_from_a_file() {
         .write_stdin(format!("Bearer {t}\n"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let file = dir.path().join("token.txt");
     std::fs::write(&file, &t).unwrap();
-    let out = cmd().args(["check", "--at", &NOW.to_string(), "--jwks"]).arg(&jwks).arg(format!("@{}", file.display())).output().unwrap();
+    let out = cmd()
+        .args(["check", "--at", &NOW.to_string(), "--jwks"])
+        .arg(&jwks)
+        .arg(format!("@{}", file.display()))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
 
@@ -67,7 +93,14 @@ fn format_failure(input: &str) -> (i32, Value) {
     assert_eq!(v["valid"], false);
     assert_eq!(v["failed"], json!(["format"]));
     assert_eq!(status(&v, "format"), "fail");
-    for name in ["signature", "audience", "issuer", "tenant", "lifetime", "identity"] {
+    for name in [
+        "signature",
+        "audience",
+        "issuer",
+        "tenant",
+        "lifetime",
+        "identity",
+    ] {
         assert_eq!(status(&v, name), "skip", "{name}");
     }
     assert!(v["summary"].is_null());
@@ -76,7 +109,10 @@ fn format_failure(input: &str) -> (i32, Value) {
 
 fn format_message(input: &str) -> String {
     let (_, v) = format_failure(input);
-    finding(&v, "format")["message"].as_str().unwrap().to_owned()
+    finding(&v, "format")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[test]
@@ -85,40 +121,70 @@ fn each_class_of_malformed_input_is_named() {
     let p = b64(br#"{"aud":"x"}"#);
     let cases: Vec<(String, &str)> = vec![
         ("a!b.c.d".into(), "header (part 1) is not base64url"),
-        (format!("{h}.{}.c2ln", b64(b"not json")), "payload (part 2) is not JSON"),
-        (format!("{h}.{}.c2ln", b64(b"[1,2]")), "payload (part 2) is JSON but not a JSON object"),
+        (
+            format!("{h}.{}.c2ln", b64(b"not json")),
+            "payload (part 2) is not JSON",
+        ),
+        (
+            format!("{h}.{}.c2ln", b64(b"[1,2]")),
+            "payload (part 2) is JSON but not a JSON object",
+        ),
         (format!("{h}.{p}.c2ln.x.y"), "encrypted JWE"),
         (format!("{h}.{p}."), "signature (part 3) is empty"),
         (format!("{h}.{p}"), "has 2 dot-separated part(s)"),
         (format!("{h}.{p}.c2l="), "'=' padding"),
         (format!("{}.{p}.c2ln", b64(br#"{"typ":"JWT"}"#)), "no 'alg'"),
-        (format!("{h}.{}.c2ln", b64(format!("{{\"a\":{}1{}}}", "[".repeat(100), "]".repeat(100)).as_bytes())), "deeper than"),
-        (format!("{}\n{}", &h[..10], &h[10..]) + &format!(".{p}.c2ln"), "whitespace"),
+        (
+            format!(
+                "{h}.{}.c2ln",
+                b64(format!("{{\"a\":{}1{}}}", "[".repeat(100), "]".repeat(100)).as_bytes())
+            ),
+            "deeper than",
+        ),
+        (
+            format!("{}\n{}", &h[..10], &h[10..]) + &format!(".{p}.c2ln"),
+            "whitespace",
+        ),
         ("{\"foo\": 1}".into(), "no token field"),
     ];
     for (input, expected) in cases {
         let msg = format_message(&input);
-        assert!(msg.contains(expected), "{input:.50}: {msg:?} lacks {expected:?}");
+        assert!(
+            msg.contains(expected),
+            "{input:.50}: {msg:?} lacks {expected:?}"
+        );
     }
 }
 
 #[test]
 fn an_oversized_token_is_refused_without_reading_it_all() {
-    let huge = format!("{}.{}.c2ln", b64(br#"{"alg":"RS256"}"#), "A".repeat(70 * 1024));
+    let huge = format!(
+        "{}.{}.c2ln",
+        b64(br#"{"alg":"RS256"}"#),
+        "A".repeat(70 * 1024)
+    );
     let msg = format_message(&huge);
     assert!(msg.contains("over the limit of 65536 bytes"), "{msg}");
     // Over the input bound (128 KiB): refused before parsing, exit 2.
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("big");
     std::fs::write(&f, "A".repeat(300 * 1024)).unwrap();
-    let out = cmd().args(["check"]).arg(format!("@{}", f.display())).output().unwrap();
+    let out = cmd()
+        .args(["check"])
+        .arg(format!("@{}", f.display()))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("over the limit"));
 }
 
 #[test]
 fn empty_input_is_an_error_not_a_pass() {
-    let out = cmd().args(["check", "-"]).write_stdin("   \n").output().unwrap();
+    let out = cmd()
+        .args(["check", "-"])
+        .write_stdin("   \n")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("empty"));
 }
@@ -133,24 +199,57 @@ fn signature_failures_say_why() {
     let (si, sig) = tampered.rsplit_once('.').unwrap();
     let mut claims2 = c.clone();
     claims2["upn"] = json!("mallory@contoso.example");
-    tampered = format!("{}.{}.{sig}", si.split('.').next().unwrap(), b64(claims2.to_string().as_bytes()));
-    let none = format!("{}.{}.c2ln", b64(br#"{"alg":"none"}"#), b64(c.to_string().as_bytes()));
+    tampered = format!(
+        "{}.{}.{sig}",
+        si.split('.').next().unwrap(),
+        b64(claims2.to_string().as_bytes())
+    );
+    let none = format!(
+        "{}.{}.c2ln",
+        b64(br#"{"alg":"none"}"#),
+        b64(c.to_string().as_bytes())
+    );
     let cases: Vec<(String, &str)> = vec![
         (tampered, "does not match the key"),
-        (sign_with(&header("RS256", "rsa1"), &c, Signer::RsaOther), "does not match the key"),
-        (sign_with(&header("RS256", "nope"), &c, Signer::Rsa), "no key in the key set matches the token's kid \"nope\""),
+        (
+            sign_with(&header("RS256", "rsa1"), &c, Signer::RsaOther),
+            "does not match the key",
+        ),
+        (
+            sign_with(&header("RS256", "nope"), &c, Signer::Rsa),
+            "no key in the key set matches the token's kid \"nope\"",
+        ),
         (none, "alg \"none\""),
-        (sign_with(&header("HS256", "rsa1"), &c, Signer::Rsa), "HS256"),
-        (sign_with(&header("ES256", "ec1"), &c, Signer::Ec), "not allowed"),
-        (sign_with(&header("RS512", "rsa1"), &c, Signer::Rsa), "not allowed"),
-        (sign_with(&json!({"alg": "RS256", "kid": "rsa1", "nonce": "abc"}), &c, Signer::RsaOther), "Microsoft Graph"),
+        (
+            sign_with(&header("HS256", "rsa1"), &c, Signer::Rsa),
+            "HS256",
+        ),
+        (
+            sign_with(&header("ES256", "ec1"), &c, Signer::Ec),
+            "not allowed",
+        ),
+        (
+            sign_with(&header("RS512", "rsa1"), &c, Signer::Rsa),
+            "not allowed",
+        ),
+        (
+            sign_with(
+                &json!({"alg": "RS256", "kid": "rsa1", "nonce": "abc"}),
+                &c,
+                Signer::RsaOther,
+            ),
+            "Microsoft Graph",
+        ),
     ];
     for (token, expected) in cases {
         let (code, v) = check_json(&token, &[]);
         assert_eq!(code, 1, "{v}");
         let f = finding(&v, "signature");
         assert_eq!(f["status"], "fail", "{f}");
-        assert!(f["message"].as_str().unwrap().contains(expected), "{f} lacks {expected}");
+        assert!(
+            f["message"].as_str().unwrap().contains(expected),
+            "{f} lacks {expected}"
+        );
         assert!(f["fix"].is_string());
     }
 }
@@ -166,7 +265,13 @@ fn other_algorithms_pass_only_when_allowed_and_the_key_fits() {
     let confused = sign_with(&json!({"alg": "ES256", "kid": "rsa1"}), &c, Signer::Ec);
     let (code, v) = check_json(&confused, &["--alg", "ES256", "--alg", "RS256"]);
     assert_eq!(code, 1);
-    assert!(finding(&v, "signature")["message"].as_str().unwrap().contains("does not fit the key"), "{v}");
+    assert!(
+        finding(&v, "signature")["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not fit the key"),
+        "{v}"
+    );
 }
 
 #[test]
@@ -174,19 +279,28 @@ fn keys_offered_by_the_token_itself_are_never_used() {
     // The attacker signs with their own key and embeds it (jwk), points at
     // it (jku, x5u): the trusted set does not have it, so it fails.
     let k = cli_support::keys();
-    let c = aws_lc_rs::signature::RsaPublicKeyComponents::<Vec<u8>>::from(aws_lc_rs::signature::KeyPair::public_key(&k.rsa_other));
+    let c = aws_lc_rs::signature::RsaPublicKeyComponents::<Vec<u8>>::from(
+        aws_lc_rs::signature::KeyPair::public_key(&k.rsa_other),
+    );
     let header = json!({"alg": "RS256", "kid": "attacker", "jku": "https://evil.example/keys", "x5u": "https://evil.example/c",
         "jwk": {"kty": "RSA", "n": b64(&c.n), "e": b64(&c.e)}});
     let t = sign_with(&header, &user_claims(), Signer::RsaOther);
     let (code, v) = check_json(&t, &[]);
     assert_eq!(code, 1);
-    let msg = finding(&v, "signature")["message"].as_str().unwrap().to_owned();
+    let msg = finding(&v, "signature")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(msg.contains("jku, x5u, jwk was ignored"), "{msg}");
 }
 
 #[test]
 fn without_keys_the_signature_is_skipped_not_passed() {
-    let out = cmd().args(["check", "--json", "--at", &NOW.to_string()]).arg(sign(&user_claims())).output().unwrap();
+    let out = cmd()
+        .args(["check", "--json", "--at", &NOW.to_string()])
+        .arg(sign(&user_claims()))
+        .output()
+        .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status(&v, "signature"), "skip");
     assert_eq!(v["complete"], false);
@@ -203,7 +317,12 @@ fn pem_certificate_and_public_key_work_as_key_sets() {
             .arg(format!("@{}", root.join("databricks-token.jwt").display()))
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{keyfile}: {}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{keyfile}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
 }
 
@@ -217,12 +336,28 @@ fn an_arm_token_fails_audience_with_the_way_to_ask() {
     assert_eq!(code, 1);
     let f = finding(&v, "audience");
     assert_eq!(f["status"], "fail");
-    assert!(f["message"].as_str().unwrap().contains("Azure Resource Manager"), "{f}");
-    assert!(f["fix"].as_str().unwrap().contains("az account get-access-token --resource 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"));
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("Azure Resource Manager"),
+        "{f}"
+    );
+    assert!(f["fix"]
+        .as_str()
+        .unwrap()
+        .contains("az account get-access-token --resource 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"));
     assert_eq!(f["expected"], DATABRICKS);
     assert_eq!(v["failed"], json!(["audience"]));
     // Another API, chosen with --audience.
-    assert_eq!(check_json(&sign(&c), &["--audience", "https://management.core.windows.net/"]).0, 0);
+    assert_eq!(
+        check_json(
+            &sign(&c),
+            &["--audience", "https://management.core.windows.net/"]
+        )
+        .0,
+        0
+    );
 }
 
 #[test]
@@ -230,7 +365,10 @@ fn graph_and_missing_audiences_fail() {
     let mut c = user_claims();
     c["aud"] = json!("00000003-0000-0000-c000-000000000000");
     let (_, v) = check_json(&sign(&c), &[]);
-    assert!(finding(&v, "audience")["message"].as_str().unwrap().contains("Microsoft Graph"));
+    assert!(finding(&v, "audience")["message"]
+        .as_str()
+        .unwrap()
+        .contains("Microsoft Graph"));
     c.as_object_mut().unwrap().remove("aud");
     let (_, v) = check_json(&sign(&c), &[]);
     assert_eq!(status(&v, "audience"), "fail");
@@ -245,13 +383,25 @@ fn issuer_shapes_and_agreement_with_tid() {
     c["iss"] = json!("https://login.microsoftonline.us/8f3c1d2e-5b7a-4c19-9e2d-6a1b3c4d5e6f/v2.0");
     let (_, v) = check_json(&sign(&c), &[]);
     assert_eq!(status(&v, "issuer"), "pass");
-    assert!(finding(&v, "issuer")["message"].as_str().unwrap().contains("US Government"));
+    assert!(finding(&v, "issuer")["message"]
+        .as_str()
+        .unwrap()
+        .contains("US Government"));
     c["iss"] = json!("https://login.microsoftonline.com/11111111-1111-1111-1111-111111111111/v2.0");
     let (_, v) = check_json(&sign(&c), &[]);
-    assert!(finding(&v, "issuer")["message"].as_str().unwrap().contains("must agree"), "{v}");
+    assert!(
+        finding(&v, "issuer")["message"]
+            .as_str()
+            .unwrap()
+            .contains("must agree"),
+        "{v}"
+    );
     c["iss"] = json!("https://accounts.example.com");
     let (_, v) = check_json(&sign(&c), &[]);
-    assert!(finding(&v, "issuer")["message"].as_str().unwrap().contains("not an Entra ID issuer"));
+    assert!(finding(&v, "issuer")["message"]
+        .as_str()
+        .unwrap()
+        .contains("not an Entra ID issuer"));
     // --issuer for other providers.
     let (code, v) = check_json(&sign(&c), &["--issuer", "https://accounts.example.com"]);
     assert_eq!(status(&v, "issuer"), "pass");
@@ -268,7 +418,10 @@ fn tenant_is_compared_when_given() {
     assert_eq!(code, 1);
     assert_eq!(status(&v, "tenant"), "fail");
     assert_eq!(status(&v, "issuer"), "fail");
-    assert!(finding(&v, "tenant")["fix"].as_str().unwrap().contains(&format!("az login --tenant {other}")));
+    assert!(finding(&v, "tenant")["fix"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("az login --tenant {other}")));
 }
 
 // -------------------------------------------------------------- lifetime --
@@ -282,21 +435,36 @@ fn lifetime_expired_within_skew_and_not_yet_valid() {
         args.extend_from_slice(extra);
         let dir = tempfile::tempdir().unwrap();
         let jwks = jwks_file(&dir);
-        let out = cmd().args(["check", "--json", "--jwks"]).arg(&jwks).args(&args).arg(&t).output().unwrap();
+        let out = cmd()
+            .args(["check", "--json", "--jwks"])
+            .arg(&jwks)
+            .args(&args)
+            .arg(&t)
+            .output()
+            .unwrap();
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         (out.status.code().unwrap(), v)
     };
     let (code, v) = run(&at(3000 + 3600), &[]);
     assert_eq!(code, 1);
     let f = finding(&v, "lifetime");
-    assert!(f["message"].as_str().unwrap().starts_with("expired 1 h ago"), "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("expired 1 h ago"),
+        "{f}"
+    );
     let (code, v) = run(&at(3000 + 60), &[]);
     assert_eq!((code, status(&v, "lifetime")), (0, "warn".to_owned()));
     let (code, v) = run(&at(3000 + 60), &["--skew", "0"]);
     assert_eq!((code, status(&v, "lifetime")), (1, "fail".to_owned()));
     let (code, v) = run(&at(-600 - 3600), &[]);
     assert_eq!(code, 1);
-    assert!(finding(&v, "lifetime")["message"].as_str().unwrap().contains("not valid yet"));
+    assert!(finding(&v, "lifetime")["message"]
+        .as_str()
+        .unwrap()
+        .contains("not valid yet"));
     let (code, _) = run("2026-01-01T00:30:00Z", &[]);
     assert_eq!(code, 0);
 }
@@ -311,7 +479,10 @@ fn malformed_times_are_named() {
     assert!(f["message"].as_str().unwrap().contains("the string"), "{f}");
     c.as_object_mut().unwrap().remove("exp");
     let (_, v) = check_json(&sign(&c), &[]);
-    assert!(finding(&v, "lifetime")["message"].as_str().unwrap().contains("no 'exp'"));
+    assert!(finding(&v, "lifetime")["message"]
+        .as_str()
+        .unwrap()
+        .contains("no 'exp'"));
 }
 
 // -------------------------------------------------------------- identity --
@@ -319,10 +490,19 @@ fn malformed_times_are_named() {
 #[test]
 fn identity_tells_users_from_service_principals() {
     let (_, v) = check_json(&sign(&user_claims()), &[]);
-    assert!(finding(&v, "identity")["message"].as_str().unwrap().contains("user token for ada@contoso.example"));
+    assert!(finding(&v, "identity")["message"]
+        .as_str()
+        .unwrap()
+        .contains("user token for ada@contoso.example"));
     let (_, v) = check_json(&sign(&sp_claims()), &[]);
-    let m = finding(&v, "identity")["message"].as_str().unwrap().to_owned();
-    assert!(m.contains("service-principal") && m.contains("6c1a9e4b-2f3d-4a5b-8c7d-9e0f1a2b3c4d"), "{m}");
+    let m = finding(&v, "identity")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        m.contains("service-principal") && m.contains("6c1a9e4b-2f3d-4a5b-8c7d-9e0f1a2b3c4d"),
+        "{m}"
+    );
     assert_eq!(v["summary"]["principal_type"], "service_principal");
     let mut c = sp_claims();
     c.as_object_mut().unwrap().remove("azp");
@@ -337,11 +517,24 @@ fn unusable_arguments_exit_2_with_a_clear_error() {
     let t = sign(&user_claims());
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.json");
-    std::fs::write(&bad, "{\"keys\": [{\"kty\": \"oct\", \"k\": \"c2VjcmV0\"}]}").unwrap();
+    std::fs::write(
+        &bad,
+        "{\"keys\": [{\"kty\": \"oct\", \"k\": \"c2VjcmV0\"}]}",
+    )
+    .unwrap();
     let cases: Vec<(Vec<String>, &str)> = vec![
-        (vec!["--alg".into(), "HS256".into()], "unsupported algorithm"),
-        (vec!["--jwks".into(), "/nonexistent/keys.json".into()], "cannot read"),
-        (vec!["--jwks".into(), bad.display().to_string()], "no usable key"),
+        (
+            vec!["--alg".into(), "HS256".into()],
+            "unsupported algorithm",
+        ),
+        (
+            vec!["--jwks".into(), "/nonexistent/keys.json".into()],
+            "cannot read",
+        ),
+        (
+            vec!["--jwks".into(), bad.display().to_string()],
+            "no usable key",
+        ),
         (vec!["--at".into(), "yesterday".into()], "--at"),
         (vec!["--skew=-5".into()], "--skew"),
     ];
@@ -359,23 +552,51 @@ fn unusable_arguments_exit_2_with_a_clear_error() {
 fn text_output_honours_no_color_and_names_the_verdict() {
     let mut c = user_claims();
     c["aud"] = json!("https://management.azure.com/");
-    let out = cmd().args(["check", "--at", &NOW.to_string()]).arg(sign(&c)).output().unwrap();
+    let out = cmd()
+        .args(["check", "--at", &NOW.to_string()])
+        .arg(sign(&c))
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains('\u{1b}'), "colour despite NO_COLOR");
     assert!(text.contains("FAIL  audience"), "{text}");
-    assert!(text.contains("Not valid: 1 check(s) failed: audience."), "{text}");
-    let forced = cmd().env_remove("NO_COLOR").env("CLICOLOR_FORCE", "1").args(["check", "--at", &NOW.to_string()]).arg(sign(&c)).output().unwrap();
-    assert!(String::from_utf8_lossy(&forced.stdout).contains('\u{1b}'), "no colour when forced");
+    assert!(
+        text.contains("Not valid: 1 check(s) failed: audience."),
+        "{text}"
+    );
+    let forced = cmd()
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["check", "--at", &NOW.to_string()])
+        .arg(sign(&c))
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&forced.stdout).contains('\u{1b}'),
+        "no colour when forced"
+    );
 }
 
 #[test]
 fn the_whole_token_is_never_printed() {
     let t = sign(&user_claims());
-    for args in [vec!["check"], vec!["check", "--json"], vec!["decode"], vec!["decode", "--json"]] {
+    for args in [
+        vec!["check"],
+        vec!["check", "--json"],
+        vec!["decode"],
+        vec!["decode", "--json"],
+    ] {
         let out = cmd().args(&args).arg(&t).output().unwrap();
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(!all.contains(&t), "{args:?} printed the token");
-        assert!(!all.contains(t.rsplit('.').next().unwrap()), "{args:?} printed the signature");
+        assert!(
+            !all.contains(t.rsplit('.').next().unwrap()),
+            "{args:?} printed the signature"
+        );
     }
 }
 
@@ -383,10 +604,17 @@ fn the_whole_token_is_never_printed() {
 
 #[test]
 fn decode_explains_claims_and_shows_times() {
-    let out = cmd().args(["decode", "--at", &NOW.to_string()]).arg(sign(&user_claims())).output().unwrap();
+    let out = cmd()
+        .args(["decode", "--at", &NOW.to_string()])
+        .arg(sign(&user_claims()))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("v1 access token · user ada@contoso.example"), "{text}");
+    assert!(
+        text.contains("v1 access token · user ada@contoso.example"),
+        "{text}"
+    );
     assert!(text.contains("Azure Databricks"));
     assert!(text.contains("2026-01-01T00:50:00Z (in 50 min)"), "{text}");
     assert!(text.contains("2025-12-31T23:50:00Z (10 min ago)"), "{text}");
@@ -397,16 +625,30 @@ fn decode_explains_claims_and_shows_times() {
 
 #[test]
 fn decode_json_has_header_payload_summary_and_explanations() {
-    let out = cmd().args(["decode", "--json", "--at", &NOW.to_string()]).arg(sign(&sp_claims())).output().unwrap();
+    let out = cmd()
+        .args(["decode", "--json", "--at", &NOW.to_string()])
+        .arg(sign(&sp_claims()))
+        .output()
+        .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["header"]["alg"], "RS256");
     assert_eq!(v["payload"]["idtyp"], "app");
     assert_eq!(v["summary"]["version"], "v2");
     assert_eq!(v["summary"]["expires_in_secs"], 3000);
-    let exp = v["claims"].as_array().unwrap().iter().find(|c| c["name"] == "exp").unwrap();
+    let exp = v["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "exp")
+        .unwrap();
     assert_eq!(exp["relative"], "in 50 min");
     assert!(exp["meaning"].as_str().unwrap().len() > 10);
-    let azp = v["claims"].as_array().unwrap().iter().find(|c| c["name"] == "azp").unwrap();
+    let azp = v["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "azp")
+        .unwrap();
     assert!(azp["meaning"].is_string());
 }
 
@@ -419,11 +661,23 @@ fn decode_of_garbage_fails_with_the_reason() {
 
 #[test]
 fn real_microsoft_token_decodes_and_checks() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/real-entra/23-v1-at-2024-3PaK4-apponly");
-    let claims: Value = serde_json::from_slice(&std::fs::read(dir.join("claims.json")).unwrap()).unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/testdata/real-entra/23-v1-at-2024-3PaK4-apponly");
+    let claims: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("claims.json")).unwrap()).unwrap();
     let at = claims["suggested_validation_time"].to_string();
     let out = cmd()
-        .args(["check", "--json", "--at", &at, "--audience", claims["aud"].as_str().unwrap(), "--tenant", claims["tid"].as_str().unwrap(), "--jwks"])
+        .args([
+            "check",
+            "--json",
+            "--at",
+            &at,
+            "--audience",
+            claims["aud"].as_str().unwrap(),
+            "--tenant",
+            claims["tid"].as_str().unwrap(),
+            "--jwks",
+        ])
         .arg(dir.join("keys.json"))
         .arg(format!("@{}", dir.join("token.txt").display()))
         .output()
@@ -455,13 +709,28 @@ fn batch_keeps_order_reports_each_line_and_summarises() {
     let dir = tempfile::tempdir().unwrap();
     let jwks = jwks_file(&dir);
     let out = cmd()
-        .args(["check", "--batch", "-", "--threads", "3", "--at", &NOW.to_string(), "--tenant", TENANT, "--jwks"])
+        .args([
+            "check",
+            "--batch",
+            "-",
+            "--threads",
+            "3",
+            "--at",
+            &NOW.to_string(),
+            "--tenant",
+            TENANT,
+            "--jwks",
+        ])
         .arg(&jwks)
         .write_stdin(lines.join("\n"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let results: Vec<Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let results: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(results.len(), 1500 - 300 + 2);
     let mut last = 0;
     for r in &results {
@@ -479,9 +748,15 @@ fn batch_keeps_order_reports_each_line_and_summarises() {
         assert_eq!(r["valid"], expected_failed == json!([]));
     }
     let too_long = results.iter().find(|r| r["line"] == 1501).unwrap();
-    assert!(too_long["findings"][0]["message"].as_str().unwrap().contains("over the limit"));
+    assert!(too_long["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("over the limit"));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("1202 token(s): 601 valid, 601 not valid"), "{err}");
+    assert!(
+        err.contains("1202 token(s): 601 valid, 601 not valid"),
+        "{err}"
+    );
     assert!(err.contains("audience   failed 300"), "{err}");
     assert!(err.contains("format     failed 301"), "{err}");
 }
@@ -490,14 +765,49 @@ fn batch_keeps_order_reports_each_line_and_summarises() {
 fn batch_of_only_valid_tokens_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     let jwks = jwks_file(&dir);
-    let good: Vec<String> = (0..10).map(|i| {
-        let mut c = user_claims();
-        c["uti"] = json!(format!("u{i}"));
-        sign(&c)
-    }).collect();
+    let good: Vec<String> = (0..10)
+        .map(|i| {
+            let mut c = user_claims();
+            c["uti"] = json!(format!("u{i}"));
+            sign(&c)
+        })
+        .collect();
     let f = dir.path().join("t.txt");
     std::fs::write(&f, good.join("\n")).unwrap();
-    let out = cmd().args(["check", "--batch"]).arg(&f).args(["--at", &NOW.to_string(), "--jwks"]).arg(&jwks).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cmd()
+        .args(["check", "--batch"])
+        .arg(&f)
+        .args(["--at", &NOW.to_string(), "--jwks"])
+        .arg(&jwks)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 10);
+}
+
+#[test]
+fn a_kid_whose_x5t_names_another_certificate_is_not_found() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let t = std::fs::read_to_string(root.join("databricks-token.jwt")).unwrap();
+    let (h, rest) = t.trim().split_once('.').unwrap();
+    let mut header: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, h).unwrap(),
+    )
+    .unwrap();
+    header["x5t"] = json!("AAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    let forged = format!("{}.{rest}", b64(header.to_string().as_bytes()));
+    let out = cmd()
+        .args(["check", "--json", "--jwks"])
+        .arg(root.join("jwks.json"))
+        .arg(&forged)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = finding(&v, "signature");
+    assert!(f["message"].as_str().unwrap().contains("with x5t"), "{f}");
 }

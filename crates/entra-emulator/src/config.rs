@@ -18,6 +18,19 @@ pub const DEMO_SP_APP_ID: &str = "5b2c7d1e-9f3a-4c8b-a6d2-1e0f9c8b7a6d";
 /// Application id that has app-specific signing keys in the demo tenant of
 /// [`EmulatorConfig::default`] (served only with `?appid=`).
 pub const DEMO_APP_WITH_KEYS: &str = "0d7e4f3a-2b1c-4e5d-9f8a-7b6c5d4e3f2a";
+/// Client secret of the demo service principal's app registration ([`DEMO_SP_APP_ID`]).
+/// A demo value, not a secret.
+pub const DEMO_SP_SECRET: &str = "demo-sp-secret-not-a-real-one";
+/// A public client app of the demo tenant: redirect URI `http://localhost` (mobile and
+/// desktop), public client flows allowed, consented to Azure Databricks.
+pub const DEMO_PUBLIC_APP_ID: &str = "3c2f8a91-5d6e-4b7a-8c9d-0e1f2a3b4c5d";
+/// A public client app of the demo tenant that nobody consented to and whose users may
+/// not consent (`AADSTS65001`).
+pub const DEMO_UNCONSENTED_APP_ID: &str = "7e8f9a0b-1c2d-4e3f-9a4b-5c6d7e8f9a0b";
+/// Password of [`DEMO_USER`]. A demo value, not a secret.
+pub const DEMO_USER_PASSWORD: &str = "demo-password-not-a-real-one";
+/// A demo user whose sign-ins require MFA (`AADSTS50076` with the password grant).
+pub const DEMO_MFA_USER: &str = "mfa.user@contoso.onmicrosoft.com";
 
 /// How the emulator names token issuers.
 ///
@@ -92,6 +105,17 @@ pub struct TenantConfig {
     /// key URLs with `?appid=<id>` (as for apps using claims mapping).
     #[serde(default)]
     pub app_keys: Vec<String>,
+    /// App registrations of the tenant (for the sign-in endpoints).
+    #[serde(default)]
+    pub apps: Vec<AppRegistration>,
+    /// User accounts of the tenant (for the sign-in endpoints).
+    #[serde(default)]
+    pub users: Vec<UserAccount>,
+    /// Whether the Azure Databricks enterprise application (service principal
+    /// `2ff814a6-…`) exists in the tenant; without it, requests for Databricks tokens fail
+    /// with `AADSTS500011` (default true).
+    #[serde(default = "default_true")]
+    pub databricks_installed: bool,
 }
 
 fn default_region() -> String {
@@ -107,7 +131,28 @@ impl TenantConfig {
             display_name: None,
             region_scope: default_region(),
             app_keys: Vec::new(),
+            apps: Vec::new(),
+            users: Vec::new(),
+            databricks_installed: true,
         }
+    }
+
+    /// Adds an app registration.
+    pub fn app(mut self, app: AppRegistration) -> Self {
+        self.apps.push(app);
+        self
+    }
+
+    /// Adds a user account.
+    pub fn user(mut self, user: UserAccount) -> Self {
+        self.users.push(user);
+        self
+    }
+
+    /// Removes the Azure Databricks service principal from the tenant (`AADSTS500011`).
+    pub fn without_databricks(mut self) -> Self {
+        self.databricks_installed = false;
+        self
     }
 
     /// A tenant with a random GUID id.
@@ -277,6 +322,220 @@ pub struct EmulatorConfig {
     /// Default true, so that a token signed with it passes a plain signature check and
     /// only the key/issuer binding (the key's `issuer` member) can reject it.
     pub consumer_key_in_tenant_sets: bool,
+    /// Device-code flow timing.
+    pub device_code: DeviceCodeConfig,
+}
+
+/// Timing of the device-code flow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeviceCodeConfig {
+    /// Polling interval announced, in seconds (Entra: 5).
+    pub interval: u64,
+    /// Lifetime of a device code, in seconds (Entra: 900).
+    pub expires_in: u64,
+}
+
+impl Default for DeviceCodeConfig {
+    fn default() -> Self {
+        Self {
+            interval: 5,
+            expires_in: 900,
+        }
+    }
+}
+
+/// Platform of a registered redirect URI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    /// Web: the code must be redeemed with a client secret or certificate.
+    Web,
+    /// Single-page application.
+    Spa,
+    /// Mobile and desktop (public client): `http://localhost` matches any port.
+    Public,
+}
+
+/// A registered redirect URI.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedirectUri {
+    /// The URI.
+    pub uri: String,
+    /// Its platform.
+    pub platform: Platform,
+}
+
+/// A client secret of an app registration.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppSecret {
+    /// The secret value.
+    pub value: String,
+    /// Expiry (Unix seconds); `None` = never. A past instant makes it expired (`AADSTS7000222`).
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+}
+
+impl std::fmt::Debug for AppSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppSecret")
+            .field("value", &"***")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// An app registration (and its service principal) in a tenant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppRegistration {
+    /// Application (client) id.
+    pub client_id: String,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: String,
+    /// Client secrets.
+    #[serde(default)]
+    pub secrets: Vec<AppSecret>,
+    /// Certificates (PEM) whose keys may sign client assertions.
+    #[serde(default)]
+    pub certificates: Vec<String>,
+    /// Registered redirect URIs.
+    #[serde(default)]
+    pub redirect_uris: Vec<RedirectUri>,
+    /// "Allow public client flows" (ROPC and device code without a client credential).
+    #[serde(default)]
+    pub public_client_flows: bool,
+    /// Resources (application ids, e.g. the Databricks resource) for which delegated
+    /// consent has been granted.
+    #[serde(default)]
+    pub consented: Vec<String>,
+    /// Whether users may consent on the consent page (default true); if false, an
+    /// authorization request for a resource not consented fails with `AADSTS65001`.
+    #[serde(default = "default_true")]
+    pub user_consent: bool,
+}
+
+impl AppRegistration {
+    /// An app with no credential, no redirect URI, no consent.
+    pub fn new(client_id: impl Into<String>, display_name: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into().to_ascii_lowercase(),
+            display_name: display_name.into(),
+            secrets: Vec::new(),
+            certificates: Vec::new(),
+            redirect_uris: Vec::new(),
+            public_client_flows: false,
+            consented: Vec::new(),
+            user_consent: true,
+        }
+    }
+
+    /// Adds a client secret that never expires.
+    pub fn secret(mut self, value: impl Into<String>) -> Self {
+        self.secrets.push(AppSecret {
+            value: value.into(),
+            expires_at: None,
+        });
+        self
+    }
+
+    /// Adds a client secret with an expiry (Unix seconds).
+    pub fn secret_expiring(mut self, value: impl Into<String>, expires_at: i64) -> Self {
+        self.secrets.push(AppSecret {
+            value: value.into(),
+            expires_at: Some(expires_at),
+        });
+        self
+    }
+
+    /// Adds a certificate (PEM).
+    pub fn certificate(mut self, pem: impl Into<String>) -> Self {
+        self.certificates.push(pem.into());
+        self
+    }
+
+    /// Adds a redirect URI.
+    pub fn redirect_uri(mut self, uri: impl Into<String>, platform: Platform) -> Self {
+        self.redirect_uris.push(RedirectUri {
+            uri: uri.into(),
+            platform,
+        });
+        self
+    }
+
+    /// Allows public client flows.
+    pub fn public_client(mut self) -> Self {
+        self.public_client_flows = true;
+        self
+    }
+
+    /// Grants delegated consent for a resource.
+    pub fn consent(mut self, resource: impl Into<String>) -> Self {
+        self.consented.push(resource.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Requires admin consent (users cannot consent).
+    pub fn admin_consent_only(mut self) -> Self {
+        self.user_consent = false;
+        self
+    }
+}
+
+/// Multi-factor authentication state of a user, as seen by the password grant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mfa {
+    /// No MFA needed.
+    #[default]
+    None,
+    /// MFA required (`AADSTS50076` for the password grant).
+    Required,
+    /// MFA registration required (`AADSTS50079` for the password grant).
+    Registration,
+}
+
+/// A user account.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserAccount {
+    /// User principal name.
+    pub upn: String,
+    /// Password (for the password grant).
+    pub password: String,
+    /// MFA state.
+    #[serde(default)]
+    pub mfa: Mfa,
+}
+
+impl std::fmt::Debug for UserAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserAccount")
+            .field("upn", &self.upn)
+            .field("password", &"***")
+            .field("mfa", &self.mfa)
+            .finish()
+    }
+}
+
+impl UserAccount {
+    /// A user with a password and no MFA.
+    pub fn new(upn: impl Into<String>, password: impl Into<String>) -> Self {
+        Self {
+            upn: upn.into().to_ascii_lowercase(),
+            password: password.into(),
+            mfa: Mfa::None,
+        }
+    }
+
+    /// Sets the MFA state.
+    pub fn mfa(mut self, mfa: Mfa) -> Self {
+        self.mfa = mfa;
+        self
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -286,7 +545,22 @@ impl Default for EmulatorConfig {
                 TenantConfig::new(DEMO_TENANT_ID)
                     .domain(DEMO_TENANT_DOMAIN)
                     .display_name("Contoso")
-                    .app_key(DEMO_APP_WITH_KEYS),
+                    .app_key(DEMO_APP_WITH_KEYS)
+                    .app(AppRegistration::new(DEMO_SP_APP_ID, "ci-pipeline").secret(DEMO_SP_SECRET))
+                    .app(
+                        AppRegistration::new(DEMO_PUBLIC_APP_ID, "entra-doctor demo")
+                            .redirect_uri("http://localhost", Platform::Public)
+                            .public_client()
+                            .consent(crate::DATABRICKS_RESOURCE_ID),
+                    )
+                    .app(
+                        AppRegistration::new(DEMO_UNCONSENTED_APP_ID, "new-internal-tool")
+                            .redirect_uri("http://localhost", Platform::Public)
+                            .public_client()
+                            .admin_consent_only(),
+                    )
+                    .user(UserAccount::new(DEMO_USER, DEMO_USER_PASSWORD))
+                    .user(UserAccount::new(DEMO_MFA_USER, DEMO_USER_PASSWORD).mfa(Mfa::Required)),
             )
             .workspace(
                 WorkspaceConfig::new(DEMO_WORKSPACE, DEMO_TENANT_ID)
@@ -305,7 +579,17 @@ impl EmulatorConfig {
             workspaces: Vec::new(),
             issuers: IssuerConfig::entra(),
             consumer_key_in_tenant_sets: true,
+            device_code: DeviceCodeConfig::default(),
         }
+    }
+
+    /// Sets the device-code timing.
+    pub fn device_code(mut self, interval: u64, expires_in: u64) -> Self {
+        self.device_code = DeviceCodeConfig {
+            interval,
+            expires_in,
+        };
+        self
     }
 
     /// Parses a JSON configuration (the shape of this struct; see the README).

@@ -185,6 +185,23 @@ impl std::fmt::Debug for RunningEmulator {
 }
 
 impl RunningEmulator {
+    /// User codes of device-code requests waiting for the user.
+    pub fn pending_user_codes(&self) -> Vec<String> {
+        crate::signin::pending_user_codes(&self.shared)
+    }
+
+    /// Signs in as `upn` (default: the tenant's first user) on the device-code page and
+    /// approves `user_code`. Returns the user signed in.
+    pub fn approve_device_code(&self, user_code: &str, upn: Option<&str>) -> Result<String, Error> {
+        crate::signin::approve_device(&self.shared, user_code, upn)
+    }
+
+    /// Grants consent for `client_id` to call `resource` in the tenant, as an
+    /// administrator's "Grant admin consent" does.
+    pub fn grant_consent(&self, tenant_id: &str, client_id: &str, resource: &str) {
+        crate::signin::grant_consent(&self.shared, tenant_id, client_id, resource);
+    }
+
     /// The authority, e.g. `http://127.0.0.1:41234` (no trailing slash).
     pub fn base_url(&self) -> &str {
         &self.shared.base_url

@@ -108,7 +108,7 @@ fn strip_leading_zeros(mut v: Vec<u8>) -> Vec<u8> {
     v
 }
 
-fn self_signed_cert(pkcs8: &[u8], common_name: &str) -> Result<Vec<u8>, Error> {
+pub(crate) fn self_signed_cert(pkcs8: &[u8], common_name: &str) -> Result<Vec<u8>, Error> {
     let cert_err = |e: rcgen::Error| Error::Certificate(e.to_string());
     let signer = rcgen::KeyPair::try_from(pkcs8).map_err(cert_err)?;
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(cert_err)?;

@@ -13,7 +13,12 @@
 //! * `GET /<tenant>/discovery/keys` (v1.0) and `GET /<tenant>/discovery/v2.0/keys`
 //!   (v2.0): the signing keys, each with `kty`, `use`, `kid`, `x5t`, `n`, `e`, `x5c`
 //!   (and `issuer` in v2.0 sets), `?appid=` giving an application's own keys;
-//! * Entra's `AADSTS90002` error for an unknown tenant.
+//! * Entra's `AADSTS90002` error for an unknown tenant;
+//! * sign-in for the tenant's app registrations and users: the token endpoints (v1.0 and
+//!   v2.0; client credentials with a secret or a certificate assertion, password,
+//!   authorization code with PKCE, device code), the authorize endpoint (redirect-URI
+//!   check, consent step, error redirects), the device-code endpoint and its
+//!   verification page, and admin consent, each failure in Entra's error shape.
 //!
 //! Each **workspace** has its own listener (a plain host URL, as a real workspace has)
 //! serving `GET /aad/auth` (302 to the tenant's authorize endpoint, from which the
@@ -36,6 +41,7 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod client_cert;
 mod config;
 mod databricks;
 mod discovery;
@@ -44,13 +50,17 @@ mod fault;
 mod keys;
 mod mint;
 mod server;
+mod signin;
 mod state;
 mod util;
 
 pub use batch::{mint_batch, BatchOptions, BatchSummary};
+pub use client_cert::ClientCertificate;
 pub use config::{
-    EmulatorConfig, IssuerConfig, MemberKind, TenantConfig, WorkspaceConfig, WorkspaceMember,
-    DEMO_APP_WITH_KEYS, DEMO_SP_APP_ID, DEMO_TENANT_DOMAIN, DEMO_TENANT_ID, DEMO_USER,
+    AppRegistration, AppSecret, DeviceCodeConfig, EmulatorConfig, IssuerConfig, MemberKind, Mfa,
+    Platform, RedirectUri, TenantConfig, UserAccount, WorkspaceConfig, WorkspaceMember,
+    DEMO_APP_WITH_KEYS, DEMO_MFA_USER, DEMO_PUBLIC_APP_ID, DEMO_SP_APP_ID, DEMO_SP_SECRET,
+    DEMO_TENANT_DOMAIN, DEMO_TENANT_ID, DEMO_UNCONSENTED_APP_ID, DEMO_USER, DEMO_USER_PASSWORD,
     DEMO_WORKSPACE,
 };
 pub use emulator::{Emulator, RunningEmulator};

@@ -14,7 +14,7 @@ use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::serve::IncomingStream;
 use axum::Router;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -162,8 +162,15 @@ pub(crate) fn authority_router(shared: Arc<Shared>) -> Router {
         )
         .route("/{tenant}/discovery/keys", get(keys_v1))
         .route("/{tenant}/discovery/v2.0/keys", get(keys_v2))
-        .route("/{tenant}/oauth2/authorize", get(authorize_page))
-        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize_page))
+        .route("/{tenant}/oauth2/authorize", get(authorize_v1))
+        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize_v2))
+        .route("/{tenant}/oauth2/token", post(token_v1))
+        .route("/{tenant}/oauth2/v2.0/token", post(token_v2))
+        .route("/{tenant}/oauth2/devicecode", post(devicecode_v1))
+        .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode_v2))
+        .route("/devicelogin", get(devicelogin))
+        .route("/{tenant}/adminconsent", get(adminconsent))
+        .route("/{tenant}/v2.0/adminconsent", get(adminconsent))
         .fallback(authority_not_found)
         .with_state(AuthorityState(shared))
         .layer(middleware::from_fn_with_state(observe, observe_mw))
@@ -353,21 +360,69 @@ async fn keys_v2(
     keys(&s, &tenant, q.as_deref(), true)
 }
 
-async fn authorize_page(
+async fn authorize_v1(
     State(AuthorityState(s)): State<AuthorityState>,
     Path(tenant): Path<String>,
+    RawQuery(q): RawQuery,
 ) -> Response {
-    if s.authority(&tenant).is_none() {
-        return unknown_tenant(&s, &tenant);
-    }
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        "<!DOCTYPE html><html><head><title>Sign in</title></head><body>\
-         <p>entra-emulator: interactive sign-in is not emulated. Mint tokens with the \
-         library or the <code>entra-emulator mint</code> command.</p></body></html>",
-    )
-        .into_response()
+    crate::signin::authorize(&s, &tenant, false, q.as_deref())
+}
+
+async fn authorize_v2(
+    State(AuthorityState(s)): State<AuthorityState>,
+    Path(tenant): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    crate::signin::authorize(&s, &tenant, true, q.as_deref())
+}
+
+async fn token_v1(
+    State(AuthorityState(s)): State<AuthorityState>,
+    Path(tenant): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    crate::signin::token(&s, &tenant, false, &headers, &body)
+}
+
+async fn token_v2(
+    State(AuthorityState(s)): State<AuthorityState>,
+    Path(tenant): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    crate::signin::token(&s, &tenant, true, &headers, &body)
+}
+
+async fn devicecode_v1(
+    State(AuthorityState(s)): State<AuthorityState>,
+    Path(tenant): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    crate::signin::devicecode(&s, &tenant, false, &body)
+}
+
+async fn devicecode_v2(
+    State(AuthorityState(s)): State<AuthorityState>,
+    Path(tenant): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    crate::signin::devicecode(&s, &tenant, true, &body)
+}
+
+async fn adminconsent(
+    State(AuthorityState(s)): State<AuthorityState>,
+    Path(tenant): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    crate::signin::adminconsent(&s, &tenant, q.as_deref())
+}
+
+async fn devicelogin(
+    State(AuthorityState(s)): State<AuthorityState>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    crate::signin::devicelogin(&s, q.as_deref())
 }
 
 async fn authority_not_found() -> Response {

@@ -112,6 +112,12 @@ pub(crate) struct Shared {
     pub(crate) counters: Mutex<HashMap<(Option<String>, String), u64>>,
     pub(crate) faults: Mutex<Vec<FaultRule>>,
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// Tenants as configured (apps, users) for the sign-in endpoints.
+    pub(crate) tenant_configs: Vec<crate::config::TenantConfig>,
+    /// Device-code timing.
+    pub(crate) device_config: crate::config::DeviceCodeConfig,
+    /// Authorization codes, device codes and consents granted at run time.
+    pub(crate) signin: Mutex<crate::signin::SigninState>,
 }
 
 /// Keys generated before the listeners are bound (generation is the slow part).
@@ -181,6 +187,9 @@ impl Shared {
             counters: Mutex::new(HashMap::new()),
             faults: Mutex::new(Vec::new()),
             shutdown,
+            tenant_configs: cfg.tenants.clone(),
+            device_config: cfg.device_code.clone(),
+            signin: Mutex::new(crate::signin::SigninState::default()),
         }
     }
 

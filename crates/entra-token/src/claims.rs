@@ -84,7 +84,11 @@ enum Text {
 
 impl Member {
     /// Locates `raw` (a slice of `base`) and unescapes it if needed.
-    pub(crate) fn locate(base: &str, raw: &str, unescaped: &mut Vec<String>) -> Result<Member, serde_json::Error> {
+    pub(crate) fn locate(
+        base: &str,
+        raw: &str,
+        unescaped: &mut Vec<String>,
+    ) -> Result<Member, serde_json::Error> {
         let start = (raw.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
         let end = start + raw.len();
         let text = if raw.starts_with('"') {
@@ -98,12 +102,18 @@ impl Member {
         } else {
             Text::None
         };
-        Ok(Member { start: start as u32, end: end as u32, text })
+        Ok(Member {
+            start: start as u32,
+            end: end as u32,
+            text,
+        })
     }
 
     /// The borrowed value.
     pub(crate) fn resolve<'a>(&self, base: &'a str, unescaped: &'a [String]) -> Raw<'a> {
-        let json = base.get(self.start as usize..self.end as usize).unwrap_or("null");
+        let json = base
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or("null");
         let text = match self.text {
             Text::None => None,
             Text::Inline(s, e) => base.get(s as usize..e as usize),
@@ -191,7 +201,10 @@ pub fn string<'a>(v: &Option<Raw<'a>>) -> Claim<&'a str> {
 pub fn numeric_date(v: &Option<Raw<'_>>) -> Claim<i64> {
     let Some(r) = v else { return Claim::Missing };
     if let Some(s) = r.as_str() {
-        return Claim::Malformed(format!("the string \"{}\" instead of a number of seconds", crate::text::clip(s, 40)));
+        return Claim::Malformed(format!(
+            "the string \"{}\" instead of a number of seconds",
+            crate::text::clip(s, 40)
+        ));
     }
     if r.kind() != "a number" {
         return Claim::Malformed(format!("{} instead of a number of seconds", r.kind()));
@@ -201,7 +214,10 @@ pub fn numeric_date(v: &Option<Raw<'_>>) -> Claim<i64> {
     }
     match r.json().parse::<f64>() {
         Ok(f) if f.is_finite() && f.abs() < 1e15 => Claim::Present(f.trunc() as i64),
-        _ => Claim::Malformed(format!("{} is out of range for a date", crate::text::clip(r.json(), 40))),
+        _ => Claim::Malformed(format!(
+            "{} is out of range for a date",
+            crate::text::clip(r.json(), 40)
+        )),
     }
 }
 
@@ -213,7 +229,10 @@ pub fn audiences<'a>(v: &Option<Raw<'a>>) -> Claim<Vec<std::borrow::Cow<'a, str>
         return Claim::Present(vec![Cow::Borrowed(s)]);
     }
     if r.kind() != "an array" {
-        return Claim::Malformed(format!("{} instead of a string or array of strings", r.kind()));
+        return Claim::Malformed(format!(
+            "{} instead of a string or array of strings",
+            r.kind()
+        ));
     }
     let items: Vec<&RawValue> = match serde_json::from_str(r.json()) {
         Ok(items) => items,
@@ -224,7 +243,11 @@ pub fn audiences<'a>(v: &Option<Raw<'a>>) -> Claim<Vec<std::borrow::Cow<'a, str>
         match serde_json::from_str::<Cow<'a, str>>(item.get()) {
             Ok(s) => out.push(s),
             Err(_) => {
-                let kind = Raw { json: item.get(), text: None }.kind();
+                let kind = Raw {
+                    json: item.get(),
+                    text: None,
+                }
+                .kind();
                 return Claim::Malformed(format!("an array holding {kind}"));
             }
         }
@@ -253,10 +276,18 @@ mod tests {
         assert_eq!(numeric_date(&c.iat), Claim::Missing);
         assert!(matches!(numeric_date(&c.exp), Claim::Malformed(_)));
         assert_eq!(numeric_date(&c.nbf), Claim::Present(12));
-        let auds: Vec<String> = audiences(&c.aud).ok().unwrap().into_iter().map(|s| s.into_owned()).collect();
+        let auds: Vec<String> = audiences(&c.aud)
+            .ok()
+            .unwrap()
+            .into_iter()
+            .map(|s| s.into_owned())
+            .collect();
         assert_eq!(auds, ["a", "b/c"]);
         assert!(matches!(string(&c.iss), Claim::Malformed(_)));
-        assert_eq!(string(&c.tid), Claim::Malformed("null instead of a string".into()));
+        assert_eq!(
+            string(&c.tid),
+            Claim::Malformed("null instead of a string".into())
+        );
         assert!(matches!(audiences(&c.roles), Claim::Malformed(_)));
     }
 

@@ -23,7 +23,10 @@ impl<'a> Header<'a> {
     pub fn alg(&self) -> Result<HeaderAlg, FormatError> {
         match &self.alg {
             None => Err(FormatError::MissingAlg),
-            Some(r) => r.as_str().map(HeaderAlg::classify).ok_or(FormatError::AlgNotString),
+            Some(r) => r
+                .as_str()
+                .map(HeaderAlg::classify)
+                .ok_or(FormatError::AlgNotString),
         }
     }
 
@@ -71,7 +74,11 @@ impl OwnedHeader {
     pub fn parse(json: &str) -> Result<OwnedHeader, serde_json::Error> {
         let mut unescaped = Vec::new();
         let spans = HeaderSpans::parse(json, &mut unescaped)?;
-        Ok(OwnedHeader { json: json.to_owned(), spans, unescaped })
+        Ok(OwnedHeader {
+            json: json.to_owned(),
+            spans,
+            unescaped,
+        })
     }
 
     /// The borrowed view.
@@ -139,10 +146,11 @@ impl Token {
         }
         let mut unescaped = Vec::new();
         let header_json = decode_json_part(h, Part::Header, 0)?;
-        let header = HeaderSpans::parse(&header_json, &mut unescaped).map_err(|e| FormatError::Json {
-            part: Part::Header,
-            reason: e.to_string(),
-        })?;
+        let header =
+            HeaderSpans::parse(&header_json, &mut unescaped).map_err(|e| FormatError::Json {
+                part: Part::Header,
+                reason: e.to_string(),
+            })?;
         {
             let view = header.resolve(&header_json, &unescaped);
             view.alg()?;
@@ -151,10 +159,11 @@ impl Token {
             }
         }
         let payload_json = decode_json_part(p, Part::Payload, dots[0] + 1)?;
-        let claims = ClaimSpans::parse(&payload_json, &mut unescaped).map_err(|e| FormatError::Json {
-            part: Part::Payload,
-            reason: e.to_string(),
-        })?;
+        let claims =
+            ClaimSpans::parse(&payload_json, &mut unescaped).map_err(|e| FormatError::Json {
+                part: Part::Payload,
+                reason: e.to_string(),
+            })?;
         let signature = decode_part(s, Part::Signature, dots[1] + 1)?;
         Ok(Token {
             compact: text.to_owned(),
@@ -220,7 +229,10 @@ fn decode_json_part(part_text: &str, part: Part, base: usize) -> Result<String, 
     check_object(&bytes, part)?;
     String::from_utf8(bytes).map_err(|e| FormatError::Json {
         part,
-        reason: format!("it is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+        reason: format!(
+            "it is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
     })
 }
 

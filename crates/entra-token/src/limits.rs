@@ -22,7 +22,11 @@ pub const MAX_KEYS: usize = 1024;
 pub fn json_depth_exceeds(json: &[u8], limit: usize) -> bool {
     // Fast path: fewer openers than the limit cannot nest deeper than it.
     // This count is SIMD; the exact scan below runs only when needed.
-    if memchr::memchr2_iter(b'{', b'[', json).take(limit + 1).count() <= limit {
+    if memchr::memchr2_iter(b'{', b'[', json)
+        .take(limit + 1)
+        .count()
+        <= limit
+    {
         return false;
     }
     let mut depth = 0usize;

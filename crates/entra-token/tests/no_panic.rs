@@ -60,7 +60,12 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
 }
 
 fn shared(p: &str) -> Vec<u8> {
-    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata").join(p)).unwrap()
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/testdata")
+            .join(p),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -98,7 +103,10 @@ fn key_set_parsing_never_panics() {
     let inputs = [
         shared("real-entra/01-v1-at-2014-NGTF-user/keys.json"),
         shared("entra-metadata/identitymodel-OpenIdConfigData/common-v2.0-discovery-keys.json"),
-        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/signing-cert.pem")).unwrap(),
+        std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/signing-cert.pem"),
+        )
+        .unwrap(),
     ];
     let mut rng = Rng(42);
     for i in 0..3_000 {

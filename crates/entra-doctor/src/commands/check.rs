@@ -1,24 +1,158 @@
-//! `check`: every rule, one token.
+//! `check`: every rule, one token; online unless told otherwise.
+//!
+//! Offline (`--jwks FILE` and no workspace, or `--offline`) nothing touches
+//! the network. Otherwise the signing keys come from the issuer's OpenID
+//! discovery (cached), and with a workspace its tenant and the token's
+//! membership are checked too. The network steps run concurrently; each
+//! failure becomes a finding (`skip` or `fail`) naming the step, the URL and
+//! the cause, and the other findings stand.
+//!
+//! Exit status: 2 when a network step could not run (even if a finding
+//! failed: the verdict is incomplete), else 1 when a finding failed, else 0.
 
-use entra_token::{check_text, Summary};
+use std::io::Write;
+use std::time::Duration;
 
-use crate::cli::CheckArgs;
+use entra_token::{check_text, input, KeySet, Policy, Report, Summary, Token};
+
+use crate::cli::{CheckArgs, OnlineArgs, PolicyArgs};
 use crate::commands::{keys, policy, MAX_TOKEN_INPUT};
 use crate::error::{CliError, Outcome};
 use crate::input_source::token_text;
+use crate::net::databrickscfg::ProcessEnv;
+use crate::net::progress::Progress;
+use crate::net::{self, OnlineOptions, OnlineOutcome, Plan};
 use crate::render;
+
+/// The online options from the arguments (shared by `check`, `token` and
+/// `serve`).
+pub(crate) fn online_options(
+    o: &OnlineArgs,
+    tenant: Option<String>,
+    issuer: Option<String>,
+    have_key_file: bool,
+) -> OnlineOptions {
+    OnlineOptions {
+        workspace: o.workspace.clone(),
+        profile: o.profile.clone(),
+        allow_any_workspace_host: o.allow_any_workspace_host,
+        authority: o.authority.clone(),
+        client_id: o.client_id.clone(),
+        offline: o.offline,
+        cache_dir: o.cache_dir.clone(),
+        no_cache: o.no_cache,
+        connect_timeout: o.connect_timeout,
+        timeout: o.timeout,
+        static_hosts: o.test_resolve.clone(),
+        tenant,
+        issuer,
+        have_key_file,
+    }
+}
+
+/// A token checked with every rule, online where the plan says.
+pub(crate) struct Checked {
+    pub report: Report,
+    pub summary: Option<Summary>,
+    pub outcome: OnlineOutcome,
+}
+
+impl Checked {
+    /// 2 when a network step could not run, else 1 when a finding failed,
+    /// else 0.
+    pub fn exit(&self) -> Outcome {
+        if !self.outcome.failed_steps.is_empty() {
+            Outcome::Incomplete
+        } else if self.report.valid() {
+            Outcome::Ok
+        } else {
+            Outcome::Failed
+        }
+    }
+
+    /// Says on standard error when a stale cached key set was used.
+    pub fn warn_cache(&self) {
+        if let Some(p) = &self.outcome.cache_problem {
+            let mut err = anstream::stderr();
+            let _ = writeln!(err, "warning: {p}");
+        }
+    }
+}
+
+/// Checks `text` with `policy`, fetching keys, the workspace's tenant and
+/// membership as the arguments say.
+pub(crate) fn check_online(
+    text: &str,
+    policy_args: &PolicyArgs,
+    online_args: &OnlineArgs,
+    mut policy: Policy,
+) -> Result<Checked, CliError> {
+    let file_keys = keys(policy_args)?;
+    let options = online_options(
+        online_args,
+        policy.tenant.clone(),
+        policy_args.issuer.clone(),
+        file_keys.is_some(),
+    );
+    let plan = Plan::resolve(&options, &ProcessEnv).map_err(CliError::Usage)?;
+    let parsed = input::extract(text).and_then(|(t, _)| Token::parse(t));
+    let outcome = match &parsed {
+        Ok(token) if plan.discover_keys || plan.workspace.is_some() => online(&plan, token)?,
+        _ => OnlineOutcome {
+            tenant: plan.configured_tenant.as_ref().map(|(t, _)| t.clone()),
+            ..OnlineOutcome::default()
+        },
+    };
+    if let Some(t) = &outcome.tenant {
+        policy.tenant = Some(t.clone());
+    }
+    if let Some(cloud) = plan.workspace.as_ref().and_then(|w| w.cloud) {
+        if policy_args.audiences.is_empty() {
+            policy.audiences = vec![cloud.databricks_resource().to_owned()];
+        }
+    }
+    let keys: Option<&KeySet> = file_keys.as_ref().or(outcome.keys.as_deref());
+    let (token, mut report) = check_text(text, keys, &policy);
+    if token.is_some() {
+        net::merge(&mut report, &outcome);
+    }
+    let summary = token.as_ref().map(|t| Summary::of(t, policy.now));
+    Ok(Checked {
+        report,
+        summary,
+        outcome,
+    })
+}
 
 pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
     let policy = policy(&args.policy)?;
-    let keys = keys(&args.policy)?;
     let text = token_text(args.token.as_deref(), MAX_TOKEN_INPUT)?;
-    let (token, report) = check_text(&text, keys.as_ref(), &policy);
-    let summary = token.as_ref().map(|t| Summary::of(t, policy.now));
+    let checked = check_online(&text, &args.policy, &args.online, policy)?;
+    checked.warn_cache();
     let mut out = anstream::stdout();
     if args.json {
-        render::json::write(&mut out, &render::json::CheckJson::new(&report, summary.as_ref()))?;
+        render::json::write(
+            &mut out,
+            &render::json::CheckJson::new(&checked.report, checked.summary.as_ref()),
+        )?;
     } else {
-        render::text::report(&mut out, &report, summary.as_ref()).map_err(CliError::Write)?;
+        render::text::report(&mut out, &checked.report, checked.summary.as_ref())
+            .map_err(CliError::Write)?;
     }
-    Ok(if report.valid() { Outcome::Ok } else { Outcome::Failed })
+    Ok(checked.exit())
+}
+
+/// Runs the network steps on a small runtime of its own.
+pub(crate) fn online(plan: &Plan, token: &Token) -> Result<OnlineOutcome, CliError> {
+    let progress = Progress::stderr(true);
+    let online = plan.online(progress.clone()).map_err(CliError::Usage)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let outcome = rt.block_on(net::run(&online, plan, token));
+    progress.finish();
+    // A DNS lookup stuck in the blocking pool must not hold the exit.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    Ok(outcome)
 }

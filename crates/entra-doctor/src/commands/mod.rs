@@ -4,6 +4,10 @@
 mod batch;
 mod check;
 mod decode;
+mod demo;
+mod explain;
+mod serve;
+mod token;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -19,6 +23,10 @@ use crate::input_source::read_file;
 pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     match cli.command {
         Command::Decode(a) => decode::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::Token(a) => token::run(a),
+        Command::Demo(a) => demo::run(a),
         Command::Check(a) => {
             if a.batch.is_some() {
                 batch::run(a)
@@ -36,7 +44,10 @@ pub(crate) const MAX_TOKEN_INPUT: usize = MAX_TOKEN_BYTES * 2;
 pub(crate) fn now_or(at: Option<&str>) -> Result<i64, CliError> {
     match at {
         Some(s) => parse_instant(s).map_err(|e| CliError::Usage(format!("--at: {e}"))),
-        None => Ok(SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)),
+        None => Ok(SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)),
     }
 }
 
@@ -57,11 +68,17 @@ pub(crate) fn policy(args: &PolicyArgs) -> Result<Policy, CliError> {
         p.algorithms = args
             .algorithms
             .iter()
-            .map(|a| a.parse::<Algorithm>().map_err(|e| CliError::Usage(format!("--alg: {e}"))))
+            .map(|a| {
+                a.parse::<Algorithm>()
+                    .map_err(|e| CliError::Usage(format!("--alg: {e}")))
+            })
             .collect::<Result<_, _>>()?;
     }
     if !(0..=86_400).contains(&args.skew) {
-        return Err(CliError::Usage(format!("--skew {} is out of range (0 to 86400 seconds)", args.skew)));
+        return Err(CliError::Usage(format!(
+            "--skew {} is out of range (0 to 86400 seconds)",
+            args.skew
+        )));
     }
     p.skew_secs = args.skew;
     Ok(p)
@@ -69,7 +86,14 @@ pub(crate) fn policy(args: &PolicyArgs) -> Result<Policy, CliError> {
 
 /// The key set given with --jwks, if any.
 pub(crate) fn keys(args: &PolicyArgs) -> Result<Option<KeySet>, CliError> {
-    let Some(path) = &args.jwks else { return Ok(None) };
+    let Some(path) = &args.jwks else {
+        return Ok(None);
+    };
     let bytes = read_file(path, MAX_KEYSET_BYTES, "the key set")?;
-    KeySet::parse(&bytes).map(Some).map_err(|source| CliError::Keys { path: path.clone(), source })
+    KeySet::parse(&bytes)
+        .map(Some)
+        .map_err(|source| CliError::Keys {
+            path: path.clone(),
+            source,
+        })
 }

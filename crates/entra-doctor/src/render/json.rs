@@ -34,6 +34,15 @@ impl<'a> CheckJson<'a> {
     }
 }
 
+/// The JSON shape of `explain --json` (and `POST /api/explain`).
+#[derive(Debug, Serialize)]
+pub struct ExplainJson<'a> {
+    /// What was recognised in the input: kind, codes, IDs, catalogue entries.
+    pub report: &'a entra_token::explain::ErrorReport,
+    /// Cause and fix, made concrete with what is known.
+    pub explanation: &'a entra_token::explain::Explanation,
+}
+
 /// Writes pretty JSON and a newline.
 pub fn write<T: Serialize>(out: &mut impl Write, value: &T) -> Result<(), CliError> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(|e| CliError::Write(e.into()))?;

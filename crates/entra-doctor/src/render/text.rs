@@ -48,8 +48,19 @@ fn summary_line(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         writeln!(out, "{BOLD}Tenant{BOLD:#}    {t}")?;
     }
     if let Some(v) = &s.validity {
-        let style = if s.expires_in_secs.unwrap_or(0) > 0 { GREEN } else { RED };
-        writeln!(out, "{BOLD}Validity{BOLD:#}  {style}{v}{style:#}{}", s.expires_at.as_ref().map(|e| format!(" ({e})")).unwrap_or_default())?;
+        let style = if s.expires_in_secs.unwrap_or(0) > 0 {
+            GREEN
+        } else {
+            RED
+        };
+        writeln!(
+            out,
+            "{BOLD}Validity{BOLD:#}  {style}{v}{style:#}{}",
+            s.expires_at
+                .as_ref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        )?;
     }
     if s.graph_nonce {
         writeln!(out, "{YELLOW}Note{YELLOW:#}      header 'nonce': a Microsoft Graph token, verifiable only by Graph")?;
@@ -97,7 +108,11 @@ pub fn report(out: &mut impl Write, report: &Report, summary: Option<&Summary>) 
     }
     for f in &report.findings {
         let (style, label) = status_style(f.status);
-        writeln!(out, "{style}{label}{style:#}  {BOLD}{:<10}{BOLD:#} {}", f.check, f.message)?;
+        writeln!(
+            out,
+            "{style}{label}{style:#}  {BOLD}{:<10}{BOLD:#} {}",
+            f.check, f.message
+        )?;
         if f.status != Status::Pass {
             if let Some(e) = &f.expected {
                 writeln!(out, "      {DIM}expected{DIM:#}   {e}")?;
@@ -113,14 +128,92 @@ pub fn report(out: &mut impl Write, report: &Report, summary: Option<&Summary>) 
     writeln!(out)?;
     let failed: Vec<_> = report.failed().collect();
     if failed.is_empty() {
-        let skipped: Vec<_> = report.findings.iter().filter(|f| f.status == Status::Skip).map(|f| f.check).collect();
+        let skipped: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Skip)
+            .map(|f| f.check)
+            .collect();
         if skipped.is_empty() {
             writeln!(out, "{GREEN}Valid{GREEN:#}: every check passed.")?;
         } else {
-            writeln!(out, "{YELLOW}No check failed{YELLOW:#}, but some did not run: {}.", skipped.join(", "))?;
+            writeln!(
+                out,
+                "{YELLOW}No check failed{YELLOW:#}, but some did not run: {}.",
+                skipped.join(", ")
+            )?;
         }
     } else {
-        writeln!(out, "{RED}Not valid{RED:#}: {} check(s) failed: {}.", failed.len(), failed.join(", "))?;
+        writeln!(
+            out,
+            "{RED}Not valid{RED:#}: {} check(s) failed: {}.",
+            failed.len(),
+            failed.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// `explain`'s text output.
+pub fn explanation(
+    out: &mut impl Write,
+    report: &entra_token::explain::ErrorReport,
+    e: &entra_token::explain::Explanation,
+) -> io::Result<()> {
+    writeln!(out, "{BOLD}{}{BOLD:#}", e.headline)?;
+    if let Some(d) = &report.description {
+        writeln!(out, "{DIM}{}{DIM:#}", entra_token::text::clip(d, 400))?;
+    }
+    for a in &e.advice {
+        writeln!(out)?;
+        let code = match a.code {
+            Some(c) if !a.title.starts_with("AADSTS") => format!("AADSTS{c}: "),
+            _ => String::new(),
+        };
+        writeln!(out, "{RED}{code}{}{RED:#}", a.title)?;
+        writeln!(out, "  {BOLD}cause{BOLD:#}  {}", a.cause)?;
+        for (i, step) in a.steps.iter().enumerate() {
+            writeln!(out, "  {CYAN}{}.{CYAN:#} {step}", i + 1)?;
+        }
+        for link in &a.links {
+            writeln!(out, "  {DIM}see{DIM:#}    {link}")?;
+        }
+    }
+    if let Some(r) = &e.redirect {
+        writeln!(out)?;
+        writeln!(out, "{BOLD}Redirect URI{BOLD:#}  requested {}", r.requested)?;
+        if let Some(n) = &r.nearest {
+            writeln!(
+                out,
+                "  nearest registered: {} ({})",
+                n.url,
+                n.platform.label()
+            )?;
+        }
+        for d in &r.differences {
+            writeln!(out, "  {YELLOW}differs{YELLOW:#}: {}", d.describe())?;
+        }
+    }
+    if let Some(url) = &e.admin_consent_url {
+        writeln!(out)?;
+        writeln!(out, "{BOLD}Admin consent{BOLD:#}  {url}")?;
+    }
+    for n in &e.notes {
+        writeln!(out, "{DIM}note{DIM:#}  {n}")?;
+    }
+    let ids = [
+        ("trace ID", &report.trace_id),
+        ("correlation ID", &report.correlation_id),
+        ("timestamp", &report.timestamp),
+    ];
+    if ids.iter().any(|(_, v)| v.is_some()) {
+        writeln!(out)?;
+        writeln!(out, "{BOLD}For a support ticket{BOLD:#}")?;
+        for (name, v) in ids {
+            if let Some(v) = v {
+                writeln!(out, "  {name:<15} {v}")?;
+            }
+        }
     }
     Ok(())
 }

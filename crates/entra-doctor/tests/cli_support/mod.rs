@@ -7,7 +7,9 @@ use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, RsaPublicKeyComponents};
+use aws_lc_rs::signature::{
+    self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, RsaPublicKeyComponents,
+};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -34,12 +36,18 @@ pub fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let rng = SystemRandom::new();
-        let ec_doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let ec_doc =
+            EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                .unwrap();
         let ed_doc = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
         Keys {
             rsa: RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap(),
             rsa_other: RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap(),
-            ec: EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, ec_doc.as_ref()).unwrap(),
+            ec: EcdsaKeyPair::from_pkcs8(
+                &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                ec_doc.as_ref(),
+            )
+            .unwrap(),
             ed: Ed25519KeyPair::from_pkcs8(ed_doc.as_ref()).unwrap(),
         }
     })
@@ -99,14 +107,23 @@ pub enum Signer {
 /// Signs `claims` with `header` (JSON) using `signer`; the header is taken
 /// as given, so tests can lie about `alg`.
 pub fn sign_with(header: &Value, claims: &Value, signer: Signer) -> String {
-    let si = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+    let si = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
     let rng = SystemRandom::new();
     let k = keys();
     let sig = match signer {
         Signer::Rsa | Signer::RsaOther => {
-            let kp = if matches!(signer, Signer::Rsa) { &k.rsa } else { &k.rsa_other };
+            let kp = if matches!(signer, Signer::Rsa) {
+                &k.rsa
+            } else {
+                &k.rsa_other
+            };
             let mut sig = vec![0u8; kp.public_modulus_len()];
-            kp.sign(&signature::RSA_PKCS1_SHA256, &rng, si.as_bytes(), &mut sig).unwrap();
+            kp.sign(&signature::RSA_PKCS1_SHA256, &rng, si.as_bytes(), &mut sig)
+                .unwrap();
             sig
         }
         Signer::Ec => k.ec.sign(&rng, si.as_bytes()).unwrap().as_ref().to_vec(),
@@ -117,13 +134,21 @@ pub fn sign_with(header: &Value, claims: &Value, signer: Signer) -> String {
 
 /// An RS256 token from the published RSA key.
 pub fn sign(claims: &Value) -> String {
-    sign_with(&json!({"typ": "JWT", "alg": "RS256", "kid": "rsa1"}), claims, Signer::Rsa)
+    sign_with(
+        &json!({"typ": "JWT", "alg": "RS256", "kid": "rsa1"}),
+        claims,
+        Signer::Rsa,
+    )
 }
 
 /// The binary with a clean environment.
 pub fn cmd() -> Command {
     let mut c = Command::cargo_bin("entra-doctor").unwrap();
-    c.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("NO_COLOR", "1");
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1");
+    // `check` goes online by default (discovery); these tests stay offline.
+    c.env("ENTRA_DOCTOR_OFFLINE", "1");
     c
 }
 
@@ -133,16 +158,29 @@ pub fn check_json(token: &str, extra: &[&str]) -> (i32, Value) {
     let dir = tempfile::tempdir().unwrap();
     let jwks = jwks_file(&dir);
     let mut c = cmd();
-    c.args(["check", "--json", "--at", &NOW.to_string(), "--jwks"]).arg(&jwks).args(extra).arg(token);
+    c.args(["check", "--json", "--at", &NOW.to_string(), "--jwks"])
+        .arg(&jwks)
+        .args(extra)
+        .arg(token);
     let out = c.output().unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     (out.status.code().unwrap_or(-1), v)
 }
 
 /// The finding of `check` in a `check --json` result.
 pub fn finding<'a>(v: &'a Value, check: &str) -> &'a Value {
-    v["findings"].as_array().unwrap().iter().find(|f| f["check"] == check).unwrap_or_else(|| panic!("no {check} in {v}"))
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == check)
+        .unwrap_or_else(|| panic!("no {check} in {v}"))
 }
 
 pub fn status(v: &Value, check: &str) -> String {

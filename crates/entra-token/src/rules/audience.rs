@@ -9,7 +9,9 @@ use crate::summary::{token_kind, TokenKind};
 pub(crate) fn audience(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bool) -> Finding {
     if brief {
         if let Claim::Present(a) = audiences(&c.aud) {
-            if a.iter().any(|a| policy.audiences.iter().any(|e| e == a.as_ref())) {
+            if a.iter()
+                .any(|a| policy.audiences.iter().any(|e| e == a.as_ref()))
+            {
                 return Finding::pass(AUDIENCE, String::new());
             }
         }

@@ -95,7 +95,11 @@ pub(crate) fn issuer(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bool
 }
 
 /// The pass condition of the Entra-shape branch, without building messages.
-fn issuer_passes(c: &crate::claims::Claims<'_>, parsed: &issuer::EntraIssuer, policy: &Policy) -> bool {
+fn issuer_passes(
+    c: &crate::claims::Claims<'_>,
+    parsed: &issuer::EntraIssuer,
+    policy: &Policy,
+) -> bool {
     if policy
         .tenant
         .as_ref()

@@ -17,7 +17,11 @@ pub struct Times {
 impl Times {
     /// Reads the time claims.
     pub fn of(c: &crate::claims::Claims<'_>) -> Times {
-        Times { exp: numeric_date(&c.exp), nbf: numeric_date(&c.nbf), iat: numeric_date(&c.iat) }
+        Times {
+            exp: numeric_date(&c.exp),
+            nbf: numeric_date(&c.nbf),
+            iat: numeric_date(&c.iat),
+        }
     }
 }
 
@@ -57,7 +61,10 @@ pub fn lifetime_of(t: &Times, policy: &Policy, brief: bool) -> Finding {
     if brief
         && now < exp
         && nbf.is_none_or(|n| n <= now)
-        && t.iat.clone().ok().is_none_or(|iat| iat <= now.saturating_add(skew))
+        && t.iat
+            .clone()
+            .ok()
+            .is_none_or(|iat| iat <= now.saturating_add(skew))
     {
         return Finding::pass(LIFETIME, String::new());
     }

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# GET /auth of `entra-doctor serve` under wrk, on loopback, against the
+# machine's own RSA-2048 verification rate (openssl speed, same run, all
+# cores). A benchmark, not a test: it prints numbers and ratios, and exits
+# non-zero only when it could not run (or, with STRICT=1, when a target is
+# missed).
+#
+#   bench/serve-auth.sh            (needs wrk, openssl, python3-cryptography)
+#
+# Runs, each against a fresh server (so peak memory is per run):
+#   a. verified-token cache off, N distinct valid tokens: every request verifies
+#   b. cache on, M distinct valid tokens seen many times (as a proxy sees them)
+#   c. cache on, 75 % valid / 25 % invalid (wrong audience, expired, altered
+#      signature, malformed): the invalid ones must get 401, nothing else fails
+# Targets (wrk on the same cores): a >= 0.5 x openssl verify/s, b >= 2 x,
+# p99 < 5 ms, no error but the expected 401s.
+#
+# Settings: DURATION (s, default 10), CONNECTIONS (16), WRK_THREADS (nproc),
+# N_VALID (5000), N_CACHED (1000), N_INVALID_EACH (250), SKIP_BUILD=1.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-16}
+CORES=$(nproc)
+WRK_THREADS=${WRK_THREADS:-$CORES}
+N_VALID=${N_VALID:-5000}
+N_CACHED=${N_CACHED:-1000}
+N_INVALID_EACH=${N_INVALID_EACH:-250}
+OUT=bench/out/serve-auth
+BIN=target/release/entra-doctor
+TENANT=8f3c1d2e-5b7a-4c19-9e2d-6a1b3c4d5e6f
+
+for tool in wrk openssl python3; do
+  command -v "$tool" >/dev/null || { echo "serve-auth: $tool is not installed (apt-get install -y wrk openssl python3-cryptography)" >&2; exit 2; }
+done
+python3 -c 'import cryptography' 2>/dev/null || { echo "serve-auth: python3 cannot import cryptography (apt-get install -y python3-cryptography)" >&2; exit 2; }
+
+if [ "${SKIP_BUILD:-}" != 1 ]; then
+  echo "== building (release)" >&2
+  cargo build --release -p entra-doctor >&2
+fi
+
+mkdir -p "$OUT"
+echo "== tokens: $N_VALID valid, $((4 * N_INVALID_EACH)) invalid" >&2
+python3 bench/serve_auth_tokens.py "$OUT" "$N_VALID" "$N_INVALID_EACH"
+head -n "$N_CACHED" "$OUT/valid.txt" > "$OUT/cached.txt"
+
+echo "== openssl speed -seconds 5 -multi $CORES rsa2048" >&2
+openssl speed -seconds 5 -multi "$CORES" rsa2048 > "$OUT/openssl.txt" 2>/dev/null
+# "rsa 2048 bits 0.000575s 0.000017s   1739.6  58823.5": verify/s is the last column.
+OPENSSL_VERIFY=$(awk '/^rsa 2048 bits/ { v = $NF } END { print v }' "$OUT/openssl.txt")
+[ -n "$OPENSSL_VERIFY" ] || { echo "serve-auth: cannot read verify/s from openssl speed" >&2; cat "$OUT/openssl.txt" >&2; exit 2; }
+
+SERVER_PID=
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=
+  fi
+}
+trap stop_server EXIT
+
+# run NAME TOKENS_FILE COUNT(0|1) SERVE_FLAGS...: prints "NAME rps p99_us errors non2xx peak_rss_kib 401s total"
+# (WRK_PATH=/healthz: the same requests to the health check.)
+run() {
+  local name=$1 tokens=$2 count=$3
+  shift 3
+  "$BIN" serve --port 0 --jwks "$OUT/jwks.json" --tenant "$TENANT" --offline --no-cache "$@" \
+    > "$OUT/$name.url" 2> "$OUT/$name.serve.log" &
+  SERVER_PID=$!
+  # The URL is the first line of standard output.
+  for _ in $(seq 600); do grep -q . "$OUT/$name.url" 2>/dev/null && break; sleep 0.05; done
+  local url
+  url=$(head -n1 "$OUT/$name.url")
+  [ -n "$url" ] || { echo "serve-auth: the server printed no URL" >&2; cat "$OUT/$name.serve.log" >&2; exit 2; }
+  # Warm up (connections, and for the cached runs the cache), then measure.
+  WRK_COUNT_STATUS=0 wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d 2s -s bench/serve-auth.lua "$url" -- "$tokens" > /dev/null
+  WRK_COUNT_STATUS=0 wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency -s bench/serve-auth.lua \
+    "$url" -- "$tokens" > "$OUT/$name.wrk.txt"
+  if [ "$count" = 1 ]; then
+    # Answers by status: a separate run, since handing every answer to Lua
+    # slows wrk (on the same cores) and would distort the timing run.
+    WRK_COUNT_STATUS=1 wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d 5s -s bench/serve-auth.lua \
+      "$url" -- "$tokens" > "$OUT/$name.count.txt"
+  fi
+  local hwm
+  hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER_PID/status")
+  stop_server
+  local line rps p99 non2xx sockerr total s401= s200=
+  line=$(grep '^RESULT' "$OUT/$name.wrk.txt")
+  rps=$(sed -E 's/.* rps=([0-9]+).*/\1/' <<< "$line")
+  p99=$(sed -E 's/.* p99_us=([0-9]+).*/\1/' <<< "$line")
+  non2xx=$(sed -E 's/.* non2xx=([0-9]+).*/\1/' <<< "$line")
+  sockerr=$(sed -E 's/.* socket_errors=([0-9]+).*/\1/' <<< "$line")
+  total=$(sed -E 's/.* requests=([0-9]+).*/\1/' <<< "$line")
+  local errors
+  if [ "$count" = 1 ]; then
+    # Errors: anything but 200 and 401, and socket errors (of both runs).
+    local cline ctotal csock
+    cline=$(grep '^RESULT' "$OUT/$name.count.txt")
+    ctotal=$(sed -E 's/.* requests=([0-9]+).*/\1/' <<< "$cline")
+    csock=$(sed -E 's/.* socket_errors=([0-9]+).*/\1/' <<< "$cline")
+    s401=$(awk '$1 == "status" && $2 == 401 { print $3 }' "$OUT/$name.count.txt")
+    s200=$(awk '$1 == "status" && $2 == 200 { print $3 }' "$OUT/$name.count.txt")
+    errors=$(( ctotal - ${s200:-0} - ${s401:-0} + csock + sockerr ))
+    total=$ctotal
+  else
+    errors=$(( non2xx + sockerr ))
+  fi
+  echo "$name $rps $p99 $errors $non2xx $hwm ${s401:-0} $total"
+}
+
+echo "== wrk: $WRK_THREADS threads, $CONNECTIONS connections, ${DURATION}s per run, on the same $CORES cores as the server" >&2
+# (Not in $(...): the server must be stopped by this shell's EXIT trap.)
+run a-nocache "$OUT/valid.txt" 0 --no-token-cache > "$OUT/a.result"
+run b-cache "$OUT/cached.txt" 0 > "$OUT/b.result"
+run c-mix "$OUT/mix.txt" 1 > "$OUT/c.result"
+# For comparison: the same requests to GET /healthz, which checks nothing:
+# what HTTP/1.1 over loopback allows on these cores with wrk beside it.
+WRK_PATH=/healthz run h-healthz "$OUT/cached.txt" 0 > "$OUT/h.result"
+A=$(cat "$OUT/a.result") B=$(cat "$OUT/b.result") C=$(cat "$OUT/c.result") H=$(cat "$OUT/h.result")
+
+fmt() { awk -v ov="$OPENSSL_VERIFY" '{ printf "%-10s %9d req/s  %5.2fx  p99 %6.2f ms  errors %d  peak RSS %6.1f MiB", $1, $2, $2 / ov, $3 / 1000, $4, $6 / 1024; if ($1 == "c-mix") printf "  401s %d of %d (%.1f %%)", $7, $8, 100 * $7 / $8; printf "\n" }' <<< "$1"; }
+
+echo
+echo "openssl rsa2048 verify/s (-multi $CORES): $OPENSSL_VERIFY"
+echo "run        throughput    x openssl   latency       errors    memory"
+fmt "$A"
+fmt "$B"
+fmt "$C"
+fmt "$H"
+
+verdict() {
+  awk -v ov="$OPENSSL_VERIFY" -v want="$2" '{ ok = ($2 / ov >= want) && ($3 < 5000) && ($4 == 0); printf "%s: %s (needs >= %sx openssl, p99 < 5 ms, no errors)\n", $1, ok ? "meets the target" : "MISSES the target", want; exit !ok }' <<< "$1"
+}
+echo
+status=0
+verdict "$A" 0.5 || status=1
+verdict "$B" 2 || status=1
+verdict "$C" 0 || status=1
+awk '{ f = $7 / $8; ok = f > 0.23 && f < 0.27; printf "c-mix: %s 401s (%.1f %%; a quarter of the tokens are invalid)\n", ok ? "the expected" : "UNEXPECTED", 100 * f; exit !ok }' <<< "$C" || status=1
+RATIO_A=$(awk -v ov="$OPENSSL_VERIFY" '{ printf "%.2f", $2 / ov }' <<< "$A")
+RATIO_B=$(awk -v ov="$OPENSSL_VERIFY" '{ printf "%.2f", $2 / ov }' <<< "$B")
+RATIO_H=$(awk -v ov="$OPENSSL_VERIFY" '{ printf "%.2f", $2 / ov }' <<< "$H")
+echo "ratio: cache off ${RATIO_A}x, cache on ${RATIO_B}x openssl rsa2048 verify/s (the /healthz ceiling: ${RATIO_H}x)"
+if [ "${STRICT:-}" = 1 ]; then exit $status; fi

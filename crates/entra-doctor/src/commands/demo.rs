@@ -1,0 +1,315 @@
+//! `demo`: the guide's story end to end, with no Azure account. A local
+//! Entra ID and Azure Databricks stand-in (the emulator) runs in-process on
+//! 127.0.0.1; the real flows, `explain` and `check` run against it:
+//!
+//! 1. a consent failure, explained, then fixed by an administrator's consent;
+//! 2. a redirect URI mismatch, explained;
+//! 3. a token obtained with authorization code + PKCE, and checked against
+//!    the workspace;
+//! 4. a token for the wrong audience (Azure Resource Manager), diagnosed.
+//!
+//! Exit status 0 when every step turned out as the story says.
+
+use std::io::Write;
+use std::time::Duration;
+
+use clap::Parser;
+use entra_emulator::{
+    AppRegistration, Emulator, EmulatorConfig, Platform, DEMO_PUBLIC_APP_ID, DEMO_SP_APP_ID,
+    DEMO_SP_SECRET, DEMO_TENANT_ID, DEMO_UNCONSENTED_APP_ID, DEMO_USER, DEMO_USER_PASSWORD,
+    DEMO_WORKSPACE,
+};
+use entra_token::explain::Context;
+
+use crate::cli::{Cli, Command, DemoArgs, FlowName, TokenArgs};
+use crate::commands::token::{check, explain_flow, explain_refusal};
+use crate::error::{CliError, Outcome};
+use crate::flows::loopback::{self, AuthCodeOptions, Browser, Loopback};
+use crate::flows::secret::Secret;
+use crate::flows::{
+    self, ClientCredential, Endpoint, FlowError, Http, Target, TokenResponse, DATABRICKS_RESOURCE,
+};
+
+/// A web app whose only redirect URI is its site: a CLI sign-in with it fails.
+const WEB_APP_ID: &str = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
+/// Azure Resource Manager: a token for it is not a Databricks token.
+const ARM_RESOURCE: &str = "https://management.core.windows.net/";
+
+fn heading(out: &mut dyn Write, n: u32, title: &str) -> Result<(), CliError> {
+    let bold = anstyle::Style::new().bold();
+    writeln!(out, "\n{bold}── {n}. {title} ──{bold:#}\n").map_err(CliError::Write)
+}
+
+fn say(out: &mut dyn Write, text: &str) -> Result<(), CliError> {
+    writeln!(out, "{text}").map_err(CliError::Write)
+}
+
+fn context(flow: FlowName, client_id: &str, resource: &str, authority: &str) -> Context {
+    Context {
+        flow: Some(explain_flow(flow).to_owned()),
+        tenant: Some(DEMO_TENANT_ID.to_owned()),
+        client_id: Some(client_id.to_owned()),
+        resource: Some(resource.to_owned()),
+        authority_host: Some(authority.to_owned()),
+        ..Context::default()
+    }
+}
+
+/// The check's arguments, as `token` would take them for this emulator.
+fn check_args(authority: &str, workspace: &str) -> Result<TokenArgs, CliError> {
+    let cli = Cli::try_parse_from([
+        "entra-doctor",
+        "token",
+        "--authority",
+        authority,
+        "--workspace",
+        workspace,
+        "--allow-any-workspace-host",
+        "--no-cache",
+    ])
+    .map_err(|e| CliError::Usage(e.to_string()))?;
+    match cli.command {
+        Command::Token(a) => Ok(a),
+        _ => Err(CliError::Usage("internal: not a token command".into())),
+    }
+}
+
+pub fn run(_args: DemoArgs) -> Result<Outcome, CliError> {
+    let mut out = anstream::stdout();
+    let out: &mut dyn Write = &mut out;
+    say(out, "entra-doctor demo: the guide's story on a local Entra ID and Azure Databricks (nothing leaves 127.0.0.1).")?;
+    let mut cfg = EmulatorConfig::default();
+    if let Some(t) = cfg.tenants.first_mut() {
+        t.apps.push(
+            AppRegistration::new(WEB_APP_ID, "notebook-portal")
+                .secret("portal-secret")
+                .redirect_uri("https://portal.contoso.com/signin-oidc", Platform::Web),
+        );
+    }
+    let emu = Emulator::start_blocking(cfg)
+        .map_err(|e| CliError::Usage(format!("cannot start the emulator: {e}")))?;
+    let base = emu.base_url().to_owned();
+    let ws = emu
+        .workspace_url(DEMO_WORKSPACE)
+        .ok_or_else(|| CliError::Usage("the demo workspace is missing".into()))?;
+    say(
+        out,
+        &format!("Entra ID (tenant contoso.onmicrosoft.com, {DEMO_TENANT_ID}) at {base}"),
+    )?;
+    say(out, &format!("Azure Databricks workspace {DEMO_WORKSPACE} at {ws}; members: {DEMO_USER}, the service principal {DEMO_SP_APP_ID}"))?;
+
+    let http =
+        Http::new(Duration::from_secs(5), Duration::from_secs(15)).map_err(CliError::Usage)?;
+    let ep = Endpoint {
+        authority: base.clone(),
+        tenant: DEMO_TENANT_ID.to_owned(),
+    };
+    let databricks = Target::V1 {
+        resource: DATABRICKS_RESOURCE.to_owned(),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let mut as_told = true;
+    let checks = check_args(&base, &ws)?;
+
+    // 1. Consent.
+    heading(out, 1, "A new app, nobody consented: AADSTS65001")?;
+    say(out, &format!("$ entra-doctor token --flow password --client-id {DEMO_UNCONSENTED_APP_ID} --username {DEMO_USER}\n"))?;
+    let password = Secret::new(DEMO_USER_PASSWORD);
+    let attempt = |client: &str| {
+        rt.block_on(flows::password(
+            &http,
+            &ep,
+            &databricks,
+            client,
+            None,
+            DEMO_USER,
+            &password,
+        ))
+    };
+    match attempt(DEMO_UNCONSENTED_APP_ID) {
+        Err(FlowError::Refused { url, status, body }) => {
+            let ctx = context(
+                FlowName::Password,
+                DEMO_UNCONSENTED_APP_ID,
+                DATABRICKS_RESOURCE,
+                &base,
+            );
+            explain_refusal(out, &ctx, FlowName::Password, &url, status, &body)?;
+        }
+        other => {
+            as_told = false;
+            say(out, &format!("unexpected: {}", describe(&other)))?;
+        }
+    }
+    let consent_url =
+        entra_token::explain::admin_consent_url(&base, DEMO_TENANT_ID, DEMO_UNCONSENTED_APP_ID);
+    say(
+        out,
+        &format!("\nAn administrator opens the admin-consent URL: {consent_url}"),
+    )?;
+    match rt.block_on(http.get(&consent_url)) {
+        Ok((200, _, _)) => say(out, "Consent granted.")?,
+        other => {
+            as_told = false;
+            say(
+                out,
+                &format!(
+                    "unexpected answer to the consent URL: {:?}",
+                    other.map(|(s, _, _)| s)
+                ),
+            )?;
+        }
+    }
+    match attempt(DEMO_UNCONSENTED_APP_ID) {
+        Ok(t) => say(out, &format!("Trying again: {}", got(&t)))?,
+        other => {
+            as_told = false;
+            say(out, &format!("unexpected: {}", describe(&other)))?;
+        }
+    }
+
+    // 2. Redirect URI.
+    heading(
+        out,
+        2,
+        "A sign-in whose redirect URI is not registered: AADSTS50011",
+    )?;
+    say(
+        out,
+        &format!("$ entra-doctor token --flow auth-code --client-id {WEB_APP_ID}\n"),
+    )?;
+    let r = rt.block_on(async {
+        let lb = Loopback::bind(0).await?;
+        let redirect = lb.redirect_uri.clone();
+        let r = loopback::auth_code(
+            &http,
+            &ep,
+            &databricks,
+            WEB_APP_ID,
+            lb,
+            headless(&http),
+            &|_| {},
+        )
+        .await;
+        Ok::<_, FlowError>((redirect, r))
+    });
+    match r {
+        Ok((redirect, Err(FlowError::Refused { url, status, body }))) => {
+            let mut ctx = context(FlowName::AuthCode, WEB_APP_ID, DATABRICKS_RESOURCE, &base);
+            ctx.redirect_uri = Some(redirect);
+            ctx.registered_redirect_uris = vec!["https://portal.contoso.com/signin-oidc".into()];
+            explain_refusal(out, &ctx, FlowName::AuthCode, &url, status, &body)?;
+        }
+        Ok((_, other)) => {
+            as_told = false;
+            say(out, &format!("unexpected: {}", describe(&other)))?;
+        }
+        Err(e) => return Err(CliError::Usage(e.to_string())),
+    }
+
+    // 3. A token, checked.
+    heading(
+        out,
+        3,
+        "A public client with http://localhost registered: a token, checked",
+    )?;
+    say(out, &format!("$ entra-doctor token --flow auth-code --client-id {DEMO_PUBLIC_APP_ID} --workspace {ws}\n"))?;
+    let r = rt.block_on(async {
+        let lb = Loopback::bind(0).await?;
+        loopback::auth_code(
+            &http,
+            &ep,
+            &databricks,
+            DEMO_PUBLIC_APP_ID,
+            lb,
+            headless(&http),
+            &|_| {},
+        )
+        .await
+    });
+    match r {
+        Ok(t) => {
+            say(out, &format!("{}\n", got(&t)))?;
+            if check(&checks, &t.access_token, out)? != Outcome::Ok {
+                as_told = false;
+            }
+        }
+        other => {
+            as_told = false;
+            say(out, &format!("unexpected: {}", describe(&other)))?;
+        }
+    }
+
+    // 4. Wrong audience.
+    heading(
+        out,
+        4,
+        "A token for Azure Resource Manager sent to Databricks: the wrong audience",
+    )?;
+    say(out, &format!("$ entra-doctor token --flow client-secret --client-id {DEMO_SP_APP_ID} --resource {ARM_RESOURCE} --workspace {ws}\n"))?;
+    let arm = Target::V1 {
+        resource: ARM_RESOURCE.to_owned(),
+    };
+    let cred = ClientCredential::Secret(Secret::new(DEMO_SP_SECRET));
+    match rt.block_on(flows::client_credentials(
+        &http,
+        &ep,
+        &arm,
+        DEMO_SP_APP_ID,
+        &cred,
+    )) {
+        Ok(t) => {
+            say(out, &format!("{}\n", got(&t)))?;
+            if check(&checks, &t.access_token, out)? != Outcome::Failed {
+                as_told = false;
+            }
+        }
+        other => {
+            as_told = false;
+            say(out, &format!("unexpected: {}", describe(&other)))?;
+        }
+    }
+    rt.shutdown_timeout(Duration::from_millis(100));
+    emu.shutdown();
+    if as_told {
+        say(
+            out,
+            "\nThe demo ran as the guide tells it. With a real tenant: entra-doctor token --help",
+        )?;
+        Ok(Outcome::Ok)
+    } else {
+        say(
+            out,
+            "\nSome step did not turn out as the guide tells it (see above).",
+        )?;
+        Ok(Outcome::Failed)
+    }
+}
+
+fn headless(http: &Http) -> AuthCodeOptions {
+    AuthCodeOptions {
+        browser: Browser::Headless(http.clone()),
+        timeout: Duration::from_secs(30),
+        login_hint: Some(DEMO_USER.to_owned()),
+        prompt: None,
+    }
+}
+
+fn got(t: &TokenResponse) -> String {
+    let head: String = t.access_token.chars().take(24).collect();
+    format!(
+        "got a token ({head}…), valid until {}",
+        entra_token::timefmt::utc(t.expires_on)
+    )
+}
+
+fn describe(r: &Result<TokenResponse, FlowError>) -> String {
+    match r {
+        Ok(t) => got(t),
+        Err(FlowError::Refused { body, .. }) => entra_token::text::clip(body, 300).to_string(),
+        Err(e) => e.to_string(),
+    }
+}

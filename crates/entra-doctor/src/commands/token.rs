@@ -1,0 +1,438 @@
+//! `token`: get a token with a real flow, then check it; when Entra (or `az`)
+//! refuses, explain the answer with what we know (flow, tenant, client,
+//! redirect URI, resource), so the fix is concrete.
+//!
+//! Standard output gets the token only (plain, or `--json` shaped like
+//! `az account get-access-token`), so `TOKEN=$(entra-doctor token)` works;
+//! progress, the check report and explanations go to standard error
+//! (`--json` puts an explanation on standard output as JSON).
+//!
+//! Exit status: 0 token obtained and the check passed; 1 refused (explained)
+//! or the check failed; 2 could not run (settings, network, a check step).
+
+use std::io::Write;
+use std::time::Duration;
+
+use entra_token::explain::{self, Context};
+use entra_token::Token;
+
+use crate::cli::{FlowName, TokenArgs};
+use crate::commands::check::check_online;
+use crate::commands::policy;
+use crate::error::{CliError, Outcome};
+use crate::flows::assertion::Certificate;
+use crate::flows::loopback::{self, AuthCodeOptions, Browser, Loopback};
+use crate::flows::secret::{prompt_password, read_line_stdin};
+use crate::flows::settings::{self, Flags, Settings, Sourced};
+use crate::flows::{
+    self, azcli, device, ClientCredential, Endpoint, FlowError, Http, Target, TokenResponse,
+};
+use crate::net::databrickscfg::ProcessEnv;
+use crate::render;
+
+/// The Azure CLI's application id: a public client Entra knows everywhere,
+/// the default client of the user flows.
+pub const AZURE_CLI_CLIENT_ID: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
+fn flags(args: &TokenArgs) -> Flags {
+    Flags {
+        tenant: args.policy.tenant.clone(),
+        client_id: args.online.client_id.clone(),
+        certificate: args.certificate.clone(),
+        username: args.username.clone(),
+        authority: args.online.authority.clone(),
+        workspace: args.online.workspace.clone(),
+        profile: args.online.profile.clone(),
+    }
+}
+
+/// The flow to use when none is named, in the order of azure-identity's
+/// EnvironmentCredential: a secret, a certificate, a username; else the Azure CLI.
+fn infer_flow(s: &Settings) -> FlowName {
+    if s.client_secret.is_some() {
+        FlowName::ClientSecret
+    } else if s.certificate.is_some() {
+        FlowName::ClientCertificate
+    } else if s.username.is_some() {
+        FlowName::Password
+    } else {
+        FlowName::AzureCli
+    }
+}
+
+/// The flow's name as `explain` knows it.
+pub(crate) fn explain_flow(f: FlowName) -> &'static str {
+    match f {
+        FlowName::ClientSecret => "client_secret",
+        FlowName::ClientCertificate => "client_certificate",
+        FlowName::Password => "password",
+        FlowName::AuthCode => "interactive",
+        FlowName::DeviceCode => "device_code",
+        FlowName::AzureCli => "azure_cli",
+    }
+}
+
+pub(crate) fn label(f: FlowName) -> &'static str {
+    match f {
+        FlowName::ClientSecret => "client credentials (secret)",
+        FlowName::ClientCertificate => "client credentials (certificate)",
+        FlowName::Password => "username and password",
+        FlowName::AuthCode => "authorization code with PKCE",
+        FlowName::DeviceCode => "device code",
+        FlowName::AzureCli => "the Azure CLI",
+    }
+}
+
+fn need<'a>(v: &'a Option<Sourced<String>>, what: &str, how: &str) -> Result<&'a str, CliError> {
+    v.as_ref()
+        .map(|s| s.value.as_str())
+        .ok_or_else(|| CliError::Usage(format!("{what} is needed: {how}")))
+}
+
+fn credential(s: &Settings, flow: FlowName) -> Result<ClientCredential, CliError> {
+    match flow {
+        FlowName::ClientCertificate => {
+            let path = s.certificate.as_ref().ok_or_else(|| {
+                CliError::Usage("a certificate is needed: --certificate FILE or AZURE_CLIENT_CERTIFICATE_PATH (PEM with the certificate and its private key)".into())
+            })?;
+            Certificate::from_file(&path.value).map(ClientCredential::Certificate).map_err(CliError::Usage)
+        }
+        _ => s
+            .client_secret
+            .as_ref()
+            .map(|c| ClientCredential::Secret(c.value.clone()))
+            .ok_or_else(|| CliError::Usage("a client secret is needed: AZURE_CLIENT_SECRET, ARM_CLIENT_SECRET, or azure_client_secret in the profile".into())),
+    }
+}
+
+fn show_config(s: &Settings, flow: FlowName, target: &Target) -> Result<Outcome, CliError> {
+    let mut out = anstream::stdout();
+    let w = |out: &mut anstream::AutoStream<std::io::Stdout>, k: &str, v: &str, src: &str| {
+        if src.is_empty() {
+            writeln!(out, "{k:<14} {v}")
+        } else {
+            writeln!(out, "{k:<14} {v}  ({src})")
+        }
+    };
+    w(&mut out, "flow", label(flow), "").map_err(CliError::Write)?;
+    let what = match target {
+        Target::V1 { resource } => format!("resource {resource} (v1.0)"),
+        Target::V2 { scope } => format!("scope {scope} (v2.0)"),
+    };
+    w(&mut out, "asks for", &what, "").map_err(CliError::Write)?;
+    for (k, v, src) in s.describe() {
+        w(&mut out, k, &v, &src).map_err(CliError::Write)?;
+    }
+    Ok(Outcome::Ok)
+}
+
+pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
+    let s = settings::resolve(&flags(&args), &ProcessEnv).map_err(CliError::Usage)?;
+    let flow = args.flow.unwrap_or_else(|| infer_flow(&s));
+    let target = Target::new(args.resource.as_deref(), args.scope.as_deref(), args.v2);
+    if args.show_config {
+        return show_config(&s, flow, &target);
+    }
+    let user_flow = matches!(
+        flow,
+        FlowName::Password | FlowName::AuthCode | FlowName::DeviceCode
+    );
+    let tenant = match (&s.tenant, user_flow) {
+        (Some(t), _) => t.value.clone(),
+        (None, true) => "organizations".to_owned(),
+        (None, false) if flow == FlowName::AzureCli => String::new(),
+        (None, false) => {
+            return Err(CliError::Usage("a tenant is needed for client credentials: --tenant, AZURE_TENANT_ID, ARM_TENANT_ID, or azure_tenant_id in the profile".into()))
+        }
+    };
+    let client_id = match (&s.client_id, user_flow) {
+        (Some(c), _) => c.value.clone(),
+        (None, true) => AZURE_CLI_CLIENT_ID.to_owned(),
+        (None, false) if flow == FlowName::AzureCli => String::new(),
+        (None, false) => need(
+            &s.client_id,
+            "a client id",
+            "--client-id, AZURE_CLIENT_ID, ARM_CLIENT_ID, or azure_client_id in the profile",
+        )?
+        .to_owned(),
+    };
+    let ep = Endpoint {
+        authority: s.authority.value.clone(),
+        tenant: tenant.clone(),
+    };
+    let http =
+        Http::new(args.online.connect_timeout, args.online.timeout).map_err(CliError::Usage)?;
+    let mut ctx = Context {
+        flow: Some(explain_flow(flow).to_owned()),
+        tenant: Some(tenant.clone()).filter(|t| !t.is_empty()),
+        client_id: Some(client_id.clone()).filter(|c| !c.is_empty()),
+        resource: Some(target.resource()),
+        authority_host: Some(s.authority.value.clone()),
+        ..Context::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let notify = |m: &str| {
+        let mut err = anstream::stderr();
+        let _ = writeln!(err, "{m}");
+    };
+    let result: Result<TokenResponse, FlowError> = match flow {
+        FlowName::ClientSecret | FlowName::ClientCertificate => {
+            let cred = credential(&s, flow)?;
+            rt.block_on(flows::client_credentials(
+                &http, &ep, &target, &client_id, &cred,
+            ))
+        }
+        FlowName::Password => {
+            let user = need(&s.username, "a username", "--username or AZURE_USERNAME")?;
+            let pw = if args.password_stdin {
+                read_line_stdin().map_err(CliError::Usage)?
+            } else if let Some(p) = &s.password {
+                p.value.clone()
+            } else {
+                prompt_password(&format!("Password for {user}: ")).map_err(CliError::Usage)?
+            };
+            let cred = if s.client_secret.is_some() || s.certificate.is_some() {
+                let f = if s.certificate.is_some() {
+                    FlowName::ClientCertificate
+                } else {
+                    FlowName::ClientSecret
+                };
+                Some(credential(&s, f)?)
+            } else {
+                None
+            };
+            rt.block_on(flows::password(
+                &http,
+                &ep,
+                &target,
+                &client_id,
+                cred.as_ref(),
+                user,
+                &pw,
+            ))
+        }
+        FlowName::AuthCode => {
+            let browser = if args.headless_browser {
+                let loopback = url::Url::parse(&s.authority.value).ok().is_some_and(
+                    |u| matches!(u.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback()),
+                );
+                if !loopback {
+                    return Err(CliError::Usage(
+                        "--headless-browser works with a loopback authority only (an emulator)"
+                            .into(),
+                    ));
+                }
+                Browser::Headless(http.clone())
+            } else if args.no_browser {
+                Browser::Print
+            } else {
+                Browser::Open
+            };
+            let opts = AuthCodeOptions {
+                browser,
+                timeout: args.sign_in_timeout,
+                login_hint: s.username.as_ref().map(|u| u.value.clone()),
+                prompt: None,
+            };
+            rt.block_on(async {
+                let lb = Loopback::bind(args.redirect_port).await?;
+                ctx.redirect_uri = Some(lb.redirect_uri.clone());
+                loopback::auth_code(&http, &ep, &target, &client_id, lb, opts, &notify).await
+            })
+        }
+        FlowName::DeviceCode => rt.block_on(async {
+            let dc = device::start(&http, &ep, &target, &client_id).await?;
+            if dc.message.contains(&dc.user_code) {
+                notify(&dc.message);
+            } else {
+                notify(&format!(
+                    "To sign in, open {} and enter the code {}.",
+                    dc.verification_uri, dc.user_code
+                ));
+            }
+            device::poll(&http, &ep, &target, &client_id, &dc).await
+        }),
+        FlowName::AzureCli => {
+            let t = s.tenant.as_ref().map(|t| t.value.as_str());
+            rt.block_on(azcli::get_token("az", &target, t, Duration::from_secs(120)))
+        }
+    };
+    rt.shutdown_timeout(Duration::from_millis(100));
+    match result {
+        Ok(t) => success(&args, flow, &target, &tenant, t),
+        Err(FlowError::Failed(m)) => Err(CliError::Usage(m)),
+        Err(FlowError::Refused { url, status, body }) => {
+            refused(&args, &ctx, flow, &url, status, &body)
+        }
+    }
+}
+
+fn refused(
+    args: &TokenArgs,
+    ctx: &Context,
+    flow: FlowName,
+    url: &str,
+    status: Option<u16>,
+    body: &str,
+) -> Result<Outcome, CliError> {
+    let mut err = anstream::stderr();
+    if args.json {
+        if let Ok(report) = explain::parse(body) {
+            let explanation = explain::explain(&report, ctx);
+            let mut out = anstream::stdout();
+            render::json::write(
+                &mut out,
+                &render::json::ExplainJson {
+                    report: &report,
+                    explanation: &explanation,
+                },
+            )?;
+            return Ok(Outcome::Failed);
+        }
+    }
+    explain_refusal(&mut err, ctx, flow, url, status, body)?;
+    Ok(Outcome::Failed)
+}
+
+/// "No token", then the refusal explained with what we know (or, when it
+/// cannot be parsed, shown as it is).
+pub(crate) fn explain_refusal(
+    mut out: &mut dyn Write,
+    ctx: &Context,
+    flow: FlowName,
+    url: &str,
+    status: Option<u16>,
+    body: &str,
+) -> Result<(), CliError> {
+    let status = status.map(|s| format!(" ({s})")).unwrap_or_default();
+    writeln!(
+        out,
+        "No token: {} was refused by {url}{status}.\n",
+        label(flow)
+    )
+    .map_err(CliError::Write)?;
+    match explain::parse(body) {
+        Ok(report) => {
+            let explanation = explain::explain(&report, ctx);
+            render::text::explanation(&mut out, &report, &explanation).map_err(CliError::Write)?;
+        }
+        Err(_) => {
+            let _ = writeln!(out, "{}", entra_token::text::clip(body.trim(), 2000));
+            if flow == FlowName::AzureCli {
+                let _ = writeln!(out, "\nfix: run 'az login' (with --tenant <tenant> if the token must come from another tenant), then try again.");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `expiresOn` as `az` prints it (here in UTC): `2024-05-01 12:00:00.000000`.
+fn az_time(epoch: i64) -> String {
+    let t = entra_token::timefmt::utc(epoch);
+    format!("{}.000000", t.trim_end_matches('Z').replacen('T', " ", 1))
+}
+
+fn tenant_of(token: &str) -> Option<String> {
+    Token::parse(token).ok().and_then(|t| {
+        t.payload_value()
+            .get("tid")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    })
+}
+
+fn success(
+    args: &TokenArgs,
+    flow: FlowName,
+    target: &Target,
+    tenant: &str,
+    t: TokenResponse,
+) -> Result<Outcome, CliError> {
+    let mut out = anstream::stdout();
+    let mut err = anstream::stderr();
+    let _ = writeln!(
+        err,
+        "Got a token for {} with {}, valid until {}.",
+        target.resource(),
+        label(flow),
+        entra_token::timefmt::utc(t.expires_on)
+    );
+    if args.json {
+        let tid = t
+            .tenant
+            .clone()
+            .or_else(|| tenant_of(&t.access_token))
+            .unwrap_or_else(|| tenant.to_owned());
+        let mut m = serde_json::Map::new();
+        m.insert("accessToken".into(), t.access_token.clone().into());
+        m.insert("expiresOn".into(), az_time(t.expires_on).into());
+        m.insert("expires_on".into(), t.expires_on.into());
+        if let Some(sub) = &t.subscription {
+            m.insert("subscription".into(), sub.clone().into());
+        }
+        m.insert("tenant".into(), tid.into());
+        m.insert("tokenType".into(), t.token_type.clone().into());
+        render::json::write(&mut out, &serde_json::Value::Object(m))?;
+    } else {
+        writeln!(out, "{}", t.access_token).map_err(CliError::Write)?;
+    }
+    if args.no_check {
+        return Ok(Outcome::Ok);
+    }
+    let _ = writeln!(err);
+    check(args, &t.access_token, &mut err)
+}
+
+/// The checks of `check`, on the token just obtained; the report goes to
+/// standard error.
+pub(crate) fn check(
+    args: &TokenArgs,
+    token: &str,
+    mut out: &mut dyn Write,
+) -> Result<Outcome, CliError> {
+    let mut policy = policy(&args.policy)?;
+    // --tenant names the tenant to sign in to; only a GUID can be required of `tid`.
+    if policy
+        .tenant
+        .as_deref()
+        .is_some_and(|t| !looks_like_guid(t))
+    {
+        policy.tenant = None;
+    }
+    let checked = check_online(token, &args.policy, &args.online, policy)?;
+    checked.warn_cache();
+    render::text::report(&mut out, &checked.report, checked.summary.as_ref())
+        .map_err(CliError::Write)?;
+    Ok(checked.exit())
+}
+
+fn looks_like_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flows::secret::Secret;
+
+    #[test]
+    fn az_time_format() {
+        assert_eq!(az_time(0), "1970-01-01 00:00:00.000000");
+        assert!(looks_like_guid("2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"));
+        assert!(!looks_like_guid("contoso.onmicrosoft.com"));
+    }
+
+    #[test]
+    fn secrets_never_in_debug() {
+        let s = Secret::new("p@ss");
+        assert!(!format!("{s:?}").contains("p@ss"));
+    }
+}

@@ -1,0 +1,562 @@
+//! A cache of fetched documents (discovery documents, key sets, workspace
+//! tenants): in memory for the life of the process and on disk across runs,
+//! each with the time it was fetched.
+//!
+//! - Fresh entries (younger than the TTL) are used without a request.
+//! - A key set that lacks the token's `kid` (key rotation) is refetched, at
+//!   most once per refetch interval per URL: the time of the last fetch is
+//!   kept in the entry, on disk too, so separate runs share the throttle.
+//! - Concurrent lookups of one URL share one fetch: each URL has an async
+//!   mutex, and a waiter finds the entry its predecessor stored. This makes
+//!   the cache usable from a long-running server.
+//! - Disk files are written atomically (temporary file, then rename), one per
+//!   URL, named by the SHA-256 of the URL.
+//! - Offline, entries of any age are used and nothing is fetched.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use entra_token::KeySet;
+use serde::{Deserialize, Serialize};
+
+use crate::net::http::{Cause, NetError};
+
+/// How long a fetched document is used without asking again.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// The shortest time between two fetches of one key set because of an
+/// unknown `kid`.
+pub const DEFAULT_REFETCH_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+/// The largest cache file read.
+const MAX_FILE: usize = 3 * 1024 * 1024;
+
+/// The cache's settings.
+#[derive(Debug, Clone)]
+pub struct CacheConfig {
+    /// The folder of cache files; `None` keeps entries in memory only.
+    pub dir: Option<PathBuf>,
+    pub ttl: Duration,
+    pub refetch_interval: Duration,
+}
+
+impl CacheConfig {
+    /// The platform's cache folder: `<cache>/entra-doctor/keys`.
+    pub fn default_dir() -> Option<PathBuf> {
+        dirs::cache_dir().map(|d| d.join("entra-doctor").join("keys"))
+    }
+}
+
+/// A cached document.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub url: String,
+    /// When it was fetched, in epoch seconds.
+    pub fetched_at: i64,
+    pub body: Arc<Vec<u8>>,
+    /// The parsed key set, for key-set entries.
+    pub keys: Option<Arc<KeySet>>,
+}
+
+impl Entry {
+    fn has_kid(&self, kid: &str) -> bool {
+        match &self.keys {
+            Some(k) => {
+                k.has_kid(kid)
+                    || k.keys().iter().any(|key| key.x5t.as_deref() == Some(kid))
+                    || k.problems().iter().any(|p| p.kid.as_deref() == Some(kid))
+            }
+            None => true,
+        }
+    }
+}
+
+/// Where an answer came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Fetched now.
+    Fetched,
+    /// From the cache, fetched `age_secs` ago.
+    Cache { age_secs: i64 },
+    /// From the cache although stale, because fetching failed.
+    StaleAfterError { age_secs: i64, error: NetError },
+}
+
+/// An answer and how it was obtained.
+#[derive(Debug, Clone)]
+pub struct Got {
+    pub entry: Entry,
+    pub origin: Origin,
+    /// Something worth saying (a refetch after an unknown kid, a throttled
+    /// refetch, an offline entry past its TTL...).
+    pub note: Option<String>,
+    /// The key set lacks the kid wanted and was not refetched because it was
+    /// fetched within the refetch interval.
+    pub throttled: bool,
+}
+
+/// Why nothing could be had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Miss {
+    /// Offline, and nothing cached.
+    Offline { url: String },
+    /// The fetch failed and nothing was cached.
+    Net(NetError),
+}
+
+/// What a document must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Anything (validated by the fetcher).
+    Document,
+    /// A JWKS; parsed into a [`KeySet`].
+    KeySet,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DiskEntry {
+    format: u32,
+    url: String,
+    fetched_at: i64,
+    body: String,
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<Entry>>>;
+
+/// The cache. Share one per process (behind an `Arc`).
+pub struct DocCache {
+    cfg: CacheConfig,
+    slots: Mutex<HashMap<String, Slot>>,
+    fetches: AtomicU64,
+    /// Problems with the disk cache (unwritable folder...), said once.
+    disk_problem: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for DocCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocCache").field("cfg", &self.cfg).finish()
+    }
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// The file name of a URL's entry: the SHA-256 of the URL, in hex.
+pub fn file_name(url: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, url.as_bytes());
+    let mut s = String::with_capacity(69);
+    for b in digest.as_ref() {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s.push_str(".json");
+    s
+}
+
+impl DocCache {
+    pub fn new(cfg: CacheConfig) -> DocCache {
+        DocCache {
+            cfg,
+            slots: Mutex::new(HashMap::new()),
+            fetches: AtomicU64::new(0),
+            disk_problem: Mutex::new(None),
+        }
+    }
+
+    /// The settings.
+    #[allow(dead_code)] // API for other commands (serve).
+    pub fn config(&self) -> &CacheConfig {
+        &self.cfg
+    }
+
+    /// How many fetches this cache made (for tests and statistics).
+    #[allow(dead_code)] // API for other commands (serve) and tests.
+    pub fn fetches(&self) -> u64 {
+        self.fetches.load(Ordering::SeqCst)
+    }
+
+    /// A problem met with the disk cache, if any.
+    pub fn disk_problem(&self) -> Option<String> {
+        self.disk_problem
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn slot(&self, url: &str) -> Slot {
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(slots.entry(url.to_owned()).or_default())
+    }
+
+    /// Gets a document: from memory, from disk, or by calling `fetch` (which
+    /// returns the validated body). `kid`: for key sets, the key wanted; a
+    /// fresh set without it is refetched unless it was fetched within the
+    /// refetch interval. `fetch` is `None` offline.
+    pub async fn get<F, Fut>(
+        &self,
+        url: &str,
+        kind: Kind,
+        kid: Option<&str>,
+        fetch: Option<F>,
+    ) -> Result<Got, Miss>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<u8>, NetError>>,
+    {
+        let slot = self.slot(url);
+        let mut guard = slot.lock().await;
+        if guard.is_none() {
+            *guard = self.load(url, kind);
+        }
+        let now = now_secs();
+        let ttl = self.cfg.ttl.as_secs() as i64;
+        let interval = self.cfg.refetch_interval.as_secs() as i64;
+        let mut note = None;
+        if let Some(e) = guard.as_ref() {
+            let age = now - e.fetched_at;
+            let fresh = (0..ttl).contains(&age);
+            let has = kid.is_none_or(|k| e.has_kid(k));
+            if fetch.is_none() {
+                let note = (!fresh).then(|| {
+                    format!(
+                        "the cached copy is {} old, past its {} lifetime (offline: not refreshed)",
+                        ago(age),
+                        ago(ttl)
+                    )
+                });
+                return Ok(Got {
+                    entry: e.clone(),
+                    origin: Origin::Cache { age_secs: age },
+                    note,
+                    throttled: false,
+                });
+            }
+            if fresh && has {
+                return Ok(Got {
+                    entry: e.clone(),
+                    origin: Origin::Cache { age_secs: age },
+                    note: None,
+                    throttled: false,
+                });
+            }
+            if fresh && !has {
+                if (0..interval).contains(&age) {
+                    let note = format!(
+                        "the key set was fetched {} ago and lacks kid \"{}\"; not refetched before {} have passed",
+                        ago(age),
+                        kid.unwrap_or_default(),
+                        ago(interval)
+                    );
+                    return Ok(Got {
+                        entry: e.clone(),
+                        origin: Origin::Cache { age_secs: age },
+                        note: Some(note),
+                        throttled: true,
+                    });
+                }
+                note = Some(format!(
+                    "the cached key set ({} old) lacked kid \"{}\" (keys rotate), so it was fetched again",
+                    ago(age),
+                    kid.unwrap_or_default()
+                ));
+            }
+        }
+        let Some(fetch) = fetch else {
+            return Err(Miss::Offline {
+                url: url.to_owned(),
+            });
+        };
+        self.fetches.fetch_add(1, Ordering::SeqCst);
+        let fetched = fetch().await.and_then(|body| {
+            let keys = match kind {
+                Kind::KeySet => Some(Arc::new(KeySet::from_json(&body).map_err(|e| {
+                    NetError {
+                        step: "signing keys",
+                        url: url.to_owned(),
+                        cause: Cause::Shape(format!("not a usable key set: {e}")),
+                    }
+                })?)),
+                Kind::Document => None,
+            };
+            Ok(Entry {
+                url: url.to_owned(),
+                fetched_at: now_secs(),
+                body: Arc::new(body),
+                keys,
+            })
+        });
+        match fetched {
+            Ok(entry) => {
+                self.store(&entry);
+                *guard = Some(entry.clone());
+                Ok(Got {
+                    entry,
+                    origin: Origin::Fetched,
+                    note,
+                    throttled: false,
+                })
+            }
+            Err(error) => match guard.as_ref() {
+                Some(e) => {
+                    let age = now - e.fetched_at;
+                    Ok(Got {
+                        entry: e.clone(),
+                        origin: Origin::StaleAfterError {
+                            age_secs: age,
+                            error,
+                        },
+                        note,
+                        throttled: false,
+                    })
+                }
+                None => Err(Miss::Net(error)),
+            },
+        }
+    }
+
+    fn path(&self, url: &str) -> Option<PathBuf> {
+        self.cfg.dir.as_ref().map(|d| d.join(file_name(url)))
+    }
+
+    fn load(&self, url: &str, kind: Kind) -> Option<Entry> {
+        let path = self.path(url)?;
+        let bytes = read_bounded(&path)?;
+        let disk: DiskEntry = serde_json::from_slice(&bytes).ok()?;
+        if disk.format != 1 || disk.url != url {
+            return None;
+        }
+        let body = disk.body.into_bytes();
+        let keys = match kind {
+            Kind::KeySet => Some(Arc::new(KeySet::from_json(&body).ok()?)),
+            Kind::Document => None,
+        };
+        Some(Entry {
+            url: disk.url,
+            fetched_at: disk.fetched_at,
+            body: Arc::new(body),
+            keys,
+        })
+    }
+
+    fn store(&self, entry: &Entry) {
+        let (Some(dir), Some(path)) = (self.cfg.dir.as_ref(), self.path(&entry.url)) else {
+            return;
+        };
+        let Ok(body) = String::from_utf8(entry.body.to_vec()) else {
+            return;
+        };
+        let disk = DiskEntry {
+            format: 1,
+            url: entry.url.clone(),
+            fetched_at: entry.fetched_at,
+            body,
+        };
+        if let Err(e) = write_atomic(dir, &path, &disk) {
+            let mut p = self
+                .disk_problem
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if p.is_none() {
+                *p = Some(format!(
+                    "cannot write the key cache in {}: {e}",
+                    dir.display()
+                ));
+            }
+        }
+    }
+}
+
+fn read_bounded(path: &Path) -> Option<Vec<u8>> {
+    let f = std::fs::File::open(path).ok()?;
+    crate::input_source::read_bounded(f, MAX_FILE)
+        .ok()
+        .flatten()
+}
+
+fn write_atomic(dir: &Path, path: &Path, disk: &DiskEntry) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    serde_json::to_writer(&mut tmp, disk).map_err(std::io::Error::other)?;
+    tmp.flush()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// "3 min", "2 h", "40 s".
+pub fn ago(secs: i64) -> String {
+    entra_token::timefmt::span(secs.max(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JWKS: &str = include_str!("../../../../examples/jwks.json");
+
+    fn cache(dir: Option<PathBuf>) -> DocCache {
+        DocCache::new(CacheConfig {
+            dir,
+            ttl: DEFAULT_TTL,
+            refetch_interval: DEFAULT_REFETCH_INTERVAL,
+        })
+    }
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn file_names_are_sha256_hex() {
+        assert_eq!(
+            file_name("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad.json"
+        );
+    }
+
+    #[test]
+    fn second_lookup_uses_memory_then_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = "https://example.test/keys";
+        rt().block_on(async {
+            let c = cache(Some(dir.path().to_owned()));
+            let fetch = || async { Ok(JWKS.as_bytes().to_vec()) };
+            let got = c.get(url, Kind::KeySet, None, Some(fetch)).await.unwrap();
+            assert_eq!(got.origin, Origin::Fetched);
+            let got = c.get(url, Kind::KeySet, None, Some(fetch)).await.unwrap();
+            assert!(matches!(got.origin, Origin::Cache { .. }));
+            assert_eq!(c.fetches(), 1);
+            // A new process: from disk.
+            let c2 = cache(Some(dir.path().to_owned()));
+            let got = c2.get(url, Kind::KeySet, None, Some(fetch)).await.unwrap();
+            assert!(matches!(got.origin, Origin::Cache { .. }));
+            assert_eq!(c2.fetches(), 0);
+            assert!(got.entry.keys.is_some());
+        });
+    }
+
+    #[test]
+    fn unknown_kid_refetches_only_after_the_interval() {
+        let url = "https://example.test/keys";
+        rt().block_on(async {
+            let c = cache(None);
+            let fetch = || async { Ok(JWKS.as_bytes().to_vec()) };
+            c.get(url, Kind::KeySet, None, Some(fetch)).await.unwrap();
+            let got = c
+                .get(url, Kind::KeySet, Some("no-such-kid"), Some(fetch))
+                .await
+                .unwrap();
+            assert!(got.note.unwrap().contains("not refetched"));
+            assert_eq!(c.fetches(), 1);
+            // Age the entry past the interval.
+            {
+                let slot = c.slot(url);
+                let mut g = slot.lock().await;
+                g.as_mut().unwrap().fetched_at -= 600;
+            }
+            let got = c
+                .get(url, Kind::KeySet, Some("no-such-kid"), Some(fetch))
+                .await
+                .unwrap();
+            assert_eq!(got.origin, Origin::Fetched);
+            assert!(got.note.unwrap().contains("fetched again"));
+            assert_eq!(c.fetches(), 2);
+        });
+    }
+
+    #[test]
+    fn concurrent_lookups_share_one_fetch() {
+        let url = "https://example.test/keys";
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let c = Arc::new(cache(None));
+            let mut tasks = Vec::new();
+            for _ in 0..8 {
+                let c = Arc::clone(&c);
+                tasks.push(tokio::spawn(async move {
+                    let fetch = || async {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok(JWKS.as_bytes().to_vec())
+                    };
+                    c.get(url, Kind::KeySet, Some("no-such-kid"), Some(fetch))
+                        .await
+                        .unwrap();
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+            assert_eq!(c.fetches(), 1);
+        });
+    }
+
+    #[test]
+    fn offline_uses_any_age_and_never_fetches() {
+        let url = "https://example.test/keys";
+        rt().block_on(async {
+            let c = cache(None);
+            type Fetch = fn() -> std::future::Ready<Result<Vec<u8>, NetError>>;
+            let none: Option<Fetch> = None;
+            assert!(matches!(
+                c.get(url, Kind::KeySet, None, none).await,
+                Err(Miss::Offline { .. })
+            ));
+            let fetch = || async { Ok(JWKS.as_bytes().to_vec()) };
+            c.get(url, Kind::KeySet, None, Some(fetch)).await.unwrap();
+            {
+                let slot = c.slot(url);
+                let mut g = slot.lock().await;
+                g.as_mut().unwrap().fetched_at -= 3 * 24 * 3600;
+            }
+            let got = c.get(url, Kind::KeySet, None, none).await.unwrap();
+            assert!(got.note.unwrap().contains("past its"));
+        });
+    }
+
+    #[test]
+    fn a_failed_fetch_falls_back_to_a_stale_entry() {
+        let url = "https://example.test/keys";
+        rt().block_on(async {
+            let c = cache(None);
+            c.get(
+                url,
+                Kind::KeySet,
+                None,
+                Some(|| async { Ok(JWKS.as_bytes().to_vec()) }),
+            )
+            .await
+            .unwrap();
+            {
+                let slot = c.slot(url);
+                let mut g = slot.lock().await;
+                g.as_mut().unwrap().fetched_at -= 2 * 24 * 3600;
+            }
+            let fail = || async {
+                Err(NetError {
+                    step: "signing keys",
+                    url: url.to_owned(),
+                    cause: Cause::Connect("refused".into()),
+                })
+            };
+            let got = c.get(url, Kind::KeySet, None, Some(fail)).await.unwrap();
+            assert!(matches!(got.origin, Origin::StaleAfterError { .. }));
+        });
+    }
+}

@@ -1,0 +1,277 @@
+//! GET /auth: the endpoint for reverse proxies (nginx `auth_request`,
+//! Traefik forwardAuth, Envoy ext_authz over HTTP).
+//!
+//! Reads `Authorization: Bearer <token>`, runs every rule of the configured
+//! policy, and answers
+//! - 200 with `X-Auth-User`, `X-Auth-Tenant`, `X-Auth-Principal-Type` and
+//!   `X-Auth-Object-Id` when the signature verified and no rule failed;
+//! - 401 with `WWW-Authenticate: Bearer error="invalid_token",
+//!   error_description="<check>: <message>"` otherwise (no token:
+//!   `error="invalid_request"`);
+//! - 503 when the keys could not be had (discovery down): the check did not
+//!   run, so the token is not called invalid.
+//!
+//! Any method is accepted (nginx sends the original request's method); a
+//! body is never read. The token is never logged nor echoed.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use entra_token::limits::MAX_TOKEN_BYTES;
+use entra_token::summary::{principal, Principal};
+use entra_token::{check_token, issuer, verify_token, SignatureOutcome, Status, Token};
+
+use super::cache::TokenDigest;
+use super::keysource::KeyFetchError;
+use super::{sanitize, AppState};
+
+/// The longest error_description sent.
+const MAX_DESCRIPTION: usize = 300;
+
+static X_AUTH_USER: HeaderName = HeaderName::from_static("x-auth-user");
+static X_AUTH_TENANT: HeaderName = HeaderName::from_static("x-auth-tenant");
+static X_AUTH_PRINCIPAL_TYPE: HeaderName = HeaderName::from_static("x-auth-principal-type");
+static X_AUTH_OBJECT_ID: HeaderName = HeaderName::from_static("x-auth-object-id");
+
+/// Outcome of GET /auth before it becomes a response.
+enum Verdict {
+    Allow(Box<Who>),
+    /// `error` code of RFC 6750 and the description.
+    Deny(&'static str, String),
+    Unavailable(String),
+}
+
+/// Who the token speaks for, for the `X-Auth-*` headers.
+struct Who {
+    principal_type: &'static str,
+    user: String,
+    tenant: String,
+    object_id: String,
+}
+
+pub async fn auth(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    // The request by value: its headers are read in place, not copied.
+    respond(decide(&st, req.headers()).await)
+}
+
+fn who(token: &Token) -> Who {
+    let c = token.claims();
+    let text = |v: &Option<entra_token::claims::Raw<'_>>| {
+        v.as_ref()
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (principal_type, user, oid) = match principal(&c) {
+        Principal::User { name, oid, .. } => ("user", name, oid),
+        Principal::ServicePrincipal { app_id, oid, .. } => ("service_principal", app_id, oid),
+        Principal::Unknown => ("unknown", String::new(), None),
+    };
+    let tenant = match c.tid.as_ref().and_then(|v| v.as_str()) {
+        Some(t) => t.to_owned(),
+        None => c
+            .iss
+            .as_ref()
+            .and_then(|v| v.as_str())
+            .and_then(issuer::parse)
+            .map(|i| i.tenant)
+            .unwrap_or_default(),
+    };
+    Who {
+        principal_type,
+        user,
+        tenant,
+        object_id: oid.unwrap_or_else(|| text(&c.oid)),
+    }
+}
+
+/// The token in `Authorization: Bearer <token>`.
+fn bearer(headers: &HeaderMap) -> Result<&str, String> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Err("no bearer token: send Authorization: Bearer <token>".into());
+    };
+    if values.next().is_some() {
+        return Err("more than one Authorization header".into());
+    }
+    let value = value
+        .to_str()
+        .map_err(|_| "the Authorization header is not ASCII text".to_owned())?;
+    let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(format!(
+            "the Authorization scheme is '{}', not Bearer",
+            sanitize(scheme, 20)
+        ));
+    }
+    let token = rest.trim();
+    if token.is_empty() {
+        return Err("the Authorization header has 'Bearer' but no token".into());
+    }
+    Ok(token)
+}
+
+async fn decide(st: &AppState, headers: &HeaderMap) -> Verdict {
+    let text = match bearer(headers) {
+        Ok(t) => t,
+        Err(why) => return Verdict::Deny("invalid_request", why),
+    };
+    if text.len() > MAX_TOKEN_BYTES {
+        return Verdict::Deny(
+            "invalid_token",
+            format!("format: the token is over the limit of {MAX_TOKEN_BYTES} bytes"),
+        );
+    }
+    let token = match Token::parse(text) {
+        Ok(t) => t,
+        Err(e) => return Verdict::Deny("invalid_token", format!("format: {e}")),
+    };
+    let sig = match signature(st, &token).await {
+        Ok(s) => s,
+        Err(KeyFetchError::Refused(why)) => {
+            return Verdict::Deny("invalid_token", format!("signature: {why}"))
+        }
+        Err(KeyFetchError::Unavailable(why)) => return Verdict::Unavailable(why),
+    };
+    let policy = st.policy_at(st.now());
+    let report = check_token(&token, &sig, &policy);
+    if let Some(f) = report.findings.iter().find(|f| f.status == Status::Fail) {
+        return Verdict::Deny("invalid_token", format!("{}: {}", f.check, f.message));
+    }
+    if !sig.is_verified() {
+        return Verdict::Deny(
+            "invalid_token",
+            "signature: not checked, so not accepted: the server has no signing keys (start it with --jwks)".into(),
+        );
+    }
+    Verdict::Allow(Box::new(who(&token)))
+}
+
+/// The signature outcome, from the cache when this exact token was seen
+/// with the same keys. A token naming a key the set lacks asks the source
+/// to refresh once.
+async fn signature(st: &AppState, token: &Token) -> Result<Arc<SignatureOutcome>, KeyFetchError> {
+    let Some(mut keys) = st.keys.keys_for(token, st.policy.tenant.as_deref()).await? else {
+        return Ok(Arc::new(SignatureOutcome::NoKeys));
+    };
+    let digest = st
+        .token_cache
+        .as_ref()
+        .map(|_| TokenDigest::of(token.compact()));
+    if let (Some(cache), Some(d)) = (&st.token_cache, &digest) {
+        if let Some(hit) = cache.get(d, keys.generation) {
+            return Ok(hit);
+        }
+    }
+    let mut outcome = verify_token(token, &keys.set, &st.policy.algorithms);
+    if matches!(
+        outcome,
+        SignatureOutcome::Failed(entra_token::verify::SignatureFailure::KeyNotFound { .. })
+    ) {
+        if let Some(newer) = st.keys.refresh(token, keys.generation).await? {
+            keys = newer;
+            outcome = verify_token(token, &keys.set, &st.policy.algorithms);
+        }
+    }
+    let outcome = Arc::new(outcome);
+    if let (Some(cache), Some(d)) = (&st.token_cache, digest) {
+        cache.put(d, keys.generation, outcome.clone());
+    }
+    Ok(outcome)
+}
+
+fn header_value(s: &str) -> HeaderValue {
+    HeaderValue::from_str(&percent_non_visible(s)).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// Header values must be visible ASCII: other bytes (a name with accents)
+/// are percent-encoded as UTF-8, and so is `%` itself.
+fn percent_non_visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes().take(1024) {
+        if ((0x21..0x7f).contains(&b) && b != b'%') || b == b' ' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn respond(v: Verdict) -> Response {
+    match v {
+        Verdict::Allow(s) => {
+            let mut r = StatusCode::OK.into_response();
+            let h = r.headers_mut();
+            h.insert(X_AUTH_USER.clone(), header_value(&s.user));
+            h.insert(X_AUTH_TENANT.clone(), header_value(&s.tenant));
+            h.insert(
+                X_AUTH_PRINCIPAL_TYPE.clone(),
+                HeaderValue::from_static(s.principal_type),
+            );
+            h.insert(X_AUTH_OBJECT_ID.clone(), header_value(&s.object_id));
+            r
+        }
+        Verdict::Deny(code, why) => {
+            let why = sanitize(&why, MAX_DESCRIPTION);
+            let challenge = format!(
+                "Bearer realm=\"entra-doctor\", error=\"{code}\", error_description=\"{why}\""
+            );
+            let mut r = (StatusCode::UNAUTHORIZED, format!("401 {code}: {why}\n")).into_response();
+            if let Ok(v) = HeaderValue::from_str(&challenge) {
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+            }
+            r
+        }
+        Verdict::Unavailable(why) => {
+            let why = sanitize(&why, MAX_DESCRIPTION);
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "5")],
+                format!("503 the signing keys cannot be had: {why}\n"),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_parsing() {
+        let mut h = HeaderMap::new();
+        assert!(bearer(&h).is_err());
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer  a.b.c "),
+        );
+        assert_eq!(bearer(&h).ok(), Some("a.b.c"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer a.b.c"),
+        );
+        assert_eq!(bearer(&h).ok(), Some("a.b.c"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic dXNlcjpwYXNz"),
+        );
+        assert!(bearer(&h).unwrap_err().contains("Basic"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer"));
+        assert!(bearer(&h).is_err());
+    }
+
+    #[test]
+    fn header_values_are_visible_ascii() {
+        assert_eq!(
+            percent_non_visible("ada@contoso.example"),
+            "ada@contoso.example"
+        );
+        assert_eq!(percent_non_visible("Zoë 100%"), "Zo%C3%AB 100%25");
+        assert_eq!(percent_non_visible("a\r\nb"), "a%0D%0Ab");
+    }
+}

@@ -1,0 +1,400 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
+//! Online `check`, signing keys: OpenID discovery through the emulator,
+//! v1 and v2, sovereign-cloud issuers, plain OIDC discovery, key rotation,
+//! application-specific keys, key/issuer binding, the cache and --offline.
+
+mod online_common;
+
+use entra_emulator::{
+    EmulatorConfig, IssuerConfig, KeyChoice, MintRequest, TenantConfig, TokenVersion,
+    DEMO_APP_WITH_KEYS, DEMO_SP_APP_ID, DEMO_TENANT_ID, DEMO_USER,
+};
+use online_common::{cache_files, Setup};
+
+fn v1_paths(t: &str) -> (String, String) {
+    (
+        format!("/{t}/.well-known/openid-configuration"),
+        format!("/{t}/discovery/keys"),
+    )
+}
+
+#[test]
+fn v1_token_validates_through_discovery() {
+    let s = Setup::demo();
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    let r = s.check().run(&token);
+    r.expect_code(0)
+        .expect("discovery", "pass")
+        .expect("signature", "pass");
+    r.expect_msg(
+        "discovery",
+        &format!("{}/{DEMO_TENANT_ID}/discovery/keys", s.emu.base_url()),
+    );
+    r.expect_msg("discovery", "fetched now");
+    assert_eq!(r.json["valid"], true);
+    let (disc, keys) = v1_paths(DEMO_TENANT_ID);
+    assert_eq!(
+        (s.emu.request_count(&disc), s.emu.request_count(&keys)),
+        (1, 1)
+    );
+    // Discovery comes just before the signature.
+    let checks = r.checks();
+    let d = checks.iter().position(|c| c == "discovery").unwrap();
+    assert_eq!(checks[d + 1], "signature");
+    // No workspace: the token went nowhere, and no workspace finding.
+    assert!(!checks.iter().any(|c| c == "membership" || c == "workspace"));
+}
+
+#[test]
+fn v2_token_uses_the_v2_documents() {
+    let s = Setup::demo();
+    let token = s
+        .emu
+        .mint(&MintRequest::service_principal(DEMO_SP_APP_ID).v2());
+    let r = s.check().run(&token);
+    r.expect_code(0).expect("signature", "pass");
+    assert_eq!(
+        s.emu.request_count(&format!(
+            "/{DEMO_TENANT_ID}/v2.0/.well-known/openid-configuration"
+        )),
+        1
+    );
+    assert_eq!(
+        s.emu
+            .request_count(&format!("/{DEMO_TENANT_ID}/discovery/v2.0/keys")),
+        1
+    );
+    assert_eq!(
+        s.emu.request_count(&format!(
+            "/{DEMO_TENANT_ID}/.well-known/openid-configuration"
+        )),
+        0
+    );
+}
+
+#[test]
+fn sovereign_cloud_issuers_validate_through_their_authority() {
+    let cfg = EmulatorConfig::default().issuers(IssuerConfig::hosts(
+        "sts.windows.net",
+        "login.microsoftonline.us",
+    ));
+    let s = Setup::new(cfg);
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER).v2());
+    let r = s.check().run(&token);
+    r.expect_code(0)
+        .expect("signature", "pass")
+        .expect("issuer", "pass")
+        .expect_msg("issuer", "Azure US Government");
+}
+
+#[test]
+fn a_token_from_another_cloud_fails_discovery_on_the_issuer() {
+    // The emulator plays the US Government cloud; the token claims the public cloud's issuer.
+    let cfg = EmulatorConfig::default().issuers(IssuerConfig::hosts(
+        "sts.windows.net",
+        "login.microsoftonline.us",
+    ));
+    let s = Setup::new(cfg);
+    let token = s
+        .emu
+        .mint(&MintRequest::user(DEMO_USER).v2().issuer(format!(
+            "https://login.microsoftonline.com/{DEMO_TENANT_ID}/v2.0"
+        )));
+    let r = s.check().run(&token);
+    r.expect_code(1)
+        .expect("discovery", "fail")
+        .expect("signature", "skip");
+    r.expect_msg("discovery", "login.microsoftonline.us");
+    assert!(r.fix("discovery").contains("--authority"));
+}
+
+#[test]
+fn plain_oidc_discovery_with_issuer() {
+    let s = Setup::new(EmulatorConfig::default().loopback_issuers());
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER).v2());
+    let iss = s.emu.issuer(DEMO_TENANT_ID, TokenVersion::V2);
+    assert!(iss.starts_with("http://127.0.0.1:"));
+    let r = s.check().args(["--issuer", &iss]).run(&token);
+    r.expect_code(0)
+        .expect("signature", "pass")
+        .expect("issuer", "pass")
+        .expect("discovery", "pass");
+    r.expect_msg(
+        "discovery",
+        &format!("{iss}/.well-known/openid-configuration"),
+    );
+    // Without --issuer a non-Entra issuer is not looked up.
+    let r = s.check().run(&token);
+    r.expect("discovery", "skip")
+        .expect("signature", "skip")
+        .expect_code(1);
+    assert!(r.message("discovery").contains("--issuer"));
+    // A discovery document must name exactly the issuer asked for.
+    let r = s.check().args(["--issuer", &format!("{iss}/")]).run(&token);
+    r.expect("discovery", "fail").expect_code(1);
+}
+
+#[test]
+fn tampered_token_fails_the_signature() {
+    let s = Setup::demo();
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let payload =
+        String::from_utf8(entra_token::b64::decode(parts[1].as_bytes()).unwrap()).unwrap();
+    parts[1] = entra_token::b64::encode(payload.replace("alice", "mallory").as_bytes());
+    let r = s.check().run(&parts.join("."));
+    r.expect_code(1)
+        .expect("discovery", "pass")
+        .expect("signature", "fail")
+        .expect_msg("signature", "does not match");
+}
+
+#[test]
+fn a_key_published_nowhere_is_not_found() {
+    let s = Setup::demo();
+    let token = s
+        .emu
+        .mint(&MintRequest::user(DEMO_USER).key(KeyChoice::Foreign));
+    let r = s.check().run(&token);
+    r.expect_code(1)
+        .expect("signature", "fail")
+        .expect_msg("signature", "no key in the key set matches");
+}
+
+#[test]
+fn consumer_key_cannot_sign_an_organisations_token() {
+    let s = Setup::demo();
+    let token = s
+        .emu
+        .mint(&MintRequest::user(DEMO_USER).v2().key(KeyChoice::Consumer));
+    let r = s.check().run(&token);
+    r.expect_code(1)
+        .expect("signature", "fail")
+        .expect_msg("signature", "may only sign for the issuer");
+    r.expect_msg("signature", "9188040d-6c67-4c5b-b112-36a304b66dad");
+}
+
+#[test]
+fn unknown_tenant_is_a_discovery_failure() {
+    // Minted by one emulator, checked against another that does not know the tenant.
+    let minter = Setup::new(
+        EmulatorConfig::empty().tenant(TenantConfig::new("11111111-2222-4333-8444-555555555555")),
+    );
+    let token = minter.emu.mint(&MintRequest::user("bob@fabrikam.example"));
+    let s = Setup::demo();
+    let r = s.check().run(&token);
+    r.expect_code(1)
+        .expect("discovery", "fail")
+        .expect_msg("discovery", "AADSTS90002")
+        .expect("signature", "skip");
+}
+
+#[test]
+fn key_rotation_refetches_once_and_not_too_often() {
+    let s = Setup::demo();
+    let (_, keys) = v1_paths(DEMO_TENANT_ID);
+    let old = s.emu.mint(&MintRequest::user(DEMO_USER));
+    s.check().run(&old).expect_code(0);
+    assert_eq!(s.emu.request_count(&keys), 1);
+
+    s.emu.rotate_keys(DEMO_TENANT_ID, false).unwrap();
+    // Without 'appid' there is no application key set to try.
+    let new = s
+        .emu
+        .mint(&MintRequest::user(DEMO_USER).without_claim("appid"));
+    // Fetched seconds ago: an unknown kid does not refetch yet.
+    let r = s.check().run(&new);
+    r.expect_code(1)
+        .expect("signature", "fail")
+        .expect_msg("discovery", "not refetched");
+    assert_eq!(s.emu.request_count(&keys), 1);
+    // With 'appid', the application's key set (served by Entra with the
+    // tenant's current keys) has the new key, and the message says what that may mean.
+    let with_app = s.emu.mint(&MintRequest::user(DEMO_USER));
+    let r = s.check().run(&with_app);
+    r.expect_code(0)
+        .expect("signature", "pass")
+        .expect_msg("discovery", "rotated since the cached copy");
+    assert_eq!(s.emu.request_count(&keys), 2, "one request, with ?appid=");
+    s.emu.reset_request_counts();
+
+    // Minutes later (the cache entry aged), the unknown kid refetches once.
+    age_cache(&s, 600);
+    let r = s.check().run(&new);
+    r.expect_code(0)
+        .expect("signature", "pass")
+        .expect_msg("discovery", "fetched again");
+    assert_eq!(s.emu.request_count(&keys), 1);
+    // And now the new key is cached.
+    s.check().run(&new).expect_code(0);
+    assert_eq!(s.emu.request_count(&keys), 1);
+}
+
+/// Moves every cache entry's fetch time back by `secs`.
+fn age_cache(s: &Setup, secs: i64) {
+    for f in cache_files(s.cache.path()) {
+        let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        let t = v["fetched_at"].as_i64().unwrap();
+        v["fetched_at"] = (t - secs).into();
+        std::fs::write(&f, serde_json::to_vec(&v).unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn application_specific_keys_from_the_tokens_appid() {
+    let s = Setup::demo();
+    let token = s.emu.mint(
+        &MintRequest::service_principal(DEMO_APP_WITH_KEYS)
+            .key(KeyChoice::AppSpecific(DEMO_APP_WITH_KEYS.into())),
+    );
+    let r = s.check().run(&token);
+    r.expect_code(0)
+        .expect("signature", "pass")
+        .expect_msg("discovery", &format!("?appid={DEMO_APP_WITH_KEYS}"));
+    r.expect_msg("discovery", "application's own keys");
+}
+
+#[test]
+fn application_specific_keys_from_client_id() {
+    let s = Setup::demo();
+    let token = s
+        .emu
+        .mint(&MintRequest::user(DEMO_USER).key(KeyChoice::AppSpecific(DEMO_APP_WITH_KEYS.into())));
+    // The token's appid is the Azure CLI's: its keys do not have the kid.
+    let r = s.check().run(&token);
+    r.expect_code(1)
+        .expect("signature", "fail")
+        .expect_msg("discovery", "not in the application's own keys either");
+    let r = s
+        .check()
+        .args(["--client-id", DEMO_APP_WITH_KEYS])
+        .run(&token);
+    r.expect_code(0)
+        .expect("signature", "pass")
+        .expect_msg("discovery", "--client-id");
+}
+
+#[test]
+fn second_run_makes_no_request() {
+    let s = Setup::demo();
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    s.check().run(&token).expect_code(0);
+    let after_first = s.emu.total_requests();
+    assert_eq!(after_first, 2);
+    assert_eq!(s.cache_files().len(), 2, "one file per URL");
+    let r = s.check().run(&token);
+    r.expect_code(0)
+        .expect("signature", "pass")
+        .expect_msg("discovery", "from the cache");
+    assert_eq!(s.emu.total_requests(), after_first);
+}
+
+#[test]
+fn no_cache_fetches_every_time_and_writes_nothing() {
+    let s = Setup::demo();
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    let run = || {
+        let mut c = online_common::bare_cmd(s.home.path());
+        c.args([
+            "check",
+            "--json",
+            "--test-resolve",
+            "localhost=127.0.0.1",
+            "--no-cache",
+            "--authority",
+            s.emu.base_url(),
+        ]);
+        online_common::Cmd(c).run(&token)
+    };
+    run().expect_code(0);
+    run().expect_code(0);
+    assert_eq!(s.emu.total_requests(), 4);
+    assert!(cache_files(&s.home.path().join(".cache")).is_empty());
+}
+
+#[test]
+fn default_cache_folder_is_the_platforms() {
+    let s = Setup::demo();
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    let mut c = online_common::bare_cmd(s.home.path());
+    c.args([
+        "check",
+        "--json",
+        "--test-resolve",
+        "localhost=127.0.0.1",
+        "--authority",
+        s.emu.base_url(),
+    ]);
+    online_common::Cmd(c).run(&token).expect_code(0);
+    let dir = s
+        .home
+        .path()
+        .join(".cache")
+        .join("entra-doctor")
+        .join("keys");
+    assert_eq!(
+        cache_files(&dir).len(),
+        2,
+        "cache files in {}",
+        dir.display()
+    );
+}
+
+#[test]
+fn offline_never_touches_the_network() {
+    let s = Setup::demo();
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    // Nothing cached: the signature cannot be checked, and nothing is requested.
+    let r = s.check().arg("--offline").run(&token);
+    r.expect_code(0)
+        .expect("discovery", "skip")
+        .expect("signature", "skip")
+        .expect_msg("discovery", "--offline");
+    assert_eq!(s.emu.total_requests(), 0);
+    // Once cached, offline checks use the cache.
+    s.check().run(&token).expect_code(0);
+    let n = s.emu.total_requests();
+    let r = s.check().arg("--offline").run(&token);
+    r.expect_code(0).expect("signature", "pass");
+    // Even with a workspace named, offline asks nothing.
+    let r = s
+        .check_ws("adb-1234567890123456.7")
+        .arg("--offline")
+        .run(&token);
+    r.expect("membership", "skip")
+        .expect("workspace", "skip")
+        .expect("signature", "pass");
+    assert_eq!(s.emu.total_requests(), n);
+}
+
+#[test]
+fn key_file_means_no_discovery() {
+    let s = Setup::demo();
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    let jwks = s.emu.jwks(DEMO_TENANT_ID, TokenVersion::V1).unwrap();
+    let path = s.home.path().join("jwks.json");
+    std::fs::write(&path, jwks.to_string()).unwrap();
+    let r = s.check().arg("--jwks").arg(&path).run(&token);
+    r.expect_code(0).expect("signature", "pass");
+    assert!(!r.checks().iter().any(|c| c == "discovery"));
+    assert_eq!(s.emu.total_requests(), 0);
+}
+
+#[test]
+fn concurrent_checks_work_and_share_the_cache() {
+    let s = Setup::demo();
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| s.check().run(&token)))
+            .collect();
+        for h in handles {
+            h.join().unwrap().expect_code(0);
+        }
+    });
+    // Separate processes may each fetch; afterwards the cache answers.
+    let n = s.emu.total_requests();
+    assert!(n <= 8);
+    s.check().run(&token).expect_code(0);
+    assert_eq!(s.emu.total_requests(), n);
+}

@@ -1,0 +1,252 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
+//! `serve` without --jwks: GET /auth and POST /api/check find the keys by
+//! OpenID discovery, through the shared cache, against the emulator on
+//! 127.0.0.1. One fetch serves every request waiting for it.
+
+mod serve_support;
+
+use entra_emulator::{
+    Emulator, EmulatorConfig, MintRequest, RunningEmulator, DEMO_TENANT_ID, DEMO_USER,
+};
+use serde_json::json;
+use serve_support::Server;
+
+struct Setup {
+    emu: RunningEmulator,
+    _cache: tempfile::TempDir,
+    server: Server,
+}
+
+fn setup(extra: &[&str]) -> Setup {
+    let emu = Emulator::start_blocking(EmulatorConfig::default()).expect("emulator starts");
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().display().to_string();
+    let mut args = vec![
+        "--authority",
+        emu.base_url(),
+        "--test-resolve",
+        "localhost=127.0.0.1",
+        "--cache-dir",
+        &cache_dir,
+    ];
+    args.extend_from_slice(extra);
+    let server = Server::start_with(&args);
+    Setup {
+        emu,
+        _cache: cache,
+        server,
+    }
+}
+
+fn paths() -> (String, String) {
+    (
+        format!("/{DEMO_TENANT_ID}/.well-known/openid-configuration"),
+        format!("/{DEMO_TENANT_ID}/discovery/keys"),
+    )
+}
+
+/// Sends the same request from `n` threads at once; the statuses.
+fn burst(s: &Server, n: usize, token: &str) -> Vec<u16> {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            let (addr, token, b) = (s.addr, token.to_owned(), barrier.clone());
+            std::thread::spawn(move || {
+                let req = format!("GET /auth HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n");
+                b.wait();
+                serve_support::send(addr, req.as_bytes()).status
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
+#[test]
+fn one_fetch_serves_every_waiting_request() {
+    let s = setup(&["--tenant", DEMO_TENANT_ID]);
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    let codes = burst(&s.server, 40, &token);
+    assert!(codes.iter().all(|&c| c == 200), "{codes:?}");
+    let (disc, keys) = paths();
+    assert_eq!(
+        s.emu.request_count(&disc),
+        1,
+        "{:?}",
+        s.emu.request_counts()
+    );
+    assert_eq!(
+        s.emu.request_count(&keys),
+        1,
+        "{:?}",
+        s.emu.request_counts()
+    );
+    // Later requests: no fetch at all.
+    let r = s.server.auth(Some(&token));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-auth-user"), Some(DEMO_USER));
+    assert_eq!(r.header("x-auth-tenant"), Some(DEMO_TENANT_ID));
+    assert_eq!(s.emu.request_count(&keys), 1);
+    assert_eq!(s.server.get("/healthz", &[]).json()["keys"], "discovery");
+}
+
+#[test]
+fn an_unknown_kid_does_not_make_every_request_fetch() {
+    let s = setup(&["--tenant", DEMO_TENANT_ID]);
+    let (_, keys) = paths();
+    assert_eq!(
+        s.server
+            .auth(Some(&s.emu.mint(&MintRequest::user(DEMO_USER))))
+            .status,
+        200
+    );
+    s.emu.rotate_keys(DEMO_TENANT_ID, false).unwrap();
+    // A token signed with the new key, without 'appid' (no application key
+    // set to try): the set was fetched seconds ago, so it is not refetched
+    // (the shared cache's throttle), however many requests ask.
+    let new = s
+        .emu
+        .mint(&MintRequest::user(DEMO_USER).without_claim("appid"));
+    let codes = burst(&s.server, 20, &new);
+    assert!(codes.iter().all(|&c| c == 401), "{codes:?}");
+    assert_eq!(
+        s.emu.request_count(&keys),
+        1,
+        "{:?}",
+        s.emu.request_counts()
+    );
+    let r = s.server.auth(Some(&new));
+    assert!(
+        r.header("www-authenticate")
+            .unwrap()
+            .contains("signature: "),
+        "{r:?}"
+    );
+    // With 'appid', the application's key URL (served with the tenant's
+    // current keys) is fetched once for all of them.
+    let with_app = s.emu.mint(&MintRequest::user(DEMO_USER));
+    let codes = burst(&s.server, 20, &with_app);
+    assert!(codes.iter().all(|&c| c == 200), "{codes:?}");
+    assert_eq!(
+        s.emu.request_count(&keys),
+        2,
+        "{:?}",
+        s.emu.request_counts()
+    );
+}
+
+#[test]
+fn tokens_of_other_tenants_make_no_request() {
+    let s = setup(&["--tenant", "11111111-2222-3333-4444-555555555555"]);
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    let r = s.server.auth(Some(&token));
+    assert_eq!(r.status, 401);
+    assert!(r.header("www-authenticate").unwrap().contains("issuer: "));
+    assert!(
+        s.emu.request_counts().is_empty(),
+        "{:?}",
+        s.emu.request_counts()
+    );
+}
+
+#[test]
+fn the_page_checks_through_discovery_too() {
+    let s = setup(&[]);
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    let v = s
+        .server
+        .post_json(
+            "/api/check",
+            &json!({ "token": token, "tenant": DEMO_TENANT_ID }).to_string(),
+        )
+        .json();
+    assert_eq!(v["keys"], "discovery", "{v}");
+    assert_eq!(v["valid"], true, "{v}");
+    let checks: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    assert!(checks.contains(&"discovery"), "{checks:?}");
+    // A workspace of the emulator: its tenant and the membership, as `check --workspace`.
+    let ws = s.emu.workspace_url(entra_emulator::DEMO_WORKSPACE).unwrap();
+    let r = s.server.post_json(
+        "/api/check",
+        &json!({ "token": token, "workspace": ws }).to_string(),
+    );
+    // The emulator's workspace host is not an Azure Databricks domain: refused
+    // unless the server allows any host.
+    assert_eq!(r.status, 400, "{}", r.text());
+    let s2 = setup(&["--allow-any-workspace-host"]);
+    let token = s2.emu.mint(&MintRequest::user(DEMO_USER));
+    let ws = s2
+        .emu
+        .workspace_url(entra_emulator::DEMO_WORKSPACE)
+        .unwrap();
+    let v = s2
+        .server
+        .post_json(
+            "/api/check",
+            &json!({ "token": token, "workspace": ws }).to_string(),
+        )
+        .json();
+    let checks: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["check"].as_str().unwrap(), f["status"].as_str().unwrap()))
+        .collect();
+    assert!(checks.contains(&("workspace", "pass")), "{v}");
+    assert!(checks.contains(&("tenant", "pass")), "{v}");
+    assert!(checks.iter().any(|(c, _)| *c == "membership"), "{v}");
+}
+
+#[test]
+fn a_workspace_gives_auth_its_tenant() {
+    let emu = Emulator::start_blocking(EmulatorConfig::default()).expect("emulator starts");
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().display().to_string();
+    let ws = emu.workspace_url(entra_emulator::DEMO_WORKSPACE).unwrap();
+    let server = Server::start_with(&[
+        "--authority",
+        emu.base_url(),
+        "--test-resolve",
+        "localhost=127.0.0.1",
+        "--cache-dir",
+        &cache_dir,
+        "--workspace",
+        &ws,
+        "--allow-any-workspace-host",
+    ]);
+    let token = emu.mint(&MintRequest::user(DEMO_USER));
+    let r = server.auth(Some(&token));
+    assert_eq!(r.status, 200, "{r:?}");
+    // Looked up once, at start.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(
+        server
+            .stderr()
+            .contains(&format!("tenant {DEMO_TENANT_ID}")),
+        "{}",
+        server.stderr()
+    );
+    // A workspace that cannot be reached: serve does not start.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_entra-doctor"))
+        .args([
+            "serve",
+            "--workspace",
+            "http://127.0.0.1:9",
+            "--allow-any-workspace-host",
+            "--no-cache",
+            "--connect-timeout",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot find the tenant of the workspace"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
