@@ -190,8 +190,17 @@ pub fn explanation(
                 n.platform.label()
             )?;
         }
-        for d in &r.differences {
-            writeln!(out, "  {YELLOW}differs{YELLOW:#}: {}", d.describe())?;
+        if r.matched {
+            writeln!(
+                out,
+                "  {GREEN}registered{GREEN:#}: the requested URI matches"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "  {YELLOW}{} difference(s){YELLOW:#}, listed above",
+                r.differences.len()
+            )?;
         }
     }
     if let Some(url) = &e.admin_consent_url {

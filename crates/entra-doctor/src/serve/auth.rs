@@ -21,8 +21,9 @@ use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use entra_token::limits::MAX_TOKEN_BYTES;
+use entra_token::rules::{check_token_with, Detail};
 use entra_token::summary::{principal, Principal};
-use entra_token::{check_token, issuer, verify_token, SignatureOutcome, Status, Token};
+use entra_token::{issuer, verify_token, SignatureOutcome, Status, Token};
 
 use super::cache::TokenDigest;
 use super::keysource::KeyFetchError;
@@ -137,7 +138,8 @@ async fn decide(st: &AppState, headers: &HeaderMap) -> Verdict {
         Err(KeyFetchError::Unavailable(why)) => return Verdict::Unavailable(why),
     };
     let policy = st.policy_at(st.now());
-    let report = check_token(&token, &sig, &policy);
+    // Brief: a passing rule builds no message; only a failure's is sent.
+    let report = check_token_with(&token, &sig, &policy, Detail::Brief);
     if let Some(f) = report.findings.iter().find(|f| f.status == Status::Fail) {
         return Verdict::Deny("invalid_token", format!("{}: {}", f.check, f.message));
     }
