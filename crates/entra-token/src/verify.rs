@@ -229,9 +229,6 @@ pub fn verify_token_prehashed(
             })
         }
     };
-    let claims = token.claims();
-    let token_iss = claims.iss.and_then(|v| v.as_str());
-    let token_tid = claims.tid.and_then(|v| v.as_str());
     let mut last = None;
     for key in &candidates {
         if let Some(key_alg) = &key.alg {
@@ -256,6 +253,10 @@ pub fn verify_token_prehashed(
         match result {
             Ok(()) => {
                 if let Some(ki) = &key.issuer {
+                    // Read only when a key binds an issuer.
+                    let claims = token.claims();
+                    let token_iss = claims.iss.and_then(|v| v.as_str());
+                    let token_tid = claims.tid.and_then(|v| v.as_str());
                     let iss = token_iss.unwrap_or("");
                     if !key_issuer_allows(ki, iss, token_tid) {
                         return SignatureOutcome::Failed(F::KeyIssuerMismatch {

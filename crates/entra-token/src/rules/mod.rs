@@ -43,8 +43,19 @@ pub fn check_token_with(
     policy: &Policy,
     detail: Detail,
 ) -> Report {
+    check_claims_with(token, &token.claims(), sig, policy, detail)
+}
+
+/// Like [`check_token_with`], with the token's claims already read (a
+/// caller that also needs them reads them once).
+pub fn check_claims_with(
+    token: &Token,
+    c: &crate::claims::Claims<'_>,
+    sig: &SignatureOutcome,
+    policy: &Policy,
+    detail: Detail,
+) -> Report {
     let brief = detail == Detail::Brief;
-    let c = token.claims();
     Report {
         findings: vec![
             if brief {
@@ -53,11 +64,11 @@ pub fn check_token_with(
                 format::format_pass(token, Wrapping::Bare)
             },
             signature::signature_finding_with(token, sig, policy, brief),
-            audience::audience(&c, policy, brief),
-            issuer::issuer(&c, policy, brief),
-            tenant::tenant(&c, policy, brief),
-            lifetime::lifetime(&c, policy, brief),
-            identity::identity(&c, brief),
+            audience::audience(c, policy, brief),
+            issuer::issuer(c, policy, brief),
+            tenant::tenant(c, policy, brief),
+            lifetime::lifetime(c, policy, brief),
+            identity::identity(c, brief),
         ],
     }
 }
