@@ -264,7 +264,9 @@ fn read_chunks(
         match memchr::memrchr(b'\n', &pending) {
             Some(last) => {
                 // The tail (a partial line) moves to a recycled buffer.
-                let mut next = pool.try_recv().unwrap_or_else(|_| Vec::with_capacity(BLOCK_BYTES * 2));
+                let mut next = pool
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BLOCK_BYTES * 2));
                 next.clear();
                 next.extend_from_slice(&pending[last + 1..]);
                 pending.truncate(last + 1);
@@ -441,7 +443,10 @@ fn write_findings<'a>(
         // The common line, written directly: the same JSON serde would write.
         tally.total += 1;
         tally.valid += 1;
-        let _ = writeln!(buf, "{{\"line\":{line},\"valid\":true,\"failed\":[],\"findings\":[]}}");
+        let _ = writeln!(
+            buf,
+            "{{\"line\":{line},\"valid\":true,\"failed\":[],\"findings\":[]}}"
+        );
         return;
     }
     let failed: Vec<&'static str> = findings
