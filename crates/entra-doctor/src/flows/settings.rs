@@ -313,22 +313,7 @@ impl Settings {
 mod tests {
     use super::*;
 
-    struct FakeEnv {
-        vars: Vec<(&'static str, String)>,
-        home: PathBuf,
-    }
-
-    impl Env for FakeEnv {
-        fn var(&self, name: &str) -> Option<String> {
-            self.vars
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.clone())
-        }
-        fn home(&self) -> Option<PathBuf> {
-            Some(self.home.clone())
-        }
-    }
+    use crate::net::databrickscfg::test_env::FakeEnv;
 
     #[test]
     fn order_and_sources() {

@@ -206,13 +206,17 @@ pub fn resolve(profile_flag: Option<&str>, env: &dyn Env) -> Result<DatabricksSe
     })
 }
 
+/// An environment made up for tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_env {
+    use std::path::PathBuf;
 
-    struct FakeEnv {
-        vars: Vec<(&'static str, String)>,
-        home: PathBuf,
+    use super::Env;
+
+    /// Variables and a home folder, as a test chooses.
+    pub(crate) struct FakeEnv {
+        pub vars: Vec<(&'static str, String)>,
+        pub home: PathBuf,
     }
 
     impl Env for FakeEnv {
@@ -226,6 +230,13 @@ mod tests {
             Some(self.home.clone())
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) use super::test_env::FakeEnv;
 
     const CFG: &str = "\
 ; comment
