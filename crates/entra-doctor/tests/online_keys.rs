@@ -198,19 +198,24 @@ fn key_rotation_refetches_once_and_not_too_often() {
     assert_eq!(s.emu.request_count(&keys), 1);
 
     s.emu.rotate_keys(DEMO_TENANT_ID, false).unwrap();
-    // Without 'appid' there is no application key set to try.
-    let new = s
+    // An audience that is no application ID: no application key set to try.
+    let no_app = s
         .emu
-        .mint(&MintRequest::user(DEMO_USER).without_claim("appid"));
+        .mint(&MintRequest::user(DEMO_USER).audience("https://api.example.invalid/"));
     // Fetched seconds ago: an unknown kid does not refetch yet.
-    let r = s.check().run(&new);
+    let r = s
+        .check()
+        .args(["--audience", "https://api.example.invalid/"])
+        .run(&no_app);
     r.expect_code(1)
         .expect("signature", "fail")
         .expect_msg("discovery", "not refetched");
     assert_eq!(s.emu.request_count(&keys), 1);
-    // With 'appid', the application's key set (served by Entra with the
-    // tenant's current keys) has the new key, and the message says what that may mean.
-    let with_app = s.emu.mint(&MintRequest::user(DEMO_USER));
+    // With an application audience, the application's key set (served by
+    // Entra with the tenant's current keys) has the new key, and the
+    // message says what that may mean.
+    let new = s.emu.mint(&MintRequest::user(DEMO_USER));
+    let with_app = new.clone();
     let r = s.check().run(&with_app);
     r.expect_code(0)
         .expect("signature", "pass")
@@ -241,17 +246,36 @@ fn age_cache(s: &Setup, secs: i64) {
 }
 
 #[test]
-fn application_specific_keys_from_the_tokens_appid() {
+fn application_specific_keys_from_the_tokens_audience() {
     let s = Setup::demo();
+    // A token issued to the application itself, signed with its own key.
     let token = s.emu.mint(
         &MintRequest::service_principal(DEMO_APP_WITH_KEYS)
+            .audience(DEMO_APP_WITH_KEYS)
             .key(KeyChoice::AppSpecific(DEMO_APP_WITH_KEYS.into())),
     );
-    let r = s.check().run(&token);
+    let r = s
+        .check()
+        .args(["--audience", DEMO_APP_WITH_KEYS])
+        .run(&token);
     r.expect_code(0)
         .expect("signature", "pass")
         .expect_msg("discovery", &format!("?appid={DEMO_APP_WITH_KEYS}"));
     r.expect_msg("discovery", "application's own keys");
+}
+
+#[test]
+fn a_client_with_its_own_key_cannot_sign_for_another_audience() {
+    // Whoever registered an application with its own signing key holds that
+    // key: a token for Azure Databricks naming that client in 'appid' and
+    // signed with it is a forgery, and the client's keys are never fetched.
+    let s = Setup::demo();
+    let forged = s.emu.mint(
+        &MintRequest::service_principal(DEMO_APP_WITH_KEYS)
+            .key(KeyChoice::AppSpecific(DEMO_APP_WITH_KEYS.into())),
+    );
+    let r = s.check().run(&forged);
+    r.expect_code(1).expect("signature", "fail");
 }
 
 #[test]

@@ -209,8 +209,14 @@ pub fn numeric_date(v: &Option<Raw<'_>>) -> Claim<i64> {
     if r.kind() != "a number" {
         return Claim::Malformed(format!("{} instead of a number of seconds", r.kind()));
     }
+    // Dates beyond ±1e15 s (31 million years) are refused, integer or
+    // not: arithmetic on them must not overflow.
     if let Ok(i) = r.json().parse::<i64>() {
-        return Claim::Present(i);
+        return if i.unsigned_abs() < 1_000_000_000_000_000 {
+            Claim::Present(i)
+        } else {
+            Claim::Malformed(format!("{i} is out of range for a date"))
+        };
     }
     match r.json().parse::<f64>() {
         Ok(f) if f.is_finite() && f.abs() < 1e15 => Claim::Present(f.trunc() as i64),
@@ -289,6 +295,16 @@ mod tests {
             Claim::Malformed("null instead of a string".into())
         );
         assert!(matches!(audiences(&c.roles), Claim::Malformed(_)));
+    }
+
+    #[test]
+    fn dates_beyond_any_token_are_malformed_not_overflowing() {
+        let json = r#"{"exp":9223372036854775807,"nbf":-9223372036854775808,"iat":1e300}"#;
+        let (spans, un) = claims(json);
+        let c = spans.resolve(json, &un);
+        assert!(matches!(numeric_date(&c.exp), Claim::Malformed(_)));
+        assert!(matches!(numeric_date(&c.nbf), Claim::Malformed(_)));
+        assert!(matches!(numeric_date(&c.iat), Claim::Malformed(_)));
     }
 
     #[test]

@@ -187,7 +187,7 @@ impl Summary {
             key_id: h.kid().or_else(|| h.x5t()).map(str::to_owned),
             issued_at: iat.map(utc),
             expires_at: exp.map(utc),
-            expires_in_secs: exp.map(|e| e - now),
+            expires_in_secs: exp.map(|e| e.saturating_sub(now)),
             validity: exp.map(|e| {
                 if e > now {
                     format!("valid, expires {}", relative(e, now))
@@ -195,7 +195,7 @@ impl Summary {
                     format!("expired {}", relative(e, now))
                 }
             }),
-            lifetime_secs: exp.and_then(|e| nbf.or(iat).map(|start| e - start)),
+            lifetime_secs: exp.and_then(|e| nbf.or(iat).map(|start| e.saturating_sub(start))),
             graph_nonce: h.nonce.is_some(),
         }
     }

@@ -164,12 +164,13 @@ pub fn key_issuer_allows(key_issuer: &str, token_iss: &str, token_tid: Option<&s
         return true;
     }
     // The same keys sign v1 and v2 tokens; Microsoft publishes the v2
-    // issuer on them. A v1 token of the same tenant and cloud is allowed.
+    // issuer on them. A v1 token of the same tenant and cloud is allowed;
+    // two v2 issuers must match exactly (another cloud is another issuer).
     match (
         crate::issuer::parse(&filled),
         crate::issuer::parse(token_iss),
     ) {
-        (Some(k), Some(t)) => {
+        (Some(k), Some(t)) if t.version == crate::issuer::IssuerVersion::V1 => {
             k.tenant.eq_ignore_ascii_case(&t.tenant)
                 && crate::issuer::v1_host_for_authority(&k.host)
                     == crate::issuer::v1_host_for_authority(&t.host)
@@ -349,6 +350,16 @@ mod tests {
             k,
             &format!("https://login.microsoftonline.com/{ORG}/v2.0"),
             Some(MSA)
+        ));
+    }
+
+    #[test]
+    fn a_v2_key_issuer_of_one_cloud_refuses_another_clouds_v2_token() {
+        let k = "https://login.microsoftonline.com/{tenantid}/v2.0";
+        assert!(!key_issuer_allows(
+            k,
+            &format!("https://login.microsoftonline.us/{ORG}/v2.0"),
+            Some(ORG)
         ));
     }
 

@@ -27,6 +27,8 @@ use crate::error::{CliError, Outcome};
 
 /// Tokens remembered (16 shards): a few dozen bytes each when they pass.
 const CACHE_ENTRIES: usize = 1 << 17;
+/// And at most about this many bytes (failing tokens keep their messages).
+const CACHE_BYTES: usize = 1 << 20;
 const SHARDS: usize = 16;
 
 /// One line's result, as written.
@@ -52,19 +54,42 @@ struct Remembered {
 /// token, and its inner digest is the one RS256/PS256/ES256 verification
 /// needs anyway.
 struct CheckCache {
-    shards: Vec<Mutex<HashMap<[u8; 32], Arc<Remembered>>>>,
+    shards: Vec<Mutex<Shard>>,
     per_shard: usize,
+    bytes_per_shard: usize,
+}
+
+/// One shard: its entries and roughly how many bytes they hold.
+#[derive(Default)]
+struct Shard {
+    map: HashMap<[u8; 32], Arc<Remembered>>,
+    bytes: usize,
+}
+
+impl Remembered {
+    /// Roughly the heap bytes this entry holds, with its key and overhead.
+    fn weight(&self) -> usize {
+        let text = |o: &Option<String>| o.as_ref().map_or(0, String::len);
+        128 + self
+            .findings
+            .iter()
+            .map(|f| 96 + f.message.len() + text(&f.expected) + text(&f.actual) + text(&f.fix))
+            .sum::<usize>()
+    }
 }
 
 impl CheckCache {
-    fn new(total: usize) -> CheckCache {
+    /// At most `entries` tokens and about `bytes` of memory: a token that
+    /// fails keeps its messages, so entries alone would not bound memory.
+    fn new(entries: usize, bytes: usize) -> CheckCache {
         CheckCache {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-            per_shard: total / SHARDS,
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            per_shard: entries / SHARDS,
+            bytes_per_shard: bytes / SHARDS,
         }
     }
 
-    fn shard(&self, key: &[u8; 32]) -> &Mutex<HashMap<[u8; 32], Arc<Remembered>>> {
+    fn shard(&self, key: &[u8; 32]) -> &Mutex<Shard> {
         &self.shards[key[0] as usize % SHARDS]
     }
 
@@ -72,15 +97,19 @@ impl CheckCache {
         self.shard(key)
             .lock()
             .ok()
-            .and_then(|m| m.get(key).cloned())
+            .and_then(|s| s.map.get(key).cloned())
     }
 
     fn insert(&self, key: [u8; 32], value: Arc<Remembered>) {
-        if let Ok(mut m) = self.shard(&key).lock() {
-            if m.len() >= self.per_shard {
-                m.clear();
+        let weight = value.weight();
+        if let Ok(mut s) = self.shard(&key).lock() {
+            if s.map.len() >= self.per_shard || s.bytes + weight > self.bytes_per_shard {
+                s.map.clear();
+                s.bytes = 0;
             }
-            m.insert(key, value);
+            if s.map.insert(key, value).is_none() {
+                s.bytes += weight;
+            }
         }
     }
 }
@@ -133,7 +162,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
     // Blocks go back to the reader once checked: no fresh pages per block.
     let (pool_tx, pool_rx) = bounded::<Vec<u8>>(threads * 4);
     let (out_tx, out_rx) = bounded::<(u64, Vec<u8>, Tally)>(threads * 2);
-    let cache = Arc::new(CheckCache::new(CACHE_ENTRIES));
+    let cache = Arc::new(CheckCache::new(CACHE_ENTRIES, CACHE_BYTES));
 
     let reader_thread = std::thread::spawn(move || read_chunks(reader, chunk_tx, pool_rx));
     let mut workers = Vec::with_capacity(threads);

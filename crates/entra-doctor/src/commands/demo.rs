@@ -233,7 +233,7 @@ pub fn run(_args: DemoArgs) -> Result<Outcome, CliError> {
     match r {
         Ok(t) => {
             say(out, &format!("{}\n", got(&t)))?;
-            if check(&checks, &t.access_token, out)? != Outcome::Ok {
+            if check(&checks, &t.access_token, None, out)? != Outcome::Ok {
                 as_told = false;
             }
         }
@@ -263,7 +263,7 @@ pub fn run(_args: DemoArgs) -> Result<Outcome, CliError> {
     )) {
         Ok(t) => {
             say(out, &format!("{}\n", got(&t)))?;
-            if check(&checks, &t.access_token, out)? != Outcome::Failed {
+            if check(&checks, &t.access_token, None, out)? != Outcome::Failed {
                 as_told = false;
             }
         }

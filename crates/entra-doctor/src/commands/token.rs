@@ -28,6 +28,7 @@ use crate::flows::{
     self, azcli, device, ClientCredential, Endpoint, FlowError, Http, Target, TokenResponse,
 };
 use crate::net::databrickscfg::ProcessEnv;
+use crate::net::looks_like_guid;
 use crate::render;
 
 /// The Azure CLI's application id: a public client Entra knows everywhere,
@@ -262,7 +263,7 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
     };
     rt.shutdown_timeout(Duration::from_millis(100));
     match result {
-        Ok(t) => success(&args, flow, &target, &tenant, t),
+        Ok(t) => success(&args, flow, &target, &tenant, &s.authority.value, t),
         Err(FlowError::Failed(m)) => Err(CliError::Usage(m)),
         Err(FlowError::Refused { url, status, body }) => {
             refused(&args, &ctx, flow, &url, status, &body)
@@ -349,6 +350,7 @@ fn success(
     flow: FlowName,
     target: &Target,
     tenant: &str,
+    authority: &str,
     t: TokenResponse,
 ) -> Result<Outcome, CliError> {
     let mut out = anstream::stdout();
@@ -383,7 +385,8 @@ fn success(
         return Ok(Outcome::Ok);
     }
     let _ = writeln!(err);
-    check(args, &t.access_token, &mut err)
+    // The check looks where the token came from: the sign-in's authority.
+    check(args, &t.access_token, Some(authority), &mut err)
 }
 
 /// The checks of `check`, on the token just obtained; the report goes to
@@ -391,6 +394,7 @@ fn success(
 pub(crate) fn check(
     args: &TokenArgs,
     token: &str,
+    authority: Option<&str>,
     mut out: &mut dyn Write,
 ) -> Result<Outcome, CliError> {
     let mut policy = policy(&args.policy)?;
@@ -402,20 +406,15 @@ pub(crate) fn check(
     {
         policy.tenant = None;
     }
-    let checked = check_online(token, &args.policy, &args.online, policy)?;
+    let mut online = args.online.clone();
+    if let Some(a) = authority {
+        online.authority = Some(a.to_owned());
+    }
+    let checked = check_online(token, &args.policy, &online, policy)?;
     checked.warn_cache();
     render::text::report(&mut out, &checked.report, checked.summary.as_ref())
         .map_err(CliError::Write)?;
     Ok(checked.exit())
-}
-
-fn looks_like_guid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

@@ -12,8 +12,9 @@ const MAX_WAIT: Duration = Duration::from_secs(30 * 60);
 /// RFC 8628 §3.5: on `slow_down`, the interval grows by 5 seconds.
 const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 
-/// What the device-code endpoint gave.
-#[derive(Debug, Clone)]
+/// What the device-code endpoint gave. Its `Debug` hides `device_code`,
+/// which can be exchanged for a token.
+#[derive(Clone)]
 pub struct DeviceCode {
     pub user_code: String,
     pub verification_uri: String,
@@ -21,6 +22,18 @@ pub struct DeviceCode {
     pub expires_in: u64,
     pub interval: u64,
     device_code: String,
+}
+
+impl std::fmt::Debug for DeviceCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceCode")
+            .field("user_code", &self.user_code)
+            .field("verification_uri", &self.verification_uri)
+            .field("expires_in", &self.expires_in)
+            .field("interval", &self.interval)
+            .field("device_code", &"[redacted]")
+            .finish_non_exhaustive()
+    }
 }
 
 /// Asks for a device code.

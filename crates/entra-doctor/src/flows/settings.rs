@@ -14,7 +14,7 @@ use crate::flows::secret::Secret;
 use crate::net::databrickscfg::{self, Env, Section};
 
 /// The default authority host (Azure public cloud).
-pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+pub const DEFAULT_AUTHORITY: &str = crate::net::discovery::DEFAULT_AUTHORITY;
 
 /// A value and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,7 +198,7 @@ pub fn resolve(flags: &Flags, env: &dyn Env) -> Result<Settings, String> {
         },
     };
     let authority = Sourced {
-        value: normalise_authority(&authority.value)?,
+        value: crate::net::discovery::normalise_authority(&authority.value)?,
         source: authority.source,
     };
     Ok(Settings {
@@ -228,52 +228,11 @@ pub fn resolve(flags: &Flags, env: &dyn Env) -> Result<Settings, String> {
 
 /// The authority host of an `azure_environment` / `ARM_ENVIRONMENT` value.
 fn cloud_authority(name: &str) -> Result<&'static str, String> {
-    match name
-        .trim()
-        .to_ascii_lowercase()
-        .replace(['_', ' '], "")
-        .as_str()
-    {
-        "public" | "azurepubliccloud" | "azurecloud" => Ok(DEFAULT_AUTHORITY),
-        "usgovernment" | "azureusgovernment" | "azureusgovernmentcloud" => {
-            Ok("https://login.microsoftonline.us")
-        }
-        "china" | "azurechina" | "azurechinacloud" => Ok("https://login.chinacloudapi.cn"),
-        other => Err(format!(
-            "unknown Azure environment '{other}' (PUBLIC, USGOVERNMENT or CHINA)"
-        )),
-    }
-}
-
-/// `https://host` (or `http://` on loopback only), without path or slash.
-pub fn normalise_authority(text: &str) -> Result<String, String> {
-    let with_scheme = if text.contains("://") {
-        text.trim().to_owned()
-    } else {
-        format!("https://{}", text.trim())
-    };
-    let url = url::Url::parse(&with_scheme).map_err(|e| format!("authority '{text}': {e}"))?;
-    let host = url
-        .host_str()
-        .ok_or_else(|| format!("authority '{text}' has no host"))?;
-    let loopback = matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
-        || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
-        || host == "localhost";
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        s => {
-            return Err(format!(
-                "authority '{text}': scheme {s} is not allowed (https, or http on loopback)"
-            ))
-        }
-    }
-    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-    let host = match url.host() {
-        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
-        _ => host.to_owned(),
-    };
-    Ok(format!("{}://{host}{port}", url.scheme()))
+    crate::net::workspace::Cloud::of_environment(name)
+        .map(crate::net::workspace::Cloud::authority)
+        .ok_or_else(|| {
+            format!("unknown Azure environment '{name}' (PUBLIC, USGOVERNMENT or CHINA)")
+        })
 }
 
 impl Settings {
@@ -355,13 +314,13 @@ mod tests {
     #[test]
     fn authority_forms() {
         assert_eq!(
-            normalise_authority("login.microsoftonline.com/").unwrap(),
+            crate::net::discovery::normalise_authority("login.microsoftonline.com/").unwrap(),
             DEFAULT_AUTHORITY
         );
         assert_eq!(
-            normalise_authority("http://127.0.0.1:8080/x").unwrap(),
+            crate::net::discovery::normalise_authority("http://127.0.0.1:8080/x").unwrap(),
             "http://127.0.0.1:8080"
         );
-        assert!(normalise_authority("http://example.com").is_err());
+        assert!(crate::net::discovery::normalise_authority("http://example.com").is_err());
     }
 }

@@ -33,15 +33,56 @@ pub enum Source {
 
 /// Reads `--authority`: https (or http to a loopback host), no path.
 pub fn parse_authority(text: &str) -> Result<Url, String> {
-    let url =
-        Url::parse(text.trim()).map_err(|e| format!("--authority '{text}' is not a URL: {e}"))?;
-    http::check_url(&url).map_err(|e| format!("--authority: {e}"))?;
-    if !(url.path() == "/" || url.path().is_empty()) || url.query().is_some() {
+    let with_scheme = if text.contains("://") {
+        text.trim().to_owned()
+    } else {
+        format!("https://{}", text.trim())
+    };
+    let given =
+        Url::parse(&with_scheme).map_err(|e| format!("--authority '{text}' is not a URL: {e}"))?;
+    if !(given.path() == "/" || given.path().is_empty()) || given.query().is_some() {
         return Err(format!(
-            "--authority {url} must be a host only, like https://login.microsoftonline.com (the tenant comes from the token)"
+            "--authority {given} must be a host only, like https://login.microsoftonline.com (the tenant comes from the token)"
         ));
     }
+    let normal = normalise_authority(text).map_err(|e| format!("--authority: {e}"))?;
+    let url = Url::parse(&normal).map_err(|e| format!("--authority '{text}' is not a URL: {e}"))?;
+    http::check_url(&url).map_err(|e| format!("--authority: {e}"))?;
     Ok(url)
+}
+
+/// The public cloud's authority host.
+pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+
+/// `https://host` (or `http://` on loopback only), without path or slash.
+pub fn normalise_authority(text: &str) -> Result<String, String> {
+    let with_scheme = if text.contains("://") {
+        text.trim().to_owned()
+    } else {
+        format!("https://{}", text.trim())
+    };
+    let url = url::Url::parse(&with_scheme).map_err(|e| format!("authority '{text}': {e}"))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| format!("authority '{text}' has no host"))?;
+    let loopback = matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+        || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+        || host == "localhost";
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        s => {
+            return Err(format!(
+                "authority '{text}': scheme {s} is not allowed (https, or http on loopback)"
+            ))
+        }
+    }
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let host = match url.host() {
+        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
+        _ => host.to_owned(),
+    };
+    Ok(format!("{}://{host}{port}", url.scheme()))
 }
 
 /// Decides where the token's keys are. `Err` says why discovery does not

@@ -185,14 +185,25 @@ pub enum Redirects {
     Return,
 }
 
-/// One GET.
-#[derive(Debug, Clone)]
+/// One GET. Its `Debug` never shows the token.
+#[derive(Clone)]
 pub struct Get<'a> {
     pub step: &'static str,
     pub url: Url,
     /// A bearer token to send. Requests with a token never follow redirects.
     pub bearer: Option<&'a str>,
     pub redirects: Redirects,
+}
+
+impl std::fmt::Debug for Get<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Get")
+            .field("step", &self.step)
+            .field("url", &self.url.as_str())
+            .field("bearer", &self.bearer.map(|_| "[redacted]"))
+            .field("redirects", &self.redirects)
+            .finish()
+    }
 }
 
 impl<'a> Get<'a> {
@@ -231,7 +242,13 @@ impl Response {
 /// The start of a body as one line of text (at most 200 characters).
 pub fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(600)]);
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Control characters (terminal escapes from a hostile server) become
+    // spaces, then runs of white space one space.
+    let visible: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let one_line: String = visible.split_whitespace().collect::<Vec<_>>().join(" ");
     entra_token::text::clip(&one_line, 200)
 }
 
@@ -650,6 +667,23 @@ fn classify_read(e: &reqwest::Error) -> Cause {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn debug_never_shows_the_token_and_snippets_drop_control_characters() {
+        let get = Get {
+            step: "membership",
+            url: Url::parse("https://adb-1.2.azuredatabricks.net/").unwrap(),
+            bearer: Some("eyJhbGciOi.secret.token"),
+            redirects: Redirects::Return,
+        };
+        let shown = format!("{get:?}");
+        assert!(
+            !shown.contains("secret") && shown.contains("[redacted]"),
+            "{shown}"
+        );
+        assert_eq!(snippet(b"a\x1b[31mred\x07 b"), "a [31mred b");
+    }
+
     use super::*;
 
     #[test]

@@ -128,6 +128,9 @@ struct DiskEntry {
 
 type Slot = Arc<tokio::sync::Mutex<Option<Entry>>>;
 
+/// The most documents kept in memory at once.
+const MAX_SLOTS: usize = 1024;
+
 /// The cache. Share one per process (behind an `Arc`).
 pub struct DocCache {
     cfg: CacheConfig,
@@ -196,6 +199,11 @@ impl DocCache {
             .slots
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slots.len() >= MAX_SLOTS && !slots.contains_key(url) {
+            // Bounded: forget the documents nobody is using now (they stay
+            // on disk). A server fed many issuers must not grow forever.
+            slots.retain(|_, slot| Arc::strong_count(slot) > 1);
+        }
         Arc::clone(slots.entry(url.to_owned()).or_default())
     }
 

@@ -324,15 +324,30 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
     out
 }
 
-/// The token's application (`appid`, else `azp`), for app-specific keys.
+/// The application whose own signing keys (`?appid=`) may have signed the
+/// token: the token's audience, when it names an application by its ID
+/// (`<guid>` or `api://<guid>`).
+///
+/// Never the client (`appid`/`azp`): an application's own keys (claims
+/// mapping) are held by whoever registered it, and are valid only for
+/// tokens issued *to* that application. Taking the client from the
+/// unverified token would let anyone who registers an application with its
+/// own key sign tokens for any audience.
 pub(crate) fn token_app(token: &Token) -> Option<(String, String)> {
     let c = token.claims();
-    let s = |v: &Option<entra_token::claims::Raw<'_>>, name: &str| {
-        v.as_ref()
-            .and_then(|v| v.as_str())
-            .map(|a| (a.to_owned(), format!("the token's '{name}'")))
-    };
-    s(&c.appid, "appid").or_else(|| s(&c.azp, "azp"))
+    let aud = c.aud.and_then(|v| v.as_str())?;
+    let id = aud.strip_prefix("api://").unwrap_or(aud);
+    looks_like_guid(id).then(|| (id.to_ascii_lowercase(), "the token's 'aud'".to_owned()))
+}
+
+/// Whether `s` has the shape of a GUID (8-4-4-4-12 hex digits).
+pub(crate) fn looks_like_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Puts the online findings into a report, in reading order: discovery

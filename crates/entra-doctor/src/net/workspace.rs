@@ -66,10 +66,17 @@ impl Cloud {
 
     /// The cloud an `azure_environment` / `ARM_ENVIRONMENT` value names.
     pub fn of_environment(env: &str) -> Option<Cloud> {
-        match env.trim().to_ascii_uppercase().as_str() {
+        // Spelled as the SDKs and az spell it: any case, with or without
+        // '_' or spaces (AzureUSGovernment, azure_us_government, ...).
+        match env
+            .trim()
+            .to_ascii_uppercase()
+            .replace(['_', ' '], "")
+            .as_str()
+        {
             "PUBLIC" | "AZUREPUBLICCLOUD" | "AZURECLOUD" => Some(Cloud::Public),
             "USGOVERNMENT" | "AZUREUSGOVERNMENTCLOUD" | "AZUREUSGOVERNMENT" => Some(Cloud::UsGov),
-            "CHINA" | "AZURECHINACLOUD" => Some(Cloud::China),
+            "CHINA" | "AZURECHINA" | "AZURECHINACLOUD" => Some(Cloud::China),
             _ => None,
         }
     }

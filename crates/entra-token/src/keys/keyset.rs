@@ -66,7 +66,7 @@ impl KeySet {
             return Self::from_keys(pem_input::parse(text)?);
         }
         if trimmed[0] == 0x30 {
-            let (material, info) = cert::from_der(bytes)?;
+            let (material, info) = cert::from_der(trimmed)?;
             let mut k = VerifyingKey::new(material, KeySource::Certificate);
             k.x5t = Some(info.x5t.clone());
             k.x5t_s256 = Some(info.x5t_s256.clone());
