@@ -91,7 +91,14 @@ fn one_fetch_serves_every_waiting_request() {
 
 #[test]
 fn an_unknown_kid_does_not_make_every_request_fetch() {
-    let s = setup(&["--tenant", DEMO_TENANT_ID]);
+    let s = setup(&[
+        "--tenant",
+        DEMO_TENANT_ID,
+        "--audience",
+        "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d",
+        "--audience",
+        "https://api.example.invalid/",
+    ]);
     let (_, keys) = paths();
     assert_eq!(
         s.server
@@ -100,12 +107,13 @@ fn an_unknown_kid_does_not_make_every_request_fetch() {
         200
     );
     s.emu.rotate_keys(DEMO_TENANT_ID, false).unwrap();
-    // A token signed with the new key, without 'appid' (no application key
-    // set to try): the set was fetched seconds ago, so it is not refetched
-    // (the shared cache's throttle), however many requests ask.
+    // A token signed with the new key whose audience is no application ID
+    // (no application key set to try): the set was fetched seconds ago, so
+    // it is not refetched (the shared cache's throttle), however many
+    // requests ask.
     let new = s
         .emu
-        .mint(&MintRequest::user(DEMO_USER).without_claim("appid"));
+        .mint(&MintRequest::user(DEMO_USER).audience("https://api.example.invalid/"));
     let codes = burst(&s.server, 20, &new);
     assert!(codes.iter().all(|&c| c == 401), "{codes:?}");
     assert_eq!(
@@ -121,8 +129,8 @@ fn an_unknown_kid_does_not_make_every_request_fetch() {
             .contains("signature: "),
         "{r:?}"
     );
-    // With 'appid', the application's key URL (served with the tenant's
-    // current keys) is fetched once for all of them.
+    // With an application audience, the application's key URL (served with
+    // the tenant's current keys) is fetched once for all of them.
     let with_app = s.emu.mint(&MintRequest::user(DEMO_USER));
     let codes = burst(&s.server, 20, &with_app);
     assert!(codes.iter().all(|&c| c == 200), "{codes:?}");
