@@ -7,7 +7,6 @@
 //! `DATABRICKS_CONFIG_FILE`). Secrets are kept as [`Secret`]s and shown
 //! masked.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::flows::secret::Secret;
@@ -109,11 +108,7 @@ const ENVIRONMENT: Key = Key {
 };
 
 fn read_profile(path: &std::path::Path, name: &str) -> Result<Section, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut all: BTreeMap<String, Section> = databrickscfg::parse(&text);
-    all.remove(name)
-        .ok_or_else(|| format!("profile '{name}' not found in {}", path.display()))
+    databrickscfg::read_section(path, name)
 }
 
 /// Resolves the settings.

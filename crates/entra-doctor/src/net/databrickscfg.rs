@@ -92,6 +92,16 @@ fn expand_home(p: &str, env: &dyn Env) -> PathBuf {
 }
 
 fn read_profile(path: &Path, name: &str) -> Result<Section, String> {
+    // `check` keeps only the keys it reads: secrets stay in the file.
+    Ok(read_section(path, name)?
+        .into_iter()
+        .filter(|(k, _)| KEYS.iter().any(|(key, _)| key == k))
+        .collect())
+}
+
+/// Reads one whole profile of a `.databrickscfg` file: at most 1 MiB, read
+/// leniently as UTF-8. The error names the profiles there are.
+pub(crate) fn read_section(path: &Path, name: &str) -> Result<Section, String> {
     let bytes = std::fs::File::open(path)
         .map_err(|e| format!("cannot read {} for profile '{name}': {e}", path.display()))
         .and_then(|f| {
@@ -100,13 +110,9 @@ fn read_profile(path: &Path, name: &str) -> Result<Section, String> {
                 .ok_or_else(|| format!("{} is over 1 MiB", path.display()))
         })?;
     let text = String::from_utf8_lossy(&bytes);
-    let sections = parse(&text);
-    match sections.get(name) {
-        Some(s) => Ok(s
-            .iter()
-            .filter(|(k, _)| KEYS.iter().any(|(key, _)| key == k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()),
+    let mut sections = parse(&text);
+    match sections.remove(name) {
+        Some(s) => Ok(s),
         None => {
             let names: Vec<&str> = sections.keys().map(String::as_str).collect();
             Err(format!(
