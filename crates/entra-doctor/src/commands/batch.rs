@@ -28,7 +28,7 @@ use crate::error::{CliError, Outcome};
 /// Tokens remembered (16 shards): a few dozen bytes each when they pass.
 const CACHE_ENTRIES: usize = 1 << 17;
 /// And at most about this many bytes (failing tokens keep their messages).
-const CACHE_BYTES: usize = 1 << 20;
+const CACHE_BYTES: usize = 24 << 20;
 const SHARDS: usize = 16;
 
 /// One line's result, as written.
@@ -67,14 +67,18 @@ struct Shard {
 }
 
 impl Remembered {
-    /// Roughly the heap bytes this entry holds, with its key and overhead.
+    /// Roughly the memory this entry holds: its key, map slot, `Arc` and
+    /// time claims (about 200 bytes), its findings and their texts, and a
+    /// quarter more for the allocator.
     fn weight(&self) -> usize {
-        let text = |o: &Option<String>| o.as_ref().map_or(0, String::len);
-        128 + self
-            .findings
-            .iter()
-            .map(|f| 96 + f.message.len() + text(&f.expected) + text(&f.actual) + text(&f.fix))
-            .sum::<usize>()
+        let text = |o: &Option<String>| o.as_ref().map_or(0, String::capacity);
+        let findings = self.findings.capacity() * std::mem::size_of::<Finding>()
+            + self
+                .findings
+                .iter()
+                .map(|f| f.message.capacity() + text(&f.expected) + text(&f.actual) + text(&f.fix))
+                .sum::<usize>();
+        200 + findings * 5 / 4
     }
 }
 
