@@ -20,10 +20,10 @@ use serde_json::{Map, Value};
 
 use crate::flows::secret::Secret;
 
+/// Bound on an answer body: the same as every other HTTP answer.
+pub use crate::net::http::MAX_BODY;
 /// The Azure Databricks resource (application id).
-pub const DATABRICKS_RESOURCE: &str = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d";
-/// Bound on an answer body.
-pub const MAX_BODY: usize = 1024 * 1024;
+pub use entra_token::catalogue::resources::AZURE_DATABRICKS as DATABRICKS_RESOURCE;
 
 /// How a flow ended without a token.
 #[derive(Debug)]

@@ -33,11 +33,7 @@ pub enum Source {
 
 /// Reads `--authority`: https (or http to a loopback host), no path.
 pub fn parse_authority(text: &str) -> Result<Url, String> {
-    let with_scheme = if text.contains("://") {
-        text.trim().to_owned()
-    } else {
-        format!("https://{}", text.trim())
-    };
+    let with_scheme = with_https(text);
     let given =
         Url::parse(&with_scheme).map_err(|e| format!("--authority '{text}' is not a URL: {e}"))?;
     if !(given.path() == "/" || given.path().is_empty()) || given.query().is_some() {
@@ -51,23 +47,26 @@ pub fn parse_authority(text: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// `text` with `https://` in front when it names no scheme.
+fn with_https(text: &str) -> String {
+    if text.contains("://") {
+        text.trim().to_owned()
+    } else {
+        format!("https://{}", text.trim())
+    }
+}
+
 /// The public cloud's authority host.
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 
 /// `https://host` (or `http://` on loopback only), without path or slash.
 pub fn normalise_authority(text: &str) -> Result<String, String> {
-    let with_scheme = if text.contains("://") {
-        text.trim().to_owned()
-    } else {
-        format!("https://{}", text.trim())
-    };
+    let with_scheme = with_https(text);
     let url = url::Url::parse(&with_scheme).map_err(|e| format!("authority '{text}': {e}"))?;
     let host = url
         .host_str()
         .ok_or_else(|| format!("authority '{text}' has no host"))?;
-    let loopback = matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
-        || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
-        || host == "localhost";
+    let loopback = http::is_loopback(&url);
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}
