@@ -60,7 +60,7 @@ stop_server() {
     SERVER_PID=
   fi
 }
-trap stop_server EXIT
+trap 'stop_server; [ -n "${NGINX_PID:-}" ] && kill "$NGINX_PID" 2>/dev/null; true' EXIT
 
 # run NAME TOKENS_FILE COUNT(0|1) SERVE_FLAGS...: prints "NAME rps p99_us errors non2xx peak_rss_kib 401s total"
 # (WRK_PATH=/healthz: the same requests to the health check.)
@@ -120,6 +120,37 @@ run c-mix "$OUT/mix.txt" 1 > "$OUT/c.result"
 # For comparison: the same requests to GET /healthz, which checks nothing:
 # what HTTP/1.1 over loopback allows on these cores with wrk beside it.
 WRK_PATH=/healthz run h-healthz "$OUT/cached.txt" 0 > "$OUT/h.result"
+# And a named peer for the HTTP ceiling: nginx answering `return 200` to
+# the same requests (two workers, access log off), when nginx is installed.
+NGINX_RPS=
+if command -v nginx > /dev/null; then
+  NG="$PWD/$OUT/nginx"
+  mkdir -p "$NG"
+  PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat > "$NG/nginx.conf" <<CONF
+worker_processes $CORES;
+pid $NG/nginx.pid;
+error_log $NG/error.log;
+daemon off;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $NG/body; proxy_temp_path $NG/proxy; fastcgi_temp_path $NG/fcgi;
+  uwsgi_temp_path $NG/uwsgi; scgi_temp_path $NG/scgi;
+  server { listen 127.0.0.1:$PORT; location / { return 200 "ok"; } }
+}
+CONF
+  nginx -c "$NG/nginx.conf" -p "$NG" 2> "$NG/start.log" &
+  NGINX_PID=$!
+  for _ in $(seq 100); do (exec 3<> "/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.05; done
+  WRK_COUNT_STATUS=0 wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d 2s -s bench/serve-auth.lua "http://127.0.0.1:$PORT/" -- "$OUT/cached.txt" > /dev/null
+  WRK_COUNT_STATUS=0 wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency -s bench/serve-auth.lua \
+    "http://127.0.0.1:$PORT/auth" -- "$OUT/cached.txt" > "$OUT/nginx.wrk.txt"
+  kill "$NGINX_PID" 2>/dev/null || true
+  wait "$NGINX_PID" 2>/dev/null || true
+  NGINX_RPS=$(sed -nE 's/^RESULT .* rps=([0-9]+).*/\1/p' "$OUT/nginx.wrk.txt")
+fi
+
 A=$(cat "$OUT/a.result") B=$(cat "$OUT/b.result") C=$(cat "$OUT/c.result") H=$(cat "$OUT/h.result")
 
 fmt() { awk -v ov="$OPENSSL_VERIFY" '{ printf "%-10s %9d req/s  %5.2fx  p99 %6.2f ms  errors %d  peak RSS %6.1f MiB", $1, $2, $2 / ov, $3 / 1000, $4, $6 / 1024; if ($1 == "c-mix") printf "  401s %d of %d (%.1f %%)", $7, $8, 100 * $7 / $8; printf "\n" }' <<< "$1"; }
@@ -145,4 +176,12 @@ RATIO_A=$(awk -v ov="$OPENSSL_VERIFY" '{ printf "%.2f", $2 / ov }' <<< "$A")
 RATIO_B=$(awk -v ov="$OPENSSL_VERIFY" '{ printf "%.2f", $2 / ov }' <<< "$B")
 RATIO_H=$(awk -v ov="$OPENSSL_VERIFY" '{ printf "%.2f", $2 / ov }' <<< "$H")
 echo "ratio: cache off ${RATIO_A}x, cache on ${RATIO_B}x openssl rsa2048 verify/s (the /healthz ceiling: ${RATIO_H}x)"
+if [ -n "$NGINX_RPS" ]; then
+  awk -v n="$NGINX_RPS" -v ov="$OPENSSL_VERIFY" -v h="$(awk '{print $2}' <<< "$H")" 'BEGIN {
+    printf "peer: nginx `return 200` to the same requests: %d req/s = %.2fx openssl (no server here can answer faster)\n", n, n / ov
+    # With the HTTP cost of /healthz and one verification per request at
+    # openssl speed, both on the same cores: the most cache-off can reach.
+    printf "bound: cache off can reach at most 1 / (1/healthz + 1/openssl) = %.2fx openssl with this HTTP stack\n", (1 / (1 / h + 1 / ov)) / ov
+  }'
+fi
 if [ "${STRICT:-}" = 1 ]; then exit $status; fi

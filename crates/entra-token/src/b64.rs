@@ -67,6 +67,26 @@ pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), B64Error> {
     }
 }
 
+/// Decodes onto the end of `out` (what it held stays); on error `out` is
+/// as it was.
+pub fn decode_append(input: &[u8], out: &mut Vec<u8>) -> Result<(), B64Error> {
+    let len = out.len();
+    if base64_simd::URL_SAFE_NO_PAD
+        .decode_append(input, out)
+        .is_ok()
+    {
+        return Ok(());
+    }
+    out.truncate(len);
+    match URL_SAFE_NO_PAD.decode_vec(input, out) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            out.truncate(len);
+            Err(classify(input, e))
+        }
+    }
+}
+
 fn classify(input: &[u8], e: base64::DecodeError) -> B64Error {
     use base64::DecodeError as D;
     if let Some(pos) = input.iter().position(|&b| b == b'=') {

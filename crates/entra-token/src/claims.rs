@@ -2,7 +2,6 @@
 //! decoded JSON, borrowed from it on every read, never copied into
 //! `serde_json::Value`s. "Missing" stays apart from "present but malformed".
 
-use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -83,20 +82,25 @@ enum Text {
 }
 
 impl Member {
-    /// Locates `raw` (a slice of `base`) and unescapes it if needed.
+    /// The member whose value `span` (found by [`crate::json::scan_object`])
+    /// locates in `base`, its string unescaped if needed.
     pub(crate) fn locate(
         base: &str,
-        raw: &str,
+        span: crate::json::Span,
         unescaped: &mut Vec<String>,
-    ) -> Result<Member, serde_json::Error> {
-        let start = (raw.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
-        let end = start + raw.len();
-        let text = if raw.starts_with('"') {
+    ) -> Result<Member, crate::json::JsonError> {
+        let (start, end) = (span.start, span.end);
+        let raw = base.get(start..end).unwrap_or("");
+        let text = if raw.len() >= 2 && raw.starts_with('"') {
             let inner = &raw[1..raw.len() - 1];
-            if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+            if !span.escaped {
                 Text::Inline(start as u32 + 1, end as u32 - 1)
             } else {
-                unescaped.push(serde_json::from_str::<String>(raw)?);
+                let s = crate::json::unescape(inner).ok_or(crate::json::JsonError {
+                    what: "a string has an invalid escape".into(),
+                    offset: start,
+                })?;
+                unescaped.push(s);
                 Text::Owned(unescaped.len() as u32 - 1)
             }
         } else {
@@ -123,25 +127,10 @@ impl Member {
     }
 }
 
-/// Keeps a present member even when its value is `null` (serde would make
-/// `Option` of null `None`, and null is malformed, not missing).
-pub(crate) fn some_raw<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&'de RawValue>::deserialize(d).map(Some)
-}
-
 /// Declares a set of members: the borrowed view (`$name<'a>`), where its
 /// members are (`$spans`) and how they are found (`$raw`).
 macro_rules! members {
-    ($(#[$m:meta])* $name:ident, $spans:ident, $raw:ident { $($(#[$fm:meta])* $field:ident $(=> $json:literal)?),* $(,)? }) => {
-        #[derive(serde::Deserialize)]
-        struct $raw<'a> {
-            $(
-                $(#[serde(rename = $json)])?
-                #[serde(borrow, default, deserialize_with = "crate::claims::some_raw")]
-                $field: Option<&'a serde_json::value::RawValue>,
-            )*
-        }
-
+    ($(#[$m:meta])* $name:ident, $spans:ident { $($(#[$fm:meta])* $field:ident $(=> $json:literal)?),* $(,)? }) => {
         /// Where each member sits in the decoded JSON.
         #[derive(Debug, Clone, Default, PartialEq, Eq)]
         pub(crate) struct $spans {
@@ -155,16 +144,23 @@ macro_rules! members {
         }
 
         impl $spans {
-            /// Finds the members in `json` (a JSON object). Duplicate members
-            /// are an error, so that no two readers can see two values.
-            pub(crate) fn parse(json: &str, unescaped: &mut Vec<String>) -> Result<$spans, serde_json::Error> {
-                let raw: $raw<'_> = serde_json::from_str(json)?;
-                Ok($spans {
-                    $( $field: match raw.$field {
-                        Some(r) => Some(crate::claims::Member::locate(json, r.get(), unescaped)?),
-                        None => None,
-                    }, )*
-                })
+            /// Checks that `json` is a JSON object and finds the members.
+            /// A member read here that appears twice is an error, so that no
+            /// two readers can see two values.
+            pub(crate) fn parse(json: &str, unescaped: &mut Vec<String>) -> Result<$spans, crate::json::JsonError> {
+                let mut spans = $spans::default();
+                crate::json::scan_object(json, |name, span| {
+                    let slot = match &*name {
+                        $( crate::claims::member_name!($field $(, $json)?) => &mut spans.$field, )*
+                        _ => return Ok(()),
+                    };
+                    if slot.is_some() {
+                        return Err(crate::json::JsonError::duplicate(&name, span.start));
+                    }
+                    *slot = Some(crate::claims::Member::locate(json, span, unescaped)?);
+                    Ok(())
+                })?;
+                Ok(spans)
             }
 
             /// The borrowed view.
@@ -174,12 +170,23 @@ macro_rules! members {
         }
     };
 }
+
+/// A member's JSON name: its field name, or the name given with `=>`.
+macro_rules! member_name {
+    ($field:ident) => {
+        stringify!($field)
+    };
+    ($field:ident, $json:literal) => {
+        $json
+    };
+}
+pub(crate) use member_name;
 pub(crate) use members;
 
 members! {
     /// The registered and Entra-specific claims the rules use. Every other
     /// claim stays in the raw payload, for display.
-    Claims, ClaimSpans, RawClaims {
+    Claims, ClaimSpans {
         aud, iss, tid, exp, nbf, iat, ver, sub, oid, upn, unique_name, preferred_username, email, name,
         appid, azp, app_displayname, idtyp, scp, roles, nonce, at_hash, c_hash,
     }

@@ -13,7 +13,7 @@ crate::claims::members! {
     /// The JOSE header members the engine reads. Others stay in the raw JSON.
     /// `jku`, `x5u`, `jwk` and `x5c` are recorded only to say that they were
     /// ignored: a token never chooses the key that verifies it.
-    Header, HeaderSpans, RawHeader {
+    Header, HeaderSpans {
         alg, typ, kid, x5t, x5t_s256 => "x5t#S256", nonce, jku, x5u, jwk, x5c, crit, cty, enc,
     }
 }
@@ -71,7 +71,7 @@ pub struct OwnedHeader {
 
 impl OwnedHeader {
     /// Parses a header's JSON text.
-    pub fn parse(json: &str) -> Result<OwnedHeader, serde_json::Error> {
+    pub fn parse(json: &str) -> Result<OwnedHeader, crate::json::JsonError> {
         let mut unescaped = Vec::new();
         let spans = HeaderSpans::parse(json, &mut unescaped)?;
         Ok(OwnedHeader {
@@ -90,11 +90,15 @@ impl OwnedHeader {
 /// A parsed compact JWS. Nothing in it has been verified.
 #[derive(Debug, Clone)]
 pub struct Token {
-    compact: String,
+    /// The compact token, then the decoded header JSON, then the decoded
+    /// payload JSON: one allocation for the three.
+    text: String,
     /// Length of `header.payload`, the signing input.
     signing_input_len: usize,
-    header_json: String,
-    payload_json: String,
+    /// Where the header JSON starts in `text`.
+    header_at: usize,
+    /// Where the payload JSON starts in `text` (it runs to the end).
+    payload_at: usize,
     signature: Vec<u8>,
     header: HeaderSpans,
     claims: ClaimSpans,
@@ -106,13 +110,6 @@ impl Token {
     /// Parses a compact JWS. `text` must already be the bare token (see
     /// [`crate::input::extract`] for pasted text).
     pub fn parse(text: &str) -> Result<Token, FormatError> {
-        let mut scratch = Vec::new();
-        Self::parse_with(text, &mut scratch)
-    }
-
-    /// Parses, reusing `scratch` for the signature's decoding, and keeping
-    /// the header and payload JSON.
-    pub fn parse_with(text: &str, _scratch: &mut Vec<u8>) -> Result<Token, FormatError> {
         if text.is_empty() {
             return Err(FormatError::Empty);
         }
@@ -122,8 +119,15 @@ impl Token {
                 max: MAX_TOKEN_BYTES,
             });
         }
-        let dots: Vec<usize> = memchr::memchr_iter(b'.', text.as_bytes()).take(5).collect();
-        match dots.len() {
+        let mut dots = [0usize; 2];
+        let mut count = 0;
+        for at in memchr::memchr_iter(b'.', text.as_bytes()).take(5) {
+            if count < 2 {
+                dots[count] = at;
+            }
+            count += 1;
+        }
+        match count {
             2 => {}
             4 => return Err(FormatError::Jwe),
             n => return Err(FormatError::PartCount { found: n + 1 }),
@@ -144,32 +148,44 @@ impl Token {
         if s.is_empty() {
             return Err(FormatError::EmptySignature);
         }
+        let mut buf = Vec::with_capacity(text.len() + (h.len() + p.len()) * 3 / 4 + 4);
+        buf.extend_from_slice(text.as_bytes());
         let mut unescaped = Vec::new();
-        let header_json = decode_json_part(h, Part::Header, 0)?;
-        let header =
-            HeaderSpans::parse(&header_json, &mut unescaped).map_err(|e| FormatError::Json {
-                part: Part::Header,
-                reason: e.to_string(),
-            })?;
-        {
-            let view = header.resolve(&header_json, &unescaped);
+
+        let header_at = buf.len();
+        let header = {
+            let json = decode_json_part(h, Part::Header, 0, &mut buf)?;
+            let spans =
+                HeaderSpans::parse(json, &mut unescaped).map_err(|e| FormatError::Json {
+                    part: Part::Header,
+                    reason: e.to_string(),
+                })?;
+            let view = spans.resolve(json, &unescaped);
             view.alg()?;
             if let Some(crit) = view.crit {
                 return Err(FormatError::Crit(crit.json().to_owned()));
             }
-        }
-        let payload_json = decode_json_part(p, Part::Payload, dots[0] + 1)?;
-        let claims =
-            ClaimSpans::parse(&payload_json, &mut unescaped).map_err(|e| FormatError::Json {
+            spans
+        };
+        let payload_at = buf.len();
+        let claims = {
+            let json = decode_json_part(p, Part::Payload, dots[0] + 1, &mut buf)?;
+            ClaimSpans::parse(json, &mut unescaped).map_err(|e| FormatError::Json {
                 part: Part::Payload,
                 reason: e.to_string(),
-            })?;
+            })?
+        };
         let signature = decode_part(s, Part::Signature, dots[1] + 1)?;
+        // Each part was checked as UTF-8 above: this cannot fail.
+        let text = String::from_utf8(buf).map_err(|e| FormatError::Json {
+            part: Part::Payload,
+            reason: e.to_string(),
+        })?;
         Ok(Token {
-            compact: text.to_owned(),
+            text,
             signing_input_len: dots[1],
-            header_json,
-            payload_json,
+            header_at,
+            payload_at,
             signature,
             header,
             claims,
@@ -179,12 +195,12 @@ impl Token {
 
     /// The whole compact token.
     pub fn compact(&self) -> &str {
-        &self.compact
+        &self.text[..self.header_at]
     }
 
     /// The bytes the signature covers: `base64url(header).base64url(payload)`.
     pub fn signing_input(&self) -> &[u8] {
-        &self.compact.as_bytes()[..self.signing_input_len]
+        &self.text.as_bytes()[..self.signing_input_len]
     }
 
     /// The decoded signature.
@@ -194,44 +210,61 @@ impl Token {
 
     /// The header members the engine reads, borrowed from the token.
     pub fn header(&self) -> Header<'_> {
-        self.header.resolve(&self.header_json, &self.unescaped)
+        self.header.resolve(self.header_text(), &self.unescaped)
     }
 
     /// The claims the rules read, borrowed from the token.
     pub fn claims(&self) -> Claims<'_> {
-        self.claims.resolve(&self.payload_json, &self.unescaped)
+        self.claims.resolve(self.payload_text(), &self.unescaped)
+    }
+
+    fn header_text(&self) -> &str {
+        &self.text[self.header_at..self.payload_at]
+    }
+
+    fn payload_text(&self) -> &str {
+        &self.text[self.payload_at..]
     }
 
     /// The decoded header JSON, as sent.
     pub fn header_json(&self) -> &[u8] {
-        self.header_json.as_bytes()
+        self.header_text().as_bytes()
     }
 
     /// The decoded payload JSON, as sent.
     pub fn payload_json(&self) -> &[u8] {
-        self.payload_json.as_bytes()
+        self.payload_text().as_bytes()
     }
 
     /// The header as a JSON object (parsed on demand, for display).
     pub fn header_value(&self) -> serde_json::Map<String, Value> {
-        serde_json::from_str(&self.header_json).unwrap_or_default()
+        serde_json::from_str(self.header_text()).unwrap_or_default()
     }
 
     /// The payload as a JSON object (parsed on demand, for display).
     pub fn payload_value(&self) -> serde_json::Map<String, Value> {
-        serde_json::from_str(&self.payload_json).unwrap_or_default()
+        serde_json::from_str(self.payload_text()).unwrap_or_default()
     }
 }
 
-/// Decodes a JSON part: base64url, bounded depth, a JSON object, UTF-8.
-fn decode_json_part(part_text: &str, part: Part, base: usize) -> Result<String, FormatError> {
-    let bytes = decode_part(part_text, part, base)?;
-    check_object(&bytes, part)?;
-    String::from_utf8(bytes).map_err(|e| FormatError::Json {
+/// Decodes a JSON part onto the end of `buf`: base64url, bounded depth, a
+/// JSON object, UTF-8. Returns the decoded text.
+fn decode_json_part<'b>(
+    part_text: &str,
+    part: Part,
+    base: usize,
+    buf: &'b mut Vec<u8>,
+) -> Result<&'b str, FormatError> {
+    let start = buf.len();
+    b64::decode_append(part_text.as_bytes(), buf)
+        .map_err(|reason| base64_error(base, part, reason))?;
+    let bytes = &buf[start..];
+    check_object(bytes, part)?;
+    std::str::from_utf8(bytes).map_err(|e| FormatError::Json {
         part,
         reason: format!(
             "it is not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
+            e.valid_up_to()
         ),
     })
 }

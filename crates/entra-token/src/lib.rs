@@ -36,6 +36,7 @@ pub mod explain;
 pub mod findings;
 pub mod input;
 pub mod issuer;
+pub mod json;
 pub mod jws;
 pub mod keys;
 pub mod limits;
