@@ -93,6 +93,8 @@ pub struct VerifyingKey {
     pub cert: Option<CertInfo>,
     pub material: KeyMaterial,
     parsed: [OnceLock<Option<ParsedPublicKey>>; 9],
+    /// The RSA e = 65537 fast path, when it applies.
+    rsa65537: OnceLock<Option<super::rsa65537::Rsa65537>>,
 }
 
 impl fmt::Debug for VerifyingKey {
@@ -118,6 +120,7 @@ impl VerifyingKey {
             cert: None,
             material,
             parsed: Default::default(),
+            rsa65537: OnceLock::new(),
         }
     }
 
@@ -135,6 +138,19 @@ impl VerifyingKey {
     pub fn parsed(&self, alg: Algorithm) -> Option<&ParsedPublicKey> {
         self.parsed[alg.index()]
             .get_or_init(|| self.parse_for(alg))
+            .as_ref()
+    }
+
+    /// The PKCS#1 v1.5 fast path for this key, when it is an RSA key with
+    /// exponent 65537 that aws-lc-rs accepts for `alg` (see
+    /// [`super::rsa65537`]).
+    pub(crate) fn rsa65537(&self, alg: Algorithm) -> Option<&super::rsa65537::Rsa65537> {
+        self.parsed(alg)?;
+        self.rsa65537
+            .get_or_init(|| match &self.material {
+                KeyMaterial::Rsa { n, e } => super::rsa65537::Rsa65537::new(n, e),
+                _ => None,
+            })
             .as_ref()
     }
 

@@ -6,6 +6,8 @@ mod jwk;
 mod keyset;
 mod material;
 mod pem_input;
+#[allow(unsafe_code)] // FFI to aws-lc; each block says why it is sound.
+pub(crate) mod rsa65537;
 
 pub use cert::CertInfo;
 pub use keyset::{KeyProblem, KeySelection, KeySet};
