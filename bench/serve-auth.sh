@@ -5,13 +5,17 @@
 # non-zero only when it could not run (or, with STRICT=1, when a target is
 # missed).
 #
-#   bench/serve-auth.sh            (needs wrk, openssl, python3-cryptography)
+#   bench/serve-auth.sh            (needs wrk, openssl, python3-cryptography; nginx optional)
 #
 # Runs, each against a fresh server (so peak memory is per run):
 #   a. verified-token cache off, N distinct valid tokens: every request verifies
 #   b. cache on, M distinct valid tokens seen many times (as a proxy sees them)
 #   c. cache on, 75 % valid / 25 % invalid (wrong audience, expired, altered
 #      signature, malformed): the invalid ones must get 401, nothing else fails
+#   h. the same requests to GET /healthz (this server's HTTP ceiling), and,
+#      when nginx is installed, to nginx answering `return 200` (a named
+#      peer: what any server reaches here); then the bound on (a):
+#      1 / (1/healthz + 1/openssl)
 # Targets (wrk on the same cores): a >= 0.5 x openssl verify/s, b >= 2 x,
 # p99 < 5 ms, no error but the expected 401s.
 #
