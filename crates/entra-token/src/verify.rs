@@ -93,11 +93,11 @@ pub fn verify_signature_prehashed(
     }
     let parsed = key.parsed(alg).ok_or(VerifyError::KeyRejected)?;
     if let (Some(prefix), Some(fast)) = (pkcs1_prefix(alg), key.rsa65537(alg)) {
-        return if fast.verify(prefix, hashed.as_ref(), signature) {
-            Ok(())
-        } else {
-            Err(VerifyError::BadSignature)
-        };
+        match fast.verify(prefix, hashed.as_ref(), signature) {
+            Some(true) => return Ok(()),
+            Some(false) => return Err(VerifyError::BadSignature),
+            None => {} // the fast path could not run: the general one decides
+        }
     }
     parsed
         .verify_digest_sig(hashed, signature)

@@ -100,34 +100,44 @@ impl Rsa65537 {
     }
 
     /// Whether `signature` is this key's PKCS#1 v1.5 signature of `hash`
-    /// under the digest whose DigestInfo prefix is `prefix`.
-    pub(crate) fn verify(&self, prefix: &[u8], hash: &[u8], signature: &[u8]) -> bool {
+    /// under the digest whose DigestInfo prefix is `prefix`; `None` when the
+    /// fast path could not run (no scratch memory), and the caller should
+    /// ask the general path.
+    pub(crate) fn verify(&self, prefix: &[u8], hash: &[u8], signature: &[u8]) -> Option<bool> {
         let k = self.len;
         let t_len = prefix.len() + hash.len();
-        if signature.len() != k || k > MAX_BYTES || k < t_len + 11 {
-            return false;
+        if signature.len() != k {
+            return Some(false);
+        }
+        if k > MAX_BYTES || k < t_len + 11 {
+            return None;
         }
         let mut em = [0u8; MAX_BYTES];
         let em = &mut em[..k];
-        if !SCRATCH.with(|s| match s.try_borrow_mut() {
-            Ok(mut s) => s.as_mut().is_some_and(|s| self.power(s, signature, em)),
-            Err(_) => false,
-        }) {
-            return false;
+        let power = SCRATCH.with(|s| match s.try_borrow_mut() {
+            Ok(mut s) => s.as_mut().map(|s| self.power(s, signature, em)),
+            Err(_) => None,
+        })?;
+        match power {
+            Power::Done => {}
+            Power::NotBelowModulus => return Some(false),
+            Power::Failed => return None,
         }
         // EM = 00 01 FF..FF 00 || DigestInfo prefix || hash (at least
         // eight FF bytes, implied by k >= tLen + 11).
         let ff_end = k - t_len - 1;
-        em[0] == 0x00
-            && em[1] == 0x01
-            && em[2..ff_end].iter().all(|&b| b == 0xff)
-            && em[ff_end] == 0x00
-            && &em[ff_end + 1..ff_end + 1 + prefix.len()] == prefix
-            && &em[ff_end + 1 + prefix.len()..] == hash
+        Some(
+            em[0] == 0x00
+                && em[1] == 0x01
+                && em[2..ff_end].iter().all(|&b| b == 0xff)
+                && em[ff_end] == 0x00
+                && &em[ff_end + 1..ff_end + 1 + prefix.len()] == prefix
+                && &em[ff_end + 1 + prefix.len()..] == hash,
+        )
     }
 
     /// Writes signature^65537 mod n, big-endian, into `out` (k bytes).
-    fn power(&self, s: &mut Scratch, signature: &[u8], out: &mut [u8]) -> bool {
+    fn power(&self, s: &mut Scratch, signature: &[u8], out: &mut [u8]) -> Power {
         let (n, mont) = (self.n.as_ptr(), self.mont.as_ptr());
         let (a, t, ctx) = (s.a.as_ptr(), s.t.as_ptr(), s.ctx.as_ptr());
         // SAFETY: `a`, `t` and `ctx` belong to this thread's scratch and are
@@ -135,23 +145,38 @@ impl Rsa65537 {
         // has `out.len()` writable bytes, as passed. aws-lc allows the
         // result to alias the operands of BN_mod_mul_montgomery.
         unsafe {
-            if ffi::BN_bin2bn(signature.as_ptr(), signature.len(), a).is_null()
-                || ffi::BN_ucmp(a, n) >= 0
-                || ffi::BN_to_montgomery(t, a, mont, ctx) != 1
-            {
-                return false;
+            if ffi::BN_bin2bn(signature.as_ptr(), signature.len(), a).is_null() {
+                return Power::Failed;
             }
-            // t = s·R; sixteen squarings: s^(2^16)·R.
-            for _ in 0..16 {
-                if ffi::BN_mod_mul_montgomery(t, t, t, mont, ctx) != 1 {
-                    return false;
-                }
+            // RFC 8017 §5.2.2 step 1: the representative must be below n.
+            if ffi::BN_ucmp(a, n) >= 0 {
+                return Power::NotBelowModulus;
             }
+            // t = s·R, then sixteen squarings: s^(2^16)·R; then
             // (s^(2^16)·R)·s·R⁻¹ = s^65537, out of the Montgomery domain.
-            ffi::BN_mod_mul_montgomery(t, t, a, mont, ctx) == 1
-                && ffi::BN_bn2bin_padded(out.as_mut_ptr(), out.len(), t) == 1
+            let mut ok = ffi::BN_to_montgomery(t, a, mont, ctx) == 1;
+            for _ in 0..16 {
+                ok = ok && ffi::BN_mod_mul_montgomery(t, t, t, mont, ctx) == 1;
+            }
+            ok = ok
+                && ffi::BN_mod_mul_montgomery(t, t, a, mont, ctx) == 1
+                && ffi::BN_bn2bin_padded(out.as_mut_ptr(), out.len(), t) == 1;
+            if ok {
+                Power::Done
+            } else {
+                Power::Failed
+            }
         }
     }
+}
+
+/// How the exponentiation went.
+enum Power {
+    Done,
+    /// The signature's value is not below the modulus: not a signature.
+    NotBelowModulus,
+    /// aws-lc could not compute (no memory): ask the general path.
+    Failed,
 }
 
 impl Drop for Rsa65537 {
@@ -237,11 +262,17 @@ mod tests {
         let key = &keys.keys()[0];
         let fast = key.rsa65537(crate::Algorithm::RS256).expect("fast path");
         let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.signing_input());
-        assert!(fast.verify(SHA256_PREFIX, hash.as_ref(), token.signature()));
-        assert!(!fast.verify(SHA384_PREFIX, hash.as_ref(), token.signature()));
+        assert_eq!(
+            fast.verify(SHA256_PREFIX, hash.as_ref(), token.signature()),
+            Some(true)
+        );
+        assert_eq!(
+            fast.verify(SHA384_PREFIX, hash.as_ref(), token.signature()),
+            Some(false)
+        );
         let mut sig = token.signature().to_vec();
         sig[100] ^= 4;
-        assert!(!fast.verify(SHA256_PREFIX, hash.as_ref(), &sig));
+        assert_eq!(fast.verify(SHA256_PREFIX, hash.as_ref(), &sig), Some(false));
         // And from another thread (its own scratch).
         let sig = token.signature().to_vec();
         let ok = std::thread::scope(|s| {
@@ -249,7 +280,7 @@ mod tests {
                 .join()
                 .unwrap()
         });
-        assert!(ok);
+        assert_eq!(ok, Some(true));
     }
 
     #[test]
@@ -258,9 +289,12 @@ mod tests {
         n[255] |= 1;
         let key = Rsa65537::new(&n, &[1, 0, 1]).unwrap();
         let hash = [7u8; 32];
-        assert!(!key.verify(SHA256_PREFIX, &hash, &[1u8; 255]));
-        assert!(!key.verify(SHA256_PREFIX, &hash, &[1u8; 257]));
-        assert!(!key.verify(SHA256_PREFIX, &hash, &[0xffu8; 256]));
-        assert!(!key.verify(SHA256_PREFIX, &hash, &[0u8; 256]));
+        assert_eq!(key.verify(SHA256_PREFIX, &hash, &[1u8; 255]), Some(false));
+        assert_eq!(key.verify(SHA256_PREFIX, &hash, &[1u8; 257]), Some(false));
+        assert_eq!(
+            key.verify(SHA256_PREFIX, &hash, &[0xffu8; 256]),
+            Some(false)
+        );
+        assert_eq!(key.verify(SHA256_PREFIX, &hash, &[0u8; 256]), Some(false));
     }
 }
