@@ -517,3 +517,86 @@ fn explain_an_aadsts_error_with_the_redirect_comparison() {
         .unwrap()
         .contains("unknown field `text`"));
 }
+
+/// `--open` hands the page's URL to the desktop's opener (`xdg-open` on
+/// Linux; here a stand-in on PATH that writes down what it was given), and
+/// without one the server says so and keeps serving.
+#[test]
+fn open_hands_the_url_to_the_browser_opener() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::fs::PermissionsExt;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let dir = std::env::temp_dir().join(format!("entra-doctor-open-{}", std::process::id()));
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let record = dir.join("opened.txt");
+    let opener = bin.join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", record.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let serve = |path: &std::path::Path| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_entra-doctor"))
+            .env("PATH", path)
+            .env_remove("DATABRICKS_HOST")
+            .args(["serve", "--port", "0", "--offline", "--no-cache", "--open"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut url = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut url)
+            .unwrap();
+        (child, url.trim().to_owned())
+    };
+
+    let (mut child, url) = serve(&bin);
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let opened = loop {
+        if let Ok(s) = std::fs::read_to_string(&record) {
+            if !s.is_empty() {
+                break s;
+            }
+        }
+        assert!(Instant::now() < deadline, "the opener was not called");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(opened, url);
+
+    // No opener: a clear message, and the server still answers.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (mut child, url) = serve(&empty);
+    let addr: std::net::SocketAddr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let resp = serve_support::send(
+        addr,
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(resp.status, 200);
+    let _ = child.kill();
+    let mut err = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let _ = child.wait();
+    assert!(err.contains("cannot open a browser"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
