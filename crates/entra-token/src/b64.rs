@@ -46,29 +46,14 @@ impl std::fmt::Display for B64Error {
 /// Decodes base64url without padding, rejecting anything non-canonical.
 pub fn decode(input: &[u8]) -> Result<Vec<u8>, B64Error> {
     let mut out = Vec::with_capacity(input.len() * 3 / 4 + 3);
-    decode_into(input, &mut out)?;
+    decode_append(input, &mut out)?;
     Ok(out)
 }
 
-/// Decodes into `out` (cleared first), reusing its allocation.
-pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), B64Error> {
-    out.clear();
-    // The SIMD decoder is strict (no padding, canonical last symbol) and
-    // about ten times faster; on failure the scalar decoder says why.
-    match base64_simd::URL_SAFE_NO_PAD.decode_to_vec(input) {
-        Ok(v) => {
-            *out = v;
-            Ok(())
-        }
-        Err(_) => match URL_SAFE_NO_PAD.decode_vec(input, out) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(classify(input, e)),
-        },
-    }
-}
-
 /// Decodes onto the end of `out` (what it held stays); on error `out` is
-/// as it was.
+/// as it was. The SIMD decoder is strict (no padding, canonical last
+/// symbol) and about ten times faster; on failure the scalar decoder says
+/// why.
 pub fn decode_append(input: &[u8], out: &mut Vec<u8>) -> Result<(), B64Error> {
     let len = out.len();
     if base64_simd::URL_SAFE_NO_PAD

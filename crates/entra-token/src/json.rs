@@ -69,74 +69,26 @@ pub fn scan_object<'a, F>(json: &'a str, mut member: F) -> Result<(), JsonError>
 where
     F: FnMut(Cow<'a, str>, Span) -> Result<(), JsonError>,
 {
-    let b = json.as_bytes();
-    let mut s = Scanner { b, pos: 0 };
-    s.ws();
-    s.expect(b'{', "expected '{' to open an object")?;
-    s.ws();
-    if s.peek() == Some(b'}') {
-        s.pos += 1;
-    } else {
-        loop {
-            s.ws();
-            if s.peek() != Some(b'"') {
-                return Err(JsonError::at(s.pos, "expected a member name in quotes"));
-            }
-            let name_start = s.pos + 1;
-            let escaped = s.string()?;
-            let name_end = s.pos - 1;
-            let name = if escaped {
-                Cow::Owned(unescape(&json[name_start..name_end]).ok_or_else(|| {
-                    JsonError::at(name_start, "a member name has an invalid escape")
-                })?)
-            } else {
-                Cow::Borrowed(&json[name_start..name_end])
-            };
-            s.ws();
-            s.expect(b':', "expected ':' after a member name")?;
-            s.ws();
-            let start = s.pos;
-            let escaped = s.value(1)?;
-            member(
-                name,
-                Span {
-                    start,
-                    end: s.pos,
-                    escaped,
-                },
-            )?;
-            s.ws();
-            match s.next() {
-                Some(b',') => continue,
-                Some(b'}') => break,
-                _ => {
-                    return Err(JsonError::at(
-                        s.pos.saturating_sub(1),
-                        "expected ',' or '}'",
-                    ))
-                }
-            }
-        }
-    }
-    s.ws();
-    if s.pos != b.len() {
-        return Err(JsonError::at(s.pos, "unexpected text after the object"));
-    }
-    Ok(())
-}
-
-/// Checks that `json` is exactly one JSON value (whitespace around it
-/// allowed).
-pub fn validate_value(json: &str) -> Result<(), JsonError> {
     let mut s = Scanner {
         b: json.as_bytes(),
         pos: 0,
     };
     s.ws();
-    s.value(1)?;
+    s.object_with(1, |name, name_escaped, span| {
+        let raw = &json[name.clone()];
+        let name =
+            if name_escaped {
+                Cow::Owned(unescape(raw).ok_or_else(|| {
+                    JsonError::at(name.start, "a member name has an invalid escape")
+                })?)
+            } else {
+                Cow::Borrowed(raw)
+            };
+        member(name, span)
+    })?;
     s.ws();
     if s.pos != s.b.len() {
-        return Err(JsonError::at(s.pos, "unexpected text after the value"));
+        return Err(JsonError::at(s.pos, "unexpected text after the object"));
     }
     Ok(())
 }
@@ -204,10 +156,21 @@ impl Scanner<'_> {
     }
 
     fn object(&mut self, depth: usize) -> Result<(), JsonError> {
+        self.object_with(depth, |_, _, _| Ok(()))
+    }
+
+    /// An object at nesting `depth`, from its opening brace to past its
+    /// closing one; `member` is told, for each member, where its name is
+    /// (inside the quotes), whether the name has escapes, and where its
+    /// value is.
+    fn object_with<F>(&mut self, depth: usize, mut member: F) -> Result<(), JsonError>
+    where
+        F: FnMut(std::ops::Range<usize>, bool, Span) -> Result<(), JsonError>,
+    {
         if depth > MAX_JSON_DEPTH {
             return Err(JsonError::at(self.pos, "the JSON nests too deeply"));
         }
-        self.pos += 1;
+        self.expect(b'{', "expected '{' to open an object")?;
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -218,11 +181,23 @@ impl Scanner<'_> {
             if self.peek() != Some(b'"') {
                 return Err(JsonError::at(self.pos, "expected a member name in quotes"));
             }
-            self.string()?;
+            let name_start = self.pos + 1;
+            let name_escaped = self.string()?;
+            let name = name_start..self.pos - 1;
             self.ws();
             self.expect(b':', "expected ':' after a member name")?;
             self.ws();
-            self.value(depth)?;
+            let start = self.pos;
+            let escaped = self.value(depth)?;
+            member(
+                name,
+                name_escaped,
+                Span {
+                    start,
+                    end: self.pos,
+                    escaped,
+                },
+            )?;
             self.ws();
             match self.next() {
                 Some(b',') => continue,

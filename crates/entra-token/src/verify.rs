@@ -28,18 +28,13 @@ pub fn verify_signature(
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), VerifyError> {
-    if alg.family() != key.material.family() {
-        return Err(VerifyError::WrongKeyType);
-    }
-    if let Some(d) = digest_algorithm(alg) {
-        if pkcs1_prefix(alg).is_some() && key.rsa65537(alg).is_some() {
+    if let (Some(_), Some(d)) = (pkcs1_prefix(alg), digest_algorithm(alg)) {
+        // Some only for an RSA key aws-lc-rs accepts for `alg`.
+        if key.rsa65537(alg).is_some() {
             return verify_signature_prehashed(alg, key, &digest::digest(d, message), signature);
         }
     }
-    let parsed = key.parsed(alg).ok_or(VerifyError::KeyRejected)?;
-    parsed
-        .verify_sig(message, signature)
-        .map_err(|_| VerifyError::BadSignature)
+    verify_signature_general(alg, key, message, signature)
 }
 
 /// The DigestInfo prefix of a PKCS#1 v1.5 algorithm.
@@ -104,8 +99,9 @@ pub fn verify_signature_prehashed(
         .map_err(|_| VerifyError::BadSignature)
 }
 
-/// The general path alone (aws-lc-rs), bypassing the RSA e = 65537 fast
-/// path: for tests that compare the two.
+/// The general path alone (aws-lc-rs), without the RSA e = 65537 fast
+/// path: what [`verify_signature`] uses for every other key, and what the
+/// tests compare the fast path with.
 #[doc(hidden)]
 pub fn verify_signature_general(
     alg: Algorithm,
