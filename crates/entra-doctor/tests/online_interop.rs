@@ -8,80 +8,13 @@
 //! `npm ci --prefix crates/entra-doctor/tests/interop/oidc-provider`.
 //! Without them the test fails, saying so.
 
+mod interop_support;
 mod online_common;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::time::Duration;
-
+use interop_support::ProviderProcess;
 use online_common::{bare_cmd, Cmd, Run};
-use serde_json::Value;
 
 const TENANT: &str = "7a1e5c2d-3b4f-4a69-8e0d-1c2b3a4d5e6f";
-
-fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("interop")
-        .join("oidc-provider")
-}
-
-/// The running provider; stopped (standard input closed, then killed) on drop.
-struct ProviderProcess {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    info: Value,
-}
-
-impl Drop for ProviderProcess {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        for _ in 0..20 {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(args: &[&str]) -> ProviderProcess {
-    let d = dir();
-    assert!(
-        d.join("node_modules").join("oidc-provider").join("package.json").is_file(),
-        "the interop test needs oidc-provider from npm: run `npm ci --prefix {}` (Node.js 20 or later)",
-        d.display()
-    );
-    let mut child = Command::new("node")
-        .arg(d.join("provider.mjs"))
-        .args(args)
-        .current_dir(&d)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("the interop test needs Node.js (`node` on PATH): {e}"));
-    let stdin = child.stdin.take();
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
-    let mut p = ProviderProcess {
-        child,
-        stdin,
-        info: Value::Null,
-    };
-    p.info = serde_json::from_str(&line)
-        .unwrap_or_else(|e| panic!("provider.mjs did not start ({e}): {line:?}"));
-    p
-}
 
 fn check(p: &ProviderProcess, token_field: &str, extra: &[&str]) -> Run {
     let home = tempfile::tempdir().unwrap();
@@ -101,7 +34,7 @@ fn check(p: &ProviderProcess, token_field: &str, extra: &[&str]) -> Run {
 
 #[test]
 fn entra_shaped_issuer_validates_through_discovery() {
-    let p = start(&["--tenant", TENANT]);
+    let p = interop_support::start("provider.mjs", &["--tenant", TENANT]);
     let issuer = p.info["issuer"].as_str().unwrap();
     assert!(issuer.ends_with(&format!("/{TENANT}/v2.0")), "{issuer}");
     let r = check(&p, "token", &["--tenant", TENANT]);
@@ -133,7 +66,7 @@ fn entra_shaped_issuer_validates_through_discovery() {
 
 #[test]
 fn plain_issuer_validates_through_discovery() {
-    let p = start(&[]);
+    let p = interop_support::start("provider.mjs", &[]);
     let issuer = p.info["issuer"].as_str().unwrap().to_owned();
     assert!(issuer.ends_with("/oidc"), "{issuer}");
     let r = check(&p, "token", &[]);

@@ -10,70 +10,15 @@
 //! `npm ci --prefix crates/entra-doctor/tests/interop/oidc-provider`.
 //! Without them the test fails, saying so.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command as StdCommand, Stdio};
+mod interop_support;
+
 use std::time::Duration;
 
 use assert_cmd::Command;
+use interop_support::ProviderProcess;
 use serde_json::Value;
 
 const TENANT: &str = "7a1e5c2d-3b4f-4a69-8e0d-1c2b3a4d5e6f";
-
-struct ProviderProcess {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    info: Value,
-}
-
-impl Drop for ProviderProcess {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        for _ in 0..20 {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start() -> ProviderProcess {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/oidc-provider");
-    assert!(
-        d.join("node_modules/oidc-provider/package.json").is_file(),
-        "the interop test needs oidc-provider from npm: run `npm ci --prefix {}` (Node.js 20 or later)",
-        d.display()
-    );
-    let mut child = StdCommand::new("node")
-        .arg(d.join("token-provider.mjs"))
-        .args(["--tenant", TENANT])
-        .current_dir(&d)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("the interop test needs Node.js (`node` on PATH): {e}"));
-    let stdin = child.stdin.take();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
-    let mut p = ProviderProcess {
-        child,
-        stdin,
-        info: Value::Null,
-    };
-    p.info = serde_json::from_str(&line)
-        .unwrap_or_else(|e| panic!("token-provider.mjs did not start ({e}): {line:?}"));
-    p
-}
 
 fn token(p: &ProviderProcess, home: &std::path::Path) -> Command {
     let s = |k: &str| p.info[k].as_str().unwrap().to_owned();
@@ -105,7 +50,7 @@ fn run(mut c: Command) -> (i32, String, String) {
 
 #[test]
 fn client_credentials_and_auth_code_with_oidc_provider() {
-    let p = start();
+    let p = interop_support::start("token-provider.mjs", &["--tenant", TENANT]);
     let home = tempfile::tempdir().unwrap();
     let conf = &p.info["confidential"];
     let issuer = p.info["issuer"].as_str().unwrap();
