@@ -43,6 +43,7 @@ pub mod limits;
 pub mod policy;
 pub mod rules;
 pub mod summary;
+pub mod tenant_id;
 pub mod text;
 pub mod timefmt;
 pub mod verify;

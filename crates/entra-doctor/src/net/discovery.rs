@@ -112,10 +112,7 @@ pub fn source_for(
     };
     // The tenant goes into a URL path: a GUID or a domain name, nothing else.
     let t = &parsed.tenant;
-    let plain = t
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-    if !plain || t.starts_with('.') || t.contains("..") || t.len() > 255 {
+    if !entra_token::tenant_id::is_tenant(t) {
         return Err(format!(
             "the token's issuer names the tenant '{}', which is neither a tenant ID nor a domain name, so its keys are not looked up",
             entra_token::text::clip(t, 60)

@@ -194,15 +194,7 @@ pub(crate) fn message_at(text: &str, at: usize) -> String {
     crate::text::clip(msg.trim(), 2000)
 }
 
-/// Whether `s` is shaped like a GUID (8-4-4-4-12 hex digits).
-pub(crate) fn is_guid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && [8, 4, 4, 4, 12]
-            .iter()
-            .zip(&parts)
-            .all(|(n, p)| p.len() == *n && p.bytes().all(|b| b.is_ascii_hexdigit()))
-}
+pub(crate) use crate::tenant_id::is_guid;
 
 /// The value after `marker` in `text`: the quoted text if a quote follows
 /// (`'`, `"`, `‘`, `’`), else the next whitespace-delimited word, with
