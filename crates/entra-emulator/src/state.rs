@@ -2,10 +2,11 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Instant;
 
 use tokio::sync::watch;
 
-use crate::config::{EmulatorConfig, IssuerConfig, WorkspaceConfig};
+use crate::config::{EmulatorConfig, IssuerConfig, Platform, WorkspaceConfig};
 use crate::fault::FaultRule;
 use crate::keys::{SigningKey, CONSUMER_CERT_CN, ENTRA_CERT_CN};
 use crate::mint::{KeyChoice, MintRequest, Resolved, TokenVersion};
@@ -117,7 +118,52 @@ pub(crate) struct Shared {
     /// Device-code timing.
     pub(crate) device_config: crate::config::DeviceCodeConfig,
     /// Authorization codes, device codes and consents granted at run time.
-    pub(crate) signin: Mutex<crate::signin::SigninState>,
+    pub(crate) signin: Mutex<SigninState>,
+}
+
+/// Codes and consents of a running emulator.
+#[derive(Default)]
+pub(crate) struct SigninState {
+    pub(crate) codes: HashMap<String, AuthCode>,
+    pub(crate) devices: Vec<DeviceCode>,
+    /// (tenant id, client id, resource id) granted at run time.
+    pub(crate) consents: Vec<(String, String, String)>,
+}
+
+/// An authorization code waiting to be redeemed.
+pub(crate) struct AuthCode {
+    pub(crate) tid: String,
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) platform: Platform,
+    pub(crate) challenge: Option<(String, String)>,
+    pub(crate) upn: String,
+    pub(crate) resource: Resource,
+    pub(crate) expires: i64,
+}
+
+/// A device code waiting for its user's approval, then for its poll.
+pub(crate) struct DeviceCode {
+    pub(crate) device_code: String,
+    pub(crate) user_code: String,
+    pub(crate) tid: String,
+    pub(crate) client_id: String,
+    pub(crate) resource: Resource,
+    pub(crate) expires: i64,
+    pub(crate) interval: u64,
+    pub(crate) last_poll: Option<Instant>,
+    pub(crate) approved: Option<String>,
+}
+
+/// The resource (API) a sign-in asks a token for.
+#[derive(Clone)]
+pub(crate) struct Resource {
+    /// Canonical application id, lower case.
+    pub(crate) id: String,
+    /// `aud` of the tokens: the resource as requested.
+    pub(crate) aud: String,
+    /// Scopes as requested (v2.0), echoed in the answer.
+    pub(crate) scope: Option<String>,
 }
 
 /// Keys generated before the listeners are bound (generation is the slow part).
@@ -189,7 +235,7 @@ impl Shared {
             shutdown,
             tenant_configs: cfg.tenants.clone(),
             device_config: cfg.device_code.clone(),
-            signin: Mutex::new(crate::signin::SigninState::default()),
+            signin: Mutex::new(SigninState::default()),
         }
     }
 
