@@ -16,6 +16,7 @@
 mod advise;
 mod databricks;
 mod lenient;
+mod manifest;
 mod parse;
 mod redirect;
 mod scan;
@@ -24,10 +25,11 @@ use serde::Serialize;
 
 pub use advise::{admin_consent_url, explain, Advice, Explanation, Flow, DEFAULT_AUTHORITY_HOST};
 pub use databricks::{DatabricksFinding, DatabricksProblem};
+pub use manifest::registered_from_manifest;
 pub use parse::parse;
 pub use redirect::{
-    compare_redirect_uris, compare_registered, registered_from_manifest, Platform,
-    PlatformMismatch, RedirectComparison, RegisteredUri, UriDifference,
+    compare_redirect_uris, compare_registered, Platform, PlatformMismatch, RedirectComparison,
+    RegisteredUri, UriDifference,
 };
 
 /// The most text [`parse`] accepts, in bytes (64 KiB): far more than any
