@@ -10,6 +10,7 @@
 pub mod databrickscfg;
 pub mod discovery;
 pub mod http;
+pub mod http_error;
 pub mod key_cache;
 pub mod progress;
 pub mod workspace;
