@@ -51,7 +51,10 @@ pub(crate) fn identity(c: &crate::claims::Claims<'_>, brief: bool) -> Finding {
                 ),
             )
             .actual(format!("guest user {name}"))
-            .fix(format!("Add the guest to the workspace as '{name}' (Settings > Identity and access > Users), or sign in with a member account of the workspace's tenant. A guest whose workspace user was created under another address is not found."))
+            .fix(format!(
+                "Compare the workspace's user (Settings > Identity and access > Users) with '{name}'{}: a guest whose workspace user was created under another address is not found. Or sign in with a member account of the workspace's tenant.",
+                g.email.as_deref().filter(|e| !e.eq_ignore_ascii_case(&name)).map(|e| format!(" and {e}")).unwrap_or_default()
+            ))
         }
         Principal::User {
             name, claim, oid, ..
