@@ -188,7 +188,7 @@ members! {
     /// claim stays in the raw payload, for display.
     Claims, ClaimSpans {
         aud, iss, tid, exp, nbf, iat, ver, sub, oid, upn, unique_name, preferred_username, email, name,
-        appid, azp, app_displayname, idtyp, scp, roles, nonce, at_hash, c_hash,
+        appid, azp, app_displayname, idtyp, scp, roles, nonce, at_hash, c_hash, idp, acct,
     }
 }
 

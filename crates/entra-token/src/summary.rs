@@ -20,11 +20,14 @@ pub enum TokenKind {
 /// Who a token speaks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
-    /// A user, by the claim Databricks reads.
+    /// A user, by the claim Databricks reads. A user token that carries no
+    /// user name at all is named by its `oid` (or `sub`), with that claim.
     User {
         name: String,
         claim: &'static str,
         oid: Option<String>,
+        /// Set when the user is a B2B guest of the token's tenant.
+        guest: Option<Guest>,
     },
     /// An application (service principal).
     ServicePrincipal {
@@ -36,12 +39,28 @@ pub enum Principal {
     Unknown,
 }
 
+/// Why a user looks like a B2B guest (an account from another tenant or a
+/// personal Microsoft account, invited into the token's tenant).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guest {
+    /// What gave it away, for messages: "'idp' is https://sts.windows.net/…/, not the issuer".
+    pub evidence: String,
+    /// The address inside a `live.com#user@outlook.com`-style name, or the
+    /// `email` claim.
+    pub email: Option<String>,
+}
+
 fn s<'a>(v: &Option<crate::claims::Raw<'a>>) -> Option<&'a str> {
     string(v).ok()
 }
 
-/// Tells user tokens from application tokens, as Entra marks them: `idtyp`
-/// when present, otherwise the presence of a user name.
+/// Tells user tokens from application tokens as Microsoft documents them:
+/// `idtyp` ("app" or "user") when present; otherwise delegated tokens carry
+/// `scp` and app-only tokens carry `roles` without `scp`; then a user name
+/// means a user, and `oid` equal to `sub` (an app-only token's subject is
+/// its service principal) an application. Only then does an `appid`/`azp`
+/// alone make a service principal: every delegated token has one too (the
+/// client the user signed in to, often the Azure CLI).
 pub fn principal(c: &Claims<'_>) -> Principal {
     let oid = s(&c.oid).map(str::to_owned);
     let app = s(&c.appid)
@@ -50,26 +69,91 @@ pub fn principal(c: &Claims<'_>) -> Principal {
     let user = s(&c.upn)
         .map(|u| (u, "upn"))
         .or_else(|| s(&c.unique_name).map(|u| (u, "unique_name")))
-        .or_else(|| s(&c.preferred_username).map(|u| (u, "preferred_username")));
-    let idtyp = s(&c.idtyp);
-    match (idtyp, user, app) {
-        (Some("app"), _, Some((app_id, claim))) => Principal::ServicePrincipal {
+        .or_else(|| s(&c.preferred_username).map(|u| (u, "preferred_username")))
+        .or_else(|| s(&c.email).map(|u| (u, "email")));
+    let sub = s(&c.sub);
+    #[derive(PartialEq)]
+    enum Kind {
+        User,
+        App,
+        Unknown,
+    }
+    let kind = match s(&c.idtyp) {
+        Some(t) if t.eq_ignore_ascii_case("app") => Kind::App,
+        Some(t) if t.eq_ignore_ascii_case("user") => Kind::User,
+        _ if c.scp.is_some() => Kind::User,
+        _ if user.is_some() => Kind::User,
+        _ if c.roles.is_some() && app.is_some() => Kind::App,
+        _ if oid.is_some() && oid.as_deref() == sub && app.is_some() => Kind::App,
+        _ if app.is_some() => Kind::App,
+        _ => Kind::Unknown,
+    };
+    match (kind, app) {
+        (Kind::App, Some((app_id, claim))) => Principal::ServicePrincipal {
             app_id: app_id.to_owned(),
             oid,
             claim,
         },
-        (_, Some((name, claim)), _) => Principal::User {
-            name: name.to_owned(),
-            claim,
-            oid,
-        },
-        (_, None, Some((app_id, claim))) => Principal::ServicePrincipal {
-            app_id: app_id.to_owned(),
-            oid,
-            claim,
-        },
+        (Kind::User, _) => {
+            let named = user
+                .or_else(|| oid.as_deref().map(|o| (o, "oid")))
+                .or_else(|| sub.map(|x| (x, "sub")));
+            match named {
+                Some((name, claim)) => Principal::User {
+                    guest: guest(c, user.map(|(u, _)| u)),
+                    name: name.to_owned(),
+                    claim,
+                    oid,
+                },
+                None => Principal::Unknown,
+            }
+        }
         _ => Principal::Unknown,
     }
+}
+
+/// B2B guest marks: `idp` present and not the issuer, a user name like
+/// `live.com#user@outlook.com` (or a `#EXT#` UPN), or `acct` = 1.
+fn guest(c: &Claims<'_>, name: Option<&str>) -> Option<Guest> {
+    let inner = name.and_then(|n| {
+        let (prefix, rest) = n.split_once('#')?;
+        (!prefix.is_empty() && rest.contains('@') && !rest.contains('#')).then_some(rest)
+    });
+    let email = inner.or_else(|| s(&c.email)).map(str::to_owned);
+    let iss = s(&c.iss).unwrap_or("");
+    let tid = s(&c.tid)
+        .map(str::to_owned)
+        .or_else(|| issuer::parse(iss).map(|i| i.tenant));
+    // The same tenant written in another issuer form (v1 against v2) or as
+    // a bare tenant ID is not another identity provider.
+    let same_tenant = |idp: &str| {
+        let idp_tenant = issuer::parse(idp).map(|i| i.tenant);
+        let idp_tenant = idp_tenant.as_deref().unwrap_or(idp);
+        tid.as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case(idp_tenant))
+    };
+    if let Some(idp) = s(&c.idp).filter(|i| !i.eq_ignore_ascii_case(iss) && !same_tenant(i)) {
+        return Some(Guest {
+            evidence: format!(
+                "its 'idp' is {}, not the token's issuer",
+                crate::text::clip(idp, 100)
+            ),
+            email,
+        });
+    }
+    if let Some(n) = name.filter(|n| inner.is_some() || n.contains("#EXT#")) {
+        return Some(Guest {
+            evidence: format!("its user name {} is a guest's", crate::text::clip(n, 100)),
+            email,
+        });
+    }
+    if c.acct.is_some_and(|a| a.json() == "1") {
+        return Some(Guest {
+            evidence: "its 'acct' is 1 (a guest account)".into(),
+            email,
+        });
+    }
+    None
 }
 
 /// Access or ID token. ID tokens carry `nonce`, `at_hash` or `c_hash`, or

@@ -6,7 +6,7 @@ use aws_lc_rs::digest::{self, Digest};
 
 use crate::alg::{Algorithm, HeaderAlg};
 use crate::jws::Token;
-use crate::keys::{KeySelection, KeySet, VerifyingKey};
+use crate::keys::{KeyRefusal, KeySelection, KeySet, VerifyingKey};
 
 /// Why one signature did not verify against one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,8 +174,13 @@ pub enum SignatureFailure {
     },
     /// The named key is in the set but could not be used.
     KeyUnusable { kid: Option<String>, reason: String },
-    /// The crypto library refused the key for this algorithm.
-    KeyRejected { key: String, alg: Algorithm },
+    /// The key is refused for this algorithm before any signature is
+    /// compared: too small or too large, not a point on its curve, ...
+    KeyRejected {
+        key: String,
+        alg: Algorithm,
+        reason: Option<KeyRefusal>,
+    },
     /// The signature does not match the key.
     Invalid { key: String },
     /// The header carries `nonce`: a Microsoft Graph token, signed over a
@@ -323,6 +328,7 @@ pub fn verify_token_prehashed(
                 F::KeyRejected {
                     key: key.label(),
                     alg,
+                    reason: key.refusal(alg),
                 },
             ),
             Err(VerifyError::BadSignature) => keep_most_specific(

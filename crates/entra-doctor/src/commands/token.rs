@@ -30,6 +30,7 @@ use crate::flows::{
 use crate::net::databrickscfg::ProcessEnv;
 use crate::net::looks_like_guid;
 use crate::render;
+use crate::render::text::shown;
 
 /// The Azure CLI's application id: a public client Entra knows everywhere,
 /// the default client of the user flows.
@@ -110,9 +111,9 @@ fn show_config(s: &Settings, flow: FlowName, target: &Target) -> Result<Outcome,
     let mut out = anstream::stdout();
     let w = |out: &mut anstream::AutoStream<std::io::Stdout>, k: &str, v: &str, src: &str| {
         if src.is_empty() {
-            writeln!(out, "{k:<14} {v}")
+            writeln!(out, "{k:<14} {}", shown(v))
         } else {
-            writeln!(out, "{k:<14} {v}  ({src})")
+            writeln!(out, "{k:<14} {}  ({})", shown(v), shown(src))
         }
     };
     w(&mut out, "flow", label(flow), "").map_err(CliError::Write)?;
@@ -177,7 +178,7 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
         .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
     let notify = |m: &str| {
         let mut err = anstream::stderr();
-        let _ = writeln!(err, "{m}");
+        let _ = writeln!(err, "{}", shown(m));
     };
     let result: Result<TokenResponse, FlowError> = match flow {
         FlowName::ClientSecret | FlowName::ClientCertificate => {
@@ -311,8 +312,9 @@ pub(crate) fn explain_refusal(
     let status = status.map(|s| format!(" ({s})")).unwrap_or_default();
     writeln!(
         out,
-        "No token: {} was refused by {url}{status}.\n",
-        label(flow)
+        "No token: {} was refused by {}{status}.\n",
+        label(flow),
+        shown(url)
     )
     .map_err(CliError::Write)?;
     match explain::parse(body) {
@@ -321,7 +323,10 @@ pub(crate) fn explain_refusal(
             render::text::explanation(&mut out, &report, &explanation).map_err(CliError::Write)?;
         }
         Err(_) => {
-            let _ = writeln!(out, "{}", entra_token::text::clip(body.trim(), 2000));
+            // Whatever the server said, line by line, escaped.
+            for line in entra_token::text::clip(body.trim(), 2000).lines() {
+                let _ = writeln!(out, "{}", shown(line));
+            }
             if flow == FlowName::AzureCli {
                 let _ = writeln!(out, "\nfix: run 'az login' (with --tenant <tenant> if the token must come from another tenant), then try again.");
             }

@@ -106,7 +106,9 @@ impl Progress {
         };
         let _ = writeln!(
             err,
-            "{style}{mark}\x1b[0m {label}{detail} \x1b[2m({} ms)\x1b[0m",
+            "{style}{mark}\x1b[0m {}{} \x1b[2m({} ms)\x1b[0m",
+            crate::render::text::shown(label),
+            crate::render::text::shown(&detail),
             elapsed.as_millis()
         );
         let _ = err.flush();
@@ -151,7 +153,7 @@ fn spin(s: &Shared) {
                     .map(|(_, l, t)| format!("{l} ({:.1} s)", t.elapsed().as_secs_f64()))
                     .collect();
                 let line = format!("{} {}", FRAMES[frame % FRAMES.len()], labels.join(" · "));
-                let line = entra_token::text::clip(&line, 100);
+                let line = entra_token::text::clip(&crate::render::text::shown(&line), 100);
                 let _ = write!(err, "\x1b[36m{line}\x1b[0m");
                 st.drawn = line.chars().count();
             }

@@ -1,5 +1,11 @@
 //! Terminal text. Colour comes through anstream, which drops it when the
 //! output is not a terminal or `NO_COLOR` is set.
+//!
+//! Every value written here goes through [`shown`] first (claims, header
+//! entries, finding messages, text from Entra or Databricks, error
+//! messages): control characters and bidi overrides in them become visible
+//! escapes, colour or not, so a token cannot drive the terminal. Only the
+//! styles below are written raw.
 
 use std::io::{self, Write};
 
@@ -8,6 +14,11 @@ use entra_token::decode::{Decoded, Entry};
 use entra_token::{Report, Status, Summary};
 
 use crate::error::CliError;
+
+/// A value as it may be shown on a terminal (see the module comment).
+pub fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    entra_token::text::for_terminal(s)
+}
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -33,19 +44,19 @@ fn summary_line(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         entra_token::summary::TokenKind::Id => "ID token",
     };
     let who = match (s.principal_type, &s.principal) {
-        ("user", Some(p)) => format!("user {p}"),
-        ("service_principal", Some(p)) => format!("service principal (app {p})"),
+        ("user", Some(p)) => format!("user {}", shown(p)),
+        ("service_principal", Some(p)) => format!("service principal (app {})", shown(p)),
         _ => "unknown principal".into(),
     };
     let resource = match (&s.resource, &s.audience) {
-        (Some(r), Some(a)) => format!("{r} ({a})"),
-        (None, Some(a)) => a.clone(),
+        (Some(r), Some(a)) => format!("{} ({})", shown(r), shown(a)),
+        (None, Some(a)) => shown(a).into_owned(),
         _ => "no audience".into(),
     };
     writeln!(out, "{BOLD}Token{BOLD:#}     {} {kind} · {who}", s.version)?;
     writeln!(out, "{BOLD}For{BOLD:#}       {resource}")?;
     if let Some(t) = &s.tenant {
-        writeln!(out, "{BOLD}Tenant{BOLD:#}    {t}")?;
+        writeln!(out, "{BOLD}Tenant{BOLD:#}    {}", shown(t))?;
     }
     if let Some(v) = &s.validity {
         let style = if s.expires_in_secs.unwrap_or(0) > 0 {
@@ -55,10 +66,11 @@ fn summary_line(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         };
         writeln!(
             out,
-            "{BOLD}Validity{BOLD:#}  {style}{v}{style:#}{}",
+            "{BOLD}Validity{BOLD:#}  {style}{}{style:#}{}",
+            shown(v),
             s.expires_at
                 .as_ref()
-                .map(|e| format!(" ({e})"))
+                .map(|e| format!(" ({})", shown(e)))
                 .unwrap_or_default()
         )?;
     }
@@ -73,13 +85,18 @@ fn entry_line(out: &mut impl Write, e: &Entry, name_style: Style) -> io::Result<
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    write!(out, "  {name_style}{:<20}{name_style:#} {value}", e.name)?;
+    write!(
+        out,
+        "  {name_style}{:<20}{name_style:#} {}",
+        shown(&e.name),
+        shown(&value)
+    )?;
     if let (Some(utc), Some(rel)) = (&e.utc, &e.relative) {
-        write!(out, "  {CYAN}{utc} ({rel}){CYAN:#}")?;
+        write!(out, "  {CYAN}{} ({}){CYAN:#}", shown(utc), shown(rel))?;
     }
     writeln!(out)?;
     if let Some(m) = e.meaning {
-        writeln!(out, "  {:<20} {DIM}{m}{DIM:#}", "")?;
+        writeln!(out, "  {:<20} {DIM}{}{DIM:#}", "", shown(m))?;
     }
     Ok(())
 }
@@ -111,17 +128,18 @@ pub fn report(out: &mut impl Write, report: &Report, summary: Option<&Summary>) 
         writeln!(
             out,
             "{style}{label}{style:#}  {BOLD}{:<10}{BOLD:#} {}",
-            f.check, f.message
+            f.check,
+            shown(&f.message)
         )?;
         if f.status != Status::Pass {
             if let Some(e) = &f.expected {
-                writeln!(out, "      {DIM}expected{DIM:#}   {e}")?;
+                writeln!(out, "      {DIM}expected{DIM:#}   {}", shown(e))?;
             }
             if let Some(a) = &f.actual {
-                writeln!(out, "      {DIM}found{DIM:#}      {a}")?;
+                writeln!(out, "      {DIM}found{DIM:#}      {}", shown(a))?;
             }
             if let Some(fix) = &f.fix {
-                writeln!(out, "      {CYAN}fix{CYAN:#}        {fix}")?;
+                writeln!(out, "      {CYAN}fix{CYAN:#}        {}", shown(fix))?;
             }
         }
     }
@@ -160,9 +178,14 @@ pub fn explanation(
     report: &entra_token::explain::ErrorReport,
     e: &entra_token::explain::Explanation,
 ) -> io::Result<()> {
-    writeln!(out, "{BOLD}{}{BOLD:#}", e.headline)?;
+    writeln!(out, "{BOLD}{}{BOLD:#}", shown(&e.headline))?;
     if let Some(d) = &report.description {
-        writeln!(out, "{DIM}{}{DIM:#}", entra_token::text::clip(d, 400))?;
+        // Entra's descriptions hold line breaks (before "Trace ID: ..."):
+        // each line is shown on its own, escaped.
+        let d = entra_token::text::clip(d, 400);
+        for line in d.lines() {
+            writeln!(out, "{DIM}{}{DIM:#}", shown(line))?;
+        }
     }
     for a in &e.advice {
         writeln!(out)?;
@@ -170,23 +193,27 @@ pub fn explanation(
             Some(c) if !a.title.starts_with("AADSTS") => format!("AADSTS{c}: "),
             _ => String::new(),
         };
-        writeln!(out, "{RED}{code}{}{RED:#}", a.title)?;
-        writeln!(out, "  {BOLD}cause{BOLD:#}  {}", a.cause)?;
+        writeln!(out, "{RED}{code}{}{RED:#}", shown(&a.title))?;
+        writeln!(out, "  {BOLD}cause{BOLD:#}  {}", shown(&a.cause))?;
         for (i, step) in a.steps.iter().enumerate() {
-            writeln!(out, "  {CYAN}{}.{CYAN:#} {step}", i + 1)?;
+            writeln!(out, "  {CYAN}{}.{CYAN:#} {}", i + 1, shown(step))?;
         }
         for link in &a.links {
-            writeln!(out, "  {DIM}see{DIM:#}    {link}")?;
+            writeln!(out, "  {DIM}see{DIM:#}    {}", shown(link))?;
         }
     }
     if let Some(r) = &e.redirect {
         writeln!(out)?;
-        writeln!(out, "{BOLD}Redirect URI{BOLD:#}  requested {}", r.requested)?;
+        writeln!(
+            out,
+            "{BOLD}Redirect URI{BOLD:#}  requested {}",
+            shown(&r.requested)
+        )?;
         if let Some(n) = &r.nearest {
             writeln!(
                 out,
                 "  nearest registered: {} ({})",
-                n.url,
+                shown(&n.url),
                 n.platform.label()
             )?;
         }
@@ -205,10 +232,10 @@ pub fn explanation(
     }
     if let Some(url) = &e.admin_consent_url {
         writeln!(out)?;
-        writeln!(out, "{BOLD}Admin consent{BOLD:#}  {url}")?;
+        writeln!(out, "{BOLD}Admin consent{BOLD:#}  {}", shown(url))?;
     }
     for n in &e.notes {
-        writeln!(out, "{DIM}note{DIM:#}  {n}")?;
+        writeln!(out, "{DIM}note{DIM:#}  {}", shown(n))?;
     }
     let ids = [
         ("trace ID", &report.trace_id),
@@ -220,7 +247,7 @@ pub fn explanation(
         writeln!(out, "{BOLD}For a support ticket{BOLD:#}")?;
         for (name, v) in ids {
             if let Some(v) = v {
-                writeln!(out, "  {name:<15} {v}")?;
+                writeln!(out, "  {name:<15} {}", shown(v))?;
             }
         }
     }
@@ -229,5 +256,5 @@ pub fn explanation(
 
 /// An error that stopped a command.
 pub fn error(out: &mut impl Write, e: &CliError) {
-    let _ = writeln!(out, "{RED}error{RED:#}: {e}");
+    let _ = writeln!(out, "{RED}error{RED:#}: {}", shown(&e.to_string()));
 }

@@ -8,6 +8,7 @@ use super::databricks::{issuer_tenant, DatabricksFinding, DatabricksProblem};
 use super::redirect::{compare_registered, Platform, RedirectComparison, RegisteredUri};
 use super::{CodeEntry, Context, ErrorReport, InputKind};
 use crate::catalogue::resources::{self, AZURE_DATABRICKS};
+use crate::tenant_id::is_tenant;
 
 /// The public-cloud authority host, used when [`Context::authority_host`] is
 /// not given.
@@ -197,13 +198,23 @@ const SIGN_IN_AGAIN: &[u32] = &[
 /// Everything known, from the context first and the error's own text second.
 struct Known<'a> {
     host: String,
+    /// A tenant that can go into a command or URL: a GUID or a domain.
     tenant: Option<&'a str>,
+    /// What names the tenant when it is neither (a directory's display
+    /// name, "in the directory 'Contoso'"): shown, never used as a tenant.
+    tenant_name: Option<&'a str>,
     client: Option<&'a str>,
     resource: Option<&'a str>,
     redirect: Option<&'a str>,
     flow: Option<Flow>,
     registered: Vec<RegisteredUri>,
     report: &'a ErrorReport,
+}
+
+fn is_authority_alias(t: &str) -> bool {
+    ["organizations", "common", "consumers"]
+        .iter()
+        .any(|a| t.eq_ignore_ascii_case(a))
 }
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
@@ -226,7 +237,14 @@ impl<'a> Known<'a> {
                 .unwrap_or(DEFAULT_AUTHORITY_HOST)
                 .trim_end_matches('/')
                 .to_owned(),
-            tenant: nonempty(&ctx.tenant).or(nonempty(&report.hints.tenant)),
+            tenant: nonempty(&ctx.tenant)
+                .or(nonempty(&report.hints.tenant))
+                .filter(|t| is_tenant(t)),
+            // `organizations`, `common`, `consumers` are authority aliases,
+            // not a tenant: the fix asks for the tenant as if none was known.
+            tenant_name: nonempty(&ctx.tenant)
+                .or(nonempty(&report.hints.tenant))
+                .filter(|t| !is_tenant(t) && !is_authority_alias(t)),
             client: nonempty(&ctx.client_id).or(nonempty(&report.hints.client_id)),
             resource: nonempty(&ctx.resource).or(nonempty(&report.hints.resource)),
             redirect: nonempty(&ctx.redirect_uri).or(nonempty(&report.hints.redirect_uri)),
@@ -252,9 +270,38 @@ impl<'a> Known<'a> {
     }
 
     fn tenant_flag(&self) -> String {
-        self.tenant
-            .map(|t| format!(" --tenant {t}"))
-            .unwrap_or_default()
+        match (self.tenant, self.tenant_name) {
+            (Some(t), _) => format!(" --tenant {t}"),
+            (None, Some(_)) => " --tenant <tenant-id>".to_owned(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// A placeholder for the tenant in a command: `<tenant-id>` when only a
+    /// display name is known, else `fallback`.
+    fn tenant_or(&self, fallback: &'a str) -> &'a str {
+        match (self.tenant, self.tenant_name) {
+            (Some(t), _) => t,
+            (None, Some(_)) => "<tenant-id>",
+            (None, None) => fallback,
+        }
+    }
+
+    /// Where to find the tenant ID, when the error named the tenant only by
+    /// its display name and a step asks for `<tenant-id>`.
+    fn tenant_id_hint(&self, steps: &mut Vec<String>) {
+        let Some(name) = self.tenant_name.filter(|_| self.tenant.is_none()) else {
+            return;
+        };
+        if steps
+            .iter()
+            .any(|s| s.contains("<tenant-id>") || s.contains("<tenant>"))
+        {
+            steps.push(format!(
+                "'{}' is the directory's display name, not a tenant ID: use for <tenant-id> its Tenant ID (Azure portal > Microsoft Entra ID > Overview > Tenant ID, or `az account show --query tenantId` when signed in to it) or a verified domain such as contoso.onmicrosoft.com.",
+                crate::text::clip(name, 80)
+            ));
+        }
     }
 
     fn flow_is(&self, flows: &[Flow]) -> bool {
@@ -390,6 +437,7 @@ fn code_advice(entry: &CodeEntry, k: &Known<'_>, ex: &mut Explanation) -> Advice
             k.tenant_flag()
         ));
     }
+    k.tenant_id_hint(&mut steps);
     Advice {
         code: Some(code),
         title,
@@ -406,10 +454,10 @@ fn consent_steps(code: u32, k: &Known<'_>, ex: &mut Explanation, steps: &mut Vec
             steps.push(format!("Admin-consent URL for this app in this tenant (open it as a Global, Privileged Role or Cloud Application Administrator; it grants every permission the registration lists): {url}"));
             ex.admin_consent_url.get_or_insert(url);
         }
-        (t, c) => steps.push(format!(
+        (_, c) => steps.push(format!(
             "The admin-consent URL is {}/{}/adminconsent?client_id={}; give the tenant and client ID to get it filled in.",
             k.host,
-            t.unwrap_or("<tenant>"),
+            k.tenant_or("<tenant>"),
             c.unwrap_or("<client-id>")
         )),
     }
@@ -522,6 +570,21 @@ fn wrong_place_steps(code: u32, k: &Known<'_>, steps: &mut Vec<String>) {
             }
             _ => steps.push(format!("Use the tenant-specific authority {}/{t} (for the Databricks SDK and CLI: azure_tenant_id or ARM_TENANT_ID = {t}).", k.host)),
         }
+    } else if let Some(name) = k.tenant_name {
+        let name = crate::text::clip(name, 80);
+        match code {
+            90002 => steps.push(format!("'{name}' is neither a tenant ID nor a domain: sign in with the tenant's ID (a GUID) or a verified domain such as contoso.onmicrosoft.com; `az account tenant list` shows the tenant IDs you can use.")),
+            700016 | 700011 => {
+                let app = k.client.unwrap_or("<client-id>");
+                steps.push(format!(
+                    "Check the app exists in the directory '{name}': `az login --tenant <tenant-id> --allow-no-subscriptions`, then `az ad app show --id {app}` (the registration) and `az ad sp show --id {app}` (its service principal in this tenant)."
+                ));
+                if k.client.is_some() {
+                    steps.push(format!("If it is a multi-tenant app registered elsewhere, an administrator of '{name}' can add it by consenting: {}/<tenant-id>/adminconsent?client_id={app}", k.host));
+                }
+            }
+            _ => steps.push(format!("Use the tenant-specific authority {}/<tenant-id> with the ID of the directory '{name}' (for the Databricks SDK and CLI: azure_tenant_id or ARM_TENANT_ID = <tenant-id>).", k.host)),
+        }
     } else if code != 90002 {
         steps.push(format!("Use the tenant-specific authority {}/<tenant-id> with the ID of the tenant that holds the Databricks workspace (`az account show --query tenantId`).", k.host));
     }
@@ -592,6 +655,7 @@ fn databricks_advice(f: &DatabricksFinding, k: &Known<'_>) -> Advice {
         }
         _ => {}
     }
+    k.tenant_id_hint(&mut steps);
     Advice {
         code: None,
         title: format!("Azure Databricks: {}", problem_label(f.problem)),
@@ -664,6 +728,62 @@ mod tests {
             tenant: Some(TENANT.into()),
             client_id: Some(CLIENT.into()),
             ..Context::default()
+        }
+    }
+
+    #[test]
+    fn a_directory_display_name_is_never_used_as_a_tenant() {
+        let r = parse("AADSTS700016: Application with identifier '0d0c1e2a-1111-4222-8333-444455556666' was not found in the directory 'Contoso'. This can happen if the application has not been installed by the administrator of the tenant.").unwrap();
+        let ctx = Context {
+            client_id: Some(CLIENT.into()),
+            ..Context::default()
+        };
+        let ex = explain(&r, &ctx);
+        let steps = ex.advice[0].steps.join("\n");
+        assert!(!steps.contains("--tenant Contoso"), "{steps}");
+        assert!(!steps.contains("/Contoso/"), "{steps}");
+        assert!(steps.contains("az login --tenant <tenant-id>"), "{steps}");
+        assert!(
+            steps.contains("/<tenant-id>/adminconsent?client_id="),
+            "{steps}"
+        );
+        assert!(steps.contains("Overview > Tenant ID"), "{steps}");
+        assert!(
+            steps.contains("az account show --query tenantId"),
+            "{steps}"
+        );
+        assert!(ex.admin_consent_url.is_none());
+        // The same for consent errors and for a name given as --tenant.
+        let ex = explain(
+            &parse("AADSTS65001").unwrap(),
+            &Context {
+                tenant: Some("Contoso Ltd".into()),
+                ..ctx.clone()
+            },
+        );
+        let steps = ex.advice[0].steps.join("\n");
+        assert!(!steps.contains("Contoso Ltd/"), "{steps}");
+        assert!(steps.contains("/<tenant-id>/adminconsent"), "{steps}");
+        assert!(
+            steps.contains("'Contoso Ltd' is the directory's display name"),
+            "{steps}"
+        );
+        assert!(ex.admin_consent_url.is_none());
+        // A GUID or a domain is still used as given.
+        for t in [TENANT, "contoso.onmicrosoft.com"] {
+            let ex = explain(
+                &r,
+                &Context {
+                    tenant: Some(t.into()),
+                    ..ctx.clone()
+                },
+            );
+            let steps = ex.advice[0].steps.join("\n");
+            assert!(
+                steps.contains(&format!("az login --tenant {t} ")),
+                "{steps}"
+            );
+            assert!(!steps.contains("display name"), "{steps}");
         }
     }
 

@@ -64,6 +64,51 @@ fn rsa_bits(n: &[u8]) -> usize {
     }
 }
 
+/// RSA moduli from this size up are accepted (smaller keys are too weak).
+pub const MIN_RSA_BITS: usize = 2048;
+/// RSA moduli above this size are refused: a bound on the work one
+/// verification may cost (the limit of aws-lc's RSA verifiers).
+pub const MAX_RSA_BITS: usize = 8192;
+
+/// Why a key in the trusted set is refused for verifying at all, before
+/// any signature is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRefusal {
+    /// An RSA modulus under [`MIN_RSA_BITS`].
+    RsaTooSmall { bits: usize },
+    /// An RSA modulus over [`MAX_RSA_BITS`].
+    RsaTooLarge { bits: usize },
+    /// An RSA public exponent the crypto library does not accept (even,
+    /// 1, or too large).
+    RsaExponent,
+    /// EC coordinates that are not a point on the named curve.
+    EcNotOnCurve { curve: KeyFamily },
+    /// An Ed25519 public key the crypto library does not accept.
+    Ed25519Invalid,
+}
+
+impl fmt::Display for KeyRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyRefusal::RsaTooSmall { bits } => write!(
+                f,
+                "it is an RSA {bits}-bit key, under the minimum of {MIN_RSA_BITS} bits (too weak to trust)"
+            ),
+            KeyRefusal::RsaTooLarge { bits } => write!(
+                f,
+                "it is an RSA {bits}-bit key, over the bound of {MAX_RSA_BITS} bits (a bound on the work of one verification)"
+            ),
+            KeyRefusal::RsaExponent => {
+                f.write_str("its RSA exponent 'e' is not usable (it must be odd and at least 3)")
+            }
+            KeyRefusal::EcNotOnCurve { curve } => {
+                write!(f, "its coordinates x, y are not a point on the {curve} curve")
+            }
+            KeyRefusal::Ed25519Invalid => f.write_str("it is not a valid Ed25519 public key"),
+        }
+    }
+}
+
 /// Where a key came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
@@ -160,6 +205,11 @@ impl VerifyingKey {
         }
         match &self.material {
             KeyMaterial::Rsa { n, e } => {
+                // aws-lc parses any size and refuses only when verifying,
+                // which would read as a bad signature: refuse here.
+                if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&rsa_bits(n)) {
+                    return None;
+                }
                 let params: &'static signature::RsaParameters = match alg {
                     Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
                     Algorithm::RS384 => &signature::RSA_PKCS1_2048_8192_SHA384,
@@ -184,6 +234,25 @@ impl VerifyingKey {
             }
             KeyMaterial::Ed25519 { key } => ParsedPublicKey::new(&signature::ED25519, key).ok(),
         }
+    }
+
+    /// Why this key is refused for `alg`, when it is of `alg`'s family and
+    /// [`VerifyingKey::parsed`] gives nothing for it.
+    pub fn refusal(&self, alg: Algorithm) -> Option<KeyRefusal> {
+        if alg.family() != self.material.family() || self.parsed(alg).is_some() {
+            return None;
+        }
+        Some(match &self.material {
+            KeyMaterial::Rsa { n, .. } => match rsa_bits(n) {
+                bits if bits < MIN_RSA_BITS => KeyRefusal::RsaTooSmall { bits },
+                bits if bits > MAX_RSA_BITS => KeyRefusal::RsaTooLarge { bits },
+                _ => KeyRefusal::RsaExponent,
+            },
+            KeyMaterial::EcP256 { .. } | KeyMaterial::EcP384 { .. } => KeyRefusal::EcNotOnCurve {
+                curve: self.material.family(),
+            },
+            KeyMaterial::Ed25519 { .. } => KeyRefusal::Ed25519Invalid,
+        })
     }
 
     /// RSA modulus size in bits, when RSA.

@@ -11,4 +11,4 @@ pub(crate) mod rsa65537;
 
 pub use cert::CertInfo;
 pub use keyset::{KeyProblem, KeySelection, KeySet};
-pub use material::{KeyMaterial, VerifyingKey};
+pub use material::{KeyMaterial, KeyRefusal, VerifyingKey, MAX_RSA_BITS, MIN_RSA_BITS};

@@ -3,18 +3,62 @@
 use crate::findings::{names::IDENTITY, Finding};
 use crate::summary::{principal, Principal};
 
+/// A user named by an identifier, not a user name (see [`Principal::User`]).
+fn is_id_claim(claim: &str) -> bool {
+    matches!(claim, "oid" | "sub")
+}
+
 pub(crate) fn identity(c: &crate::claims::Claims<'_>, brief: bool) -> Finding {
     let p = principal(c);
-    if brief
-        && matches!(
-            p,
-            Principal::User { .. } | Principal::ServicePrincipal { oid: Some(_), .. }
-        )
-    {
+    let plain = match &p {
+        Principal::User { guest, claim, .. } => guest.is_none() && !is_id_claim(claim),
+        Principal::ServicePrincipal { oid, .. } => oid.is_some(),
+        Principal::Unknown => false,
+    };
+    if brief && plain {
         return Finding::pass(IDENTITY, String::new());
     }
     match p {
-        Principal::User { name, claim, oid } => Finding::pass(
+        Principal::User {
+            name, claim, oid, ..
+        } if is_id_claim(claim) => Finding::warn(
+            IDENTITY,
+            format!(
+                "a user token (delegated: it carries 'scp', or 'idtyp' says user) that names no user: no upn, unique_name, preferred_username or email, only the {claim} {name}{}; Azure Databricks matches users by UPN or email, so it will likely not find this user",
+                oid.filter(|o| o != &name).map(|o| format!(", object ID {o}")).unwrap_or_default()
+            ),
+        )
+        .actual(format!("user with {claim} {name}, no user name"))
+        .fix("Sign in with an account of the workspace's tenant that has a user principal name (`az login --tenant <workspace tenant>`); guests and personal Microsoft accounts must be added to the workspace by the email they sign in with."),
+        Principal::User {
+            name,
+            claim,
+            oid,
+            guest: Some(g),
+        } => {
+            let email = g
+                .email
+                .as_deref()
+                .filter(|e| !e.eq_ignore_ascii_case(&name))
+                .map(|e| format!(" (the address in it is {e})"))
+                .unwrap_or_default();
+            Finding::warn(
+                IDENTITY,
+                format!(
+                    "a B2B guest user token for {name} (from '{claim}'{}): {}. Azure Databricks matches users by UPN or email, so it will likely see '{name}'{email}, which must be exactly the workspace user's name",
+                    oid.map(|o| format!(", object ID {o}")).unwrap_or_default(),
+                    g.evidence
+                ),
+            )
+            .actual(format!("guest user {name}"))
+            .fix(format!(
+                "Compare the workspace's user (Settings > Identity and access > Users) with '{name}'{}: a guest whose workspace user was created under another address is not found. Or sign in with a member account of the workspace's tenant.",
+                g.email.as_deref().filter(|e| !e.eq_ignore_ascii_case(&name)).map(|e| format!(" and {e}")).unwrap_or_default()
+            ))
+        }
+        Principal::User {
+            name, claim, oid, ..
+        } => Finding::pass(
             IDENTITY,
             format!(
                 "a user token for {name} (from '{claim}'{}); Azure Databricks looks this user up by that name, so it must exist in the workspace",
@@ -37,7 +81,7 @@ pub(crate) fn identity(c: &crate::claims::Claims<'_>, brief: bool) -> Finding {
             }
             f
         }
-        Principal::Unknown => Finding::fail(IDENTITY, "the token names neither a user (upn, unique_name, preferred_username) nor an application (appid, azp)")
+        Principal::Unknown => Finding::fail(IDENTITY, "the token names neither a user (upn, unique_name, preferred_username, email, or 'scp' with an oid) nor an application (appid, azp)")
             .fix("Azure Databricks cannot tell who is calling; get a token from a user sign-in or a service principal's client-credentials flow."),
     }
 }

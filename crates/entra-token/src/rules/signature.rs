@@ -1,7 +1,9 @@
 //! `signature`: verified with a trusted key, under a pinned algorithm.
 
+use crate::alg::Algorithm;
 use crate::findings::{names::SIGNATURE, Finding};
 use crate::jws::Token;
+use crate::keys::{KeyRefusal, MAX_RSA_BITS, MIN_RSA_BITS};
 use crate::policy::Policy;
 use crate::verify::{SignatureFailure as F, SignatureOutcome};
 
@@ -46,6 +48,35 @@ pub(crate) fn signature_finding_with(
     }
 }
 
+/// A key refused before any signature was compared: not "the signature
+/// does not match", but which key, why, and what to do.
+fn rejected_finding(
+    f: impl Fn(String) -> Finding,
+    key: &str,
+    alg: Algorithm,
+    reason: Option<KeyRefusal>,
+) -> Finding {
+    let Some(reason) = reason else {
+        return f(format!(
+            "the key {key} is refused for {alg}: the crypto library does not accept it; the signature was not checked"
+        ))
+        .actual("key refused")
+        .fix("Refetch the issuer's key set (its discovery document's jwks_uri); the key in it is damaged or not a public signing key.");
+    };
+    let fix = match reason {
+        KeyRefusal::RsaTooSmall { .. } | KeyRefusal::RsaTooLarge { .. } => format!(
+            "Entra ID signs with RSA 2048-bit keys: check that the key set is the token issuer's (its discovery document's jwks_uri). A provider of your own must sign with an RSA key of {MIN_RSA_BITS} to {MAX_RSA_BITS} bits."
+        ),
+        KeyRefusal::RsaExponent => "Entra ID's keys use the exponent 65537 (\"AQAB\"): the key set is damaged or not the issuer's; refetch it from the discovery document's jwks_uri.".to_owned(),
+        KeyRefusal::EcNotOnCurve { .. } | KeyRefusal::Ed25519Invalid => "The key set is damaged or made up (an invalid public key is never used, as it would let forged signatures through): refetch it from the issuer's discovery document's jwks_uri.".to_owned(),
+    };
+    f(format!(
+        "the key {key} is refused for {alg}: {reason}; the signature was not checked"
+    ))
+    .actual(format!("key refused: {reason}"))
+    .fix(fix)
+}
+
 fn failure_finding(failure: &F, allowed: &str, note: &str) -> Finding {
     let f =
         |msg: String| Finding::fail(SIGNATURE, format!("{msg}{note}")).expected(allowed.to_owned());
@@ -85,8 +116,7 @@ fn failure_finding(failure: &F, allowed: &str, note: &str) -> Finding {
             kid.as_deref().map(|k| format!("\"{k}\"")).unwrap_or_default()
         ))
         .fix("Fix or refetch the key set; a key must be a public signing key whose x5c certificate agrees with n/e."),
-        F::KeyRejected { key, alg } => f(format!("the key {key} cannot be used for {alg} (for RSA, keys under 2048 bits are refused)"))
-            .fix("Use a key of at least 2048 bits."),
+        F::KeyRejected { key, alg, reason } => rejected_finding(f, key, *alg, *reason),
         F::Invalid { key } => f(format!("the signature does not match the key {key}: the token was altered after signing, or signed by someone else"))
             .actual("invalid signature")
             .fix("Copy the token again, exactly. If it still fails, the token was not issued with this key set: check the tenant and the keys URL."),
