@@ -12,6 +12,12 @@
 //! - Disk files are written atomically (temporary file, then rename), one per
 //!   URL, named by the SHA-256 of the URL.
 //! - Offline, entries of any age are used and nothing is fetched.
+//! - The folder is trusted only when nobody else can write to it: it is
+//!   created 0700, and one writable by group or others, or owned by another
+//!   user, is not used at all (said once, as a problem of the disk cache):
+//!   keys planted there would make forged tokens pass. Entries are opened
+//!   without blocking and without following a symbolic link, and read only
+//!   when they are regular files (a FIFO must not hang a run).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -339,6 +345,10 @@ impl DocCache {
 
     fn load(&self, url: &str, kind: Kind) -> Option<Entry> {
         let path = self.path(url)?;
+        let dir = self.cfg.dir.as_deref()?;
+        if !dir.exists() || !self.trusted(dir) {
+            return None;
+        }
         let bytes = read_bounded(&path)?;
         let disk: DiskEntry = serde_json::from_slice(&bytes).ok()?;
         if disk.format != 1 || disk.url != url {
@@ -370,30 +380,132 @@ impl DocCache {
             fetched_at: entry.fetched_at,
             body,
         };
+        if let Err(e) = create_private_dir(dir) {
+            self.problem(format!(
+                "cannot write the key cache in {}: {e}",
+                dir.display()
+            ));
+            return;
+        }
+        if !self.trusted(dir) {
+            return;
+        }
         if let Err(e) = write_atomic(dir, &path, &disk) {
-            let mut p = self
-                .disk_problem
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if p.is_none() {
-                *p = Some(format!(
-                    "cannot write the key cache in {}: {e}",
+            self.problem(format!(
+                "cannot write the key cache in {}: {e}",
+                dir.display()
+            ));
+        }
+    }
+
+    /// Records the first problem met with the disk cache.
+    fn problem(&self, text: String) {
+        let mut p = self
+            .disk_problem
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if p.is_none() {
+            *p = Some(text);
+        }
+    }
+
+    /// Whether the folder may be trusted; if not, says why (once).
+    fn trusted(&self, dir: &Path) -> bool {
+        match untrusted_dir(dir) {
+            None => true,
+            Some(why) => {
+                self.problem(format!(
+                    "the key cache in {} is not used: {why}, so others could plant signing keys in it; run 'chmod 700 {0}' as its owner, or give another --cache-dir",
                     dir.display()
                 ));
+                false
             }
         }
     }
 }
 
+/// Why `dir` (an existing folder) must not be trusted, if it must not: not
+/// a folder, writable by group or others, or owned by another user.
+#[cfg(unix)]
+fn untrusted_dir(dir: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = match std::fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) => return Some(format!("it cannot be read ({e})")),
+    };
+    if !meta.is_dir() {
+        return Some("it is not a folder".into());
+    }
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Some(format!(
+            "it is writable by {} (mode {mode:04o})",
+            if mode & 0o002 != 0 {
+                "everyone"
+            } else {
+                "its group"
+            }
+        ));
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me {
+        return Some(format!(
+            "it belongs to user id {}, not to this user (id {me})",
+            meta.uid()
+        ));
+    }
+    None
+}
+
+#[cfg(not(unix))]
+fn untrusted_dir(dir: &Path) -> Option<String> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => None,
+        Ok(_) => Some("it is not a folder".into()),
+        Err(e) => Some(format!("it cannot be read ({e})")),
+    }
+}
+
+/// Creates the folder (and missing parents) readable by this user only.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// A regular file's contents, at most [`MAX_FILE`] bytes; `None` for
+/// anything else (a FIFO or device is not opened in a blocking way, a
+/// symbolic link is not followed).
 fn read_bounded(path: &Path) -> Option<Vec<u8>> {
-    let f = std::fs::File::open(path).ok()?;
+    let f = open_entry(path)?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
     crate::input_source::read_bounded(f, MAX_FILE)
         .ok()
         .flatten()
 }
 
+#[cfg(unix)]
+fn open_entry(path: &Path) -> Option<std::fs::File> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    rustix::fs::open(path, flags, Mode::empty())
+        .ok()
+        .map(std::fs::File::from)
+}
+
+#[cfg(not(unix))]
+fn open_entry(path: &Path) -> Option<std::fs::File> {
+    std::fs::File::open(path).ok()
+}
+
 fn write_atomic(dir: &Path, path: &Path, disk: &DiskEntry) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     serde_json::to_writer(&mut tmp, disk).map_err(std::io::Error::other)?;
     tmp.flush()?;
@@ -566,5 +678,141 @@ mod tests {
             let got = c.get(url, Kind::KeySet, None, Some(fail)).await.unwrap();
             assert!(matches!(got.origin, Origin::StaleAfterError { .. }));
         });
+    }
+
+    #[cfg(unix)]
+    fn mode_of(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[cfg(unix)]
+    fn set_mode(p: &Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// Fills `dir` with one key-set entry, through a first cache.
+    fn fill(dir: &Path, url: &str) {
+        rt().block_on(async {
+            let c = cache(Some(dir.to_owned()));
+            let fetch = || async { Ok(JWKS.as_bytes().to_vec()) };
+            c.get(url, Kind::KeySet, None, Some(fetch)).await.unwrap();
+            assert!(c.disk_problem().is_none(), "{:?}", c.disk_problem());
+        });
+    }
+
+    /// An offline lookup by a new cache (a new run) on `dir`.
+    fn offline_lookup(dir: &Path, url: &str) -> (Result<Got, Miss>, Option<String>) {
+        rt().block_on(async {
+            let c = cache(Some(dir.to_owned()));
+            type Fetch = fn() -> std::future::Ready<Result<Vec<u8>, NetError>>;
+            let r = c.get(url, Kind::KeySet, None, None::<Fetch>).await;
+            (r, c.disk_problem())
+        })
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_cache_folder_is_created_private() {
+        let top = tempfile::tempdir().unwrap();
+        let dir = top.path().join("a").join("keys");
+        fill(&dir, "https://example.test/keys");
+        assert_eq!(mode_of(&dir), 0o700);
+        assert_eq!(mode_of(&top.path().join("a")), 0o700);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_entry_is_skipped_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = "https://example.test/keys";
+        let fifo = dir.path().join(file_name(url));
+        let d = std::fs::File::open(dir.path()).unwrap();
+        rustix::fs::mkfifoat(
+            &d,
+            file_name(url).as_str(),
+            rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+        )
+        .unwrap();
+        assert!(fifo.exists());
+        // Opening a FIFO for reading blocks until a writer comes: the
+        // lookup must return at once, with nothing.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = dir.path().to_owned();
+        std::thread::spawn(move || {
+            let _ = tx.send(offline_lookup(&p, url).0.is_err());
+        });
+        let missed = rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("no hang on a FIFO");
+        assert!(missed);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_others_can_write_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = "https://example.test/keys";
+        fill(dir.path(), url);
+        assert!(
+            offline_lookup(dir.path(), url).0.is_ok(),
+            "control: a private folder is used"
+        );
+        for (mode, who) in [(0o777, "everyone"), (0o770, "its group")] {
+            set_mode(dir.path(), mode);
+            let (r, problem) = offline_lookup(dir.path(), url);
+            assert!(matches!(r, Err(Miss::Offline { .. })), "{mode:o}: {r:?}");
+            let problem = problem.unwrap();
+            assert!(problem.contains(&format!("writable by {who}")), "{problem}");
+            assert!(problem.contains("chmod 700"), "{problem}");
+        }
+        // Nor written to.
+        let before = std::fs::read_dir(dir.path()).unwrap().count();
+        rt().block_on(async {
+            let c = cache(Some(dir.path().to_owned()));
+            let fetch = || async { Ok(JWKS.as_bytes().to_vec()) };
+            c.get(
+                "https://example.test/other",
+                Kind::KeySet,
+                None,
+                Some(fetch),
+            )
+            .await
+            .unwrap();
+            assert!(c.disk_problem().unwrap().contains("not used"));
+        });
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), before);
+        set_mode(dir.path(), 0o700);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_of_another_user_is_not_trusted() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let url = "https://example.test/keys";
+        fill(dir.path(), url);
+        let me = rustix::process::geteuid().as_raw();
+        let other = if me == 0 { 4242 } else { 0 };
+        // As root (CI): hand the folder to another user. Otherwise the
+        // folder cannot be given away; check one that root owns instead.
+        let target = if std::os::unix::fs::chown(dir.path(), Some(other), None).is_ok() {
+            dir.path().to_owned()
+        } else {
+            PathBuf::from("/")
+        };
+        assert_eq!(std::fs::metadata(&target).unwrap().uid(), other);
+        let why = untrusted_dir(&target).expect("not trusted");
+        assert!(
+            why.contains(&format!("belongs to user id {other}")),
+            "{why}"
+        );
+        if target == dir.path() {
+            let (r, problem) = offline_lookup(dir.path(), url);
+            assert!(r.is_err(), "{r:?}");
+            assert!(problem.unwrap().contains("belongs to user id"));
+            std::os::unix::fs::chown(dir.path(), Some(me), None).unwrap();
+        }
     }
 }
