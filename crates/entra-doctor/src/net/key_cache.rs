@@ -12,6 +12,12 @@
 //! - Disk files are written atomically (temporary file, then rename), one per
 //!   URL, named by the SHA-256 of the URL.
 //! - Offline, entries of any age are used and nothing is fetched.
+//! - A failed fetch is remembered (a minute for a 4xx answer, such as
+//!   Entra's for a tenant it does not know; 10 s for anything else): until
+//!   then the URL is not asked again, so a server fed tokens naming an
+//!   unknown tenant fetches once, not once per request. Fetches of all URLs
+//!   together are rate-limited too (a burst, then a few a second): the
+//!   number of distinct URLs is chosen by whoever sends the tokens.
 //! - The folder is trusted only when nobody else can write to it: it is
 //!   created 0700, and one writable by group or others, or owned by another
 //!   user, is not used at all (said once, as a problem of the disk cache):
@@ -25,7 +31,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use entra_token::KeySet;
 use serde::{Deserialize, Serialize};
@@ -38,6 +44,17 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 /// The shortest time between two fetches of one key set because of an
 /// unknown `kid`.
 pub const DEFAULT_REFETCH_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+/// How long a failed fetch answered with a 4xx status is remembered.
+pub const FAILURE_TTL_REFUSED: Duration = Duration::from_secs(60);
+/// How long any other failed fetch is remembered.
+pub const FAILURE_TTL_OTHER: Duration = Duration::from_secs(10);
+/// Failed URLs remembered at most.
+const MAX_FAILURES: usize = 4096;
+/// Fetches allowed at once before the rate applies ...
+pub const FETCH_BURST: u32 = 32;
+/// ... and then per second, over every URL.
+pub const FETCH_RATE: u32 = 4;
 
 /// The largest cache file read.
 const MAX_FILE: usize = 3 * 1024 * 1024;
@@ -144,6 +161,10 @@ pub struct DocCache {
     fetches: AtomicU64,
     /// Problems with the disk cache (unwritable folder...), said once.
     disk_problem: Mutex<Option<String>>,
+    /// Recently failed fetches by URL: (when, how long it is remembered, the error).
+    failures: Mutex<HashMap<String, (Instant, Duration, NetError)>>,
+    /// The global fetch budget: (tokens, last refill).
+    budget: Mutex<(f64, Instant)>,
 }
 
 impl std::fmt::Debug for DocCache {
@@ -177,6 +198,56 @@ impl DocCache {
             slots: Mutex::new(HashMap::new()),
             fetches: AtomicU64::new(0),
             disk_problem: Mutex::new(None),
+            failures: Mutex::new(HashMap::new()),
+            budget: Mutex::new((f64::from(FETCH_BURST), Instant::now())),
+        }
+    }
+
+    /// The error of a fetch of `url` that failed recently, if one did.
+    fn recent_failure(&self, url: &str) -> Option<NetError> {
+        let map = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(url)
+            .filter(|(at, ttl, _)| at.elapsed() < *ttl)
+            .map(|(_, _, e)| e.clone())
+    }
+
+    fn remember_failure(&self, url: &str, error: &NetError) {
+        let ttl = match error.cause {
+            Cause::Status { code, .. } if (400..500).contains(&code) => FAILURE_TTL_REFUSED,
+            _ => FAILURE_TTL_OTHER,
+        };
+        let mut map = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= MAX_FAILURES && !map.contains_key(url) {
+            map.retain(|_, (at, ttl, _)| at.elapsed() < *ttl);
+            if map.len() >= MAX_FAILURES {
+                // Bounded; the global fetch rate still holds.
+                map.clear();
+            }
+        }
+        map.insert(url.to_owned(), (Instant::now(), ttl, error.clone()));
+    }
+
+    /// Takes one fetch from the global budget; `false` when it is spent.
+    fn take_fetch(&self) -> bool {
+        let mut b = self
+            .budget
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        let refill = now.duration_since(b.1).as_secs_f64() * f64::from(FETCH_RATE);
+        b.0 = (b.0 + refill).min(f64::from(FETCH_BURST));
+        b.1 = now;
+        if b.0 >= 1.0 {
+            b.0 -= 1.0;
+            true
+        } else {
+            false
         }
     }
 
@@ -291,8 +362,28 @@ impl DocCache {
                 url: url.to_owned(),
             });
         };
-        self.fetches.fetch_add(1, Ordering::SeqCst);
-        let fetched = fetch().await.and_then(|body| {
+        // A recent failure of this URL, or the global budget spent: no
+        // request, the same answer as a failed fetch.
+        let skipped = match self.recent_failure(url) {
+            Some(e) => Some(e),
+            None if !self.take_fetch() => Some(NetError {
+                step: "outbound fetches",
+                url: url.to_owned(),
+                cause: Cause::Refused(format!(
+                    "more documents were fetched than allowed ({FETCH_BURST} at once, then {FETCH_RATE} a second, for every URL together); retry in a moment"
+                )),
+            }),
+            None => None,
+        };
+        let requested = skipped.is_none();
+        let fetched = match skipped {
+            Some(e) => Err(e),
+            None => {
+                self.fetches.fetch_add(1, Ordering::SeqCst);
+                fetch().await
+            }
+        };
+        let fetched = fetched.and_then(|body| {
             let keys = match kind {
                 Kind::KeySet => Some(Arc::new(KeySet::from_json(&body).map_err(|e| {
                     NetError {
@@ -310,6 +401,9 @@ impl DocCache {
                 keys,
             })
         });
+        if let (true, Err(e)) = (requested, &fetched) {
+            self.remember_failure(url, e);
+        }
         match fetched {
             Ok(entry) => {
                 self.store(&entry);
@@ -814,5 +908,68 @@ mod tests {
             assert!(problem.unwrap().contains("belongs to user id"));
             std::os::unix::fs::chown(dir.path(), Some(me), None).unwrap();
         }
+    }
+
+    #[test]
+    fn a_failed_fetch_is_remembered_not_repeated() {
+        let url = "https://example.test/tenant/.well-known/openid-configuration";
+        rt().block_on(async {
+            let c = cache(None);
+            let unknown = || async {
+                Err(NetError {
+                    step: "OpenID discovery",
+                    url: url.to_owned(),
+                    cause: Cause::Status {
+                        code: 400,
+                        snippet: "AADSTS90002".into(),
+                    },
+                })
+            };
+            for _ in 0..10 {
+                let r = c.get(url, Kind::Document, None, Some(unknown)).await;
+                match r {
+                    Err(Miss::Net(e)) => assert!(e.cause.to_string().contains("AADSTS90002")),
+                    other => panic!("{other:?}"),
+                }
+            }
+            assert_eq!(c.fetches(), 1);
+            // Once the failure is older than its time, the URL is asked again.
+            {
+                let mut f = c.failures.lock().unwrap();
+                let e = f.get_mut(url).unwrap();
+                assert_eq!(e.1, FAILURE_TTL_REFUSED);
+                e.0 -= FAILURE_TTL_REFUSED;
+            }
+            let ok = || async { Ok(b"{}".to_vec()) };
+            c.get(url, Kind::Document, None, Some(ok)).await.unwrap();
+            assert_eq!(c.fetches(), 2);
+        });
+    }
+
+    #[test]
+    fn fetches_of_every_url_together_are_rate_limited() {
+        rt().block_on(async {
+            let c = cache(None);
+            let ok = || async { Ok(b"{}".to_vec()) };
+            let mut refused = 0;
+            for i in 0..(FETCH_BURST + 20) {
+                let url = format!("https://example.test/{i}");
+                match c.get(&url, Kind::Document, None, Some(ok)).await {
+                    Ok(_) => {}
+                    Err(Miss::Net(e)) => {
+                        assert!(e.to_string().contains("retry in a moment"), "{e}");
+                        refused += 1;
+                    }
+                    Err(m) => panic!("{m:?}"),
+                }
+            }
+            // The loop takes well under a second: at most a few refills.
+            assert!(
+                c.fetches() >= u64::from(FETCH_BURST) && c.fetches() <= u64::from(FETCH_BURST) + 4
+            );
+            assert_eq!(c.fetches() + refused, u64::from(FETCH_BURST) + 20);
+            // A refusal is not a failure of the URL: asked once budget returns.
+            assert!(c.recent_failure("https://example.test/51").is_none());
+        });
     }
 }
