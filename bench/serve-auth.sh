@@ -68,7 +68,8 @@ stop_server() {
     SERVER_PID=
   fi
 }
-trap 'stop_server; [ -n "${NGINX_PID:-}" ] && kill "$NGINX_PID" 2>/dev/null; true' EXIT
+# (No failing command in the trap: under set -e it would become the exit status.)
+trap 'stop_server; if [ -n "${NGINX_PID:-}" ]; then kill "$NGINX_PID" 2>/dev/null || true; fi' EXIT
 
 # run NAME TOKENS_FILE COUNT(0|1) SERVE_FLAGS...: prints "NAME rps p99_us errors non2xx peak_rss_kib 401s total"
 # (WRK_PATH=/healthz: the same requests to the health check.)
@@ -154,6 +155,7 @@ WRK_COUNT_STATUS=0 wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --l
   "http://127.0.0.1:$PORT/auth" -- "$OUT/cached.txt" > "$OUT/nginx.wrk.txt"
 kill "$NGINX_PID" 2>/dev/null || true
 wait "$NGINX_PID" 2>/dev/null || true
+NGINX_PID=
 NGINX_P99=$(sed -nE 's/^RESULT .* p99_us=([0-9]+).*/\1/p' "$OUT/nginx.wrk.txt")
 NGINX_RPS=$(sed -nE 's/^RESULT .* rps=([0-9]+).*/\1/p' "$OUT/nginx.wrk.txt")
 [ -n "$NGINX_RPS" ] || { echo "serve-auth: nginx gave no result" >&2; cat "$NG/start.log" "$NG/error.log" >&2 2>/dev/null; exit 2; }
