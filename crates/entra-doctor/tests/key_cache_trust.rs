@@ -5,6 +5,8 @@
 //! pass, and a FIFO at an entry's path must not hang `check --offline`.
 //! Everything here is offline: nothing is fetched.
 
+mod serve_support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
@@ -155,4 +157,33 @@ fn a_fifo_in_the_cache_does_not_hang_an_offline_check() {
         "{:?}",
         out.json
     );
+}
+
+#[test]
+fn serve_does_not_use_planted_keys_in_a_world_writable_cache_and_says_so() {
+    let cache = tempfile::tempdir().unwrap();
+    plant(cache.path());
+    let dir = cache.path().display().to_string();
+    let token = examples("databricks-token.jwt");
+    let args = ["--offline", "--cache-dir", dir.as_str(), "--tenant", TENANT];
+    // Control: a private folder's keys are used.
+    set_mode(cache.path(), 0o700);
+    let s = serve_support::Server::start_with(&args);
+    assert_eq!(s.auth(Some(&token)).status, 200);
+    drop(s);
+    set_mode(cache.path(), 0o777);
+    let s = serve_support::Server::start_with(&args);
+    let r = s.auth(Some(&token));
+    assert_eq!(r.status, 503, "{r:?}");
+    // The start-up message is on standard error, read by another thread.
+    let until = Instant::now() + Duration::from_secs(5);
+    while !s.stderr().contains("is not used") && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        s.stderr().contains("warning: the key cache in") && s.stderr().contains("is not used"),
+        "{}",
+        s.stderr()
+    );
+    set_mode(cache.path(), 0o700);
 }

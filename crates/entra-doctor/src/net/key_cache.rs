@@ -492,6 +492,16 @@ impl DocCache {
         }
     }
 
+    /// Checks the folder now (for a start-up message): why it will not be
+    /// used, if it exists and may not be trusted.
+    pub fn check_dir(&self) -> Option<String> {
+        let dir = self.cfg.dir.as_deref()?;
+        if dir.exists() && !self.trusted(dir) {
+            return self.disk_problem();
+        }
+        None
+    }
+
     /// Records the first problem met with the disk cache.
     fn problem(&self, text: String) {
         let mut p = self

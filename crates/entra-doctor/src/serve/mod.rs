@@ -301,6 +301,9 @@ fn announce(config: &Start, state: &AppState, url: &str) {
         "  the page and POST /api/check, POST /api/explain; GET /auth for reverse proxies; GET /healthz".to_owned(),
     ];
     lines.push(format!("  signing keys: {}", state.keys.describe()));
+    if let Some(problem) = state.online.as_ref().and_then(|(o, _)| o.cache.check_dir()) {
+        lines.push(format!("  warning: {problem}"));
+    }
     lines.push(format!(
         "  /auth accepts audience {}{}",
         state.policy.audiences.join(", "),
