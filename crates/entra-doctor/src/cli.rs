@@ -194,7 +194,9 @@ pub struct ServeArgs {
     /// Entries in the verified-token cache.
     #[arg(long, value_name = "N", default_value_t = 32_768)]
     pub token_cache_entries: usize,
-    /// Requests handled at once; more wait briefly, then get 503.
+    /// Requests handled at once, for requests with a body (POST /api/*) and
+    /// separately for the rest (GET /auth, /healthz, the page); more wait
+    /// briefly, then get 503.
     #[arg(long, value_name = "N", default_value_t = 512)]
     pub max_concurrent: usize,
     /// Seconds a request may take, body included, before 408/503.

@@ -258,3 +258,69 @@ fn a_workspace_gives_auth_its_tenant() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn an_unknown_tenant_storm_makes_few_fetches() {
+    // No --tenant: every issuer's keys are looked up. 100 requests naming a
+    // tenant Entra does not know (a burst, then one after another) must not
+    // make 100 discovery fetches: the failure is remembered.
+    let s = setup(&[]);
+    const UNKNOWN: &str = "0badc0de-1111-4222-8333-444455556666";
+    let token = s
+        .emu
+        .mint(&MintRequest::user(DEMO_USER).issuer(format!("https://sts.windows.net/{UNKNOWN}/")));
+    let mut codes = burst(&s.server, 50, &token);
+    for _ in 0..50 {
+        codes.push(s.server.auth(Some(&token)).status);
+    }
+    assert!(codes.iter().all(|&c| c == 401), "{codes:?}");
+    let r = s.server.auth(Some(&token));
+    let why = r.header("www-authenticate").unwrap();
+    assert!(why.contains("does not know the token"), "{why}");
+    let disc = format!("/{UNKNOWN}/.well-known/openid-configuration");
+    let hits = s.emu.request_count(&disc);
+    assert!(
+        (1..=3).contains(&hits),
+        "{hits} fetches: {:?}",
+        s.emu.request_counts()
+    );
+    // The tenant the emulator knows still works at once.
+    let good = s.emu.mint(&MintRequest::user(DEMO_USER));
+    assert_eq!(s.server.auth(Some(&good)).status, 200);
+}
+
+#[test]
+fn many_unknown_tenants_are_bounded_by_the_global_fetch_rate() {
+    // A distinct made-up tenant per request: each is a new URL, so only the
+    // global budget (a burst, then a few a second) bounds the fetches.
+    let s = setup(&[]);
+    let tokens: Vec<String> = (0..120)
+        .map(|i| {
+            s.emu.mint(&MintRequest::user(DEMO_USER).issuer(format!(
+                "https://sts.windows.net/0badc0de-1111-4222-8333-{i:012}/"
+            )))
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let mut refused_or_busy = 0;
+    for t in &tokens {
+        match s.server.auth(Some(t)).status {
+            401 | 503 => refused_or_busy += 1,
+            other => panic!("{other}"),
+        }
+    }
+    assert_eq!(refused_or_busy, tokens.len());
+    let secs = started.elapsed().as_secs_f64();
+    let fetched: u64 = s
+        .emu
+        .request_counts()
+        .iter()
+        .filter(|(k, _)| k.contains("0badc0de"))
+        .map(|(_, v)| v)
+        .sum();
+    let bound = 32.0 + 4.0 * secs + 1.0;
+    assert!(
+        (fetched as f64) <= bound && fetched >= 32,
+        "{fetched} fetches in {secs:.1} s (bound {bound:.0})"
+    );
+}

@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 //! `serve`: bounds on what a client can make the server do: header size,
-//! requests in flight, request time.
+//! requests in flight (with and without a body), request time, body rate.
 
 mod serve_support;
 
@@ -48,12 +48,19 @@ fn huge_headers_get_431() {
 }
 
 #[test]
-fn too_many_requests_at_once_get_503_with_a_message() {
+fn too_many_requests_with_a_body_get_503_while_auth_and_healthz_answer() {
     let s = Server::with_examples(&["--max-concurrent", "1"]);
     let mut held = stalled_post(&s);
     std::thread::sleep(Duration::from_millis(200));
+    // The request without a body has slots of its own: answered at once.
     let started = Instant::now();
-    let r = s.get("/healthz", &[]);
+    assert_eq!(s.get("/healthz", &[]).status, 200);
+    let token = serve_support::example("databricks-token.jwt");
+    assert_eq!(s.auth(Some(&token)).status, 200);
+    assert!(started.elapsed() < Duration::from_millis(900));
+    // Another request with a body waits for a slot, then gets 503.
+    let started = Instant::now();
+    let r = s.post_json("/api/explain", r#"{"input": "AADSTS65001"}"#);
     assert_eq!(r.status, 503, "{}", r.text());
     assert!(
         started.elapsed() >= Duration::from_millis(900),
@@ -67,7 +74,59 @@ fn too_many_requests_at_once_get_503_with_a_message() {
     held.write_all(b"en\": \"x\"}").unwrap();
     held.write_all(&[b' '; 100]).unwrap();
     let _ = read_response(&mut held);
-    assert_eq!(s.get("/healthz", &[]).status, 200);
+    let r = s.post_json("/api/explain", r#"{"input": "AADSTS65001"}"#);
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+#[test]
+fn slow_bodies_do_not_starve_auth_and_healthz() {
+    // More connections trickling bodies (1 byte a second) than there are
+    // slots: /auth and /healthz still answer at once, and each slow body
+    // gets 408 after the grace, not after the 30 s request timeout.
+    const SLOW: usize = 520;
+    let s = Server::with_examples(&[]);
+    let started = Instant::now();
+    let mut slow: Vec<TcpStream> = (0..SLOW).map(|_| stalled_post(&s)).collect();
+    let token = serve_support::example("databricks-token.jwt");
+    for second in 0..4 {
+        for c in &mut slow {
+            let _ = c.write_all(b"e");
+        }
+        let t = Instant::now();
+        let h = s.get("/healthz", &[]);
+        assert_eq!(h.status, 200, "{}", h.text());
+        assert_eq!(s.auth(Some(&token)).status, 200);
+        assert_eq!(s.auth(Some("not.a.token")).status, 401);
+        assert!(
+            t.elapsed() < Duration::from_millis(800),
+            "second {second}: answered in {:?}",
+            t.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(1000).saturating_sub(t.elapsed()));
+    }
+    // Every slow body holding a slot is refused as too slow, within
+    // seconds; the ones beyond the 512 slots got 503 at once.
+    let mut too_slow = 0;
+    for c in &mut slow {
+        let r = read_response(c);
+        match r.status {
+            408 => {
+                assert_eq!(r.json()["error"], "slow_body", "{}", r.text());
+                too_slow += 1;
+            }
+            503 => assert_eq!(r.json()["error"], "busy", "{}", r.text()),
+            other => panic!("{other}: {}", r.text()),
+        }
+    }
+    assert_eq!(too_slow, 512);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    // And a body sent at once is still read.
+    let r = s.post_json("/api/explain", r#"{"input": "AADSTS65001"}"#);
+    assert_eq!(r.status, 200, "{}", r.text());
 }
 
 #[test]

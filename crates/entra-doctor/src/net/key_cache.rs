@@ -12,6 +12,18 @@
 //! - Disk files are written atomically (temporary file, then rename), one per
 //!   URL, named by the SHA-256 of the URL.
 //! - Offline, entries of any age are used and nothing is fetched.
+//! - A failed fetch is remembered (a minute for a 4xx answer, such as
+//!   Entra's for a tenant it does not know; 10 s for anything else): until
+//!   then the URL is not asked again, so a server fed tokens naming an
+//!   unknown tenant fetches once, not once per request. Fetches of all URLs
+//!   together are rate-limited too (a burst, then a few a second): the
+//!   number of distinct URLs is chosen by whoever sends the tokens.
+//! - The folder is trusted only when nobody else can write to it: it is
+//!   created 0700, and one writable by group or others, or owned by another
+//!   user, is not used at all (said once, as a problem of the disk cache):
+//!   keys planted there would make forged tokens pass. Entries are opened
+//!   without blocking and without following a symbolic link, and read only
+//!   when they are regular files (a FIFO must not hang a run).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -19,7 +31,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use entra_token::KeySet;
 use serde::{Deserialize, Serialize};
@@ -32,6 +44,17 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
 /// The shortest time between two fetches of one key set because of an
 /// unknown `kid`.
 pub const DEFAULT_REFETCH_INTERVAL: Duration = Duration::from_secs(5 * 60);
+
+/// How long a failed fetch answered with a 4xx status is remembered.
+pub const FAILURE_TTL_REFUSED: Duration = Duration::from_secs(60);
+/// How long any other failed fetch is remembered.
+pub const FAILURE_TTL_OTHER: Duration = Duration::from_secs(10);
+/// Failed URLs remembered at most.
+const MAX_FAILURES: usize = 4096;
+/// Fetches allowed at once before the rate applies ...
+pub const FETCH_BURST: u32 = 32;
+/// ... and then per second, over every URL.
+pub const FETCH_RATE: u32 = 4;
 
 /// The largest cache file read.
 const MAX_FILE: usize = 3 * 1024 * 1024;
@@ -138,6 +161,10 @@ pub struct DocCache {
     fetches: AtomicU64,
     /// Problems with the disk cache (unwritable folder...), said once.
     disk_problem: Mutex<Option<String>>,
+    /// Recently failed fetches by URL: (when, how long it is remembered, the error).
+    failures: Mutex<HashMap<String, (Instant, Duration, NetError)>>,
+    /// The global fetch budget: (tokens, last refill).
+    budget: Mutex<(f64, Instant)>,
 }
 
 impl std::fmt::Debug for DocCache {
@@ -171,6 +198,56 @@ impl DocCache {
             slots: Mutex::new(HashMap::new()),
             fetches: AtomicU64::new(0),
             disk_problem: Mutex::new(None),
+            failures: Mutex::new(HashMap::new()),
+            budget: Mutex::new((f64::from(FETCH_BURST), Instant::now())),
+        }
+    }
+
+    /// The error of a fetch of `url` that failed recently, if one did.
+    fn recent_failure(&self, url: &str) -> Option<NetError> {
+        let map = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(url)
+            .filter(|(at, ttl, _)| at.elapsed() < *ttl)
+            .map(|(_, _, e)| e.clone())
+    }
+
+    fn remember_failure(&self, url: &str, error: &NetError) {
+        let ttl = match error.cause {
+            Cause::Status { code, .. } if (400..500).contains(&code) => FAILURE_TTL_REFUSED,
+            _ => FAILURE_TTL_OTHER,
+        };
+        let mut map = self
+            .failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= MAX_FAILURES && !map.contains_key(url) {
+            map.retain(|_, (at, ttl, _)| at.elapsed() < *ttl);
+            if map.len() >= MAX_FAILURES {
+                // Bounded; the global fetch rate still holds.
+                map.clear();
+            }
+        }
+        map.insert(url.to_owned(), (Instant::now(), ttl, error.clone()));
+    }
+
+    /// Takes one fetch from the global budget; `false` when it is spent.
+    fn take_fetch(&self) -> bool {
+        let mut b = self
+            .budget
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        let refill = now.duration_since(b.1).as_secs_f64() * f64::from(FETCH_RATE);
+        b.0 = (b.0 + refill).min(f64::from(FETCH_BURST));
+        b.1 = now;
+        if b.0 >= 1.0 {
+            b.0 -= 1.0;
+            true
+        } else {
+            false
         }
     }
 
@@ -285,8 +362,28 @@ impl DocCache {
                 url: url.to_owned(),
             });
         };
-        self.fetches.fetch_add(1, Ordering::SeqCst);
-        let fetched = fetch().await.and_then(|body| {
+        // A recent failure of this URL, or the global budget spent: no
+        // request, the same answer as a failed fetch.
+        let skipped = match self.recent_failure(url) {
+            Some(e) => Some(e),
+            None if !self.take_fetch() => Some(NetError {
+                step: "outbound fetches",
+                url: url.to_owned(),
+                cause: Cause::Refused(format!(
+                    "more documents were fetched than allowed ({FETCH_BURST} at once, then {FETCH_RATE} a second, for every URL together); retry in a moment"
+                )),
+            }),
+            None => None,
+        };
+        let requested = skipped.is_none();
+        let fetched = match skipped {
+            Some(e) => Err(e),
+            None => {
+                self.fetches.fetch_add(1, Ordering::SeqCst);
+                fetch().await
+            }
+        };
+        let fetched = fetched.and_then(|body| {
             let keys = match kind {
                 Kind::KeySet => Some(Arc::new(KeySet::from_json(&body).map_err(|e| {
                     NetError {
@@ -304,6 +401,9 @@ impl DocCache {
                 keys,
             })
         });
+        if let (true, Err(e)) = (requested, &fetched) {
+            self.remember_failure(url, e);
+        }
         match fetched {
             Ok(entry) => {
                 self.store(&entry);
@@ -339,6 +439,10 @@ impl DocCache {
 
     fn load(&self, url: &str, kind: Kind) -> Option<Entry> {
         let path = self.path(url)?;
+        let dir = self.cfg.dir.as_deref()?;
+        if !dir.exists() || !self.trusted(dir) {
+            return None;
+        }
         let bytes = read_bounded(&path)?;
         let disk: DiskEntry = serde_json::from_slice(&bytes).ok()?;
         if disk.format != 1 || disk.url != url {
@@ -370,30 +474,142 @@ impl DocCache {
             fetched_at: entry.fetched_at,
             body,
         };
+        if let Err(e) = create_private_dir(dir) {
+            self.problem(format!(
+                "cannot write the key cache in {}: {e}",
+                dir.display()
+            ));
+            return;
+        }
+        if !self.trusted(dir) {
+            return;
+        }
         if let Err(e) = write_atomic(dir, &path, &disk) {
-            let mut p = self
-                .disk_problem
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if p.is_none() {
-                *p = Some(format!(
-                    "cannot write the key cache in {}: {e}",
+            self.problem(format!(
+                "cannot write the key cache in {}: {e}",
+                dir.display()
+            ));
+        }
+    }
+
+    /// Checks the folder now (for a start-up message): why it will not be
+    /// used, if it exists and may not be trusted.
+    pub fn check_dir(&self) -> Option<String> {
+        let dir = self.cfg.dir.as_deref()?;
+        if dir.exists() && !self.trusted(dir) {
+            return self.disk_problem();
+        }
+        None
+    }
+
+    /// Records the first problem met with the disk cache.
+    fn problem(&self, text: String) {
+        let mut p = self
+            .disk_problem
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if p.is_none() {
+            *p = Some(text);
+        }
+    }
+
+    /// Whether the folder may be trusted; if not, says why (once).
+    fn trusted(&self, dir: &Path) -> bool {
+        match untrusted_dir(dir) {
+            None => true,
+            Some(why) => {
+                self.problem(format!(
+                    "the key cache in {} is not used: {why}, so others could plant signing keys in it; run 'chmod 700 {0}' as its owner, or give another --cache-dir",
                     dir.display()
                 ));
+                false
             }
         }
     }
 }
 
+/// Why `dir` (an existing folder) must not be trusted, if it must not: not
+/// a folder, writable by group or others, or owned by another user.
+#[cfg(unix)]
+fn untrusted_dir(dir: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = match std::fs::metadata(dir) {
+        Ok(m) => m,
+        Err(e) => return Some(format!("it cannot be read ({e})")),
+    };
+    if !meta.is_dir() {
+        return Some("it is not a folder".into());
+    }
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return Some(format!(
+            "it is writable by {} (mode {mode:04o})",
+            if mode & 0o002 != 0 {
+                "everyone"
+            } else {
+                "its group"
+            }
+        ));
+    }
+    let me = rustix::process::geteuid().as_raw();
+    if meta.uid() != me {
+        return Some(format!(
+            "it belongs to user id {}, not to this user (id {me})",
+            meta.uid()
+        ));
+    }
+    None
+}
+
+#[cfg(not(unix))]
+fn untrusted_dir(dir: &Path) -> Option<String> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => None,
+        Ok(_) => Some("it is not a folder".into()),
+        Err(e) => Some(format!("it cannot be read ({e})")),
+    }
+}
+
+/// Creates the folder (and missing parents) readable by this user only.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// A regular file's contents, at most [`MAX_FILE`] bytes; `None` for
+/// anything else (a FIFO or device is not opened in a blocking way, a
+/// symbolic link is not followed).
 fn read_bounded(path: &Path) -> Option<Vec<u8>> {
-    let f = std::fs::File::open(path).ok()?;
+    let f = open_entry(path)?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
     crate::input_source::read_bounded(f, MAX_FILE)
         .ok()
         .flatten()
 }
 
+#[cfg(unix)]
+fn open_entry(path: &Path) -> Option<std::fs::File> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    rustix::fs::open(path, flags, Mode::empty())
+        .ok()
+        .map(std::fs::File::from)
+}
+
+#[cfg(not(unix))]
+fn open_entry(path: &Path) -> Option<std::fs::File> {
+    std::fs::File::open(path).ok()
+}
+
 fn write_atomic(dir: &Path, path: &Path, disk: &DiskEntry) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     serde_json::to_writer(&mut tmp, disk).map_err(std::io::Error::other)?;
     tmp.flush()?;
@@ -565,6 +781,205 @@ mod tests {
             };
             let got = c.get(url, Kind::KeySet, None, Some(fail)).await.unwrap();
             assert!(matches!(got.origin, Origin::StaleAfterError { .. }));
+        });
+    }
+
+    #[cfg(unix)]
+    fn mode_of(p: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[cfg(unix)]
+    fn set_mode(p: &Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    /// Fills `dir` with one key-set entry, through a first cache.
+    fn fill(dir: &Path, url: &str) {
+        rt().block_on(async {
+            let c = cache(Some(dir.to_owned()));
+            let fetch = || async { Ok(JWKS.as_bytes().to_vec()) };
+            c.get(url, Kind::KeySet, None, Some(fetch)).await.unwrap();
+            assert!(c.disk_problem().is_none(), "{:?}", c.disk_problem());
+        });
+    }
+
+    /// An offline lookup by a new cache (a new run) on `dir`.
+    fn offline_lookup(dir: &Path, url: &str) -> (Result<Got, Miss>, Option<String>) {
+        rt().block_on(async {
+            let c = cache(Some(dir.to_owned()));
+            type Fetch = fn() -> std::future::Ready<Result<Vec<u8>, NetError>>;
+            let r = c.get(url, Kind::KeySet, None, None::<Fetch>).await;
+            (r, c.disk_problem())
+        })
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_cache_folder_is_created_private() {
+        let top = tempfile::tempdir().unwrap();
+        let dir = top.path().join("a").join("keys");
+        fill(&dir, "https://example.test/keys");
+        assert_eq!(mode_of(&dir), 0o700);
+        assert_eq!(mode_of(&top.path().join("a")), 0o700);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_entry_is_skipped_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = "https://example.test/keys";
+        let fifo = dir.path().join(file_name(url));
+        let d = std::fs::File::open(dir.path()).unwrap();
+        rustix::fs::mkfifoat(
+            &d,
+            file_name(url).as_str(),
+            rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+        )
+        .unwrap();
+        assert!(fifo.exists());
+        // Opening a FIFO for reading blocks until a writer comes: the
+        // lookup must return at once, with nothing.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = dir.path().to_owned();
+        std::thread::spawn(move || {
+            let _ = tx.send(offline_lookup(&p, url).0.is_err());
+        });
+        let missed = rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("no hang on a FIFO");
+        assert!(missed);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_others_can_write_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = "https://example.test/keys";
+        fill(dir.path(), url);
+        assert!(
+            offline_lookup(dir.path(), url).0.is_ok(),
+            "control: a private folder is used"
+        );
+        for (mode, who) in [(0o777, "everyone"), (0o770, "its group")] {
+            set_mode(dir.path(), mode);
+            let (r, problem) = offline_lookup(dir.path(), url);
+            assert!(matches!(r, Err(Miss::Offline { .. })), "{mode:o}: {r:?}");
+            let problem = problem.unwrap();
+            assert!(problem.contains(&format!("writable by {who}")), "{problem}");
+            assert!(problem.contains("chmod 700"), "{problem}");
+        }
+        // Nor written to.
+        let before = std::fs::read_dir(dir.path()).unwrap().count();
+        rt().block_on(async {
+            let c = cache(Some(dir.path().to_owned()));
+            let fetch = || async { Ok(JWKS.as_bytes().to_vec()) };
+            c.get(
+                "https://example.test/other",
+                Kind::KeySet,
+                None,
+                Some(fetch),
+            )
+            .await
+            .unwrap();
+            assert!(c.disk_problem().unwrap().contains("not used"));
+        });
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), before);
+        set_mode(dir.path(), 0o700);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_of_another_user_is_not_trusted() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let url = "https://example.test/keys";
+        fill(dir.path(), url);
+        let me = rustix::process::geteuid().as_raw();
+        let other = if me == 0 { 4242 } else { 0 };
+        // As root (CI): hand the folder to another user. Otherwise the
+        // folder cannot be given away; check one that root owns instead.
+        let target = if std::os::unix::fs::chown(dir.path(), Some(other), None).is_ok() {
+            dir.path().to_owned()
+        } else {
+            PathBuf::from("/")
+        };
+        assert_eq!(std::fs::metadata(&target).unwrap().uid(), other);
+        let why = untrusted_dir(&target).expect("not trusted");
+        assert!(
+            why.contains(&format!("belongs to user id {other}")),
+            "{why}"
+        );
+        if target == dir.path() {
+            let (r, problem) = offline_lookup(dir.path(), url);
+            assert!(r.is_err(), "{r:?}");
+            assert!(problem.unwrap().contains("belongs to user id"));
+            std::os::unix::fs::chown(dir.path(), Some(me), None).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_failed_fetch_is_remembered_not_repeated() {
+        let url = "https://example.test/tenant/.well-known/openid-configuration";
+        rt().block_on(async {
+            let c = cache(None);
+            let unknown = || async {
+                Err(NetError {
+                    step: "OpenID discovery",
+                    url: url.to_owned(),
+                    cause: Cause::Status {
+                        code: 400,
+                        snippet: "AADSTS90002".into(),
+                    },
+                })
+            };
+            for _ in 0..10 {
+                let r = c.get(url, Kind::Document, None, Some(unknown)).await;
+                match r {
+                    Err(Miss::Net(e)) => assert!(e.cause.to_string().contains("AADSTS90002")),
+                    other => panic!("{other:?}"),
+                }
+            }
+            assert_eq!(c.fetches(), 1);
+            // Once the failure is older than its time, the URL is asked again.
+            {
+                let mut f = c.failures.lock().unwrap();
+                let e = f.get_mut(url).unwrap();
+                assert_eq!(e.1, FAILURE_TTL_REFUSED);
+                e.0 -= FAILURE_TTL_REFUSED;
+            }
+            let ok = || async { Ok(b"{}".to_vec()) };
+            c.get(url, Kind::Document, None, Some(ok)).await.unwrap();
+            assert_eq!(c.fetches(), 2);
+        });
+    }
+
+    #[test]
+    fn fetches_of_every_url_together_are_rate_limited() {
+        rt().block_on(async {
+            let c = cache(None);
+            let ok = || async { Ok(b"{}".to_vec()) };
+            let mut refused = 0;
+            for i in 0..(FETCH_BURST + 20) {
+                let url = format!("https://example.test/{i}");
+                match c.get(&url, Kind::Document, None, Some(ok)).await {
+                    Ok(_) => {}
+                    Err(Miss::Net(e)) => {
+                        assert!(e.to_string().contains("retry in a moment"), "{e}");
+                        refused += 1;
+                    }
+                    Err(m) => panic!("{m:?}"),
+                }
+            }
+            // The loop takes well under a second: at most a few refills.
+            assert!(
+                c.fetches() >= u64::from(FETCH_BURST) && c.fetches() <= u64::from(FETCH_BURST) + 4
+            );
+            assert_eq!(c.fetches() + refused, u64::from(FETCH_BURST) + 20);
+            // A refusal is not a failure of the URL: asked once budget returns.
+            assert!(c.recent_failure("https://example.test/51").is_none());
         });
     }
 }

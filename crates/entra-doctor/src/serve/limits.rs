@@ -4,9 +4,13 @@
 //!   no-store, no framing);
 //! - the Host check (DNS rebinding) for the page and the API;
 //! - the Origin and Content-Type checks for POSTs (no cross-origin calls);
-//! - the concurrency limit: a short wait for a slot, then 503;
+//! - the concurrency limit: a short wait for a slot, then 503; requests
+//!   that carry a body (POST /api/*) and those that do not (GET /auth,
+//!   /healthz, the page) have separate slots, so clients sending bodies
+//!   slowly cannot make /auth refuse everyone;
 //! - the request timeout (body included): 408;
-//! - the bounded body reader: 413 past the limit, with a message.
+//! - the bounded body reader: 413 past the limit, and 408 for a body that
+//!   arrives too slowly (after a short grace, a minimum average rate).
 //!
 //! Header size and header-read time are bounded by hyper (see `mod.rs`).
 
@@ -34,6 +38,12 @@ pub const MAX_HEADER_BYTES: usize = 80 * 1024;
 pub const MAX_HEADERS: usize = 64;
 /// How long a client may take to send the request head.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request body may take before [`MIN_BODY_RATE`] applies.
+pub const BODY_GRACE: Duration = Duration::from_secs(5);
+/// The slowest average rate, in bytes per second, a body may arrive at once
+/// [`BODY_GRACE`] has passed: a body of n bytes gets `BODY_GRACE + n /
+/// MIN_BODY_RATE` in all (2.5 MiB: 85 s; a token: 5 s).
+pub const MIN_BODY_RATE: u64 = 32 * 1024;
 /// How long a request waits for a free slot before 503.
 pub const QUEUE_WAIT: Duration = Duration::from_secs(1);
 /// Open connections at most; more are closed at once.
@@ -247,16 +257,23 @@ async fn guarded(st: &AppState, req: Request, next: Next) -> Result<Response, Ap
             check_post(req.headers())?;
         }
     }
-    let permit = match st.slots.clone().try_acquire_owned() {
+    // Only the API's routes read a body; every other route gets its own
+    // slots, which slow bodies cannot take.
+    let (slots, what) = if path.starts_with("/api/") {
+        (&st.slots, "requests with a body")
+    } else {
+        (&st.bodiless_slots, "requests")
+    };
+    let permit = match slots.clone().try_acquire_owned() {
         Ok(p) => p,
-        Err(_) => match tokio::time::timeout(QUEUE_WAIT, st.slots.clone().acquire_owned()).await {
+        Err(_) => match tokio::time::timeout(QUEUE_WAIT, slots.clone().acquire_owned()).await {
             Ok(Ok(p)) => p,
             _ => {
                 return Err(ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "busy",
                     format!(
-                        "the server is handling {} requests already; retry shortly",
+                        "the server is handling {} {what} already; retry shortly",
                         st.max_concurrent
                     ),
                 ))
@@ -278,7 +295,8 @@ async fn guarded(st: &AppState, req: Request, next: Next) -> Result<Response, Ap
 }
 
 /// Reads a request body of at most `max` bytes. Past it: 413, after
-/// draining a bounded amount so the client reads the answer.
+/// draining a bounded amount so the client reads the answer. A body still
+/// arriving after `BODY_GRACE + received / MIN_BODY_RATE`: 408.
 pub async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
     let too_large = |n: Option<u64>| {
         let got = n.map(|n| format!(" ({n} bytes)")).unwrap_or_default();
@@ -302,7 +320,26 @@ pub async fn read_body(headers: &HeaderMap, body: Body, max: usize) -> Result<Ve
     }
     let mut body = body;
     let mut buf = Vec::with_capacity(declared.map_or(0, |n| n as usize));
-    while let Some(frame) = body.frame().await {
+    let started = tokio::time::Instant::now();
+    loop {
+        let allowed = BODY_GRACE + Duration::from_millis(buf.len() as u64 * 1000 / MIN_BODY_RATE);
+        let frame = match tokio::time::timeout_at(started + allowed, body.frame()).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            Err(_) => {
+                return Err(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "slow_body",
+                    format!(
+                        "the request body came too slowly ({} bytes in {} s; after {} s a body must arrive at {} KiB/s at least)",
+                        buf.len(),
+                        started.elapsed().as_secs(),
+                        BODY_GRACE.as_secs(),
+                        MIN_BODY_RATE / 1024
+                    ),
+                ))
+            }
+        };
         let frame = frame.map_err(|e| {
             ApiError::bad_request("bad_body", format!("cannot read the request body: {e}"))
         })?;

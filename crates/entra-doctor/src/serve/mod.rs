@@ -12,8 +12,9 @@
 //! The server binds 127.0.0.1 unless told otherwise, keeps no token (no
 //! storage, no logs), refuses other Host names on the page and API (DNS
 //! rebinding) and cross-origin POSTs, and bounds everything a client sends:
-//! header size and count and read time (hyper), body size, request time and
-//! requests in flight ([`limits`]).
+//! header size and count and read time (hyper), body size and rate, request
+//! time and requests in flight, with separate capacity for the requests
+//! that carry a body and those that do not ([`limits`]).
 
 mod auth;
 mod cache;
@@ -71,7 +72,11 @@ pub struct AppState {
     pub token_cache: Option<TokenCache>,
     /// Host names the page and API answer to.
     pub allowed_hosts: Vec<String>,
+    /// Slots of the requests that carry a body (POST /api/*): slow bodies
+    /// can fill these, never the others.
     pub slots: Arc<Semaphore>,
+    /// Slots of the requests without a body (GET /auth, /healthz, the page).
+    pub bodiless_slots: Arc<Semaphore>,
     pub max_concurrent: usize,
     pub request_timeout: Duration,
 }
@@ -98,6 +103,7 @@ impl AppState {
             token_cache: config.token_cache_entries.map(TokenCache::new),
             allowed_hosts,
             slots: Arc::new(Semaphore::new(config.max_concurrent)),
+            bodiless_slots: Arc::new(Semaphore::new(config.max_concurrent)),
             max_concurrent: config.max_concurrent,
             request_timeout: config.request_timeout,
         }
@@ -295,6 +301,9 @@ fn announce(config: &Start, state: &AppState, url: &str) {
         "  the page and POST /api/check, POST /api/explain; GET /auth for reverse proxies; GET /healthz".to_owned(),
     ];
     lines.push(format!("  signing keys: {}", state.keys.describe()));
+    if let Some(problem) = state.online.as_ref().and_then(|(o, _)| o.cache.check_dir()) {
+        lines.push(format!("  warning: {problem}"));
+    }
     lines.push(format!(
         "  /auth accepts audience {}{}",
         state.policy.audiences.join(", "),
