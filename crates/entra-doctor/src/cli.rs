@@ -74,6 +74,35 @@ Examples:
   entra-doctor man | man -l -
   entra-doctor man > ~/.local/share/man/man1/entra-doctor.1";
 
+impl Cli {
+    /// Whether the command was asked for JSON output (errors are JSON then).
+    pub fn json(&self) -> bool {
+        match &self.command {
+            Command::Decode(a) => a.json,
+            Command::Check(a) => a.json,
+            Command::Explain(a) => a.json,
+            Command::Token(a) => a.json,
+            Command::Serve(_) | Command::Demo(_) | Command::Completions(_) | Command::Man => false,
+        }
+    }
+}
+
+impl Command {
+    /// The command's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Decode(_) => "decode",
+            Command::Check(_) => "check",
+            Command::Explain(_) => "explain",
+            Command::Serve(_) => "serve",
+            Command::Token(_) => "token",
+            Command::Demo(_) => "demo",
+            Command::Completions(_) => "completions",
+            Command::Man => "man",
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show a token's header and claims, each explained, with a summary.
