@@ -40,6 +40,8 @@ fn main() -> ExitCode {
             let mut out = std::io::stdout().lock();
             let _ = serde_json::to_writer_pretty(&mut out, &body);
             let _ = writeln!(out);
+            // People read standard error; scripts read the JSON.
+            render::text::error(&mut anstream::stderr(), &e);
             ExitCode::from(e.exit_code())
         }
         Err(e) => {
@@ -51,7 +53,7 @@ fn main() -> ExitCode {
 }
 
 /// clap's answer to arguments it cannot parse: help and version as usual;
-/// an error as JSON on standard output when `--json` was among the
+/// an error also as JSON on standard output when `--json` was among the
 /// arguments, so that scripts never parse text.
 fn bad_arguments(e: clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
@@ -81,6 +83,8 @@ fn bad_arguments(e: clap::Error) -> ExitCode {
         let mut out = std::io::stdout().lock();
         let _ = serde_json::to_writer_pretty(&mut out, &body);
         let _ = writeln!(out);
+        drop(out);
+        let _ = e.print();
         return ExitCode::from(2);
     }
     let code = if is_error { 2 } else { 0 };
