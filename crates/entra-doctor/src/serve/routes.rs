@@ -59,6 +59,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/app.js", get(app_js))
         .route("/app.css", get(app_css))
         .route("/healthz", get(healthz))
+        .route("/api/settings", get(api_settings))
         .route("/auth", any(auth))
         .route("/api/check", post(api_check).fallback(method_not_allowed))
         .route(
@@ -113,6 +114,10 @@ struct Health {
     keys: &'static str,
     /// Entries in the verified-token cache; null when it is off.
     token_cache_entries: Option<usize>,
+}
+
+async fn api_settings(State(st): State<Arc<AppState>>) -> Response {
+    json_response(StatusCode::OK, &st.page)
 }
 
 async fn healthz(State(st): State<Arc<AppState>>) -> Response {
