@@ -694,3 +694,88 @@ fn device_code_shows_the_code_the_url_and_a_countdown() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_second_token_within_the_lifetime_comes_from_the_cache_without_a_sign_in() {
+    let e = start(1, 30);
+    let cache = tempfile::tempdir().unwrap();
+    let token_path = format!("/{DEMO_TENANT_ID}/oauth2/token");
+    let ws = e.emu.workspace_url(DEMO_WORKSPACE).unwrap();
+    let get = |extra: &[&str]| {
+        let mut c = Command::cargo_bin("entra-doctor").unwrap();
+        c.env_clear()
+            .env("HOME", e.home.path())
+            .env("NO_COLOR", "1")
+            .args([
+                "token",
+                "--flow",
+                "client-secret",
+                "--authority",
+                e.emu.base_url(),
+            ])
+            .args(["--allow-any-workspace-host", "--workspace", &ws])
+            .args(extra)
+            .timeout(Duration::from_secs(60));
+        sp_env(&mut c, DEMO_SP_SECRET);
+        run(c)
+    };
+    let dir = cache.path().to_str().unwrap();
+    let first = get(&["--cache-dir", dir]);
+    let t1 = assert_token_ok(&first);
+    assert_eq!(e.emu.request_count(&token_path), 1);
+    let second = get(&["--cache-dir", dir]);
+    let t2 = assert_token_ok(&second);
+    assert_eq!(t1, t2, "the same token");
+    assert_eq!(
+        e.emu.request_count(&token_path),
+        1,
+        "no second request to Entra ID"
+    );
+    assert!(
+        second.stderr.contains("Using the cached token"),
+        "{}",
+        second.stderr
+    );
+    // Another resource is another entry; --no-cache always asks.
+    let third = get(&["--cache-dir", dir, "--v2"]);
+    assert_token_ok(&third);
+    assert_eq!(
+        e.emu
+            .request_count(&format!("/{DEMO_TENANT_ID}/oauth2/v2.0/token")),
+        1
+    );
+    let fourth = get(&["--no-cache"]);
+    assert_token_ok(&fourth);
+    assert_eq!(e.emu.request_count(&token_path), 2);
+    // The file: private, and no refresh token in it.
+    let file = cache.path().join("token-cache.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains("refresh"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A changed secret is tried for real (and refused), not answered from
+    // the cache.
+    let mut c = Command::cargo_bin("entra-doctor").unwrap();
+    c.env_clear()
+        .env("HOME", e.home.path())
+        .env("NO_COLOR", "1")
+        .args([
+            "token",
+            "--flow",
+            "client-secret",
+            "--authority",
+            e.emu.base_url(),
+        ])
+        .args(["--no-check", "--cache-dir", dir])
+        .env("AZURE_TENANT_ID", DEMO_TENANT_ID)
+        .env("AZURE_CLIENT_ID", DEMO_SP_APP_ID)
+        .env("AZURE_CLIENT_SECRET", "a-wrong-secret");
+    let o = run(c);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(!o.stderr.contains("Using the cached token"));
+    assert_eq!(e.emu.request_count(&token_path), 3);
+}

@@ -21,6 +21,7 @@ use crate::commands::check::check_online;
 use crate::commands::policy;
 use crate::error::{CliError, Outcome};
 use crate::flows::assertion::Certificate;
+use crate::flows::cache::{CacheKey, TokenCache};
 use crate::flows::loopback::{self, AuthCodeOptions, Browser, Loopback};
 use crate::flows::secret::{prompt_password, read_line_stdin};
 use crate::flows::settings::{self, Flags, Settings, Sourced};
@@ -184,6 +185,48 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| s.authority.value.clone());
     let asking = |how: &str| progress.start(format!("asking {host} for a token ({how})"));
+    // The token cache: the same request within the token's lifetime costs
+    // no sign-in (not for azure-cli, which keeps its own).
+    let cache = (!args.online.no_cache && flow != FlowName::AzureCli)
+        .then(|| {
+            args.online
+                .cache_dir
+                .clone()
+                .or_else(TokenCache::default_dir)
+        })
+        .flatten()
+        .map(|d| TokenCache::in_dir(&d));
+    let target_text = match &target {
+        Target::V1 { resource } => format!("v1 {resource}"),
+        Target::V2 { scope } => format!("v2 {scope}"),
+    };
+    let cert_text = s
+        .certificate
+        .as_ref()
+        .map(|c| c.value.display().to_string());
+    let key = CacheKey {
+        authority: &s.authority.value,
+        tenant: &tenant,
+        client_id: &client_id,
+        target: &target_text,
+        flow: explain_flow(flow),
+        user: s.username.as_ref().map(|u| u.value.as_str()),
+        credential: match flow {
+            FlowName::ClientSecret => s.client_secret.as_ref().map(|c| c.value.expose()),
+            FlowName::ClientCertificate => cert_text.as_deref(),
+            _ => None,
+        },
+    };
+    if let Some(hit) = cache.as_ref().and_then(|c| c.get(&key, flows::now())) {
+        progress.finish();
+        let _ = writeln!(
+            anstream::stderr(),
+            "Using the cached token (valid until {}); --no-cache asks Entra ID again.",
+            entra_token::timefmt::utc(hit.expires_on)
+        );
+        rt.shutdown_timeout(Duration::from_millis(100));
+        return success(&args, flow, &target, &tenant, &s.authority.value, hit);
+    }
     let result: Result<TokenResponse, FlowError> = match flow {
         FlowName::ClientSecret | FlowName::ClientCertificate => {
             let cred = credential(&s, flow)?;
@@ -297,7 +340,18 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
     progress.finish();
     rt.shutdown_timeout(Duration::from_millis(100));
     match result {
-        Ok(t) => success(&args, flow, &target, &tenant, &s.authority.value, t),
+        Ok(t) => {
+            if let Some(c) = &cache {
+                if let Err(e) = c.put(&key, &t, flows::now()) {
+                    let _ = writeln!(
+                        anstream::stderr(),
+                        "warning: the token cache {} cannot be written: {e}",
+                        c.path().display()
+                    );
+                }
+            }
+            success(&args, flow, &target, &tenant, &s.authority.value, t)
+        }
         Err(FlowError::Failed(m)) => Err(CliError::Usage(m)),
         Err(FlowError::Refused { url, status, body }) => {
             refused(&args, &ctx, flow, &url, status, &body)
