@@ -4,12 +4,14 @@
 //   npm ci --prefix crates/entra-doctor/tests/browser
 //   node --test crates/entra-doctor/tests/browser/page.test.mjs
 //
-// Needs a built binary (ENTRA_DOCTOR_BIN, default target/debug/entra-doctor)
-// and Chromium (CHROMIUM, default /usr/bin/chromium). Screenshots go to
+// Needs a built binary (ENTRA_DOCTOR_BIN, default target/debug/entra-doctor),
+// Chromium (CHROMIUM, default /usr/bin/chromium), and an emulator for the
+// redirect test (EMULATOR_URL, EMULATOR_TENANT, EMULATOR_PUBLIC_APP: set by
+// tests/serve_browser.rs; by hand, from `entra-emulator serve`'s JSON line). Screenshots go to
 // target/artefacts/ (ARTEFACTS_DIR to change): serve-page.png (light),
 // serve-page-dark.png, serve-page-narrow.png, serve-page-explain.png,
 // serve-page-fix.png (1280x900, the fix above the fold), serve-page-redirect.png,
-// serve-page-settings.png.
+// serve-page-settings.png, serve-page-from-entra.png.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -230,6 +232,36 @@ test("as a redirect target: a token in the URL fragment is checked and removed f
   await page.waitForSelector("#explain-result:not([hidden])", { timeout: 10000 });
   assert.match(await page.textContent("#explain-result"), /65004/);
   assert.equal(await page.evaluate(() => location.hash), "");
+});
+
+test("a real redirect from Entra ID's authorize endpoint (the emulator) lands on the page and is checked", async () => {
+  const emu = process.env.EMULATOR_URL;
+  const tenant = process.env.EMULATOR_TENANT;
+  const app = process.env.EMULATOR_PUBLIC_APP;
+  assert.ok(emu && tenant && app, "EMULATOR_URL, EMULATOR_TENANT and EMULATOR_PUBLIC_APP are needed (tests/serve_browser.rs sets them)");
+  otherOrigins.push(new URL(emu).origin);
+  // The demo's public client has http://localhost registered: the page on
+  // any loopback port is a valid redirect URI for it.
+  const pageUrl = origin.replace("127.0.0.1", "localhost") + "/";
+  otherOrigins.push(new URL(pageUrl).origin);
+  const authorize = new URL(`${emu}/${tenant}/oauth2/authorize`);
+  authorize.search = new URLSearchParams({
+    client_id: app,
+    response_type: "token",
+    response_mode: "fragment",
+    redirect_uri: pageUrl,
+    resource: "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d",
+    state: "s1",
+  }).toString();
+  await page.goto("about:blank");
+  await page.goto(authorize.toString());
+  await page.waitForFunction(() => document.querySelector("#summary").textContent.includes("alice@contoso.onmicrosoft.com"), null, { timeout: 10000 });
+  assert.equal(page.url(), pageUrl, "on the page, the fragment removed");
+  assert.match(await page.inputValue("#token"), /^eyJ/);
+  const rows = await findingRows();
+  assert.equal(rows.find((r) => r.check === "audience").status, "PASS");
+  assert.equal(rows.find((r) => r.check === "identity").status, "PASS");
+  await page.screenshot({ path: path.join(artefacts, "serve-page-from-entra.png"), fullPage: true });
 });
 
 test("settings given to serve are pre-filled, and explain builds a complete admin-consent URL", async () => {
