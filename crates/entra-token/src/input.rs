@@ -52,15 +52,19 @@ pub fn extract(text: &str) -> Result<(&str, Wrapping), FormatError> {
     if s.starts_with('{') {
         return from_json(s);
     }
-    if let Some(found) = from_command(s)? {
-        return finish(found.0, found.1);
-    }
-    if let Some(found) = from_url(s)? {
-        return finish(found.0, found.1);
-    }
-    if let Some(value) = shell_value(s) {
-        s = value;
-        wrapping = Wrapping::ShellAssignment;
+    // A bare token (what a batch holds, line after line) starts with the
+    // base64url of '{"': no command, URL or assignment to look for.
+    if !s.starts_with("eyJ") {
+        if let Some(found) = from_command(s)? {
+            return finish(found.0, found.1);
+        }
+        if let Some(found) = from_url(s)? {
+            return finish(found.0, found.1);
+        }
+        if let Some(value) = shell_value(s) {
+            s = value;
+            wrapping = Wrapping::ShellAssignment;
+        }
     }
     s = strip_quotes(s);
     if let Some(rest) = strip_prefix_ci(s, "authorization:") {
@@ -495,6 +499,54 @@ mod tests {
             join_wrapped_lines(&format!("{}\n\n{}", &T[..10], &T[10..])),
             None
         );
+    }
+
+    #[test]
+    fn pasted_shapes_never_panic_whatever_their_pieces() {
+        // Every sequence of up to four pieces: prefixes, separators, token
+        // parts and multi-byte characters that could split a slice.
+        let pieces = [
+            "curl ",
+            "$ ",
+            "-H '",
+            "Authorization:",
+            " Bearer ",
+            "eyJ",
+            "a.b",
+            ".",
+            "'",
+            "\"",
+            "\n",
+            "export ",
+            "X=",
+            "$env:",
+            "https://",
+            "#",
+            "?",
+            "&",
+            "access_token=",
+            "=",
+            "é",
+            "€x",
+            " ",
+            "{",
+        ];
+        let n = pieces.len();
+        let mut buf = String::new();
+        for a in 0..n {
+            for b in 0..n {
+                for c in 0..n {
+                    for d in 0..n {
+                        buf.clear();
+                        for k in [a, b, c, d] {
+                            buf.push_str(pieces[k]);
+                        }
+                        let _ = extract(&buf);
+                        let _ = join_wrapped_lines(&buf);
+                    }
+                }
+            }
+        }
     }
 
     #[test]
