@@ -147,8 +147,10 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
-    /// The token: the text itself, '-' for standard input, or @FILE. Accepts
-    /// 'Bearer …', an Authorization header line, or az's JSON output.
+    /// The token: the text itself, '-' for standard input, or @FILE (with
+    /// none, standard input when it is not a terminal). Accepts 'Bearer …',
+    /// an Authorization line, a curl command, az's JSON, a URL with
+    /// #access_token=, `export VAR=…`.
     pub token: Option<String>,
     /// Output JSON (header, payload, summary, explained claims).
     #[arg(long)]
@@ -160,8 +162,9 @@ pub struct DecodeArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The token: the text itself, '-' for standard input, or @FILE.
-    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    /// The token: the text itself, '-' for standard input, or @FILE (with
+    /// none, standard input when it is not a terminal).
+    #[arg(conflicts_with = "batch")]
     pub token: Option<String>,
     /// Check one token per line from FILE ('-' for standard input) on all
     /// cores; one JSON result per line on standard output, a summary on

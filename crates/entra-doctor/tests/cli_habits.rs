@@ -380,6 +380,29 @@ fn decode_reads_standard_input_when_it_is_not_a_terminal() {
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["payload"]["tid"], TENANT);
+    // check too.
+    let dir = tempfile::tempdir().unwrap();
+    let jwks = jwks_file(&dir);
+    let out = cmd()
+        .args([
+            "check",
+            "--json",
+            "--at",
+            &NOW.to_string(),
+            "--tenant",
+            TENANT,
+            "--jwks",
+        ])
+        .arg(&jwks)
+        .write_stdin(format!("export DATABRICKS_TOKEN={t}\n"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // Empty standard input is "no token given", not a malformed token.
     let out = cmd().arg("decode").write_stdin("").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
