@@ -224,7 +224,7 @@ fn non_empty(s: Option<String>) -> Option<String> {
 }
 
 async fn api_check(State(st): State<Arc<AppState>>, req: Request) -> Result<Response, ApiError> {
-    let body: CheckRequest = json_body(req, "/api/check").await?;
+    let mut body: CheckRequest = json_body(req, "/api/check").await?;
     if body.token.len() > MAX_TOKEN_BYTES * 2 {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -234,6 +234,10 @@ async fn api_check(State(st): State<Arc<AppState>>, req: Request) -> Result<Resp
                 body.token.len()
             ),
         ));
+    }
+    // A token wrapped over lines (a terminal, an e-mail), as the CLI joins it.
+    if let Some(joined) = entra_token::input::join_wrapped_lines(&body.token) {
+        body.token = joined;
     }
     let now = match body.at {
         None => st.now(),
