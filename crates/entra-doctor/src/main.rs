@@ -64,8 +64,9 @@ fn bad_arguments(e: clap::Error) -> ExitCode {
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     );
     if is_error && std::env::args_os().any(|a| a == "--json") {
-        let command = std::env::args()
+        let command = std::env::args_os()
             .skip(1)
+            .filter_map(|a| a.into_string().ok())
             .find(|a| !a.starts_with('-'))
             .filter(|a| a.chars().all(|c| c.is_ascii_lowercase()) && a.len() < 16)
             .unwrap_or_else(|| "<command>".into());
@@ -87,7 +88,7 @@ fn bad_arguments(e: clap::Error) -> ExitCode {
         let _ = e.print();
         return ExitCode::from(2);
     }
-    let code = if is_error { 2 } else { 0 };
     let _ = e.print();
-    ExitCode::from(code)
+    // clap's own status: 0 for help and version, 2 for an error.
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
 }
