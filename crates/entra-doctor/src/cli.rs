@@ -9,38 +9,148 @@ use clap::{Args, Parser, Subcommand};
 /// decodes, checks and explains Microsoft Entra ID tokens, privately, on
 /// your machine.
 #[derive(Debug, Parser)]
-#[command(name = "entra-doctor", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "entra-doctor",
+    version,
+    about,
+    long_about = None,
+    max_term_width = 100,
+    after_help = TOP_EXAMPLES
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
+const TOP_EXAMPLES: &str = "\
+Examples:
+  entra-doctor check \"$DATABRICKS_TOKEN\" --tenant contoso.onmicrosoft.com
+  az account get-access-token --resource 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d | entra-doctor decode
+  entra-doctor explain AADSTS65001";
+
+const DECODE_EXAMPLES: &str = "\
+Examples:
+  entra-doctor decode @token.jwt
+  echo \"$TOKEN\" | entra-doctor decode --json
+  entra-doctor decode \"curl -H 'Authorization: Bearer eyJ…' https://adb-1.2.azuredatabricks.net/\"";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  entra-doctor check \"$DATABRICKS_TOKEN\" --workspace https://adb-123.4.azuredatabricks.net
+  entra-doctor check @token.jwt --jwks jwks.json --tenant 8f3c1d2e-5b7a-4c19-9e2d-6a1b3c4d5e6f
+  entra-doctor check --batch tokens.txt --jwks jwks.json > results.jsonl";
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  entra-doctor explain AADSTS65001 --tenant contoso.onmicrosoft.com --client-id <app-id>
+  entra-doctor explain 'https://localhost/?error=invalid_request&error_description=AADSTS50011…'
+  pbpaste | entra-doctor explain -";
+
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  entra-doctor serve --open
+  entra-doctor serve --port 8400 --tenant contoso.onmicrosoft.com    # GET /auth for nginx
+  entra-doctor serve --workspace https://adb-123.4.azuredatabricks.net --jwks jwks.json";
+
+const TOKEN_EXAMPLES: &str = "\
+Examples:
+  entra-doctor token --show-config
+  TOKEN=$(entra-doctor token --flow client-secret --tenant <tenant> --client-id <app-id>)
+  entra-doctor token --flow device-code --workspace https://adb-123.4.azuredatabricks.net";
+
+const DEMO_EXAMPLES: &str = "\
+Examples:
+  entra-doctor demo
+  entra-doctor demo --keep    # leave the emulator running; prints the exports for another terminal";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  entra-doctor completions bash > ~/.local/share/bash-completion/completions/entra-doctor
+  entra-doctor completions zsh > \"${fpath[1]}/_entra-doctor\"
+  entra-doctor completions fish > ~/.config/fish/completions/entra-doctor.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  entra-doctor man | man -l -
+  entra-doctor man > ~/.local/share/man/man1/entra-doctor.1";
+
+impl Cli {
+    /// Whether the command was asked for JSON output (errors are JSON then).
+    pub fn json(&self) -> bool {
+        match &self.command {
+            Command::Decode(a) => a.json,
+            Command::Check(a) => a.json,
+            Command::Explain(a) => a.json,
+            Command::Token(a) => a.json,
+            Command::Serve(_) | Command::Demo(_) | Command::Completions(_) | Command::Man => false,
+        }
+    }
+}
+
+impl Command {
+    /// The command's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Decode(_) => "decode",
+            Command::Check(_) => "check",
+            Command::Explain(_) => "explain",
+            Command::Serve(_) => "serve",
+            Command::Token(_) => "token",
+            Command::Demo(_) => "demo",
+            Command::Completions(_) => "completions",
+            Command::Man => "man",
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show a token's header and claims, each explained, with a summary.
+    #[command(after_help = DECODE_EXAMPLES)]
     Decode(DecodeArgs),
     /// Check a token against every rule Azure Databricks applies.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
     /// Explain an error: an AADSTS code, a token-endpoint JSON error, an MSAL
     /// or azure-identity exception, a redirect URL with error=, or a
     /// Databricks 401/403 answer.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
     /// Serve a private token page on 127.0.0.1, and the same checks as an
     /// API and a reverse-proxy auth endpoint (GET /auth).
+    #[command(after_help = SERVE_EXAMPLES)]
     Serve(ServeArgs),
     /// Get a token with a real flow (client credentials, password, auth code
     /// with PKCE, device code, Azure CLI), then check it; when Entra refuses,
     /// explain why and how to fix it.
+    #[command(after_help = TOKEN_EXAMPLES)]
     Token(TokenArgs),
     /// Walk through the guide's story on a local Entra ID and Databricks
     /// emulator: no Azure account needed.
+    #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) of entra-doctor and its commands.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man,
+}
+
+/// `completions`: a script for the named shell, on standard output.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
-    /// The token: the text itself, '-' for standard input, or @FILE. Accepts
-    /// 'Bearer …', an Authorization header line, or az's JSON output.
+    /// The token: the text itself, '-' for standard input, or @FILE (with
+    /// none, standard input when it is not a terminal). Accepts 'Bearer …',
+    /// an Authorization line, a curl command, az's JSON, a URL with
+    /// #access_token=, `export VAR=…`.
     pub token: Option<String>,
     /// Output JSON (header, payload, summary, explained claims).
     #[arg(long)]
@@ -52,8 +162,9 @@ pub struct DecodeArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The token: the text itself, '-' for standard input, or @FILE.
-    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    /// The token: the text itself, '-' for standard input, or @FILE (with
+    /// none, standard input when it is not a terminal).
+    #[arg(conflicts_with = "batch")]
     pub token: Option<String>,
     /// Check one token per line from FILE ('-' for standard input) on all
     /// cores; one JSON result per line on standard output, a summary on
@@ -325,4 +436,9 @@ pub struct TokenArgs {
 
 /// `demo`: the guide's story on the emulator.
 #[derive(Debug, Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Leave the emulator running after the story (until Ctrl-C), and print
+    /// the exports that make the shown commands work in another terminal.
+    #[arg(long)]
+    pub keep: bool,
+}

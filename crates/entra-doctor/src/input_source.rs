@@ -1,7 +1,7 @@
 //! Reading inputs from arguments, standard input (`-`) or files (`@FILE`),
 //! always with a size bound.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::CliError;
@@ -33,13 +33,27 @@ pub fn read_file(path: &Path, max: usize, what: &str) -> Result<Vec<u8>, CliErro
 /// Resolves a token argument: the text itself, `-` for standard input, or
 /// `@FILE`.
 pub fn token_text(arg: Option<&str>, max: usize) -> Result<String, CliError> {
+    let none_given = || {
+        CliError::Usage(
+            "no token given: pass it as an argument, '-' to read standard input, or @FILE".into(),
+        )
+    };
     let bytes = match arg {
-        None => {
-            return Err(CliError::Usage(
-                "no token given: pass it as an argument, '-' to read standard input, or @FILE"
-                    .into(),
-            ))
+        // `echo $T | entra-doctor decode`: standard input when it is not a
+        // terminal; nothing there is the same as nothing given.
+        None if !std::io::stdin().is_terminal() => {
+            let bytes = read_bounded(std::io::stdin().lock(), max)
+                .map_err(CliError::Stdin)?
+                .ok_or_else(|| CliError::TooLarge {
+                    what: "the input on standard input".into(),
+                    max,
+                })?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(none_given());
+            }
+            bytes
         }
+        None => return Err(none_given()),
         Some("-") => read_bounded(std::io::stdin().lock(), max)
             .map_err(CliError::Stdin)?
             .ok_or_else(|| CliError::TooLarge {
@@ -51,4 +65,11 @@ pub fn token_text(arg: Option<&str>, max: usize) -> Result<String, CliError> {
     };
     String::from_utf8(bytes)
         .map_err(|_| CliError::Usage("the token input is not UTF-8 text".into()))
+}
+
+/// A token argument as [`token_text`] reads it, with a token wrapped over
+/// several lines joined into one.
+pub fn pasted_token(arg: Option<&str>, max: usize) -> Result<String, CliError> {
+    let text = token_text(arg, max)?;
+    Ok(entra_token::input::join_wrapped_lines(&text).unwrap_or(text))
 }

@@ -142,7 +142,9 @@ fn each_class_of_malformed_input_is_named() {
             "deeper than",
         ),
         (
-            format!("{}\n{}", &h[..10], &h[10..]) + &format!(".{p}.c2ln"),
+            // A break inside a line (a token wrapped over lines that are
+            // each base64url is joined instead).
+            format!("{} {}", &h[..10], &h[10..]) + &format!(".{p}.c2ln"),
             "whitespace",
         ),
         ("{\"foo\": 1}".into(), "no token field"),

@@ -84,6 +84,11 @@ fn a_user_not_in_the_workspace() {
         .expect("tenant", "pass");
     r.expect_msg("membership", "not a member")
         .expect_msg("membership", "HTTP 403");
+    assert!(
+        !r.message("membership").contains("HTTP 403 403"),
+        "the status is shown once: {}",
+        r.message("membership")
+    );
     assert!(r.fix("membership").contains("dave@contoso.onmicrosoft.com"));
     assert_eq!(r.json["failed"], serde_json::json!(["membership"]));
 }
@@ -126,6 +131,12 @@ fn wrong_audience_is_refused_by_the_workspace_too() {
         .expect("membership", "fail");
     r.expect_msg("membership", "IncorrectClaimException")
         .expect_msg("membership", "audience");
+    assert!(
+        r.message("membership").contains("HTTP 401: ")
+            && !r.message("membership").contains("HTTP 401 401"),
+        "the status is shown once: {}",
+        r.message("membership")
+    );
     assert_eq!(
         r.finding("membership")["actual"],
         "https://management.core.windows.net/"

@@ -600,3 +600,49 @@ fn open_hands_the_url_to_the_browser_opener() {
     assert!(err.contains("cannot open a browser"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn pasted_shapes_and_a_wrapped_token_check_as_on_the_command_line() {
+    let s = Server::with_examples(&[]);
+    let t = example("databricks-token.jwt");
+    let wrapped = t
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for pasted in [
+        wrapped,
+        format!("curl -H 'Authorization: Bearer {t}' https://adb-1.2.azuredatabricks.net/api/2.0/clusters/list"),
+        format!("https://jwt.ms/#access_token={t}&token_type=Bearer"),
+        format!("export DATABRICKS_TOKEN={t}"),
+    ] {
+        let r = s.post_json("/api/check", &json!({ "token": pasted }).to_string());
+        assert_eq!(r.status, 200, "{}", r.text());
+        let v = r.json();
+        assert_eq!(status_of(&v, "signature"), "pass", "{pasted:.40}: {v}");
+        assert_eq!(v["summary"]["principal"], "ada@contoso.example");
+    }
+}
+
+#[test]
+fn settings_given_to_serve_are_served_for_the_page() {
+    let s = Server::start(&[
+        "--tenant",
+        TENANT,
+        "--audience",
+        "api://x",
+        "--client-id",
+        "3c2f8a91-5d6e-4b7a-8c9d-0e1f2a3b4c5d",
+    ]);
+    let v = s.get("/api/settings", &[]).json();
+    assert_eq!(v["tenant"], TENANT);
+    assert_eq!(v["audience"], "api://x");
+    assert_eq!(v["client_id"], "3c2f8a91-5d6e-4b7a-8c9d-0e1f2a3b4c5d");
+    assert_eq!(v["workspace"], Value::Null);
+    // Nothing given: every field null, never a default passed off as given.
+    let v = Server::start(&[]).get("/api/settings", &[]).json();
+    for k in ["tenant", "audience", "client_id", "workspace"] {
+        assert_eq!(v[k], Value::Null, "{k}: {v}");
+    }
+}

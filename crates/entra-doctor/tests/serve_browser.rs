@@ -21,10 +21,17 @@ fn the_page_works_in_chromium_and_asks_no_other_host() {
         Path::new("/usr/bin/chromium").exists(),
         "Chromium is missing: apt-get install -y chromium"
     );
+    // Entra ID for the redirect-target test: its authorize endpoint sends
+    // the browser back to the page with the token in the fragment.
+    let emu = entra_emulator::Emulator::start_blocking(entra_emulator::EmulatorConfig::default())
+        .expect("the emulator starts");
     let out = Command::new("node")
         .arg("--test")
         .arg(dir.join("page.test.mjs"))
         .env("ENTRA_DOCTOR_BIN", env!("CARGO_BIN_EXE_entra-doctor"))
+        .env("EMULATOR_URL", emu.base_url())
+        .env("EMULATOR_TENANT", entra_emulator::DEMO_TENANT_ID)
+        .env("EMULATOR_PUBLIC_APP", entra_emulator::DEMO_PUBLIC_APP_ID)
         .output()
         .expect("node (the machine's Node.js) runs");
     let stdout = String::from_utf8_lossy(&out.stdout);

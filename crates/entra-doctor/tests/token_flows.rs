@@ -578,3 +578,204 @@ fn azure_cli_flow() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("not found on PATH"), "{}", o.stderr);
 }
+
+/// Runs `entra-doctor ARGS` on a pseudo-terminal (util-linux `script`), so
+/// standard error is a terminal; returns everything it showed. `during`
+/// runs while it does.
+fn on_a_terminal(e: &Emu, args: &[&str], env: &[(&str, &str)], during: impl FnOnce()) -> String {
+    let bin = assert_cmd::cargo::cargo_bin("entra-doctor");
+    let mut line = bin.display().to_string();
+    for a in args {
+        assert!(!a.contains('\''));
+        line.push_str(&format!(" '{a}'"));
+    }
+    let child = StdCommand::new("script")
+        .args(["-qefc", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", e.home.path())
+        .env("TERM", "xterm")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) is needed for this test");
+    during();
+    let o = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn token_shows_a_spinner_per_network_step_on_a_terminal_and_nothing_when_piped() {
+    let e = start(1, 30);
+    let ws = e.emu.workspace_url(DEMO_WORKSPACE).unwrap();
+    let args = [
+        "token",
+        "--flow",
+        "client-secret",
+        "--authority",
+        e.emu.base_url(),
+        "--no-cache",
+        "--allow-any-workspace-host",
+        "--workspace",
+        &ws,
+    ];
+    let env = [
+        ("AZURE_TENANT_ID", DEMO_TENANT_ID),
+        ("AZURE_CLIENT_ID", DEMO_SP_APP_ID),
+        ("AZURE_CLIENT_SECRET", DEMO_SP_SECRET),
+    ];
+    let shown = on_a_terminal(&e, &args, &env, || {});
+    assert!(
+        shown.contains("✓\u{1b}[0m asking 127.0.0.1 for a token (client credentials): done"),
+        "{shown}"
+    );
+    // Piped: the same run shows no progress at all.
+    let mut c = e.token();
+    c.args(["--flow", "client-secret"]);
+    sp_env(&mut c, DEMO_SP_SECRET);
+    let o = run(c);
+    assert_token_ok(&o);
+    assert!(!o.stderr.contains("asking 127.0.0.1"), "{}", o.stderr);
+    assert!(!o.stderr.contains('\u{1b}'), "{}", o.stderr);
+}
+
+#[test]
+fn device_code_shows_the_code_the_url_and_a_countdown() {
+    let e = start(1, 30);
+    let ws = e.emu.workspace_url(DEMO_WORKSPACE).unwrap();
+    let args = [
+        "token",
+        "--flow",
+        "device-code",
+        "--authority",
+        e.emu.base_url(),
+        "--no-cache",
+        "--allow-any-workspace-host",
+        "--workspace",
+        &ws,
+        "--tenant",
+        DEMO_TENANT_ID,
+        "--client-id",
+        DEMO_PUBLIC_APP_ID,
+    ];
+    let mut code = String::new();
+    let shown = on_a_terminal(&e, &args, &[], || {
+        let started = Instant::now();
+        loop {
+            if let Some(c) = e.emu.pending_user_codes().first() {
+                code = c.clone();
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no device code requested"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Long enough for the countdown to be drawn.
+        std::thread::sleep(Duration::from_millis(1500));
+        e.emu.approve_device_code(&code, Some(DEMO_USER)).unwrap();
+    });
+    assert!(
+        shown.contains("/devicelogin") && shown.contains(&code),
+        "{shown}"
+    );
+    let waiting = format!("waiting for the sign-in with the code {code} (0:");
+    let at = shown
+        .find(&waiting)
+        .unwrap_or_else(|| panic!("no countdown in {shown}"));
+    assert!(shown[at..].contains(" left)"), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "waiting for the sign-in with the code {code}: done"
+        )),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_second_token_within_the_lifetime_comes_from_the_cache_without_a_sign_in() {
+    let e = start(1, 30);
+    let cache = tempfile::tempdir().unwrap();
+    let token_path = format!("/{DEMO_TENANT_ID}/oauth2/token");
+    let ws = e.emu.workspace_url(DEMO_WORKSPACE).unwrap();
+    let get = |extra: &[&str]| {
+        let mut c = Command::cargo_bin("entra-doctor").unwrap();
+        c.env_clear()
+            .env("HOME", e.home.path())
+            .env("NO_COLOR", "1")
+            .args([
+                "token",
+                "--flow",
+                "client-secret",
+                "--authority",
+                e.emu.base_url(),
+            ])
+            .args(["--allow-any-workspace-host", "--workspace", &ws])
+            .args(extra)
+            .timeout(Duration::from_secs(60));
+        sp_env(&mut c, DEMO_SP_SECRET);
+        run(c)
+    };
+    let dir = cache.path().to_str().unwrap();
+    let first = get(&["--cache-dir", dir]);
+    let t1 = assert_token_ok(&first);
+    assert_eq!(e.emu.request_count(&token_path), 1);
+    let second = get(&["--cache-dir", dir]);
+    let t2 = assert_token_ok(&second);
+    assert_eq!(t1, t2, "the same token");
+    assert_eq!(
+        e.emu.request_count(&token_path),
+        1,
+        "no second request to Entra ID"
+    );
+    assert!(
+        second.stderr.contains("Using the cached token"),
+        "{}",
+        second.stderr
+    );
+    // Another resource is another entry; --no-cache always asks.
+    let third = get(&["--cache-dir", dir, "--v2"]);
+    assert_token_ok(&third);
+    assert_eq!(
+        e.emu
+            .request_count(&format!("/{DEMO_TENANT_ID}/oauth2/v2.0/token")),
+        1
+    );
+    let fourth = get(&["--no-cache"]);
+    assert_token_ok(&fourth);
+    assert_eq!(e.emu.request_count(&token_path), 2);
+    // The file: private, and no refresh token in it.
+    let file = cache.path().join("token-cache.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains("refresh"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // A changed secret is tried for real (and refused), not answered from
+    // the cache.
+    let mut c = Command::cargo_bin("entra-doctor").unwrap();
+    c.env_clear()
+        .env("HOME", e.home.path())
+        .env("NO_COLOR", "1")
+        .args([
+            "token",
+            "--flow",
+            "client-secret",
+            "--authority",
+            e.emu.base_url(),
+        ])
+        .args(["--no-check", "--cache-dir", dir])
+        .env("AZURE_TENANT_ID", DEMO_TENANT_ID)
+        .env("AZURE_CLIENT_ID", DEMO_SP_APP_ID)
+        .env("AZURE_CLIENT_SECRET", "a-wrong-secret");
+    let o = run(c);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(!o.stderr.contains("Using the cached token"));
+    assert_eq!(e.emu.request_count(&token_path), 3);
+}

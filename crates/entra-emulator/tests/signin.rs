@@ -628,3 +628,47 @@ async fn basic_auth_v1_authorize_and_admin_consent() {
     .await;
     assert_entra_error(&b, "unsupported_grant_type", 70003);
 }
+
+#[tokio::test]
+async fn implicit_grant_returns_the_token_in_the_redirect_fragment() {
+    let cert = ClientCertificate::generate("cert-app").unwrap();
+    let emu = start(&cert).await;
+    let base = emu.base_url().to_owned();
+    let mut u = url::Url::parse(&format!("{base}/{DEMO_TENANT_ID}/oauth2/authorize")).unwrap();
+    u.query_pairs_mut()
+        .append_pair("client_id", DEMO_PUBLIC_APP_ID)
+        .append_pair("response_type", "token")
+        .append_pair("redirect_uri", "http://localhost:8400/")
+        .append_pair("resource", DATABRICKS_RESOURCE_ID)
+        .append_pair("state", "s1");
+    let r = client().get(u.as_str()).send().await.unwrap();
+    assert_eq!(r.status(), 302);
+    let loc = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    assert_eq!(loc.query(), None, "nothing in the query: {loc}");
+    assert_eq!(&loc[..url::Position::AfterPath], "http://localhost:8400/");
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(loc.fragment().unwrap().as_bytes())
+            .into_owned()
+            .collect();
+    assert_eq!(q(&pairs, "token_type"), Some("Bearer"));
+    assert_eq!(q(&pairs, "state"), Some("s1"));
+    let token = q(&pairs, "access_token").unwrap();
+    let payload: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(payload["aud"], DATABRICKS_RESOURCE_ID);
+    assert_eq!(payload["upn"], DEMO_USER);
+    assert_eq!(payload["appid"], DEMO_PUBLIC_APP_ID);
+    // Another response type is still refused, at the redirect URI.
+    let mut u = url::Url::parse(&format!("{base}/{DEMO_TENANT_ID}/oauth2/authorize")).unwrap();
+    u.query_pairs_mut()
+        .append_pair("client_id", DEMO_PUBLIC_APP_ID)
+        .append_pair("response_type", "id_token")
+        .append_pair("redirect_uri", "http://localhost:8400/");
+    let r = client().get(u.as_str()).send().await.unwrap();
+    let loc = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(loc.contains("error=unsupported_response_type"), "{loc}");
+}

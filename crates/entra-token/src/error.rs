@@ -64,6 +64,13 @@ pub enum FormatError {
     AlgNotString,
     #[error("the header has 'crit' ({0}), an extension this verifier does not understand (RFC 7515 §4.1.11)")]
     Crit(String),
+    #[error("{found} different tokens in {where_}: which one to check is not clear")]
+    Ambiguous { found: usize, where_: &'static str },
+    #[error("no token in {what}: looked for {looked_for}")]
+    NoTokenIn {
+        what: &'static str,
+        looked_for: &'static str,
+    },
 }
 
 impl FormatError {

@@ -18,7 +18,6 @@ use entra_token::{check_text, input, KeySet, Policy, Report, Summary, Token};
 use crate::cli::{CheckArgs, OnlineArgs, PolicyArgs};
 use crate::commands::{keys, policy, MAX_TOKEN_INPUT};
 use crate::error::{CliError, Outcome};
-use crate::input_source::token_text;
 use crate::net::databrickscfg::ProcessEnv;
 use crate::net::progress::Progress;
 use crate::net::{self, OnlineOptions, OnlineOutcome, Plan};
@@ -126,19 +125,22 @@ pub(crate) fn check_online(
 
 pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
     let policy = policy(&args.policy)?;
-    let text = token_text(args.token.as_deref(), MAX_TOKEN_INPUT)?;
+    let text = crate::input_source::pasted_token(args.token.as_deref(), MAX_TOKEN_INPUT)?;
+    crate::commands::explain::refuse_misdirected(&text, args.token.as_deref(), "check")?;
     let checked = check_online(&text, &args.policy, &args.online, policy)?;
     checked.warn_cache();
     let mut out = anstream::stdout();
-    if args.json {
+    let written = if args.json {
         render::json::write(
             &mut out,
             &render::json::CheckJson::new(&checked.report, checked.summary.as_ref()),
-        )?;
+        )
     } else {
         render::text::report(&mut out, &checked.report, checked.summary.as_ref())
-            .map_err(CliError::Write)?;
-    }
+            .map_err(CliError::Write)
+    };
+    // A reader that stopped early (`| head -1`) does not change the verdict.
+    crate::error::closed_pipe_ok(written)?;
     Ok(checked.exit())
 }
 

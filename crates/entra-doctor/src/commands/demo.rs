@@ -74,7 +74,7 @@ fn check_args(authority: &str, workspace: &str) -> Result<TokenArgs, CliError> {
     }
 }
 
-pub fn run(_args: DemoArgs) -> Result<Outcome, CliError> {
+pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
     let mut out = anstream::stdout();
     let out: &mut dyn Write = &mut out;
     say(out, "entra-doctor demo: the guide's story on a local Entra ID and Azure Databricks (nothing leaves 127.0.0.1).")?;
@@ -272,21 +272,72 @@ pub fn run(_args: DemoArgs) -> Result<Outcome, CliError> {
             say(out, &format!("unexpected: {}", describe(&other)))?;
         }
     }
-    rt.shutdown_timeout(Duration::from_millis(100));
-    emu.shutdown();
-    if as_told {
+    let outcome = if as_told {
         say(
             out,
             "\nThe demo ran as the guide tells it. With a real tenant: entra-doctor token --help",
         )?;
-        Ok(Outcome::Ok)
+        Outcome::Ok
     } else {
         say(
             out,
             "\nSome step did not turn out as the guide tells it (see above).",
         )?;
-        Ok(Outcome::Failed)
+        Outcome::Failed
+    };
+    if args.keep {
+        keep_running(out, &rt, &base, &ws)?;
     }
+    rt.shutdown_timeout(Duration::from_millis(100));
+    emu.shutdown();
+    Ok(outcome)
+}
+
+/// `--keep`: the exports and commands that work against this emulator from
+/// another terminal, then wait for Ctrl-C (or SIGTERM).
+fn keep_running(
+    out: &mut dyn Write,
+    rt: &tokio::runtime::Runtime,
+    base: &str,
+    ws: &str,
+) -> Result<(), CliError> {
+    heading(
+        out,
+        5,
+        "Your turn: the emulator keeps running (Ctrl-C stops it)",
+    )?;
+    say(out, "In another terminal:\n")?;
+    say(
+        out,
+        &format!("export AZURE_AUTHORITY_HOST={base} AZURE_TENANT_ID={DEMO_TENANT_ID} DATABRICKS_HOST={ws}"),
+    )?;
+    say(out, "")?;
+    say(out, &format!("TOKEN=$(entra-doctor token --flow auth-code --client-id {DEMO_PUBLIC_APP_ID} --allow-any-workspace-host)"))?;
+    say(out, &format!("entra-doctor token --flow client-secret --client-id {DEMO_SP_APP_ID} --allow-any-workspace-host   # AZURE_CLIENT_SECRET: the demo secret"))?;
+    say(out, &format!("entra-doctor token --flow password --client-id {DEMO_UNCONSENTED_APP_ID} --username {DEMO_USER} --allow-any-workspace-host"))?;
+    say(out, "entra-doctor check \"$TOKEN\" --authority \"$AZURE_AUTHORITY_HOST\" --allow-any-workspace-host")?;
+    say(out, &format!("entra-doctor explain AADSTS65001 --authority \"$AZURE_AUTHORITY_HOST\" --tenant {DEMO_TENANT_ID} --client-id {DEMO_UNCONSENTED_APP_ID}"))?;
+    say(
+        out,
+        "\nThe demo users, apps, password and secret are listed in the README (\"The emulator\").",
+    )?;
+    out.flush().map_err(CliError::Write)?;
+    rt.block_on(async {
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    });
+    say(out, "Stopped.")
 }
 
 fn headless(http: &Http) -> AuthCodeOptions {

@@ -3,6 +3,7 @@
 
 mod batch;
 mod check;
+mod completions;
 mod decode;
 mod demo;
 mod explain;
@@ -27,6 +28,8 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Serve(a) => serve::run(a),
         Command::Token(a) => token::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man => completions::man(),
         Command::Check(a) => {
             if a.batch.is_some() {
                 batch::run(a)

@@ -77,5 +77,11 @@ pub fn run(args: ServeArgs) -> Result<Outcome, CliError> {
         },
         max_concurrent: args.max_concurrent,
         request_timeout: Duration::from_secs(args.request_timeout),
+        page: crate::serve::PageSettings {
+            tenant: args.policy.tenant.clone(),
+            workspace: args.online.workspace.clone(),
+            audience: args.policy.audiences.first().cloned(),
+            client_id: args.online.client_id.clone(),
+        },
     })
 }

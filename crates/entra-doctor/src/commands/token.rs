@@ -21,6 +21,7 @@ use crate::commands::check::check_online;
 use crate::commands::policy;
 use crate::error::{CliError, Outcome};
 use crate::flows::assertion::Certificate;
+use crate::flows::cache::{CacheKey, TokenCache};
 use crate::flows::loopback::{self, AuthCodeOptions, Browser, Loopback};
 use crate::flows::secret::{prompt_password, read_line_stdin};
 use crate::flows::settings::{self, Flags, Settings, Sourced};
@@ -29,6 +30,7 @@ use crate::flows::{
 };
 use crate::net::databrickscfg::ProcessEnv;
 use crate::net::looks_like_guid;
+use crate::net::progress::{Progress, Step};
 use crate::render;
 use crate::render::text::shown;
 
@@ -176,16 +178,66 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
-    let notify = |m: &str| {
-        let mut err = anstream::stderr();
-        let _ = writeln!(err, "{}", shown(m));
+    // A spinner per network step on a terminal; nothing when piped.
+    let progress = Progress::stderr(true);
+    let notify = |m: &str| progress.println(m);
+    let host = url::Url::parse(&s.authority.value)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| s.authority.value.clone());
+    let asking = |how: &str| progress.start(format!("asking {host} for a token ({how})"));
+    // The token cache: the same request within the token's lifetime costs
+    // no sign-in (not for azure-cli, which keeps its own).
+    let cache = (!args.online.no_cache && flow != FlowName::AzureCli)
+        .then(|| {
+            args.online
+                .cache_dir
+                .clone()
+                .or_else(TokenCache::default_dir)
+        })
+        .flatten()
+        .map(|d| TokenCache::in_dir(&d));
+    let target_text = match &target {
+        Target::V1 { resource } => format!("v1 {resource}"),
+        Target::V2 { scope } => format!("v2 {scope}"),
     };
+    let cert_text = s
+        .certificate
+        .as_ref()
+        .map(|c| c.value.display().to_string());
+    let key = CacheKey {
+        authority: &s.authority.value,
+        tenant: &tenant,
+        client_id: &client_id,
+        target: &target_text,
+        flow: explain_flow(flow),
+        user: s.username.as_ref().map(|u| u.value.as_str()),
+        credential: match flow {
+            FlowName::ClientSecret => s.client_secret.as_ref().map(|c| c.value.expose()),
+            FlowName::ClientCertificate => cert_text.as_deref(),
+            _ => None,
+        },
+    };
+    if let Some(hit) = cache.as_ref().and_then(|c| c.get(&key, flows::now())) {
+        progress.finish();
+        let _ = writeln!(
+            anstream::stderr(),
+            "Using the cached token (valid until {}); --no-cache asks Entra ID again.",
+            entra_token::timefmt::utc(hit.expires_on)
+        );
+        rt.shutdown_timeout(Duration::from_millis(100));
+        return success(&args, flow, &target, &tenant, &s.authority.value, hit);
+    }
     let result: Result<TokenResponse, FlowError> = match flow {
         FlowName::ClientSecret | FlowName::ClientCertificate => {
             let cred = credential(&s, flow)?;
-            rt.block_on(flows::client_credentials(
-                &http, &ep, &target, &client_id, &cred,
-            ))
+            let step = asking("client credentials");
+            tracked(
+                step,
+                rt.block_on(flows::client_credentials(
+                    &http, &ep, &target, &client_id, &cred,
+                )),
+            )
         }
         FlowName::Password => {
             let user = need(&s.username, "a username", "--username or AZURE_USERNAME")?;
@@ -206,15 +258,19 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
             } else {
                 None
             };
-            rt.block_on(flows::password(
-                &http,
-                &ep,
-                &target,
-                &client_id,
-                cred.as_ref(),
-                user,
-                &pw,
-            ))
+            let step = asking("username and password");
+            tracked(
+                step,
+                rt.block_on(flows::password(
+                    &http,
+                    &ep,
+                    &target,
+                    &client_id,
+                    cred.as_ref(),
+                    user,
+                    &pw,
+                )),
+            )
         }
         FlowName::AuthCode => {
             let browser = if args.headless_browser {
@@ -239,14 +295,22 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
                 login_hint: s.username.as_ref().map(|u| u.value.clone()),
                 prompt: None,
             };
-            rt.block_on(async {
-                let lb = Loopback::bind(args.redirect_port).await?;
-                ctx.redirect_uri = Some(lb.redirect_uri.clone());
-                loopback::auth_code(&http, &ep, &target, &client_id, lb, opts, &notify).await
-            })
+            let step = progress.start_until(
+                "waiting for the sign-in in the browser",
+                std::time::Instant::now() + args.sign_in_timeout,
+            );
+            tracked(
+                step,
+                rt.block_on(async {
+                    let lb = Loopback::bind(args.redirect_port).await?;
+                    ctx.redirect_uri = Some(lb.redirect_uri.clone());
+                    loopback::auth_code(&http, &ep, &target, &client_id, lb, opts, &notify).await
+                }),
+            )
         }
         FlowName::DeviceCode => rt.block_on(async {
-            let dc = device::start(&http, &ep, &target, &client_id).await?;
+            let step = progress.start(format!("asking {host} for a device code"));
+            let dc = tracked(step, device::start(&http, &ep, &target, &client_id).await)?;
             if dc.message.contains(&dc.user_code) {
                 notify(&dc.message);
             } else {
@@ -255,21 +319,58 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
                     dc.verification_uri, dc.user_code
                 ));
             }
-            device::poll(&http, &ep, &target, &client_id, &dc).await
+            let step = progress.start_until(
+                format!("waiting for the sign-in with the code {}", dc.user_code),
+                std::time::Instant::now() + Duration::from_secs(dc.expires_in.min(3600)),
+            );
+            tracked(
+                step,
+                device::poll(&http, &ep, &target, &client_id, &dc).await,
+            )
         }),
         FlowName::AzureCli => {
             let t = s.tenant.as_ref().map(|t| t.value.as_str());
-            rt.block_on(azcli::get_token("az", &target, t, Duration::from_secs(120)))
+            let step = progress.start("running az account get-access-token");
+            tracked(
+                step,
+                rt.block_on(azcli::get_token("az", &target, t, Duration::from_secs(120))),
+            )
         }
     };
+    // The check that follows has its own display.
+    progress.finish();
     rt.shutdown_timeout(Duration::from_millis(100));
     match result {
-        Ok(t) => success(&args, flow, &target, &tenant, &s.authority.value, t),
+        Ok(t) => {
+            if let Some(c) = &cache {
+                if let Err(e) = c.put(&key, &t, flows::now()) {
+                    let _ = writeln!(
+                        anstream::stderr(),
+                        "warning: the token cache {} cannot be written: {e}",
+                        c.path().display()
+                    );
+                }
+            }
+            success(&args, flow, &target, &tenant, &s.authority.value, t)
+        }
         Err(FlowError::Failed(m)) => Err(CliError::Usage(m)),
         Err(FlowError::Refused { url, status, body }) => {
             refused(&args, &ctx, flow, &url, status, &body)
         }
     }
+}
+
+/// Ends a progress step with the outcome of a flow step.
+fn tracked<T>(step: Step, r: Result<T, FlowError>) -> Result<T, FlowError> {
+    match &r {
+        Ok(_) => step.done("done"),
+        Err(FlowError::Refused { status, .. }) => step.failed(&match status {
+            Some(code) => format!("refused (HTTP {code})"),
+            None => "refused".to_owned(),
+        }),
+        Err(FlowError::Failed(m)) => step.failed(&entra_token::text::clip(m, 80)),
+    }
+    r
 }
 
 fn refused(

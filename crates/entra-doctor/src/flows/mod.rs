@@ -9,6 +9,7 @@
 
 pub mod assertion;
 pub mod azcli;
+pub mod cache;
 pub mod device;
 pub mod loopback;
 pub mod secret;

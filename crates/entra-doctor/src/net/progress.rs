@@ -12,8 +12,8 @@ const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 
 #[derive(Default)]
 struct State {
-    /// Steps under way: (id, label, started).
-    active: Vec<(u64, String, Instant)>,
+    /// Steps under way: (id, label, started, deadline for a countdown).
+    active: Vec<(u64, String, Instant, Option<Instant>)>,
     next_id: u64,
     /// Width of the last spinner line drawn, to clear it.
     drawn: usize,
@@ -67,13 +67,23 @@ impl Progress {
 
     /// Starts a step; finish it with [`Step::done`] or [`Step::failed`].
     pub fn start(&self, label: impl Into<String>) -> Step {
-        let label = label.into();
+        self.start_step(label.into(), None)
+    }
+
+    /// Starts a step that waits until `deadline` at most (a sign-in): the
+    /// spinner counts down the time left instead of up.
+    pub fn start_until(&self, label: impl Into<String>, deadline: Instant) -> Step {
+        self.start_step(label.into(), Some(deadline))
+    }
+
+    fn start_step(&self, label: String, deadline: Option<Instant>) -> Step {
         let id = match &self.shared {
             Some(s) => {
                 let mut st = lock(&s.state);
                 st.next_id += 1;
                 let id = st.next_id;
-                st.active.push((id, label.clone(), Instant::now()));
+                st.active
+                    .push((id, label.clone(), Instant::now(), deadline));
                 id
             }
             None => 0,
@@ -90,7 +100,7 @@ impl Progress {
     fn end(&self, id: u64, ok: bool, label: &str, detail: &str, elapsed: Duration) {
         let Some(s) = &self.shared else { return };
         let mut st = lock(&s.state);
-        st.active.retain(|(i, _, _)| *i != id);
+        st.active.retain(|(i, _, _, _)| *i != id);
         let mut err = std::io::stderr().lock();
         clear(&mut err, st.drawn);
         st.drawn = 0;
@@ -111,6 +121,25 @@ impl Progress {
             crate::render::text::shown(&detail),
             elapsed.as_millis()
         );
+        let _ = err.flush();
+    }
+
+    /// Writes a line to standard error without mixing it into the spinner's
+    /// line (a sign-in URL, a device code).
+    pub fn println(&self, text: &str) {
+        let text = crate::render::text::shown(text);
+        let mut err = anstream::stderr();
+        match &self.shared {
+            Some(s) => {
+                let mut st = lock(&s.state);
+                clear(&mut err, st.drawn);
+                st.drawn = 0;
+                let _ = writeln!(err, "{text}");
+            }
+            None => {
+                let _ = writeln!(err, "{text}");
+            }
+        }
         let _ = err.flush();
     }
 
@@ -150,7 +179,10 @@ fn spin(s: &Shared) {
                 let labels: Vec<String> = st
                     .active
                     .iter()
-                    .map(|(_, l, t)| format!("{l} ({:.1} s)", t.elapsed().as_secs_f64()))
+                    .map(|(_, l, t, deadline)| match deadline {
+                        Some(d) => format!("{l} ({} left)", countdown(*d)),
+                        None => format!("{l} ({:.1} s)", t.elapsed().as_secs_f64()),
+                    })
                     .collect();
                 let line = format!("{} {}", FRAMES[frame % FRAMES.len()], labels.join(" · "));
                 let line = entra_token::text::clip(&crate::render::text::shown(&line), 100);
@@ -167,6 +199,17 @@ fn spin(s: &Shared) {
     clear(&mut err, st.drawn);
     st.drawn = 0;
     let _ = err.flush();
+}
+
+/// Time left until `deadline` as `m:ss` (or `h:mm:ss`).
+fn countdown(deadline: Instant) -> String {
+    let left = deadline.saturating_duration_since(Instant::now()).as_secs();
+    let (h, m, s) = (left / 3600, left / 60 % 60, left % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
 }
 
 /// A step under way.

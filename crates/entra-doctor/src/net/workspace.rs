@@ -563,9 +563,12 @@ fn refused_finding(
     code: Option<&str>,
     message: &str,
 ) -> Finding {
+    // Databricks often repeats the status as its error_code ("401"): once.
     let said = format!(
         "HTTP {status}{}: {message}",
-        code.map(|c| format!(" {c}")).unwrap_or_default()
+        code.filter(|c| c.trim() != status.to_string())
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default()
     );
     let base = |what: String| {
         Finding::fail(

@@ -60,6 +60,18 @@ pub struct Config {
     pub token_cache_entries: Option<usize>,
     pub max_concurrent: usize,
     pub request_timeout: Duration,
+    /// The settings given to `serve` that the page shows pre-filled.
+    pub page: PageSettings,
+}
+
+/// `GET /api/settings`: what `serve` was given (`--tenant`, `--workspace`,
+/// `--audience`, `--client-id`), for the page to pre-fill. No secret here.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PageSettings {
+    pub tenant: Option<String>,
+    pub workspace: Option<String>,
+    pub audience: Option<String>,
+    pub client_id: Option<String>,
 }
 
 /// What every handler shares.
@@ -79,6 +91,7 @@ pub struct AppState {
     pub bodiless_slots: Arc<Semaphore>,
     pub max_concurrent: usize,
     pub request_timeout: Duration,
+    pub page: PageSettings,
 }
 
 impl AppState {
@@ -106,6 +119,7 @@ impl AppState {
             bodiless_slots: Arc::new(Semaphore::new(config.max_concurrent)),
             max_concurrent: config.max_concurrent,
             request_timeout: config.request_timeout,
+            page: config.page,
         }
     }
 

@@ -59,6 +59,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/app.js", get(app_js))
         .route("/app.css", get(app_css))
         .route("/healthz", get(healthz))
+        .route("/api/settings", get(api_settings))
         .route("/auth", any(auth))
         .route("/api/check", post(api_check).fallback(method_not_allowed))
         .route(
@@ -113,6 +114,10 @@ struct Health {
     keys: &'static str,
     /// Entries in the verified-token cache; null when it is off.
     token_cache_entries: Option<usize>,
+}
+
+async fn api_settings(State(st): State<Arc<AppState>>) -> Response {
+    json_response(StatusCode::OK, &st.page)
 }
 
 async fn healthz(State(st): State<Arc<AppState>>) -> Response {
@@ -219,7 +224,7 @@ fn non_empty(s: Option<String>) -> Option<String> {
 }
 
 async fn api_check(State(st): State<Arc<AppState>>, req: Request) -> Result<Response, ApiError> {
-    let body: CheckRequest = json_body(req, "/api/check").await?;
+    let mut body: CheckRequest = json_body(req, "/api/check").await?;
     if body.token.len() > MAX_TOKEN_BYTES * 2 {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -229,6 +234,10 @@ async fn api_check(State(st): State<Arc<AppState>>, req: Request) -> Result<Resp
                 body.token.len()
             ),
         ));
+    }
+    // A token wrapped over lines (a terminal, an e-mail), as the CLI joins it.
+    if let Some(joined) = entra_token::input::join_wrapped_lines(&body.token) {
+        body.token = joined;
     }
     let now = match body.at {
         None => st.now(),

@@ -4,10 +4,14 @@
 //   npm ci --prefix crates/entra-doctor/tests/browser
 //   node --test crates/entra-doctor/tests/browser/page.test.mjs
 //
-// Needs a built binary (ENTRA_DOCTOR_BIN, default target/debug/entra-doctor)
-// and Chromium (CHROMIUM, default /usr/bin/chromium). Screenshots go to
+// Needs a built binary (ENTRA_DOCTOR_BIN, default target/debug/entra-doctor),
+// Chromium (CHROMIUM, default /usr/bin/chromium), and an emulator for the
+// redirect test (EMULATOR_URL, EMULATOR_TENANT, EMULATOR_PUBLIC_APP: set by
+// tests/serve_browser.rs; by hand, from `entra-emulator serve`'s JSON line). Screenshots go to
 // target/artefacts/ (ARTEFACTS_DIR to change): serve-page.png (light),
-// serve-page-dark.png, serve-page-narrow.png, serve-page-explain.png.
+// serve-page-dark.png, serve-page-narrow.png, serve-page-explain.png,
+// serve-page-fix.png (1280x900, the fix above the fold), serve-page-redirect.png,
+// serve-page-settings.png, serve-page-from-entra.png.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -33,12 +37,13 @@ let context;
 let page;
 let userDataDir;
 const requests = [];
+const otherOrigins = []; // the second server of the settings test
 const consoleErrors = [];
 
-function startServer() {
+function startServer(extra = []) {
   return new Promise((resolve, reject) => {
     // No --jwks and no --tenant: the page pastes them.
-    const child = spawn(bin, ["serve", "--port", "0", "--offline", "--no-cache"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bin, ["serve", "--port", "0", "--offline", "--no-cache", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     const timer = setTimeout(() => reject(new Error("serve printed no URL in 20 s: " + err)), 20000);
@@ -161,6 +166,25 @@ test("a token for Azure Resource Manager fails the audience check", async () => 
   assert.match(fix, /2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/);
 });
 
+test("the failing finding's fix sits right under the verdict, above the fold at 1280x900, with a copy button", async () => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const items = await page.$$eval("#fixes li", (li) => li.map((x) => x.textContent));
+  assert.equal(items.length, 1, "one failing finding: " + items.join(" | "));
+  assert.match(items[0], /audience/);
+  assert.match(items[0], /2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/);
+  const box = await page.locator("#fixes li").first().boundingBox();
+  assert.ok(box && box.y + box.height <= 900, `the fix ends at ${box && box.y + box.height}px, below the fold`);
+  const verdict = await page.locator("#verdict").boundingBox();
+  assert.ok(box.y > verdict.y, "under the verdict");
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin });
+  await page.click("#fixes li button.copy");
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(copied, /^az account get-access-token --resource 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/);
+  await page.screenshot({ path: path.join(artefacts, "serve-page-fix.png") });
+  await page.setViewportSize({ width: 1400, height: 1000 });
+});
+
 test("from the keyboard: Tab to Check, Enter checks; Ctrl+Enter checks", async () => {
   await page.fill("#token", "not-a-token");
   await page.focus("#token");
@@ -190,9 +214,87 @@ test("the explain box: an AADSTS error, with the redirect URI comparison", async
   await page.locator("#explain-panel").screenshot({ path: path.join(artefacts, "serve-page-explain.png") });
 });
 
+test("as a redirect target: a token in the URL fragment is checked and removed from the address bar", async () => {
+  const token = read("databricks-token.jwt");
+  // As from Entra ID's authorize endpoint: a navigation from another page.
+  await page.goto("about:blank");
+  await page.goto(origin + "/#access_token=" + token + "&token_type=Bearer&expires_in=3599&session_state=x");
+  await page.waitForFunction(() => document.querySelector("#summary").textContent.includes("ada@contoso.example"), null, { timeout: 10000 });
+  assert.equal(await page.inputValue("#token"), token);
+  assert.equal(await page.evaluate(() => location.hash), "", "the token is gone from the URL");
+  assert.equal(await page.evaluate(() => location.href), origin + "/");
+  const rows = await findingRows();
+  assert.equal(rows.find((r) => r.check === "audience").status, "PASS");
+  await page.screenshot({ path: path.join(artefacts, "serve-page-redirect.png") });
+  // An error sent back in the fragment goes to the explain box (here a
+  // fragment change of the open page).
+  await page.goto(origin + "/#error=access_denied&error_description=AADSTS65004%3A+User+declined+to+consent");
+  await page.waitForSelector("#explain-result:not([hidden])", { timeout: 10000 });
+  assert.match(await page.textContent("#explain-result"), /65004/);
+  assert.equal(await page.evaluate(() => location.hash), "");
+});
+
+test("a real redirect from Entra ID's authorize endpoint (the emulator) lands on the page and is checked", async () => {
+  const emu = process.env.EMULATOR_URL;
+  const tenant = process.env.EMULATOR_TENANT;
+  const app = process.env.EMULATOR_PUBLIC_APP;
+  assert.ok(emu && tenant && app, "EMULATOR_URL, EMULATOR_TENANT and EMULATOR_PUBLIC_APP are needed (tests/serve_browser.rs sets them)");
+  otherOrigins.push(new URL(emu).origin);
+  // The demo's public client has http://localhost registered: the page on
+  // any loopback port is a valid redirect URI for it.
+  const pageUrl = origin.replace("127.0.0.1", "localhost") + "/";
+  otherOrigins.push(new URL(pageUrl).origin);
+  const authorize = new URL(`${emu}/${tenant}/oauth2/authorize`);
+  authorize.search = new URLSearchParams({
+    client_id: app,
+    response_type: "token",
+    response_mode: "fragment",
+    redirect_uri: pageUrl,
+    resource: "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d",
+    state: "s1",
+  }).toString();
+  await page.goto("about:blank");
+  await page.goto(authorize.toString());
+  await page.waitForFunction(() => document.querySelector("#summary").textContent.includes("alice@contoso.onmicrosoft.com"), null, { timeout: 10000 });
+  assert.equal(page.url(), pageUrl, "on the page, the fragment removed");
+  assert.match(await page.inputValue("#token"), /^eyJ/);
+  const rows = await findingRows();
+  assert.equal(rows.find((r) => r.check === "audience").status, "PASS");
+  assert.equal(rows.find((r) => r.check === "identity").status, "PASS");
+  await page.screenshot({ path: path.join(artefacts, "serve-page-from-entra.png"), fullPage: true });
+});
+
+test("settings given to serve are pre-filled, and explain builds a complete admin-consent URL", async () => {
+  const client = "3c2f8a91-5d6e-4b7a-8c9d-0e1f2a3b4c5d";
+  const s = await startServer(["--tenant", TENANT, "--audience", "api://custom", "--workspace", "https://adb-1234567890123456.7.azuredatabricks.net", "--client-id", client]);
+  const other = new URL(s.url).origin;
+  otherOrigins.push(other);
+  const p = await context.newPage();
+  p.on("pageerror", (e) => consoleErrors.push(String(e)));
+  try {
+    await p.goto(other + "/");
+    await p.waitForFunction(() => document.querySelector("#tenant").value !== "", null, { timeout: 10000 });
+    assert.equal(await p.inputValue("#tenant"), TENANT);
+    assert.equal(await p.inputValue("#audience"), "api://custom");
+    assert.equal(await p.inputValue("#workspace"), "https://adb-1234567890123456.7.azuredatabricks.net");
+    assert.equal(await p.inputValue("#explain-tenant"), TENANT);
+    assert.equal(await p.inputValue("#explain-client-id"), client);
+    await p.fill("#explain-input", "AADSTS65001: The user or administrator has not consented to use the application");
+    await p.click("#explain-btn");
+    await p.waitForSelector("#explain-result:not([hidden])", { timeout: 10000 });
+    const text = await p.textContent("#explain-result");
+    assert.ok(text.includes(`/${TENANT}/adminconsent?client_id=${client}`), text);
+    await p.screenshot({ path: path.join(artefacts, "serve-page-settings.png"), fullPage: true });
+  } finally {
+    await p.close();
+    s.child.kill();
+  }
+});
+
 test("the page asked no host but its own, kept nothing, and logged no error", async () => {
   assert.ok(requests.length >= 3, "the page, its script and its style were requested");
-  const foreign = requests.filter((u) => !(u.startsWith(origin + "/") || u.startsWith("data:")));
+  const own = [origin, ...otherOrigins].map((o) => o + "/");
+  const foreign = requests.filter((u) => !(own.some((o) => u.startsWith(o)) || u.startsWith("data:")));
   assert.deepEqual(foreign, [], "requests to other hosts");
   const stored = await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length);
   assert.equal(stored, 0);

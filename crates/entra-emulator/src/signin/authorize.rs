@@ -6,10 +6,11 @@ use axum::response::{IntoResponse, Response};
 use super::consent::{consent_missing, consented, grant_consent};
 use super::{
     fail, find_app, find_user, html, missing, param, parse_form, resolve_resource, tenant_for,
-    Fail, CODE_LIFETIME, MAX_PENDING,
+    Fail, CODE_LIFETIME, MAX_PENDING, TOKEN_LIFETIME,
 };
-use crate::config::Platform;
-use crate::state::{lock, AuthCode, Shared};
+use crate::config::{AppRegistration, Platform, TenantConfig};
+use crate::mint::{MintRequest, Subject};
+use crate::state::{lock, AuthCode, Resource, Shared};
 use crate::util::{b64url, now_secs, random_bytes, random_guid};
 
 fn redirect_matches(registered: &str, given: &str, platform: Platform) -> bool {
@@ -46,6 +47,43 @@ fn error_redirect(redirect_uri: &str, state: Option<&str>, f: &Fail, shared: &Sh
             q.append_pair("state", s);
         }
     }
+    found(u.as_str())
+}
+
+/// The implicit grant's answer: `redirect_uri#access_token=…&token_type=Bearer&…`.
+fn implicit_redirect(
+    shared: &Shared,
+    t: &TenantConfig,
+    app: &AppRegistration,
+    upn: &str,
+    resource: &Resource,
+    redirect_uri: &str,
+    state: Option<&str>,
+) -> Response {
+    let mut req = MintRequest::user(upn);
+    if let Subject::User(u) = &mut req.subject {
+        u.client_app_id = app.client_id.clone();
+    }
+    let req = req
+        .tenant(&t.id)
+        .audience(resource.aud.clone())
+        .expires_in(TOKEN_LIFETIME);
+    let Ok(token) = shared.mint(&req) else {
+        return html(StatusCode::INTERNAL_SERVER_ERROR, "cannot issue a token");
+    };
+    let Ok(mut u) = url::Url::parse(redirect_uri) else {
+        return html(StatusCode::BAD_REQUEST, "bad redirect URI");
+    };
+    let mut fragment = url::form_urlencoded::Serializer::new(String::new());
+    fragment
+        .append_pair("access_token", &token)
+        .append_pair("token_type", "Bearer")
+        .append_pair("expires_in", &TOKEN_LIFETIME.to_string());
+    if let Some(s) = state {
+        fragment.append_pair("state", s);
+    }
+    fragment.append_pair("session_state", &random_guid());
+    u.set_fragment(Some(&fragment.finish()));
     found(u.as_str())
 }
 
@@ -109,12 +147,15 @@ pub(crate) fn authorize(shared: &Shared, segment: &str, v2: bool, query: Option<
     };
     let state = param(&form, "state");
     let redirect_err = |f: Fail| error_redirect(&redirect_uri, state, &f, shared);
-    if param(&form, "response_type") != Some("code") {
+    // The implicit grant (response_type=token): the access token comes back
+    // in the redirect URI's fragment, as for a page registered as jwt.ms is.
+    let implicit = param(&form, "response_type") == Some("token");
+    if !implicit && param(&form, "response_type") != Some("code") {
         return redirect_err(fail(
             StatusCode::BAD_REQUEST,
             "unsupported_response_type",
             700054,
-            "response_type 'code' is the only response type this emulator supports.",
+            "response_type 'code' or 'token' are the only response types this emulator supports.",
         ));
     }
     let resource = match resolve_resource(t, &form, v2) {
@@ -140,6 +181,9 @@ pub(crate) fn authorize(shared: &Shared, segment: &str, v2: bool, query: Option<
             f.error = "consent_required";
             return redirect_err(f);
         }
+    }
+    if implicit {
+        return implicit_redirect(shared, t, app, &user.upn, &resource, &redirect_uri, state);
     }
     let challenge = param(&form, "code_challenge").map(|c| {
         (

@@ -10,6 +10,19 @@ pub(crate) fn format_pass(token: &Token, wrapping: Wrapping) -> Finding {
         Wrapping::Bare => String::new(),
         Wrapping::BearerPrefix => " (after removing the 'Bearer' prefix)".into(),
         Wrapping::JsonField(f) => format!(" (taken from the JSON field '{f}')"),
+        Wrapping::CurlHeader { others } => {
+            format!(
+                " (taken from the Authorization header{})",
+                others_note(others)
+            )
+        }
+        Wrapping::ShellAssignment => " (taken from the shell assignment)".into(),
+        Wrapping::UrlParameter { name, others } => {
+            format!(
+                " (taken from the URL's '{name}' parameter{})",
+                others_note(others)
+            )
+        }
     };
     Finding::pass(
         FORMAT,
@@ -21,6 +34,14 @@ pub(crate) fn format_pass(token: &Token, wrapping: Wrapping) -> Finding {
             token.signature().len()
         ),
     )
+}
+
+fn others_note(others: usize) -> String {
+    match others {
+        0 => String::new(),
+        1 => "; the text holds 1 other token, not checked".into(),
+        n => format!("; the text holds {n} other tokens, not checked"),
+    }
 }
 
 /// The failing `format` finding for a parse error.
@@ -43,6 +64,7 @@ pub fn format_failure(e: &FormatError) -> Finding {
         FormatError::TooDeep { .. } => "No real token nests so deep; this input is not an Entra ID token.",
         FormatError::Crit(_) => "Entra ID never sets 'crit'; this token was not issued by Entra ID.",
         FormatError::MissingAlg | FormatError::AlgNotString => "Entra ID always sets 'alg'; this token was not issued by it.",
+        FormatError::Ambiguous { .. } => "Pass only the token to check, or put it in the Authorization header of the command.",
         _ => "Check what was pasted: a JWT, 'Bearer <JWT>', or the JSON of 'az account get-access-token'.",
     };
     let mut f = Finding::fail(FORMAT, e.to_string()).fix(fix);

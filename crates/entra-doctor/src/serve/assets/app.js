@@ -23,6 +23,7 @@
     status: $("status"),
     results: $("results"),
     verdict: $("verdict"),
+    fixes: $("fixes"),
     summary: $("summary"),
     findings: document.querySelector("#findings tbody"),
     findingsPanel: $("findings-panel"),
@@ -36,6 +37,8 @@
     explainInput: $("explain-input"),
     redirectUri: $("redirect-uri"),
     registered: $("registered"),
+    explainTenant: $("explain-tenant"),
+    explainClientId: $("explain-client-id"),
     explainStatus: $("explain-status"),
     explainResult: $("explain-result"),
     theme: $("theme"),
@@ -166,6 +169,7 @@
     setStatus(els.status, "Checked as of " + d.at + (KEYS[d.keys] || ""), false);
     els.keysNote.textContent = d.keys === "server" ? "Using the server's keys (--jwks)." : d.keys === "discovery" ? "Using the issuer's published keys." : "";
     renderVerdict(d);
+    renderFixes(d.findings || []);
     renderSummary(d.summary);
     renderFindings(d.findings || []);
     renderDecoded(d.decoded);
@@ -192,6 +196,45 @@
     } else {
       v.classList.add("pass");
       v.textContent = "Valid: every check passed.";
+    }
+  }
+
+  // The failing findings, each with its fix and a copy button, right under
+  // the verdict: what to do is the first thing seen.
+  function renderFixes(list) {
+    clear(els.fixes);
+    const failing = list.filter((f) => f.status === "fail");
+    for (const f of failing) {
+      const item = el("li", { class: "fix-item" },
+        el("p", { class: "fix-what" }, el("strong", null, f.check), ": " + f.message));
+      if (f.fix) {
+        const copyText = commandIn(f.fix) || f.fix;
+        const button = el("button", { type: "button", class: "ghost copy", "aria-label": "Copy the fix of " + f.check }, commandIn(f.fix) ? "Copy command" : "Copy");
+        button.addEventListener("click", () => copy(copyText, button));
+        item.append(el("div", { class: "fix-how" }, el("p", { class: "fix-text" }, f.fix), button));
+      }
+      els.fixes.append(item);
+    }
+    show(els.fixes, failing.length > 0);
+  }
+
+  // A command quoted in a fix ('az account get-access-token …'), if any.
+  function commandIn(text) {
+    const m = /'([a-z][\w.-]* [^']+)'/.exec(text);
+    return m ? m[1] : null;
+  }
+
+  async function copy(text, button) {
+    const done = (label) => {
+      const was = button.textContent;
+      button.textContent = label;
+      setTimeout(() => (button.textContent = was), 1500);
+    };
+    try {
+      await navigator.clipboard.writeText(text);
+      done("Copied");
+    } catch (_) {
+      done("Copy failed: select the text");
     }
   }
 
@@ -359,7 +402,9 @@
       return;
     }
     const body = { input };
-    if (els.tenant.value.trim()) body.tenant = els.tenant.value.trim();
+    const tenant = els.explainTenant.value.trim() || els.tenant.value.trim();
+    if (tenant) body.tenant = tenant;
+    if (els.explainClientId.value.trim()) body.client_id = els.explainClientId.value.trim();
     if (els.redirectUri.value.trim()) body.redirect_uri = els.redirectUri.value.trim();
     const reg = els.registered.value.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
     if (reg.length) body.registered = reg;
@@ -500,6 +545,53 @@
     return card;
   }
 
+  // ---- settings given to `serve`, pre-filled where the field is empty ----
+  async function prefill() {
+    let s;
+    try {
+      const r = await fetch("/api/settings", { cache: "no-store", credentials: "same-origin" });
+      if (!r.ok) return;
+      s = await r.json();
+    } catch (_) {
+      return;
+    }
+    const put = (input, v) => {
+      if (v && !input.value.trim()) input.value = v;
+    };
+    put(els.tenant, s.tenant);
+    put(els.workspace, s.workspace);
+    put(els.audience, s.audience);
+    put(els.explainTenant, s.tenant);
+    put(els.explainClientId, s.client_id);
+  }
+
+  // ---- redirect target (as jwt.ms): #access_token=… or #id_token=… ----
+  // The fragment never reaches a server; it is read here, removed from the
+  // address bar (no history entry), and checked like a paste.
+  function fromFragment() {
+    if (!location.hash || location.hash.length < 2) return false;
+    const params = new URLSearchParams(location.hash.slice(1));
+    const token = params.get("access_token") || params.get("id_token");
+    const error = params.get("error");
+    if (!token && !error) return false;
+    history.replaceState(null, "", location.pathname + location.search);
+    if (token) {
+      els.token.value = token;
+      return true;
+    }
+    const desc = params.get("error_description");
+    els.explainInput.value = error + (desc ? ": " + desc : "");
+    explain();
+    return false;
+  }
+
+  window.addEventListener("hashchange", () => {
+    if (fromFragment()) check();
+  });
+  const fromRedirect = fromFragment();
+  prefill().then(() => {
+    if (fromRedirect) check();
+  });
   // Start in the token box.
   if (!location.hash) els.token.focus();
 })();
