@@ -32,7 +32,6 @@ pub mod catalogue;
 pub mod claims;
 pub mod decode;
 pub mod error;
-pub mod explain;
 pub mod findings;
 pub mod input;
 pub mod issuer;

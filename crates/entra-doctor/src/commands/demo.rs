@@ -19,7 +19,7 @@ use entra_emulator::{
     DEMO_SP_SECRET, DEMO_TENANT_ID, DEMO_UNCONSENTED_APP_ID, DEMO_USER, DEMO_USER_PASSWORD,
     DEMO_WORKSPACE,
 };
-use entra_token::explain::Context;
+use entra_explain::Context;
 
 use crate::cli::{Cli, Command, DemoArgs, FlowName, TokenArgs};
 use crate::commands::token::{check, explain_flow, explain_refusal};
@@ -145,7 +145,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
         }
     }
     let consent_url =
-        entra_token::explain::admin_consent_url(&base, DEMO_TENANT_ID, DEMO_UNCONSENTED_APP_ID);
+        entra_explain::admin_consent_url(&base, DEMO_TENANT_ID, DEMO_UNCONSENTED_APP_ID);
     say(
         out,
         &format!("\nAn administrator opens the admin-consent URL: {consent_url}"),

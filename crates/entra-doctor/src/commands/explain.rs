@@ -1,7 +1,7 @@
 //! `explain`: an error from getting a token (or from Databricks), turned
 //! into its cause and a fix.
 
-use entra_token::explain::{self, Context, ExplainError};
+use entra_explain::{self as explain, Context, ExplainError};
 
 use crate::cli::ExplainArgs;
 use crate::error::{CliError, Outcome};

@@ -13,7 +13,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use entra_token::explain::{self, Context};
+use entra_explain::{self as explain, Context};
 use entra_token::Token;
 
 use crate::cli::{FlowName, TokenArgs};

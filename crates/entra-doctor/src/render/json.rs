@@ -38,9 +38,9 @@ impl<'a> CheckJson<'a> {
 #[derive(Debug, Serialize)]
 pub struct ExplainJson<'a> {
     /// What was recognised in the input: kind, codes, IDs, catalogue entries.
-    pub report: &'a entra_token::explain::ErrorReport,
+    pub report: &'a entra_explain::ErrorReport,
     /// Cause and fix, made concrete with what is known.
-    pub explanation: &'a entra_token::explain::Explanation,
+    pub explanation: &'a entra_explain::Explanation,
 }
 
 /// Writes pretty JSON and a newline.

@@ -175,8 +175,8 @@ pub fn report(out: &mut impl Write, report: &Report, summary: Option<&Summary>) 
 /// `explain`'s text output.
 pub fn explanation(
     out: &mut impl Write,
-    report: &entra_token::explain::ErrorReport,
-    e: &entra_token::explain::Explanation,
+    report: &entra_explain::ErrorReport,
+    e: &entra_explain::Explanation,
 ) -> io::Result<()> {
     writeln!(out, "{BOLD}{}{BOLD:#}", shown(&e.headline))?;
     if let Some(d) = &report.description {

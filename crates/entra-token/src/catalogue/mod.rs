@@ -1,7 +1,7 @@
-//! Facts the engine explains with: what each claim means, which resource an
-//! audience names, what each AADSTS error code means and how to fix it.
+//! Facts the engine explains with: what each claim means and which resource
+//! an audience names. (What each AADSTS error code means lives in the
+//! `entra-explain` crate.)
 //! The facts are Microsoft's; the words are ours.
 
-pub mod aadsts;
 pub mod claims;
 pub mod resources;

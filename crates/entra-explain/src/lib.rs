@@ -13,6 +13,7 @@
 //! Everything here is pure: no I/O, no clock. Input is bounded
 //! ([`MAX_INPUT_BYTES`]) and never causes a panic.
 
+pub mod aadsts;
 mod advise;
 mod databricks;
 mod lenient;

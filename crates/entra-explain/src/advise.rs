@@ -7,8 +7,8 @@ use serde::Serialize;
 use super::databricks::{issuer_tenant, DatabricksFinding, DatabricksProblem};
 use super::redirect::{compare_registered, Platform, RedirectComparison, RegisteredUri};
 use super::{CodeEntry, Context, ErrorReport, InputKind};
-use crate::catalogue::resources::{self, AZURE_DATABRICKS};
-use crate::tenant_id::is_tenant;
+use entra_token::catalogue::resources::{self, AZURE_DATABRICKS};
+use entra_token::tenant_id::is_tenant;
 
 /// The public-cloud authority host, used when [`Context::authority_host`] is
 /// not given.
@@ -299,7 +299,7 @@ impl<'a> Known<'a> {
         {
             steps.push(format!(
                 "'{}' is the directory's display name, not a tenant ID: use for <tenant-id> its Tenant ID (Azure portal > Microsoft Entra ID > Overview > Tenant ID, or `az account show --query tenantId` when signed in to it) or a verified domain such as contoso.onmicrosoft.com.",
-                crate::text::clip(name, 80)
+                entra_token::text::clip(name, 80)
             ));
         }
     }
@@ -571,7 +571,7 @@ fn wrong_place_steps(code: u32, k: &Known<'_>, steps: &mut Vec<String>) {
             _ => steps.push(format!("Use the tenant-specific authority {}/{t} (for the Databricks SDK and CLI: azure_tenant_id or ARM_TENANT_ID = {t}).", k.host)),
         }
     } else if let Some(name) = k.tenant_name {
-        let name = crate::text::clip(name, 80);
+        let name = entra_token::text::clip(name, 80);
         match code {
             90002 => steps.push(format!("'{name}' is neither a tenant ID nor a domain: sign in with the tenant's ID (a GUID) or a verified domain such as contoso.onmicrosoft.com; `az account tenant list` shows the tenant IDs you can use.")),
             700016 | 700011 => {

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::redirect::{Platform, RegisteredUri};
 use super::{ExplainError, MAX_MANIFEST_BYTES};
-use crate::limits::{json_depth_exceeds, MAX_JSON_DEPTH};
+use entra_token::limits::{json_depth_exceeds, MAX_JSON_DEPTH};
 
 /// Reads the registered redirect URIs from an app-registration manifest:
 /// the legacy Azure AD manifest (`replyUrlsWithType: [{url, type}]`, or

@@ -191,10 +191,10 @@ pub(crate) fn message_at(text: &str, at: usize) -> String {
     }
     let msg = rest[..end]
         .trim_end_matches(|c: char| c.is_whitespace() || c == '\'' || c == '"' || c == ',');
-    crate::text::clip(msg.trim(), 2000)
+    entra_token::text::clip(msg.trim(), 2000)
 }
 
-pub(crate) use crate::tenant_id::is_guid;
+pub(crate) use entra_token::tenant_id::is_guid;
 
 /// The value after `marker` in `text`: the quoted text if a quote follows
 /// (`'`, `"`, `‘`, `’`), else the next whitespace-delimited word, with

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::scan::{contains_ci, find_ci};
-use crate::catalogue::resources::{self, AZURE_DATABRICKS};
+use entra_token::catalogue::resources::{self, AZURE_DATABRICKS};
 
 /// The kind of problem a Databricks answer points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn the_data_file_and_the_compiled_table_agree() {
-        let file = include_str!("../../data/aadsts.toml");
+        let file = include_str!("../data/aadsts.toml");
         let rows = file.lines().filter(|l| l.trim() == "[[code]]").count();
         assert_eq!(rows, all().len(), "rows in data/aadsts.toml");
         let codes: Vec<u32> = file

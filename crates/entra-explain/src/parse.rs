@@ -10,8 +10,8 @@ use super::{
     lookup_url, CodeEntry, DatabricksProblem, ErrorReport, ExplainError, Hints, InputKind,
     MAX_INPUT_BYTES,
 };
-use crate::catalogue::aadsts;
-use crate::limits::{json_depth_exceeds, MAX_JSON_DEPTH};
+use crate::aadsts;
+use entra_token::limits::{json_depth_exceeds, MAX_JSON_DEPTH};
 
 /// Keys that mark an OAuth (token endpoint) error object.
 const OAUTH_KEYS: [&str; 3] = ["error", "error_description", "error_codes"];
@@ -360,7 +360,7 @@ impl Builder {
             codes: self.codes,
             error: self.error,
             suberror: self.suberror,
-            description: self.description.map(|d| crate::text::clip(&d, 4000)),
+            description: self.description.map(|d| entra_token::text::clip(&d, 4000)),
             trace_id: self.trace_id,
             correlation_id: self.correlation_id,
             timestamp: self.timestamp,
