@@ -50,16 +50,23 @@ pub enum Flow {
     WebApp,
     /// Authorization code flow with PKCE from browser code.
     Spa,
+    /// Device code flow (`az login --use-device-code`, MSAL's device flow).
     DeviceCode,
     /// Resource owner password credentials (ROPC).
     UsernamePassword,
+    /// Client credentials: an app signing in as itself with a secret or certificate.
     ClientCredentials,
+    /// On-behalf-of: a middle-tier API exchanging a user's token for another.
     OnBehalfOf,
+    /// Redeeming a refresh token.
     RefreshToken,
+    /// A managed identity of an Azure resource.
     ManagedIdentity,
+    /// The Azure CLI (`az login`, `az account get-access-token`).
     AzureCli,
     /// Workload identity federation (a federated token as client assertion).
     WorkloadIdentity,
+    /// A flow name not recognised.
     Other,
 }
 
@@ -146,10 +153,13 @@ pub struct Advice {
     /// The AADSTS code, when the advice is about one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<u32>,
+    /// A short title: the code and its name, or the problem.
     pub title: String,
+    /// Why it happened.
     pub cause: String,
     /// What to do, most useful first.
     pub steps: Vec<String>,
+    /// Where to read more (Microsoft's look-up page for a code).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<String>,
 }
@@ -157,14 +167,19 @@ pub struct Advice {
 /// The explanation of one pasted error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Explanation {
+    /// What kind of text was explained.
     pub kind: InputKind,
+    /// The library whose exception it is, when recognised.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub library: Option<&'static str>,
     /// One line: what went wrong.
     pub headline: String,
+    /// Every AADSTS code found, primary first.
     pub codes: Vec<u32>,
+    /// The OAuth error string, or Databricks' `error_code`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// One piece of advice per code or Databricks problem, primary first.
     pub advice: Vec<Advice>,
     /// The redirect-URI comparison, for AADSTS50011 and its kin.
     #[serde(skip_serializing_if = "Option::is_none")]

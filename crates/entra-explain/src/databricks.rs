@@ -39,6 +39,7 @@ pub enum DatabricksProblem {
 /// One problem found in a Databricks answer, with its cause and fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DatabricksFinding {
+    /// What kind of problem it is.
     pub problem: DatabricksProblem,
     /// The claim concerned, for claim mismatches.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,7 +50,9 @@ pub struct DatabricksFinding {
     /// What the token had, when it said.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub found: Option<String>,
+    /// Why Databricks refused, in our words.
     pub cause: String,
+    /// What to do about it.
     pub fix: String,
 }
 

@@ -1,5 +1,8 @@
-//! `entra-doctor explain`: turns what people paste after a failed sign-in
-//! into a structured explanation.
+//! # entra-explain
+//!
+//! Explains what people paste after a failed Microsoft Entra ID sign-in, and
+//! how to fix it: the engine of `entra-doctor explain`, of `POST /api/explain`
+//! and of the advice `entra-doctor token` prints when Entra refuses a token.
 //!
 //! [`parse`] recognises a bare AADSTS code, a message containing one, a raw
 //! token-endpoint JSON error, an MSAL or azure-identity exception (including
@@ -10,8 +13,51 @@
 //! caller knows ([`Context`]): the admin-consent URL for this tenant and
 //! client, the registered redirect URIs, the flow in use.
 //!
-//! Everything here is pure: no I/O, no clock. Input is bounded
-//! ([`MAX_INPUT_BYTES`]) and never causes a panic.
+//! ```
+//! use entra_explain::{explain, parse, Context, InputKind};
+//!
+//! let pasted = "AADSTS65001: The user or administrator has not consented to use \
+//!               the application with ID '0d0c1e2a-1111-4222-8333-444455556666' named 'dbx-tool'.";
+//! let report = parse(pasted).expect("an AADSTS message is recognised");
+//! assert_eq!(report.kind, InputKind::Message);
+//! assert_eq!(report.primary_code(), Some(65001));
+//! assert_eq!(report.hints.client_id.as_deref(), Some("0d0c1e2a-1111-4222-8333-444455556666"));
+//!
+//! let ctx = Context {
+//!     tenant: Some("contoso.onmicrosoft.com".into()),
+//!     ..Context::default()
+//! };
+//! let explanation = explain(&report, &ctx);
+//! assert!(explanation.headline.starts_with("AADSTS65001"));
+//! assert_eq!(
+//!     explanation.admin_consent_url.as_deref(),
+//!     Some("https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent?client_id=0d0c1e2a-1111-4222-8333-444455556666"),
+//! );
+//!
+//! // Text with nothing to explain is an error, never an empty explanation.
+//! assert!(parse("hello").is_err());
+//! ```
+//!
+//! ## What lives where
+//!
+//! - parse: `parse` (the entry point), with `scan` (case-insensitive search,
+//!   IDs, timestamps), `lenient` (JSON as libraries print it: single quotes,
+//!   Python's `True`/`None`) and `databricks` (what a Databricks answer says).
+//! - advise: [`explain`], [`Flow`] and [`admin_consent_url`]: the concrete
+//!   steps for each code and Databricks problem.
+//! - redirect and manifest: [`compare_redirect_uris`] and [`compare_registered`]
+//!   say how a requested redirect URI differs from the registered ones;
+//!   [`registered_from_manifest`] reads those from an app-registration manifest.
+//! - [`aadsts`]: the AADSTS catalogue, compiled from `data/aadsts.toml` by
+//!   `build.rs`, which checks it (unique ascending codes, no empty field).
+//!
+//! Everything here is pure: no I/O, no clock, no environment. Input is bounded
+//! ([`MAX_INPUT_BYTES`], [`MAX_MANIFEST_BYTES`]) and never causes a panic.
+//! It uses the verifier (`entra-token`) only for a few facts and helpers
+//! (known resources, tenant-ID shapes, JSON depth limits); the verifier does
+//! not depend on it, so a proxy that only verifies tokens does not carry it.
+
+#![deny(missing_docs)]
 
 pub mod aadsts;
 mod advise;
@@ -49,18 +95,36 @@ pub fn lookup_url(code: u32) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExplainError {
+    /// The input is empty or only white space.
     #[error("nothing to explain: the input is empty")]
     Empty,
+    /// The input is over [`MAX_INPUT_BYTES`].
     #[error("the input is {len} bytes, over the limit of {max} bytes; paste only the error message or answer body")]
-    TooLarge { len: usize, max: usize },
+    TooLarge {
+        /// The input's length, in bytes.
+        len: usize,
+        /// The limit, in bytes ([`MAX_INPUT_BYTES`]).
+        max: usize,
+    },
+    /// Nothing in the input is an AADSTS code, an OAuth error or a Databricks error.
     #[error("no AADSTS code, OAuth error or Azure Databricks error was found in the input; paste the error message, the token endpoint's JSON answer, the redirect URL with error=, or the Databricks answer body")]
     NotRecognised,
+    /// The manifest does not parse as JSON.
     #[error("the manifest is not valid JSON: {reason}")]
-    ManifestJson { reason: String },
+    ManifestJson {
+        /// What the JSON parser said.
+        reason: String,
+    },
+    /// The manifest nests arrays and objects too deeply to be read safely.
     #[error("the manifest nests JSON deeper than {max} levels")]
-    ManifestTooDeep { max: usize },
+    ManifestTooDeep {
+        /// The deepest nesting accepted.
+        max: usize,
+    },
+    /// The manifest is JSON but not an object.
     #[error("the manifest is not a JSON object")]
     ManifestNotObject,
+    /// The manifest has none of the fields that hold redirect URIs.
     #[error("the manifest has no redirect URI fields (looked for replyUrlsWithType, replyUrls, web.redirectUris, publicClient.redirectUris, spa.redirectUris)")]
     ManifestNoRedirectFields,
 }
@@ -103,13 +167,16 @@ pub struct Hints {
 /// One code, explained from the catalogue or, when unknown, generically.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CodeEntry {
+    /// The number after `AADSTS`.
     pub code: u32,
     /// Whether the catalogue knows the code.
     pub known: bool,
     /// Microsoft's short name, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<&'static str>,
+    /// Why the error happens.
     pub cause: String,
+    /// What to do about it.
     pub fix: String,
     /// Microsoft's look-up page for the code.
     pub lookup_url: String,
@@ -118,6 +185,7 @@ pub struct CodeEntry {
 /// What was found in the pasted text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorReport {
+    /// What kind of text it was.
     pub kind: InputKind,
     /// The library whose exception it is (`MSAL Python`, `azure-identity`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -130,21 +198,28 @@ pub struct ErrorReport {
     /// The OAuth error string (`invalid_grant`, …), or Databricks' error_code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The `suberror` member (`basic_action`, `consent_required`, …), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suberror: Option<String>,
+    /// The error description, cut to 4000 characters.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The `Trace ID` Entra gave the failed request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
+    /// The `Correlation ID` of the failed request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
+    /// When Entra answered, as the text gave it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
+    /// The `error_uri` member, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_uri: Option<String>,
     /// The `claims` challenge (Conditional Access / CAE), verbatim.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub claims: Option<String>,
+    /// Details the description names (redirect URI, client, tenant, resource).
     pub hints: Hints,
     /// Problems stated by a Databricks answer.
     #[serde(skip_serializing_if = "Vec::is_empty")]

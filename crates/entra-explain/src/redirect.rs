@@ -33,7 +33,9 @@ impl Platform {
 /// A redirect URI registered on an app, with its platform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RegisteredUri {
+    /// The URI, as registered.
     pub url: String,
+    /// The platform it is registered under.
     pub platform: Platform,
 }
 
@@ -43,53 +45,74 @@ pub struct RegisteredUri {
 pub enum UriDifference {
     /// `http` vs `https` (or a custom scheme).
     Scheme {
+        /// The requested URI's scheme.
         requested: String,
+        /// The registered URI's scheme.
         registered: String,
     },
     /// Different host names.
     Host {
+        /// The requested URI's host.
         requested: String,
+        /// The registered URI's host.
         registered: String,
     },
     /// Two spellings of the loopback host: `localhost`, `127.0.0.1`, `[::1]`.
     LoopbackName {
+        /// The requested URI's host.
         requested: String,
+        /// The registered URI's host.
         registered: String,
     },
     /// Different (or missing) ports.
     Port {
+        /// The requested URI's port (`None`: none written).
         requested: Option<u16>,
+        /// The registered URI's port (`None`: none written).
         registered: Option<u16>,
     },
     /// Different paths.
     Path {
+        /// The requested URI's path.
         requested: String,
+        /// The registered URI's path.
         registered: String,
     },
     /// The same path but for a trailing `/`.
     TrailingSlash {
+        /// The requested URI's path.
         requested: String,
+        /// The registered URI's path.
         registered: String,
     },
     /// The same text but for letter case, in `part` (scheme, host, path, query).
     Case {
+        /// Which part: `scheme`, `host`, `path`, `query`, or `URI` for the whole.
         part: &'static str,
+        /// That part in the requested URI.
         requested: String,
+        /// That part in the registered URI.
         registered: String,
     },
     /// Different query strings.
     Query {
+        /// The requested URI's query.
         requested: String,
+        /// The registered URI's query.
         registered: String,
     },
     /// Different fragments (a redirect URI must not have one).
     Fragment {
+        /// The requested URI's fragment.
         requested: String,
+        /// The registered URI's fragment.
         registered: String,
     },
     /// Not comparable part by part (not URI-shaped).
     Other {
+        /// The requested URI's whole URI.
         requested: String,
+        /// The registered URI's whole URI.
         registered: String,
     },
 }
@@ -190,6 +213,7 @@ pub struct PlatformMismatch {
 /// The result of comparing a requested redirect URI with the registered ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RedirectComparison {
+    /// The redirect URI the request sent.
     pub requested: String,
     /// The requested URI is registered (exactly, or by the loopback-port rule
     /// on a public client) on a platform the client can use.
