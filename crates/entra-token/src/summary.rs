@@ -124,7 +124,8 @@ pub struct Summary {
     /// Seconds left until `exp` (negative once expired).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_secs: Option<i64>,
-    /// "in 54 min" or "expired 3 h 12 min ago".
+    /// "valid, expires in 54 min", "not valid yet: valid from in 10 min"
+    /// (`nbf` is in the future) or "expired 3 h 12 min ago".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validity: Option<String>,
     /// Total lifetime `exp - nbf` (or `exp - iat`), seconds.
@@ -189,10 +190,13 @@ impl Summary {
             expires_at: exp.map(utc),
             expires_in_secs: exp.map(|e| e.saturating_sub(now)),
             validity: exp.map(|e| {
-                if e > now {
-                    format!("valid, expires {}", relative(e, now))
-                } else {
+                if e <= now {
                     format!("expired {}", relative(e, now))
+                } else if let Some(n) = nbf.filter(|n| *n > now) {
+                    // Agrees with the lifetime rule: not usable before nbf.
+                    format!("not valid yet: valid from {}", relative(n, now))
+                } else {
+                    format!("valid, expires {}", relative(e, now))
                 }
             }),
             lifetime_secs: exp.and_then(|e| nbf.or(iat).map(|start| e.saturating_sub(start))),
