@@ -154,6 +154,24 @@ pub fn verdict_of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Verdic
     }
 }
 
+/// Like [`verdict_of`], given only the findings that did not pass, of a
+/// report that has a `signature` finding (every report the rules make
+/// does): valid when none is a failure and the signature is not among them.
+pub fn verdict_of_unpassed<'a>(unpassed: impl IntoIterator<Item = &'a Finding>) -> Verdict {
+    let mut signature_unpassed = false;
+    for f in unpassed {
+        if f.status == Status::Fail {
+            return Verdict::Invalid;
+        }
+        signature_unpassed |= f.check == names::SIGNATURE;
+    }
+    if signature_unpassed {
+        Verdict::Incomplete
+    } else {
+        Verdict::Valid
+    }
+}
+
 impl Report {
     /// The token is accepted: its signature verified with a trusted key
     /// and no finding failed. A signature not checked (no keys, or the

@@ -208,7 +208,8 @@ pub fn audience_is_application(token: &Token, application: &str) -> bool {
     let claims = token.claims();
     match crate::claims::audiences(&claims.aud) {
         crate::claims::Claim::Present(auds) => {
-            !auds.is_empty()
+            !application.is_empty()
+                && !auds.is_empty()
                 && auds.iter().all(|a| {
                     let id = a.strip_prefix("api://").unwrap_or(a);
                     id.eq_ignore_ascii_case(application)

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use aws_lc_rs::digest;
 use crossbeam_channel::bounded;
-use entra_token::findings::{names, Status};
+use entra_token::findings::{names, verdict_of_unpassed, Status, Verdict};
 use entra_token::rules::{check_claims_with, lifetime_of, Detail, Times};
 use entra_token::verify::{verify_token_prehashed, SignatureOutcome};
 use entra_token::{input, rules, Finding, KeySet, Policy, Token};
@@ -153,6 +153,8 @@ impl CheckCache {
 struct Tally {
     total: u64,
     valid: u64,
+    /// No finding failed but the signature was not verified: not valid.
+    unverified: u64,
     failed_by_check: BTreeMap<&'static str, u64>,
 }
 
@@ -160,6 +162,7 @@ impl Tally {
     fn merge(&mut self, other: Tally) {
         self.total += other.total;
         self.valid += other.valid;
+        self.unverified += other.unverified;
         for (k, v) in other.failed_by_check {
             *self.failed_by_check.entry(k).or_default() += v;
         }
@@ -173,8 +176,34 @@ enum Chunk {
     TooLong { line: u64, len: usize },
 }
 
+/// Batch checks are offline: keys from `--jwks` only. The online flags
+/// are refused rather than ignored (a log audit that silently skipped
+/// discovery would count unsigned tokens as checked).
+fn refuse_online_flags(args: &CheckArgs) -> Result<(), CliError> {
+    let o = &args.online;
+    let given = [
+        ("--workspace", o.workspace.is_some()),
+        ("--profile", o.profile.is_some()),
+        ("--authority", o.authority.is_some()),
+        ("--client-id", o.client_id.is_some()),
+        ("--allow-any-workspace-host", o.allow_any_workspace_host),
+        ("--cache-dir", o.cache_dir.is_some()),
+    ];
+    if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
+        return Err(CliError::Usage(format!(
+            "--batch checks offline and does not take {flag}: give the signing keys with --jwks FILE \
+             (for an Entra tenant: the jwks_uri of https://login.microsoftonline.com/<tenant>/v2.0/.well-known/openid-configuration), \
+             or check one token at a time online with 'check TOKEN {flag} ...'"
+        )));
+    }
+    Ok(())
+}
+
 pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
-    let policy = Arc::new(policy(&args.policy)?);
+    refuse_online_flags(&args)?;
+    let mut policy = policy(&args.policy)?;
+    policy.skip_signature = args.skip_signature;
+    let policy = Arc::new(policy);
     let keys = keys(&args.policy)?.map(Arc::new);
     let source = args.batch.clone().unwrap_or_else(|| "-".into());
     let reader: Box<dyn Read + Send> = if source == "-" {
@@ -267,19 +296,34 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
     })?;
 
     let mut err = anstream::stderr();
-    let failed_total = tally.total - tally.valid;
+    let not_valid = tally.total - tally.valid;
+    let failed_total = not_valid - tally.unverified;
     let _ = writeln!(
         err,
         "{} token(s): {} valid, {} not valid",
-        tally.total, tally.valid, failed_total
+        tally.total, tally.valid, not_valid
     );
+    if tally.unverified > 0 {
+        let how = if args.skip_signature {
+            "--skip-signature: the claims alone were checked"
+        } else {
+            "no keys: give them with --jwks FILE"
+        };
+        let _ = writeln!(
+            err,
+            "  {} with no failed check but the signature not verified ({how})",
+            tally.unverified
+        );
+    }
     for (check, n) in &tally.failed_by_check {
         let _ = writeln!(err, "  {check:<10} failed {n}");
     }
-    Ok(if failed_total == 0 {
-        Outcome::Ok
-    } else {
+    Ok(if failed_total > 0 {
         Outcome::Failed
+    } else if tally.unverified > 0 {
+        Outcome::Incomplete
+    } else {
+        Outcome::Ok
     })
 }
 
@@ -472,6 +516,7 @@ fn check_line(
         Err(e) => return write_report(buf, tally, line, &rules::malformed_report(&e)),
     };
     let sig = match keys {
+        _ if policy.skip_signature => SignatureOutcome::Skipped,
         Some(k) => verify_token_prehashed(&token, k, &policy.algorithms, Some(&si_digest)),
         None => SignatureOutcome::NoKeys,
     };
@@ -517,16 +562,21 @@ fn write_findings<'a>(
         .filter(|f| f.status == Status::Fail)
         .map(|f| f.check)
         .collect();
+    // Valid only when the signature verified (it is not among the findings
+    // that did not pass) and nothing failed.
+    let verdict = verdict_of_unpassed(findings.iter().copied());
     tally.total += 1;
-    if failed.is_empty() {
-        tally.valid += 1;
+    match verdict {
+        Verdict::Valid => tally.valid += 1,
+        Verdict::Incomplete => tally.unverified += 1,
+        Verdict::Invalid => {}
     }
     for f in &failed {
         *tally.failed_by_check.entry(f).or_default() += 1;
     }
     let result = LineResult {
         line,
-        valid: failed.is_empty(),
+        valid: verdict == Verdict::Valid,
         failed,
         findings,
     };

@@ -13,7 +13,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use entra_token::{check_text, input, KeySet, Policy, Report, Summary, Token};
+use entra_token::{check_text, input, KeySet, Policy, Report, Summary, Token, Verdict};
 
 use crate::cli::{CheckArgs, OnlineArgs, PolicyArgs};
 use crate::commands::{keys, policy, MAX_TOKEN_INPUT};
@@ -59,15 +59,13 @@ pub(crate) struct Checked {
 
 impl Checked {
     /// 2 when a network step could not run, else 1 when a finding failed,
-    /// else 0.
+    /// else 0 when the signature verified (the report is valid), else 2:
+    /// a signature not checked is not a pass.
     pub fn exit(&self) -> Outcome {
         if !self.outcome.failed_steps.is_empty() {
-            Outcome::Incomplete
-        } else if self.report.valid() {
-            Outcome::Ok
-        } else {
-            Outcome::Failed
+            return Outcome::Incomplete;
         }
+        verdict_outcome(self.report.verdict())
     }
 
     /// Says on standard error when a stale cached key set was used.
@@ -76,6 +74,15 @@ impl Checked {
             let mut err = anstream::stderr();
             let _ = writeln!(err, "warning: {p}");
         }
+    }
+}
+
+/// The exit status of a verdict: valid 0, invalid 1, incomplete 2.
+pub(crate) fn verdict_outcome(v: Verdict) -> Outcome {
+    match v {
+        Verdict::Valid => Outcome::Ok,
+        Verdict::Invalid => Outcome::Failed,
+        Verdict::Incomplete => Outcome::Incomplete,
     }
 }
 
@@ -88,11 +95,12 @@ pub(crate) fn check_online(
     mut policy: Policy,
 ) -> Result<Checked, CliError> {
     let file_keys = keys(policy_args)?;
+    // With --skip-signature no keys are looked up.
     let options = online_options(
         online_args,
         policy.tenant.clone(),
         policy_args.issuer.clone(),
-        file_keys.is_some(),
+        file_keys.is_some() || policy.skip_signature,
     );
     let plan = Plan::resolve(&options, &ProcessEnv).map_err(CliError::Usage)?;
     let parsed = input::extract(text).and_then(|(t, _)| Token::parse(t));
@@ -125,7 +133,8 @@ pub(crate) fn check_online(
 }
 
 pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
-    let policy = policy(&args.policy)?;
+    let mut policy = policy(&args.policy)?;
+    policy.skip_signature = args.skip_signature;
     let text = token_text(args.token.as_deref(), MAX_TOKEN_INPUT)?;
     let checked = check_online(&text, &args.policy, &args.online, policy)?;
     checked.warn_cache();

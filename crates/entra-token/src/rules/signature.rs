@@ -49,11 +49,12 @@ pub(crate) fn signature_finding_with(
                     .fix("Give the signing keys with --jwks FILE (a JWKS, a PEM certificate or public key), or check online (without --offline) so that they come from the issuer's discovery or the key cache. To check the claims alone, say --skip-signature.")
             }
         }
-        SignatureOutcome::Verified { alg, key, .. } => {
-            Finding::pass(SIGNATURE, format!("{alg} signature verified with the key {key}.{ignored_note}"))
-                .expected(allowed)
-                .actual(alg.as_str())
-        }
+        SignatureOutcome::Verified { alg, key, .. } => Finding::pass(
+            SIGNATURE,
+            format!("{alg} signature verified with the key {key}.{ignored_note}"),
+        )
+        .expected(allowed)
+        .actual(alg.as_str()),
         SignatureOutcome::Failed(failure) => failure_finding(failure, &allowed, &ignored_note),
     }
 }
