@@ -894,14 +894,14 @@ fn batch_keeps_order_reports_each_line_and_summarises() {
 }
 
 #[test]
-fn batch_refuses_the_online_flags() {
+fn batch_refuses_the_workspace_flags() {
+    // A batch sends no token to a workspace: refused, not ignored.
     let dir = tempfile::tempdir().unwrap();
     let jwks = jwks_file(&dir);
     for flags in [
-        &["--authority", "http://127.0.0.1:9"][..],
         &["--workspace", "https://adb-1.2.azuredatabricks.net"][..],
-        &["--client-id", "11111111-2222-4333-8444-555555555555"][..],
         &["--profile", "dev"][..],
+        &["--allow-any-workspace-host"][..],
     ] {
         let out = cmd()
             .args(["check", "--batch", "-", "--jwks"])
@@ -913,7 +913,7 @@ fn batch_refuses_the_online_flags() {
         assert_eq!(out.status.code(), Some(2), "{flags:?}");
         assert!(out.stdout.is_empty(), "{flags:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(flags[0]) && err.contains("--jwks"), "{err}");
+        assert!(err.contains(flags[0]) && err.contains("--tenant"), "{err}");
     }
 }
 

@@ -487,3 +487,67 @@ fn concurrent_checks_work_and_share_the_cache() {
     s.check().run(&token).expect_code(0);
     assert_eq!(s.emu.total_requests(), n);
 }
+
+#[test]
+fn batch_fetches_keys_by_discovery_once_per_issuer() {
+    let s = Setup::demo();
+    let good: Vec<String> = (0..6)
+        .map(|i| {
+            s.emu
+                .mint(&MintRequest::user(DEMO_USER).claim("uti", format!("u{i}")))
+        })
+        .collect();
+    let forged = s
+        .emu
+        .mint(&MintRequest::user(DEMO_USER).key(KeyChoice::AppSpecific(DEMO_APP_WITH_KEYS.into())));
+    let mut lines = good.clone();
+    lines.push(forged);
+    let run = |extra: &[&str], input: &str| {
+        let mut c = online_common::bare_cmd(s.home.path());
+        c.args([
+            "check",
+            "--batch",
+            "-",
+            "--threads",
+            "2",
+            "--test-resolve",
+            "localhost=127.0.0.1",
+            "--cache-dir",
+        ])
+        .arg(s.cache.path())
+        .args(["--authority", s.emu.base_url(), "--tenant", DEMO_TENANT_ID])
+        .args(extra)
+        .write_stdin(input.to_owned());
+        c.output().unwrap()
+    };
+    let out = run(&["--client-id", DEMO_APP_WITH_KEYS], &lines.join("\n"));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let results: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(results.len(), 7, "{err}");
+    for r in &results[..6] {
+        assert_eq!(r["valid"], true, "{r} {err}");
+    }
+    assert_eq!(results[6]["valid"], false, "{}", results[6]);
+    assert_eq!(results[6]["failed"], serde_json::json!(["signature"]));
+    assert!(err.contains("7 token(s): 6 valid, 1 not valid"), "{err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // One discovery document for the whole batch, and the key set once,
+    // plus one refetch for the forged line's unknown kid (keys rotate).
+    let (disc, keys) = v1_paths(DEMO_TENANT_ID);
+    assert_eq!(s.emu.request_count(&disc), 1);
+    assert_eq!(s.emu.request_count(&keys), 2);
+    // Offline, from the cache: the same verdicts, no request.
+    let before = s.emu.total_requests();
+    let out = run(&["--offline"], &good.join("\n"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(s.emu.total_requests(), before);
+}
