@@ -551,3 +551,24 @@ fn batch_fetches_keys_by_discovery_once_per_issuer() {
     );
     assert_eq!(s.emu.total_requests(), before);
 }
+
+#[test]
+fn odd_tenants_fail_online_without_a_request() {
+    // The default online run: a tenant that is neither a GUID nor a domain
+    // name is never looked up, and the issuer and tenant rules fail on it.
+    let s = Setup::demo();
+    for t in ["x_y", "a b", "..x"] {
+        let token = s.emu.mint(
+            &MintRequest::user(DEMO_USER)
+                .claim("tid", t)
+                .issuer(format!("https://sts.windows.net/{t}/")),
+        );
+        let r = s.check().run(&token);
+        r.expect_code(1)
+            .expect("issuer", "fail")
+            .expect("tenant", "fail")
+            .expect("signature", "skip");
+        assert_eq!(r.json["valid"], false);
+    }
+    assert_eq!(s.emu.total_requests(), 0);
+}
