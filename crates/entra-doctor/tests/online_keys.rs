@@ -297,10 +297,11 @@ fn a_configured_client_id_never_selects_application_keys() {
     r.expect_code(1).expect("signature", "fail");
     assert_eq!(r.json["valid"], false);
     assert!(
-        !r.message("discovery").contains(&app_keys),
+        !r.message("discovery").contains(&format!("?{app_keys}")),
         "{}",
         r.message("discovery")
     );
+    r.expect_msg("discovery", "is not the token's audience");
     let r = s
         .check()
         .env("ARM_CLIENT_ID", DEMO_APP_WITH_KEYS)

@@ -250,7 +250,10 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
             );
         }
         Some((Some(source), Ok(result))) => {
-            let finding = discovery::discovery_finding(&source, &result);
+            let mut finding = discovery::discovery_finding(&source, &result);
+            if let Some(note) = ignored_client_note(token, plan.client_id.as_ref()) {
+                finding.message.push_str(&note);
+            }
             match &result {
                 Ok(found) => {
                     out.keys = Some(Arc::clone(&found.keys));
@@ -357,6 +360,19 @@ pub(crate) fn app_for_keys(
         }
         _ => Some((app, from)),
     }
+}
+
+/// Says so when a configured client ID is not the token's audience: its
+/// own keys were not used (see [`app_for_keys`]).
+fn ignored_client_note(token: &Token, configured: Option<&(String, String)>) -> Option<String> {
+    let (c, source) = configured?;
+    if token_app(token).is_some_and(|(app, _)| app.eq_ignore_ascii_case(c)) {
+        return None;
+    }
+    Some(format!(
+        "; the client ID {} from {source} is not the token's audience, so its own keys (?appid=) were not used: an application's keys sign only tokens for that application",
+        entra_token::text::clip(c, 60)
+    ))
 }
 
 /// Whether `s` has the shape of a GUID (8-4-4-4-12 hex digits).
