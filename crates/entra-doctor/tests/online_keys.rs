@@ -326,7 +326,7 @@ fn a_configured_client_id_never_selects_application_keys() {
 }
 
 #[test]
-fn application_keys_in_the_cache_verify_only_tokens_for_that_application() {
+fn a_token_for_another_audience_cannot_borrow_cached_application_keys() {
     // Fill the cache with the application's own keys (a token for it)...
     let s = Setup::demo();
     let for_app = s.emu.mint(
