@@ -209,7 +209,22 @@ fn the_summary_agrees_with_the_lifetime_rule_before_nbf() {
     c["exp"] = json!(NOW + 7200);
     let (t, r) = check_text(&s.sign("k", &c), Some(&keys), &policy());
     assert_eq!(r.get("lifetime").unwrap().status, Status::Fail);
-    let summary = entra_token::Summary::of(&t.unwrap(), NOW);
-    let v = summary.validity.unwrap();
+    let t = t.unwrap();
+    let v = entra_token::Summary::of_with_skew(&t, NOW, 300)
+        .validity
+        .unwrap();
     assert!(v.starts_with("not valid yet"), "{v}");
+    // Within the skew: the rule warns, and the summary says so.
+    let v = entra_token::Summary::of_with_skew(&t, NOW + 3500, 300)
+        .validity
+        .unwrap();
+    assert!(v.contains("clock skew"), "{v}");
+    let v = entra_token::Summary::of_with_skew(&t, NOW + 7300, 300)
+        .validity
+        .unwrap();
+    assert!(v.starts_with("expired") && v.contains("clock skew"), "{v}");
+    let v = entra_token::Summary::of_with_skew(&t, NOW + 7600, 300)
+        .validity
+        .unwrap();
+    assert_eq!(v, "expired 6 min 40 s ago");
 }

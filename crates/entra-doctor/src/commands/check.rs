@@ -124,7 +124,9 @@ pub(crate) fn check_online(
     if token.is_some() {
         net::merge(&mut report, &outcome);
     }
-    let summary = token.as_ref().map(|t| Summary::of(t, policy.now));
+    let summary = token
+        .as_ref()
+        .map(|t| Summary::of_with_skew(t, policy.now, policy.skew_secs));
     Ok(Checked {
         report,
         summary,
