@@ -7,6 +7,11 @@
 //! queue is bounded, so at most a few chunks are in memory at once. A
 //! token seen again has its signature outcome taken from a bounded cache
 //! keyed by the SHA-256 of the whole token; the time rules run every time.
+//!
+//! Keys come from `--jwks`, else from discovery through the same cache as
+//! `check` (once per issuer, shared by the workers). A line is valid only
+//! when its signature verified and no rule failed; the summary counts the
+//! lines whose signature was not verified apart, and never as valid.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, BufRead, BufReader, Read, Write};

@@ -8,7 +8,9 @@
 //! the cause, and the other findings stand.
 //!
 //! Exit status: 2 when a network step could not run (even if a finding
-//! failed: the verdict is incomplete), else 1 when a finding failed, else 0.
+//! failed: the verdict is incomplete), else 1 when a finding failed, else 0
+//! when the signature verified with a trusted key, else 2 (not verified:
+//! no keys, or `--skip-signature`).
 
 use std::io::Write;
 use std::time::Duration;
