@@ -242,7 +242,13 @@ impl OnlineKeys {
         Ok(OnlineKeys {
             rt,
             source: KeySource::discovery(Arc::new(online), plan),
-            tenant: args.policy.tenant.as_deref().map(|t| t.trim().to_owned()),
+            // With --issuer every token is looked up (by that issuer).
+            tenant: args
+                .policy
+                .tenant
+                .as_deref()
+                .filter(|_| args.policy.issuer.is_none())
+                .map(|t| t.trim().to_owned()),
             issuers: Mutex::new(Default::default()),
         })
     }
@@ -256,7 +262,12 @@ impl OnlineKeys {
             .and_then(|v| v.as_str())
             .unwrap_or_default()
             .to_owned();
-        if let Ok(mut seen) = self.issuers.lock() {
+        // Tokens of another tenant than --tenant's are not looked up (the
+        // source says so below), so they do not count.
+        let counted = self.tenant.as_deref().is_none_or(|t| {
+            entra_token::issuer::parse(&iss).is_some_and(|p| p.tenant.eq_ignore_ascii_case(t))
+        });
+        if let (true, Ok(mut seen)) = (counted, self.issuers.lock()) {
             if !seen.contains(&iss) {
                 if seen.len() >= MAX_BATCH_ISSUERS {
                     return Err(format!(
