@@ -179,6 +179,12 @@ pub struct CheckArgs {
     /// Output JSON: {"valid", "complete", "summary", "findings", ...}.
     #[arg(long)]
     pub json: bool,
+    /// Check the claims alone: do not verify the signature, fetch no keys.
+    /// The token is then never "valid" (exit 2 when no rule failed, 1 when
+    /// one did); the output says the signature was not checked. alg none
+    /// and HMAC still fail.
+    #[arg(long, conflicts_with = "jwks")]
+    pub skip_signature: bool,
     #[command(flatten)]
     pub online: OnlineArgs,
 }
@@ -206,8 +212,10 @@ pub struct OnlineArgs {
     /// https://login.microsoftonline.us, https://login.chinacloudapi.cn.
     #[arg(long, value_name = "URL")]
     pub authority: Option<String>,
-    /// The application (client) ID, for application-specific signing keys
-    /// (default: azure_client_id, ARM_CLIENT_ID, or the token's appid/azp).
+    /// The application (client) ID of your configuration (default:
+    /// azure_client_id, ARM_CLIENT_ID). It never selects signing keys: an
+    /// application's own keys (?appid=) are fetched only for the application
+    /// the token is for (its aud), and verify only tokens for it.
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
     /// Never use the network: keys from --jwks or the cache only.
