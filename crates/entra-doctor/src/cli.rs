@@ -35,6 +35,9 @@ pub enum Command {
     /// Walk through the guide's story on a local Entra ID and Databricks
     /// emulator: no Azure account needed.
     Demo(DemoArgs),
+    /// Which credential will my Databricks SDK use? Resolve the settings
+    /// (flags, environment, ~/.databrickscfg) and the method as the SDKs do.
+    Auth(AuthArgs),
 }
 
 #[derive(Debug, Args)]
@@ -319,6 +322,24 @@ pub struct TokenArgs {
     /// for the check (--workspace, --profile) and the network bounds.
     #[command(flatten)]
     pub online: OnlineArgs,
+}
+
+/// `auth`: the settings and the method, as the Databricks SDKs choose them.
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// A profile of ~/.databrickscfg (or DATABRICKS_CONFIG_FILE); default:
+    /// DATABRICKS_CONFIG_PROFILE, [__settings__] default_profile, [DEFAULT].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The workspace URL (default: DATABRICKS_HOST, or the profile's host).
+    #[arg(long, value_name = "URL")]
+    pub host: Option<String>,
+    /// Stop after resolving the settings and choosing the method: no network.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output JSON: {"auth_type", "host", "settings", "methods", "error"?, ...}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `demo`: the guide's story on the emulator.

@@ -1,6 +1,7 @@
 //! The commands. Each reads its inputs at the edge, calls the engine, and
 //! hands the result to a renderer.
 
+mod auth;
 mod batch;
 mod check;
 mod decode;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Serve(a) => serve::run(a),
         Command::Token(a) => token::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Auth(a) => auth::run(a),
         Command::Check(a) => {
             if a.batch.is_some() {
                 batch::run(a)
