@@ -305,6 +305,9 @@ fn applies(method: &Method, r: &Resolved, env: &dyn Env, explicit: bool) -> Resu
             "does not support group_id".into()
         });
     }
+    if matches!(method.extra, Extra::ExplicitOnly) && !explicit {
+        return Err("only when auth_type names it".into());
+    }
     for attr in method.requires {
         if r.get(attr).is_none() {
             return Err(format!("no {attr}"));
