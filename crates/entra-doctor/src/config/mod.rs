@@ -3,6 +3,7 @@
 //! profile) and the choice of authentication method. No network.
 
 pub mod attributes;
+pub mod consumers;
 pub mod file;
 pub mod methods;
 pub mod resolve;

@@ -31,15 +31,28 @@ pub enum Source {
     Flag(&'static str),
     /// An environment variable.
     Env(&'static str),
-    /// A profile of the config file.
-    Profile { name: String, path: PathBuf },
+    /// A profile of the config file; `via` is how it was named when not by
+    /// `--profile` (`DATABRICKS_CONFIG_PROFILE`, `[__settings__]
+    /// default_profile`).
+    Profile {
+        name: String,
+        path: PathBuf,
+        via: Option<String>,
+    },
 }
 
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::Flag(n) | Source::Env(n) => f.write_str(n),
-            Source::Profile { name, path } => write!(f, "profile '{name}' in {}", path.display()),
+            Source::Profile {
+                name,
+                path,
+                via: Some(via),
+            } => write!(f, "profile '{name}' ({via}) in {}", path.display()),
+            Source::Profile { name, path, .. } => {
+                write!(f, "profile '{name}' in {}", path.display())
+            }
         }
     }
 }
@@ -298,7 +311,7 @@ fn load_file(
         }
         let names = cfg.profile_names();
         return Err(ResolveError::Profile(format!(
-            "{} has no {name} profile configured (named by {choice}; profiles there: {})",
+            "{} has no profile '{name}' (named by {choice}; profiles there: {})",
             path.display(),
             if names.is_empty() {
                 "none".to_owned()
@@ -307,26 +320,25 @@ fn load_file(
             }
         )));
     };
+    let via = match &choice {
+        ProfileChoice::Named(Source::Flag(_)) | ProfileChoice::DefaultSection => None,
+        other => Some(other.to_string()),
+    };
+    let source = Source::Profile {
+        name: name.clone(),
+        path: path.to_owned(),
+        via,
+    };
     for (k, v) in section {
         if let Some(a) = attributes::find(k) {
-            r.set(
-                a,
-                v.clone(),
-                Source::Profile {
-                    name: name.clone(),
-                    path: path.to_owned(),
-                },
-            );
+            r.set(a, v.clone(), source.clone());
         }
     }
     if !fallback && r.value("profile").is_none() {
         r.set(
             attributes::find("profile").expect("profile is an attribute"),
             name.clone(),
-            Source::Profile {
-                name: name.clone(),
-                path: path.to_owned(),
-            },
+            source,
         );
     }
     r.file_use = FileUse::Read {
@@ -425,7 +437,7 @@ mod tests {
             .unwrap()
             .source
             .to_string()
-            .starts_with("profile 'p' in "));
+            .starts_with("profile 'p' (DATABRICKS_CONFIG_PROFILE) in "));
         let flags = Flags::default().set("host", Some("https://flag"), "--host");
         let r = resolve(&flags, &e).unwrap();
         assert_eq!(r.get("host"), Some("https://flag"));
@@ -455,7 +467,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.kind(), "profile");
         assert!(
-            e.to_string().contains("has no b profile") && e.to_string().contains("a"),
+            e.to_string().contains("has no profile 'b'") && e.to_string().contains("a"),
             "{e}"
         );
         let r = resolve(&Flags::default(), &env(home.path(), &[])).unwrap();
