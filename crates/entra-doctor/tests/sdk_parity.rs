@@ -217,6 +217,41 @@ fn cases() -> Vec<Case> {
             ..case("an_empty_default_section_is_no_profile", "error:no_method")
         },
         Case {
+            env: &[("DATABRICKS_HOST", "https://dbc-1.cloud.databricks.com"), ("DATABRICKS_CLOUD", "azure")],
+            az: true,
+            ..case("azure_cli_goes_by_the_hosts_dns_zone_not_cloud", "error:no_method")
+        },
+        Case {
+            env: &[("DATABRICKS_HOST", AZ_HOST), ("DATABRICKS_AZURE_RESOURCE_ID", "/subscriptions/s/resourceGroups/g/providers/Microsoft.Databricks/workspaces/w")],
+            az: true,
+            expect_host: Some(AZ_HOST),
+            ..case("a_resource_id_with_a_host_and_az_is_azure_cli", "azure-cli")
+        },
+        Case {
+            env: &[("DATABRICKS_HOST", AZ_HOST), ("DATABRICKS_TOKEN", "t"), ("DATABRICKS_AZURE_RESOURCE_ID", "/subscriptions/s")],
+            ..case("a_token_and_a_resource_id_conflict", "error:conflict")
+        },
+        Case {
+            cfg: Some("[DEFAULT]\nhost = https://adb-123.4.azuredatabricks.net\ntoken = t\nazure_client_id =\n"),
+            ..case("an_empty_profile_value_still_counts_for_conflicts", "error:conflict")
+        },
+        Case {
+            cfg: Some("[dev]\nhost = https://adb-123.4.azuredatabricks.net\ntoken = t\nclient_id = c\nclient_secret = s\nauth_type = oauth-m2m\n"),
+            profile: Some("dev"),
+            expect_host: Some(AZ_HOST),
+            ..case("auth_type_in_a_profile_chooses", "oauth-m2m")
+        },
+        Case {
+            files: &[("id-token", "eyJ.id.token")],
+            env: &[("DATABRICKS_HOST", AZ_HOST), ("DATABRICKS_OIDC_TOKEN_FILE", "{home}/id-token")],
+            expect_host: Some(AZ_HOST),
+            ..case("the_older_oidc_token_file_variable_is_read", "file-oidc")
+        },
+        Case {
+            env: &[("DATABRICKS_HOST", AZ_HOST), ("DATABRICKS_OIDC_TOKEN_FILEPATH", "{home}/no-such-file")],
+            ..case("a_missing_id_token_file_is_no_file_oidc", "error:no_method")
+        },
+        Case {
             cfg: Some("host = https://adb-123.4.azuredatabricks.net\n"),
             ..case("a_setting_before_any_section_is_refused", "error:config_file")
         },
