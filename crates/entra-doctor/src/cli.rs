@@ -63,6 +63,12 @@ Examples:
   entra-doctor demo
   entra-doctor demo --keep    # leave the emulator running; prints the exports for another terminal";
 
+const AUTH_EXAMPLES: &str = "\
+Examples:
+  entra-doctor auth --dry-run                  # the method the SDK will use, and why
+  entra-doctor auth --profile prod --dry-run --json
+  DATABRICKS_CONFIG_PROFILE=dev entra-doctor auth --dry-run";
+
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
   entra-doctor completions bash > ~/.local/share/bash-completion/completions/entra-doctor
@@ -82,6 +88,7 @@ impl Cli {
             Command::Check(a) => a.json,
             Command::Explain(a) => a.json,
             Command::Token(a) => a.json,
+            Command::Auth(a) => a.json,
             Command::Serve(_) | Command::Demo(_) | Command::Completions(_) | Command::Man => false,
         }
     }
@@ -97,6 +104,7 @@ impl Command {
             Command::Serve(_) => "serve",
             Command::Token(_) => "token",
             Command::Demo(_) => "demo",
+            Command::Auth(_) => "auth",
             Command::Completions(_) => "completions",
             Command::Man => "man",
         }
@@ -129,6 +137,10 @@ pub enum Command {
     /// emulator: no Azure account needed.
     #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
+    /// Which credential will my Databricks SDK use? Resolve the settings
+    /// (flags, environment, ~/.databrickscfg) and the method as the SDKs do.
+    #[command(after_help = AUTH_EXAMPLES)]
+    Auth(AuthArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -179,6 +191,12 @@ pub struct CheckArgs {
     /// Output JSON: {"valid", "complete", "summary", "findings", ...}.
     #[arg(long)]
     pub json: bool,
+    /// Check the claims alone: do not verify the signature, fetch no keys.
+    /// The token is then never "valid" (exit 2 when no rule failed, 1 when
+    /// one did); the output says the signature was not checked. alg none
+    /// and HMAC still fail.
+    #[arg(long, conflicts_with = "jwks")]
+    pub skip_signature: bool,
     #[command(flatten)]
     pub online: OnlineArgs,
 }
@@ -206,8 +224,10 @@ pub struct OnlineArgs {
     /// https://login.microsoftonline.us, https://login.chinacloudapi.cn.
     #[arg(long, value_name = "URL")]
     pub authority: Option<String>,
-    /// The application (client) ID, for application-specific signing keys
-    /// (default: azure_client_id, ARM_CLIENT_ID, or the token's appid/azp).
+    /// The application (client) ID of your configuration (default:
+    /// azure_client_id, ARM_CLIENT_ID). It never selects signing keys: an
+    /// application's own keys (?appid=) are fetched only for the application
+    /// the token is for (its aud), and verify only tokens for it.
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
     /// Never use the network: keys from --jwks or the cache only.
@@ -432,6 +452,24 @@ pub struct TokenArgs {
     /// for the check (--workspace, --profile) and the network bounds.
     #[command(flatten)]
     pub online: OnlineArgs,
+}
+
+/// `auth`: the settings and the method, as the Databricks SDKs choose them.
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// A profile of ~/.databrickscfg (or DATABRICKS_CONFIG_FILE); default:
+    /// DATABRICKS_CONFIG_PROFILE, [__settings__] default_profile, [DEFAULT].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The workspace URL (default: DATABRICKS_HOST, or the profile's host).
+    #[arg(long, value_name = "URL")]
+    pub host: Option<String>,
+    /// Stop after resolving the settings and choosing the method: no network.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output JSON: {"auth_type", "host", "settings", "methods", "error"?, ...}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `demo`: the guide's story on the emulator.

@@ -5,6 +5,7 @@
 
 mod cli;
 mod commands;
+mod config;
 mod error;
 mod flows;
 mod input_source;

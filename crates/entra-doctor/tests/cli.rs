@@ -297,7 +297,7 @@ fn keys_offered_by_the_token_itself_are_never_used() {
 }
 
 #[test]
-fn without_keys_the_signature_is_skipped_not_passed() {
+fn without_keys_the_verdict_is_incomplete_never_valid() {
     let out = cmd()
         .args(["check", "--json", "--at", &NOW.to_string()])
         .arg(sign(&user_claims()))
@@ -306,7 +306,139 @@ fn without_keys_the_signature_is_skipped_not_passed() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status(&v, "signature"), "skip");
     assert_eq!(v["complete"], false);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["claims_valid"], true);
+    assert_eq!(out.status.code(), Some(2));
+    // The text says how to get keys.
+    let out = cmd()
+        .args(["check", "--at", &NOW.to_string()])
+        .arg(sign(&user_claims()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Not verified"), "{text}");
+    assert!(text.contains("--jwks FILE"), "{text}");
+    assert!(!text.contains("Valid:"), "{text}");
+}
+
+/// Signs nothing: the header says `alg` and the signature is empty or junk.
+fn unsigned(alg: &str, claims: &Value) -> String {
+    let h = b64(json!({"alg": alg, "typ": "JWT"}).to_string().as_bytes());
+    let p = b64(claims.to_string().as_bytes());
+    format!("{h}.{p}.{}", b64(b"junk-signature"))
+}
+
+#[test]
+fn alg_none_and_hmac_fail_offline_without_keys() {
+    for alg in ["none", "HS256", "HS512"] {
+        for extra in [&["--offline"][..], &["--skip-signature"][..]] {
+            let out = cmd()
+                .args(["check", "--json", "--at", &NOW.to_string()])
+                .args(extra)
+                .arg(unsigned(alg, &user_claims()))
+                .output()
+                .unwrap();
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(out.status.code(), Some(1), "{alg} {extra:?}: {v}");
+            assert_eq!(status(&v, "signature"), "fail", "{alg} {extra:?}");
+            assert_eq!(v["valid"], false);
+            assert_eq!(v["claims_valid"], false);
+        }
+    }
+}
+
+#[test]
+fn skip_signature_checks_the_claims_alone_and_says_so() {
+    let out = cmd()
+        .args([
+            "check",
+            "--json",
+            "--skip-signature",
+            "--at",
+            &NOW.to_string(),
+        ])
+        .arg(sign(&user_claims()))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{v}");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["claims_valid"], true);
+    assert_eq!(status(&v, "signature"), "skip");
+    let msg = finding(&v, "signature")["message"].as_str().unwrap();
+    assert!(msg.contains("--skip-signature"), "{msg}");
+    // A failing claim still fails.
+    let mut c = user_claims();
+    c["exp"] = json!(NOW - 4000);
+    let out = cmd()
+        .args(["check", "--skip-signature", "--at", &NOW.to_string()])
+        .arg(sign(&c))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    // It does not combine with keys.
+    let dir = tempfile::tempdir().unwrap();
+    let out = cmd()
+        .args(["check", "--skip-signature", "--jwks"])
+        .arg(jwks_file(&dir))
+        .arg(sign(&user_claims()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn odd_tenants_fail_the_issuer_and_tenant_rules() {
+    for t in ["x_y", "a b", "..x", "Contoso"] {
+        for v2 in [false, true] {
+            let mut c = user_claims();
+            c["tid"] = json!(t);
+            c["iss"] = json!(if v2 {
+                format!("https://login.microsoftonline.com/{t}/v2.0")
+            } else {
+                format!("https://sts.windows.net/{t}/")
+            });
+            let (code, v) = check_json(&sign(&c), &[]);
+            assert_eq!(code, 1, "{t}: {v}");
+            assert_eq!(status(&v, "issuer"), "fail", "{t}: {v}");
+            assert_eq!(status(&v, "tenant"), "fail", "{t}: {v}");
+            assert_eq!(v["valid"], false);
+            let msg = finding(&v, "tenant")["message"].as_str().unwrap();
+            assert!(msg.contains("neither a tenant ID"), "{msg}");
+        }
+    }
+    // A domain name is a tenant's name: not refused by shape.
+    let mut c = user_claims();
+    c["tid"] = json!("contoso.onmicrosoft.com");
+    c["iss"] = json!("https://sts.windows.net/contoso.onmicrosoft.com/");
+    let (_, v) = check_json(&sign(&c), &[]);
+    assert_eq!(status(&v, "issuer"), "pass", "{v}");
+}
+
+#[test]
+fn a_token_not_valid_yet_is_not_summarised_as_valid() {
+    let mut c = user_claims();
+    c["nbf"] = json!(NOW + 3600);
+    c["iat"] = json!(NOW + 3600);
+    c["exp"] = json!(NOW + 7200);
+    let t = sign(&c);
+    let (code, v) = check_json(&t, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(status(&v, "lifetime"), "fail");
+    let validity = v["summary"]["validity"].as_str().unwrap();
+    assert!(validity.starts_with("not valid yet"), "{validity}");
+    assert!(!validity.starts_with("valid"), "{validity}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = cmd()
+        .args(["check", "--at", &NOW.to_string(), "--jwks"])
+        .arg(jwks_file(&dir))
+        .arg(&t)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("not valid yet"), "{text}");
+    assert!(!text.contains("valid, expires"), "{text}");
 }
 
 #[test]
@@ -761,6 +893,75 @@ fn batch_keeps_order_reports_each_line_and_summarises() {
     );
     assert!(err.contains("audience   failed 300"), "{err}");
     assert!(err.contains("format     failed 301"), "{err}");
+}
+
+#[test]
+fn batch_refuses_the_workspace_flags() {
+    // A batch sends no token to a workspace: refused, not ignored.
+    let dir = tempfile::tempdir().unwrap();
+    let jwks = jwks_file(&dir);
+    for flags in [
+        &["--workspace", "https://adb-1.2.azuredatabricks.net"][..],
+        &["--profile", "dev"][..],
+        &["--allow-any-workspace-host"][..],
+    ] {
+        let out = cmd()
+            .args(["check", "--batch", "-", "--jwks"])
+            .arg(&jwks)
+            .args(flags)
+            .write_stdin(sign(&user_claims()))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        assert!(out.stdout.is_empty(), "{flags:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(flags[0]) && err.contains("--tenant"), "{err}");
+    }
+}
+
+#[test]
+fn batch_without_keys_counts_no_line_valid() {
+    let mut none = user_claims();
+    none["uti"] = json!("n");
+    let lines = [
+        sign(&user_claims()),
+        unsigned("none", &none),
+        sign(&user_claims()),
+    ];
+    for extra in [&[][..], &["--skip-signature"][..]] {
+        let out = cmd()
+            .args(["check", "--batch", "-", "--at", &NOW.to_string()])
+            .args(extra)
+            .write_stdin(lines.join("\n"))
+            .output()
+            .unwrap();
+        let results: Vec<Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(results.len(), 3);
+        for r in &results {
+            assert_eq!(r["valid"], false, "{r}");
+        }
+        assert_eq!(results[1]["failed"], json!(["signature"]));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("3 token(s): 0 valid, 3 not valid"), "{err}");
+        assert!(
+            err.contains("2 with no failed check but the signature not verified"),
+            "{err}"
+        );
+        // The alg none line failed: 1 wins over incomplete.
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        // Without it: incomplete.
+        let out = cmd()
+            .args(["check", "--batch", "-", "--at", &NOW.to_string()])
+            .args(extra)
+            .write_stdin(sign(&user_claims()))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+    }
 }
 
 #[test]

@@ -10,13 +10,14 @@ use std::process::Stdio;
 use cli_support::*;
 use serde_json::Value;
 
-const COMMANDS: [&str; 8] = [
+const COMMANDS: [&str; 9] = [
     "decode",
     "check",
     "explain",
     "serve",
     "token",
     "demo",
+    "auth",
     "completions",
     "man",
 ];

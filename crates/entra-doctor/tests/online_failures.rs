@@ -41,8 +41,12 @@ fn keys_unavailable(r: &Run, cause: &str) {
     }
     assert_eq!(r.json["complete"], false);
     assert_eq!(
-        r.json["valid"], true,
+        r.json["claims_valid"], true,
         "a network failure is not a failed finding"
+    );
+    assert_eq!(
+        r.json["valid"], false,
+        "but a token whose signature was not verified is not valid"
     );
 }
 

@@ -279,23 +279,87 @@ fn a_client_with_its_own_key_cannot_sign_for_another_audience() {
 }
 
 #[test]
-fn application_specific_keys_from_client_id() {
+fn a_configured_client_id_never_selects_application_keys() {
+    // A token for Azure Databricks signed with an application's own key: the
+    // application's owner holds that key, so the token is forged, however
+    // the client ID is configured (flag, ARM_CLIENT_ID, a profile).
     let s = Setup::demo();
-    let token = s
+    let forged = s
         .emu
         .mint(&MintRequest::user(DEMO_USER).key(KeyChoice::AppSpecific(DEMO_APP_WITH_KEYS.into())));
-    // The token's appid is the Azure CLI's: its keys do not have the kid.
-    let r = s.check().run(&token);
-    r.expect_code(1)
-        .expect("signature", "fail")
-        .expect_msg("discovery", "not in the application's own keys either");
+    let app_keys = format!("appid={DEMO_APP_WITH_KEYS}");
+    let r = s.check().run(&forged);
+    r.expect_code(1).expect("signature", "fail");
     let r = s
         .check()
         .args(["--client-id", DEMO_APP_WITH_KEYS])
-        .run(&token);
-    r.expect_code(0)
-        .expect("signature", "pass")
-        .expect_msg("discovery", "--client-id");
+        .run(&forged);
+    r.expect_code(1).expect("signature", "fail");
+    assert_eq!(r.json["valid"], false);
+    assert!(
+        !r.message("discovery").contains(&format!("?{app_keys}")),
+        "{}",
+        r.message("discovery")
+    );
+    r.expect_msg("discovery", "is not the token's audience");
+    let r = s
+        .check()
+        .env("ARM_CLIENT_ID", DEMO_APP_WITH_KEYS)
+        .run(&forged);
+    r.expect_code(1).expect("signature", "fail");
+    std::fs::write(
+        s.home.path().join(".databrickscfg"),
+        format!(
+            "[emu]\nhost = {}\nazure_tenant_id = {DEMO_TENANT_ID}\nazure_client_id = {DEMO_APP_WITH_KEYS}\n",
+            s.ws(entra_emulator::DEMO_WORKSPACE)
+        ),
+    )
+    .unwrap();
+    let r = s
+        .check()
+        .args(["--profile", "emu", "--allow-any-workspace-host"])
+        .run(&forged);
+    r.expect_code(1).expect("signature", "fail");
+    // The application's keys were never asked for.
+    let keys = format!("/{DEMO_TENANT_ID}/discovery/keys?{app_keys}");
+    assert_eq!(s.emu.request_count(&keys), 0, "{keys}");
+}
+
+#[test]
+fn a_token_for_another_audience_cannot_borrow_cached_application_keys() {
+    // Fill the cache with the application's own keys (a token for it)...
+    let s = Setup::demo();
+    let for_app = s.emu.mint(
+        &MintRequest::service_principal(DEMO_APP_WITH_KEYS)
+            .audience(DEMO_APP_WITH_KEYS)
+            .key(KeyChoice::AppSpecific(DEMO_APP_WITH_KEYS.into())),
+    );
+    s.check()
+        .args(["--audience", DEMO_APP_WITH_KEYS])
+        .run(&for_app)
+        .expect_code(0);
+    // ...then a token for another audience naming that application
+    // (`api://` form too) cannot borrow them, offline from the cache either.
+    for aud in [
+        entra_emulator::DATABRICKS_RESOURCE_ID.to_owned(),
+        "api://11111111-2222-4333-8444-555555555555".to_owned(),
+    ] {
+        let forged = s.emu.mint(
+            &MintRequest::service_principal(DEMO_APP_WITH_KEYS)
+                .audience(&aud)
+                .key(KeyChoice::AppSpecific(DEMO_APP_WITH_KEYS.into())),
+        );
+        for offline in [false, true] {
+            let mut c = s.check().args(["--audience", aud.as_str()]);
+            if offline {
+                c = c.arg("--offline");
+            }
+            let r = c.run(&forged);
+            assert_ne!(r.code, 0, "{aud} offline={offline}: {}", r.stdout);
+            assert_eq!(r.json["valid"], false);
+            assert_ne!(r.status("signature"), "pass", "{aud} offline={offline}");
+        }
+    }
 }
 
 #[test]
@@ -369,8 +433,10 @@ fn offline_never_touches_the_network() {
     let s = Setup::demo();
     let token = s.emu.mint(&MintRequest::user(DEMO_USER));
     // Nothing cached: the signature cannot be checked, and nothing is requested.
+    // Nothing verified: the verdict is incomplete (exit 2), never valid.
     let r = s.check().arg("--offline").run(&token);
-    r.expect_code(0)
+    assert_eq!(r.json["valid"], false);
+    r.expect_code(2)
         .expect("discovery", "skip")
         .expect("signature", "skip")
         .expect_msg("discovery", "--offline");
@@ -421,4 +487,89 @@ fn concurrent_checks_work_and_share_the_cache() {
     assert!(n <= 8);
     s.check().run(&token).expect_code(0);
     assert_eq!(s.emu.total_requests(), n);
+}
+
+#[test]
+fn batch_fetches_keys_by_discovery_once_per_issuer() {
+    let s = Setup::demo();
+    let good: Vec<String> = (0..6)
+        .map(|i| {
+            s.emu
+                .mint(&MintRequest::user(DEMO_USER).claim("uti", format!("u{i}")))
+        })
+        .collect();
+    let forged = s
+        .emu
+        .mint(&MintRequest::user(DEMO_USER).key(KeyChoice::AppSpecific(DEMO_APP_WITH_KEYS.into())));
+    let mut lines = good.clone();
+    lines.push(forged);
+    let run = |extra: &[&str], input: &str| {
+        let mut c = online_common::bare_cmd(s.home.path());
+        c.args([
+            "check",
+            "--batch",
+            "-",
+            "--threads",
+            "2",
+            "--test-resolve",
+            "localhost=127.0.0.1",
+            "--cache-dir",
+        ])
+        .arg(s.cache.path())
+        .args(["--authority", s.emu.base_url(), "--tenant", DEMO_TENANT_ID])
+        .args(extra)
+        .write_stdin(input.to_owned());
+        c.output().unwrap()
+    };
+    let out = run(&["--client-id", DEMO_APP_WITH_KEYS], &lines.join("\n"));
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let results: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(results.len(), 7, "{err}");
+    for r in &results[..6] {
+        assert_eq!(r["valid"], true, "{r} {err}");
+    }
+    assert_eq!(results[6]["valid"], false, "{}", results[6]);
+    assert_eq!(results[6]["failed"], serde_json::json!(["signature"]));
+    assert!(err.contains("7 token(s): 6 valid, 1 not valid"), "{err}");
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // One discovery document for the whole batch, and the key set once,
+    // plus one refetch for the forged line's unknown kid (keys rotate).
+    let (disc, keys) = v1_paths(DEMO_TENANT_ID);
+    assert_eq!(s.emu.request_count(&disc), 1);
+    assert_eq!(s.emu.request_count(&keys), 2);
+    // Offline, from the cache: the same verdicts, no request.
+    let before = s.emu.total_requests();
+    let out = run(&["--offline"], &good.join("\n"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(s.emu.total_requests(), before);
+}
+
+#[test]
+fn odd_tenants_fail_online_without_a_request() {
+    // The default online run: a tenant that is neither a GUID nor a domain
+    // name is never looked up, and the issuer and tenant rules fail on it.
+    let s = Setup::demo();
+    for t in ["x_y", "a b", "..x"] {
+        let token = s.emu.mint(
+            &MintRequest::user(DEMO_USER)
+                .claim("tid", t)
+                .issuer(format!("https://sts.windows.net/{t}/")),
+        );
+        let r = s.check().run(&token);
+        r.expect_code(1)
+            .expect("issuer", "fail")
+            .expect("tenant", "fail")
+            .expect("signature", "skip");
+        assert_eq!(r.json["valid"], false);
+    }
+    assert_eq!(s.emu.total_requests(), 0);
 }

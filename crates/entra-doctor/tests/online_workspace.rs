@@ -368,3 +368,22 @@ fn text_output_shows_the_online_findings() {
     // Standard error is not a terminal: no spinner.
     assert!(r.stderr.is_empty(), "{}", r.stderr);
 }
+
+#[test]
+fn default_section_of_databrickscfg_names_the_workspace_when_no_profile_is_named() {
+    // As the Databricks SDKs do: [DEFAULT] is the profile when none is named.
+    let s = Setup::demo();
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    std::fs::write(
+        s.home.path().join(".databrickscfg"),
+        format!(
+            "[DEFAULT]\nhost = {}\nazure_tenant_id = {DEMO_TENANT_ID}\n\n[other]\nhost = https://adb-1.1.azuredatabricks.net\n",
+            s.ws(DEMO_WORKSPACE)
+        ),
+    )
+    .unwrap();
+    let r = s.check().arg("--allow-any-workspace-host").run(&token);
+    r.expect_code(0)
+        .expect("membership", "pass")
+        .expect("workspace", "pass");
+}

@@ -324,3 +324,102 @@ fn many_unknown_tenants_are_bounded_by_the_global_fetch_rate() {
         "{fetched} fetches in {secs:.1} s (bound {bound:.0})"
     );
 }
+
+#[test]
+fn auth_refuses_a_token_signed_with_the_configured_clients_own_key() {
+    // The server is configured with a client ID whose application has its
+    // own signing key; a token for Azure Databricks signed with that key is
+    // a forgery by the application's owner: 401, no X-Auth-User.
+    let s = setup(&["--client-id", entra_emulator::DEMO_APP_WITH_KEYS]);
+    let forged = s.emu.mint(&MintRequest::user(DEMO_USER).key(
+        entra_emulator::KeyChoice::AppSpecific(entra_emulator::DEMO_APP_WITH_KEYS.into()),
+    ));
+    let r = s.server.auth(Some(&forged));
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert!(r.header("x-auth-user").is_none());
+    assert!(r
+        .header("www-authenticate")
+        .unwrap()
+        .contains("signature: "));
+    let app_keys = format!(
+        "/{DEMO_TENANT_ID}/discovery/keys?appid={}",
+        entra_emulator::DEMO_APP_WITH_KEYS
+    );
+    assert_eq!(s.emu.request_count(&app_keys), 0);
+    // The page's API agrees.
+    let v = s
+        .server
+        .post_json("/api/check", &json!({ "token": forged }).to_string())
+        .json();
+    assert_eq!(v["valid"], false, "{v}");
+    // A real token still passes.
+    let token = s.emu.mint(&MintRequest::user(DEMO_USER));
+    assert_eq!(s.server.auth(Some(&token)).status, 200);
+}
+
+#[test]
+fn odd_tenants_are_refused_by_auth_and_the_api_without_a_request() {
+    let s = setup(&[]);
+    for t in ["x_y", "a b", "..x"] {
+        let token = s.emu.mint(
+            &MintRequest::user(DEMO_USER)
+                .claim("tid", t)
+                .issuer(format!("https://sts.windows.net/{t}/")),
+        );
+        let r = s.server.auth(Some(&token));
+        assert_eq!(r.status, 401, "{t}: {}", r.text());
+        let v = s
+            .server
+            .post_json("/api/check", &json!({ "token": token }).to_string())
+            .json();
+        assert_eq!(v["valid"], false, "{t}: {v}");
+        let tenant = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == "tenant")
+            .unwrap();
+        assert_eq!(tenant["status"], "fail", "{t}: {v}");
+    }
+    assert!(
+        s.emu.request_counts().is_empty(),
+        "{:?}",
+        s.emu.request_counts()
+    );
+}
+
+#[test]
+fn api_check_without_keys_is_never_valid() {
+    // Offline and nothing cached: no keys at all.
+    let emu = Emulator::start_blocking(EmulatorConfig::default()).expect("emulator starts");
+    let server = Server::start(&[]);
+    let token = emu.mint(&MintRequest::user(DEMO_USER));
+    let v = server
+        .post_json(
+            "/api/check",
+            &json!({ "token": token, "tenant": DEMO_TENANT_ID }).to_string(),
+        )
+        .json();
+    assert_eq!(v["valid"], false, "{v}");
+    assert_eq!(v["claims_valid"], true, "{v}");
+    assert_eq!(v["keys"], "none", "{v}");
+    assert_eq!(server.auth(Some(&token)).status, 503);
+    // alg none fails outright, keys or not.
+    let payload = token.split('.').nth(1).unwrap();
+    let none = format!(
+        "{}.{payload}.",
+        serve_support::b64url(br#"{"alg":"none","typ":"JWT"}"#)
+    );
+    let v = server
+        .post_json("/api/check", &json!({ "token": none }).to_string())
+        .json();
+    assert_eq!(v["valid"], false, "{v}");
+    assert!(
+        v["failed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "signature" || c == "format"),
+        "{v}"
+    );
+}

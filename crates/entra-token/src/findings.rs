@@ -120,10 +120,81 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
+/// What a report amounts to: the one answer a script or a proxy gates on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The signature verified with a trusted key and no finding failed.
+    Valid,
+    /// At least one finding failed.
+    Invalid,
+    /// No finding failed, but the signature was not verified (no keys, a
+    /// key lookup that could not run, or the claims checked alone on
+    /// request): the token is not accepted.
+    Incomplete,
+}
+
+/// The verdict of a list of findings: [`Verdict::Valid`] only when the
+/// `signature` finding is among them and passed, and none failed. A list
+/// without a `signature` finding is never valid.
+pub fn verdict_of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Verdict {
+    let mut verified = false;
+    for f in findings {
+        if f.status == Status::Fail {
+            return Verdict::Invalid;
+        }
+        if f.check == names::SIGNATURE && f.status == Status::Pass {
+            verified = true;
+        }
+    }
+    if verified {
+        Verdict::Valid
+    } else {
+        Verdict::Incomplete
+    }
+}
+
+/// Like [`verdict_of`], given only the findings that did not pass, of a
+/// report that has a `signature` finding (every report the rules make
+/// does): valid when none is a failure and the signature is not among them.
+pub fn verdict_of_unpassed<'a>(unpassed: impl IntoIterator<Item = &'a Finding>) -> Verdict {
+    let mut signature_unpassed = false;
+    for f in unpassed {
+        if f.status == Status::Fail {
+            return Verdict::Invalid;
+        }
+        signature_unpassed |= f.check == names::SIGNATURE;
+    }
+    if signature_unpassed {
+        Verdict::Incomplete
+    } else {
+        Verdict::Valid
+    }
+}
+
 impl Report {
-    /// No finding failed.
+    /// The token is accepted: its signature verified with a trusted key
+    /// and no finding failed. A signature not checked (no keys, or the
+    /// claims alone on request) is never valid.
     pub fn valid(&self) -> bool {
+        self.verdict() == Verdict::Valid
+    }
+
+    /// No finding failed (the signature may not have been checked): what
+    /// `--skip-signature` answers for.
+    pub fn claims_valid(&self) -> bool {
         !self.findings.iter().any(|f| f.status == Status::Fail)
+    }
+
+    /// Valid, invalid, or incomplete (see [`Verdict`]).
+    pub fn verdict(&self) -> Verdict {
+        verdict_of(&self.findings)
+    }
+
+    /// Whether the signature was verified with a trusted key.
+    pub fn signature_verified(&self) -> bool {
+        self.get(names::SIGNATURE)
+            .is_some_and(|f| f.status == Status::Pass)
     }
 
     /// Every rule ran (none skipped).

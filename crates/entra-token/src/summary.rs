@@ -208,7 +208,8 @@ pub struct Summary {
     /// Seconds left until `exp` (negative once expired).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_secs: Option<i64>,
-    /// "in 54 min" or "expired 3 h 12 min ago".
+    /// "valid, expires in 54 min", "not valid yet: valid from in 10 min"
+    /// (`nbf` is in the future) or "expired 3 h 12 min ago".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validity: Option<String>,
     /// Total lifetime `exp - nbf` (or `exp - iat`), seconds.
@@ -219,8 +220,16 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Summarises a token as of `now`.
+    /// Summarises a token as of `now`, with no clock skew (`decode`).
     pub fn of(token: &Token, now: i64) -> Summary {
+        Summary::of_with_skew(token, now, 0)
+    }
+
+    /// Summarises a token as `check` sees it: as of `now` with the
+    /// policy's clock skew, so that `validity` agrees with the `lifetime`
+    /// finding (a token before `nbf` is "not valid yet", one accepted only
+    /// thanks to the skew says so).
+    pub fn of_with_skew(token: &Token, now: i64, skew: i64) -> Summary {
         let c = token.claims();
         let iss = s(&c.iss);
         let version = match s(&c.ver) {
@@ -272,15 +281,33 @@ impl Summary {
             issued_at: iat.map(utc),
             expires_at: exp.map(utc),
             expires_in_secs: exp.map(|e| e.saturating_sub(now)),
-            validity: exp.map(|e| {
-                if e > now {
-                    format!("valid, expires {}", relative(e, now))
-                } else {
-                    format!("expired {}", relative(e, now))
-                }
-            }),
+            validity: exp.map(|e| validity(e, nbf, now, skew)),
             lifetime_secs: exp.and_then(|e| nbf.or(iat).map(|start| e.saturating_sub(start))),
             graph_nonce: h.nonce.is_some(),
         }
     }
+}
+
+/// The validity text, with the same bounds as the `lifetime` rule.
+fn validity(exp: i64, nbf: Option<i64>, now: i64, skew: i64) -> String {
+    let within = format!("accepted only within the {skew} s clock skew");
+    if now >= exp.saturating_add(skew) {
+        return format!("expired {}", relative(exp, now));
+    }
+    if let Some(n) = nbf {
+        if now < n.saturating_sub(skew) {
+            return format!("not valid yet: valid from {}", relative(n, now));
+        }
+        if now < n {
+            return format!(
+                "valid from {} ({within}), expires {}",
+                relative(n, now),
+                relative(exp, now)
+            );
+        }
+    }
+    if now >= exp {
+        return format!("expired {} ({within})", relative(exp, now));
+    }
+    format!("valid, expires {}", relative(exp, now))
 }

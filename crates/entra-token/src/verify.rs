@@ -129,8 +129,13 @@ pub enum SignatureOutcome {
     },
     /// Not verified, and why.
     Failed(SignatureFailure),
-    /// No keys were given, so the signature was not checked.
+    /// No keys were given, so the signature was not checked: the token is
+    /// not accepted (the verdict is incomplete).
     NoKeys,
+    /// Not checked because the caller asked for the claims alone
+    /// ([`Policy::skip_signature`](crate::Policy)): the token is not
+    /// accepted either.
+    Skipped,
 }
 
 impl SignatureOutcome {
@@ -192,6 +197,62 @@ pub enum SignatureFailure {
         key_issuer: String,
         token_issuer: String,
     },
+    /// The key is an application's own key (fetched with `?appid=`), and
+    /// the token is not for that application.
+    KeyApplicationMismatch {
+        key: String,
+        application: String,
+        audience: String,
+    },
+}
+
+/// Whether a token's audience is `application` (`<id>` or `api://<id>`,
+/// case-insensitive): the only tokens an application's own signing keys may
+/// verify. Every value of an array `aud` must name it.
+pub fn audience_is_application(token: &Token, application: &str) -> bool {
+    let claims = token.claims();
+    match crate::claims::audiences(&claims.aud) {
+        crate::claims::Claim::Present(auds) => {
+            !application.is_empty()
+                && !auds.is_empty()
+                && auds.iter().all(|a| {
+                    let id = a.strip_prefix("api://").unwrap_or(a);
+                    id.eq_ignore_ascii_case(application)
+                })
+        }
+        _ => false,
+    }
+}
+
+/// The token's audience as text, for messages.
+fn audience_text(token: &Token) -> String {
+    let claims = token.claims();
+    match crate::claims::audiences(&claims.aud) {
+        crate::claims::Claim::Present(auds) => auds.join(", "),
+        _ => "(none)".into(),
+    }
+}
+
+/// The checks of the header's `alg` that need no key: `none`, HMAC, an
+/// unknown algorithm and one the policy does not allow fail whether or not
+/// keys are at hand.
+pub fn check_alg(token: &Token, allowed: &[Algorithm]) -> Result<Algorithm, SignatureFailure> {
+    use SignatureFailure as F;
+    let alg = match token.header().alg() {
+        Ok(HeaderAlg::Supported(a)) => a,
+        Ok(HeaderAlg::None) => return Err(F::AlgNone),
+        Ok(HeaderAlg::Hmac(a)) => return Err(F::AlgHmac(a)),
+        Ok(HeaderAlg::Unknown(a)) => return Err(F::AlgUnknown(a)),
+        // Parsing already refused these; stay total anyway.
+        Err(_) => return Err(F::AlgUnknown(String::new())),
+    };
+    if !allowed.contains(&alg) {
+        return Err(F::AlgNotAllowed {
+            alg,
+            allowed: allowed.to_vec(),
+        });
+    }
+    Ok(alg)
 }
 
 /// Whether a key's `issuer` member allows a token issuer. Microsoft
@@ -236,20 +297,10 @@ pub fn verify_token_prehashed(
 ) -> SignatureOutcome {
     use SignatureFailure as F;
     let header = token.header();
-    let alg = match header.alg() {
-        Ok(HeaderAlg::Supported(a)) => a,
-        Ok(HeaderAlg::None) => return SignatureOutcome::Failed(F::AlgNone),
-        Ok(HeaderAlg::Hmac(a)) => return SignatureOutcome::Failed(F::AlgHmac(a)),
-        Ok(HeaderAlg::Unknown(a)) => return SignatureOutcome::Failed(F::AlgUnknown(a)),
-        // Parsing already refused these; stay total anyway.
-        Err(_) => return SignatureOutcome::Failed(F::AlgUnknown(String::new())),
+    let alg = match check_alg(token, allowed) {
+        Ok(a) => a,
+        Err(f) => return SignatureOutcome::Failed(f),
     };
-    if !allowed.contains(&alg) {
-        return SignatureOutcome::Failed(F::AlgNotAllowed {
-            alg,
-            allowed: allowed.to_vec(),
-        });
-    }
     let candidates = match keys.select(&header) {
         KeySelection::Matched { keys, .. } | KeySelection::Unnamed { keys } => keys,
         KeySelection::NotFound { kid, x5t } => {
@@ -274,6 +325,21 @@ pub fn verify_token_prehashed(
     };
     let mut last = None;
     for key in &candidates {
+        if let Some(app) = &key.application {
+            // An application's own key: only for tokens issued to it. Not
+            // even tried otherwise.
+            if !audience_is_application(token, app) {
+                keep_most_specific(
+                    &mut last,
+                    F::KeyApplicationMismatch {
+                        key: key.label(),
+                        application: app.clone(),
+                        audience: audience_text(token),
+                    },
+                );
+                continue;
+            }
+        }
         if let Some(key_alg) = &key.alg {
             if key_alg != alg.as_str() {
                 keep_most_specific(
@@ -354,6 +420,7 @@ pub fn verify_token_prehashed(
 fn specificity(f: &SignatureFailure) -> u8 {
     match f {
         SignatureFailure::Invalid { .. } | SignatureFailure::GraphNonce { .. } => 3,
+        SignatureFailure::KeyApplicationMismatch { .. } => 2,
         SignatureFailure::KeyRejected { .. } => 2,
         SignatureFailure::KeyAlgPinned { .. } => 1,
         _ => 0,

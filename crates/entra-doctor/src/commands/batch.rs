@@ -7,6 +7,11 @@
 //! queue is bounded, so at most a few chunks are in memory at once. A
 //! token seen again has its signature outcome taken from a bounded cache
 //! keyed by the SHA-256 of the whole token; the time rules run every time.
+//!
+//! Keys come from `--jwks`, else from discovery through the same cache as
+//! `check` (once per issuer, shared by the workers). A line is valid only
+//! when its signature verified and no rule failed; the summary counts the
+//! lines whose signature was not verified apart, and never as valid.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -15,15 +20,20 @@ use std::sync::{Arc, Mutex};
 
 use aws_lc_rs::digest;
 use crossbeam_channel::bounded;
-use entra_token::findings::{names, Status};
+use entra_token::findings::{names, verdict_of_unpassed, Status, Verdict};
 use entra_token::rules::{check_claims_with, lifetime_of, Detail, Times};
 use entra_token::verify::{verify_token_prehashed, SignatureOutcome};
 use entra_token::{input, rules, Finding, KeySet, Policy, Token};
 use serde::Serialize;
 
 use crate::cli::CheckArgs;
+use crate::commands::check::online_options;
 use crate::commands::{keys, now_or, policy, MAX_TOKEN_INPUT};
 use crate::error::{CliError, Outcome};
+use crate::net::databrickscfg::ProcessEnv;
+use crate::net::progress::Progress;
+use crate::net::Plan;
+use crate::serve::keysource::{KeyFetchError, KeySource};
 
 /// Tokens remembered (16 shards): a few dozen bytes each when they pass.
 const CACHE_ENTRIES: usize = 1 << 17;
@@ -153,6 +163,8 @@ impl CheckCache {
 struct Tally {
     total: u64,
     valid: u64,
+    /// No finding failed but the signature was not verified: not valid.
+    unverified: u64,
     failed_by_check: BTreeMap<&'static str, u64>,
 }
 
@@ -160,6 +172,7 @@ impl Tally {
     fn merge(&mut self, other: Tally) {
         self.total += other.total;
         self.valid += other.valid;
+        self.unverified += other.unverified;
         for (k, v) in other.failed_by_check {
             *self.failed_by_check.entry(k).or_default() += v;
         }
@@ -173,9 +186,136 @@ enum Chunk {
     TooLong { line: u64, len: usize },
 }
 
+/// Batch checks never send a token anywhere: the workspace flags (which
+/// would send every token to the workspace) are refused rather than
+/// ignored.
+fn refuse_workspace_flags(args: &CheckArgs) -> Result<(), CliError> {
+    let o = &args.online;
+    let given = [
+        ("--workspace", o.workspace.is_some()),
+        ("--profile", o.profile.is_some()),
+        ("--allow-any-workspace-host", o.allow_any_workspace_host),
+    ];
+    if let Some((flag, _)) = given.iter().find(|(_, on)| *on) {
+        return Err(CliError::Usage(format!(
+            "--batch does not take {flag}: it checks the tokens' keys (by discovery, or --jwks FILE) \
+             but sends no token to a workspace; give the workspace's tenant with --tenant, \
+             or check one token at a time with 'check TOKEN {flag} ...'"
+        )));
+    }
+    Ok(())
+}
+
+/// Keys by discovery for a batch: the same discovery and cache as one
+/// `check` (and `serve`'s per-issuer map in front of it, bounded), fetched
+/// once per issuer and shared by every worker.
+struct OnlineKeys {
+    rt: tokio::runtime::Runtime,
+    source: KeySource,
+    /// `--tenant`: keys are looked up only for tokens of this tenant.
+    tenant: Option<String>,
+    /// The issuers looked up so far, at most [`MAX_BATCH_ISSUERS`].
+    issuers: Mutex<std::collections::HashSet<String>>,
+}
+
+/// Distinct issuers whose keys one batch looks up: a file of tokens from
+/// ever new tenants does not become as many discovery requests.
+const MAX_BATCH_ISSUERS: usize = 64;
+
+impl OnlineKeys {
+    fn new(args: &CheckArgs) -> Result<OnlineKeys, CliError> {
+        let options = online_options(
+            &args.online,
+            args.policy.tenant.clone(),
+            args.policy.issuer.clone(),
+            false,
+        );
+        let mut plan = Plan::resolve(&options, &ProcessEnv).map_err(CliError::Usage)?;
+        // DATABRICKS_HOST from the environment: tokens are not sent there.
+        plan.workspace = None;
+        let online = plan.online(Progress::none()).map_err(CliError::Usage)?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+        Ok(OnlineKeys {
+            rt,
+            source: KeySource::discovery(Arc::new(online), plan),
+            // With --issuer every token is looked up (by that issuer).
+            tenant: args
+                .policy
+                .tenant
+                .as_deref()
+                .filter(|_| args.policy.issuer.is_none())
+                .map(|t| t.trim().to_owned()),
+            issuers: Mutex::new(Default::default()),
+        })
+    }
+
+    /// The keys for `token`, or why there are none.
+    fn keys_for(&self, token: &Token) -> Result<Arc<KeySet>, String> {
+        let iss = token
+            .claims()
+            .iss
+            .as_ref()
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        // Tokens of another tenant than --tenant's are not looked up (the
+        // source says so below), so they do not count.
+        let counted = self.tenant.as_deref().is_none_or(|t| {
+            entra_token::issuer::parse(&iss).is_some_and(|p| p.tenant.eq_ignore_ascii_case(t))
+        });
+        if let (true, Ok(mut seen)) = (counted, self.issuers.lock()) {
+            if !seen.contains(&iss) {
+                if seen.len() >= MAX_BATCH_ISSUERS {
+                    return Err(format!(
+                        "this batch already looked up the keys of {MAX_BATCH_ISSUERS} issuers, the most one batch does; give the keys with --jwks FILE"
+                    ));
+                }
+                seen.insert(iss);
+            }
+        }
+        let got = self.rt.block_on(async {
+            let keys = self.source.keys_for(token, self.tenant.as_deref()).await?;
+            let Some(keys) = keys else {
+                return Ok(None);
+            };
+            // A kid the set lacks: the source refetches (throttled), once.
+            let kid = token.header().kid().or_else(|| token.header().x5t());
+            let missing = kid.is_some_and(|k| {
+                !keys.set.has_kid(k) && !keys.set.keys().iter().any(|x| x.x5t.as_deref() == Some(k))
+            });
+            if missing {
+                if let Some(newer) = self.source.refresh(token, keys.generation).await? {
+                    return Ok(Some(newer));
+                }
+            }
+            Ok(Some(keys))
+        });
+        match got {
+            Ok(Some(k)) => Ok(k.set),
+            Ok(None) => Err(
+                "the signing keys were not looked up: the token is not of the tenant given with --tenant"
+                    .into(),
+            ),
+            Err(KeyFetchError::Refused(why)) | Err(KeyFetchError::Unavailable(why)) => Err(why),
+        }
+    }
+}
+
 pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
-    let policy = Arc::new(policy(&args.policy)?);
+    refuse_workspace_flags(&args)?;
+    let mut policy = policy(&args.policy)?;
+    policy.skip_signature = args.skip_signature;
+    let policy = Arc::new(policy);
     let keys = keys(&args.policy)?.map(Arc::new);
+    let online = if keys.is_none() && !args.skip_signature {
+        Some(Arc::new(OnlineKeys::new(&args)?))
+    } else {
+        None
+    };
     let source = args.batch.clone().unwrap_or_else(|| "-".into());
     let reader: Box<dyn Read + Send> = if source == "-" {
         Box::new(io::stdin())
@@ -204,6 +344,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
         let rx = chunk_rx.clone();
         let tx = out_tx.clone();
         let (policy, keys, cache) = (policy.clone(), keys.clone(), cache.clone());
+        let online = online.clone();
         let pool_tx = pool_tx.clone();
         let fixed_time = args.policy.at.is_some();
         workers.push(std::thread::spawn(move || {
@@ -216,7 +357,11 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
                         policy.now = now;
                     }
                 }
-                let (buf, tally) = check_chunk(&chunk, keys.as_deref(), &policy, &cache);
+                let k = Keys {
+                    fixed: keys.as_deref(),
+                    online: online.as_deref(),
+                };
+                let (buf, tally) = check_chunk(&chunk, &k, &policy, &cache);
                 if let Chunk::Lines { data, .. } = chunk {
                     let _ = pool_tx.try_send(data);
                 }
@@ -267,19 +412,34 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
     })?;
 
     let mut err = anstream::stderr();
-    let failed_total = tally.total - tally.valid;
+    let not_valid = tally.total - tally.valid;
+    let failed_total = not_valid - tally.unverified;
     let _ = writeln!(
         err,
         "{} token(s): {} valid, {} not valid",
-        tally.total, tally.valid, failed_total
+        tally.total, tally.valid, not_valid
     );
+    if tally.unverified > 0 {
+        let how = if args.skip_signature {
+            "--skip-signature: the claims alone were checked"
+        } else {
+            "no keys: see each line's signature finding"
+        };
+        let _ = writeln!(
+            err,
+            "  {} with no failed check but the signature not verified ({how})",
+            tally.unverified
+        );
+    }
     for (check, n) in &tally.failed_by_check {
         let _ = writeln!(err, "  {check:<10} failed {n}");
     }
-    Ok(if failed_total == 0 {
-        Outcome::Ok
-    } else {
+    Ok(if failed_total > 0 {
         Outcome::Failed
+    } else if tally.unverified > 0 {
+        Outcome::Incomplete
+    } else {
+        Outcome::Ok
     })
 }
 
@@ -391,9 +551,15 @@ fn read_chunks(
     Ok(())
 }
 
+/// Where a worker's keys come from: the `--jwks` set, or discovery.
+struct Keys<'a> {
+    fixed: Option<&'a KeySet>,
+    online: Option<&'a OnlineKeys>,
+}
+
 fn check_chunk(
     chunk: &Chunk,
-    keys: Option<&KeySet>,
+    keys: &Keys<'_>,
     policy: &Policy,
     cache: &CheckCache,
 ) -> (Vec<u8>, Tally) {
@@ -443,7 +609,7 @@ fn check_line(
     tally: &mut Tally,
     line: u64,
     text: &str,
-    keys: Option<&KeySet>,
+    keys: &Keys<'_>,
     policy: &Policy,
     cache: &CheckCache,
 ) {
@@ -471,12 +637,34 @@ fn check_line(
         Ok(t) => t,
         Err(e) => return write_report(buf, tally, line, &rules::malformed_report(&e)),
     };
-    let sig = match keys {
-        Some(k) => verify_token_prehashed(&token, k, &policy.algorithms, Some(&si_digest)),
-        None => SignatureOutcome::NoKeys,
+    let mut no_keys_why = None;
+    let sig = match (keys.fixed, keys.online) {
+        _ if policy.skip_signature => SignatureOutcome::Skipped,
+        (Some(k), _) => verify_token_prehashed(&token, k, &policy.algorithms, Some(&si_digest)),
+        (None, Some(online)) => match online.keys_for(&token) {
+            Ok(k) => verify_token_prehashed(&token, &k, &policy.algorithms, Some(&si_digest)),
+            Err(why) => {
+                no_keys_why = Some(why);
+                SignatureOutcome::NoKeys
+            }
+        },
+        (None, None) => SignatureOutcome::NoKeys,
     };
     let claims = token.claims();
-    let report = check_claims_with(&token, &claims, &sig, policy, Detail::Brief);
+    let mut report = check_claims_with(&token, &claims, &sig, policy, Detail::Brief);
+    if let Some(why) = no_keys_why {
+        // Say why there are no keys, unless the signature failed anyway
+        // (alg none, HMAC).
+        if report
+            .get(names::SIGNATURE)
+            .is_some_and(|f| f.status == Status::Skip)
+        {
+            report.set(
+                Finding::skip(names::SIGNATURE, format!("not checked: {why}"))
+                    .fix("Give the signing keys with --jwks FILE, or run without --offline so that discovery can fetch them; to check the claims alone, say --skip-signature."),
+            );
+        }
+    }
     let remembered = Remembered {
         findings: report
             .findings
@@ -517,16 +705,21 @@ fn write_findings<'a>(
         .filter(|f| f.status == Status::Fail)
         .map(|f| f.check)
         .collect();
+    // Valid only when the signature verified (it is not among the findings
+    // that did not pass) and nothing failed.
+    let verdict = verdict_of_unpassed(findings.iter().copied());
     tally.total += 1;
-    if failed.is_empty() {
-        tally.valid += 1;
+    match verdict {
+        Verdict::Valid => tally.valid += 1,
+        Verdict::Incomplete => tally.unverified += 1,
+        Verdict::Invalid => {}
     }
     for f in &failed {
         *tally.failed_by_check.entry(f).or_default() += 1;
     }
     let result = LineResult {
         line,
-        valid: failed.is_empty(),
+        valid: verdict == Verdict::Valid,
         failed,
         findings,
     };

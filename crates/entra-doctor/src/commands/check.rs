@@ -8,12 +8,14 @@
 //! the cause, and the other findings stand.
 //!
 //! Exit status: 2 when a network step could not run (even if a finding
-//! failed: the verdict is incomplete), else 1 when a finding failed, else 0.
+//! failed: the verdict is incomplete), else 1 when a finding failed, else 0
+//! when the signature verified with a trusted key, else 2 (not verified:
+//! no keys, or `--skip-signature`).
 
 use std::io::Write;
 use std::time::Duration;
 
-use entra_token::{check_text, input, KeySet, Policy, Report, Summary, Token};
+use entra_token::{check_text, input, KeySet, Policy, Report, Summary, Token, Verdict};
 
 use crate::cli::{CheckArgs, OnlineArgs, PolicyArgs};
 use crate::commands::{keys, policy, MAX_TOKEN_INPUT};
@@ -58,23 +60,30 @@ pub(crate) struct Checked {
 
 impl Checked {
     /// 2 when a network step could not run, else 1 when a finding failed,
-    /// else 0.
+    /// else 0 when the signature verified (the report is valid), else 2:
+    /// a signature not checked is not a pass.
     pub fn exit(&self) -> Outcome {
         if !self.outcome.failed_steps.is_empty() {
-            Outcome::Incomplete
-        } else if self.report.valid() {
-            Outcome::Ok
-        } else {
-            Outcome::Failed
+            return Outcome::Incomplete;
         }
+        verdict_outcome(self.report.verdict())
     }
 
     /// Says on standard error when a stale cached key set was used.
     pub fn warn_cache(&self) {
         if let Some(p) = &self.outcome.cache_problem {
             let mut err = anstream::stderr();
-            let _ = writeln!(err, "warning: {p}");
+            let _ = writeln!(err, "warning: {}", crate::render::text::shown(p));
         }
+    }
+}
+
+/// The exit status of a verdict: valid 0, invalid 1, incomplete 2.
+pub(crate) fn verdict_outcome(v: Verdict) -> Outcome {
+    match v {
+        Verdict::Valid => Outcome::Ok,
+        Verdict::Invalid => Outcome::Failed,
+        Verdict::Incomplete => Outcome::Incomplete,
     }
 }
 
@@ -87,11 +96,12 @@ pub(crate) fn check_online(
     mut policy: Policy,
 ) -> Result<Checked, CliError> {
     let file_keys = keys(policy_args)?;
+    // With --skip-signature no keys are looked up.
     let options = online_options(
         online_args,
         policy.tenant.clone(),
         policy_args.issuer.clone(),
-        file_keys.is_some(),
+        file_keys.is_some() || policy.skip_signature,
     );
     let plan = Plan::resolve(&options, &ProcessEnv).map_err(CliError::Usage)?;
     let parsed = input::extract(text).and_then(|(t, _)| Token::parse(t));
@@ -115,7 +125,9 @@ pub(crate) fn check_online(
     if token.is_some() {
         net::merge(&mut report, &outcome);
     }
-    let summary = token.as_ref().map(|t| Summary::of(t, policy.now));
+    let summary = token
+        .as_ref()
+        .map(|t| Summary::of_with_skew(t, policy.now, policy.skew_secs));
     Ok(Checked {
         report,
         summary,
@@ -124,7 +136,8 @@ pub(crate) fn check_online(
 }
 
 pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
-    let policy = policy(&args.policy)?;
+    let mut policy = policy(&args.policy)?;
+    policy.skip_signature = args.skip_signature;
     let text = crate::input_source::pasted_token(args.token.as_deref(), MAX_TOKEN_INPUT)?;
     crate::commands::explain::refuse_misdirected(&text, args.token.as_deref(), "check")?;
     let checked = check_online(&text, &args.policy, &args.online, policy)?;

@@ -1,6 +1,7 @@
 //! The commands. Each reads its inputs at the edge, calls the engine, and
 //! hands the result to a renderer.
 
+mod auth;
 mod batch;
 mod check;
 mod completions;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Demo(a) => demo::run(a),
         Command::Completions(a) => completions::completions(a),
         Command::Man => completions::man(),
+        Command::Auth(a) => auth::run(a),
         Command::Check(a) => {
             if a.batch.is_some() {
                 batch::run(a)

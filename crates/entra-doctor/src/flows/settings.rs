@@ -1,16 +1,19 @@
 //! Where `token` takes its settings from, and where each came from.
 //!
-//! Order, as the Databricks SDKs and `check` take it: command-line flags, the
-//! profile named with `--profile`, environment variables (`AZURE_*` as
-//! azure-identity names them, then `ARM_*`, then `DATABRICKS_*`), then the
-//! profile named by `DATABRICKS_CONFIG_PROFILE`, in `~/.databrickscfg` (or
+//! Order: command-line flags, then `AZURE_*` variables as azure-identity
+//! names them, then what the one settings resolver ([`crate::config`]) finds
+//! with the Databricks SDKs' semantics: their variables (`ARM_*`,
+//! `DATABRICKS_HOST`), then `DATABRICKS_AZURE_*`, then the profile
+//! (`--profile`, `DATABRICKS_CONFIG_PROFILE`, `[__settings__]
+//! default_profile`, `[DEFAULT]`) of `~/.databrickscfg` (or
 //! `DATABRICKS_CONFIG_FILE`). Secrets are kept as [`Secret`]s and shown
 //! masked.
 
 use std::path::PathBuf;
 
+use crate::config::consumers::{resolve_with_profile, value_from};
 use crate::flows::secret::Secret;
-use crate::net::databrickscfg::{self, Env, Section};
+use crate::net::databrickscfg::Env;
 
 /// The default authority host (Azure public cloud).
 pub const DEFAULT_AUTHORITY: &str = crate::net::discovery::DEFAULT_AUTHORITY;
@@ -48,124 +51,81 @@ pub struct Settings {
     pub workspace: Option<Sourced<String>>,
 }
 
-struct Layer {
-    values: Section,
-    source: String,
-}
-
-/// One setting: its key in a profile and its environment variables, in order.
+/// One setting: azure-identity's variables (read first), the SDK attribute
+/// (its variables, then its profile key), and further variables read after
+/// the SDK's variables and before a profile.
 struct Key {
-    profile: Option<&'static str>,
-    env: &'static [&'static str],
+    before: &'static [&'static str],
+    attribute: Option<&'static str>,
+    after: &'static [&'static str],
 }
 
 const TENANT: Key = Key {
-    profile: Some("azure_tenant_id"),
-    env: &[
-        "AZURE_TENANT_ID",
-        "ARM_TENANT_ID",
-        "DATABRICKS_AZURE_TENANT_ID",
-    ],
+    before: &["AZURE_TENANT_ID"],
+    attribute: Some("azure_tenant_id"),
+    after: &["DATABRICKS_AZURE_TENANT_ID"],
 };
 const CLIENT_ID: Key = Key {
-    profile: Some("azure_client_id"),
-    env: &[
-        "AZURE_CLIENT_ID",
-        "ARM_CLIENT_ID",
-        "DATABRICKS_AZURE_CLIENT_ID",
-    ],
+    before: &["AZURE_CLIENT_ID"],
+    attribute: Some("azure_client_id"),
+    after: &["DATABRICKS_AZURE_CLIENT_ID"],
 };
 const CLIENT_SECRET: Key = Key {
-    profile: Some("azure_client_secret"),
-    env: &[
-        "AZURE_CLIENT_SECRET",
-        "ARM_CLIENT_SECRET",
-        "DATABRICKS_AZURE_CLIENT_SECRET",
-    ],
+    before: &["AZURE_CLIENT_SECRET"],
+    attribute: Some("azure_client_secret"),
+    after: &["DATABRICKS_AZURE_CLIENT_SECRET"],
 };
 const CERTIFICATE: Key = Key {
-    profile: None,
-    env: &[
+    before: &[
         "AZURE_CLIENT_CERTIFICATE_PATH",
         "ARM_CLIENT_CERTIFICATE_PATH",
     ],
+    attribute: None,
+    after: &[],
 };
 const USERNAME: Key = Key {
-    profile: None,
-    env: &["AZURE_USERNAME"],
+    before: &["AZURE_USERNAME"],
+    attribute: None,
+    after: &[],
 };
 const PASSWORD: Key = Key {
-    profile: None,
-    env: &["AZURE_PASSWORD"],
+    before: &["AZURE_PASSWORD"],
+    attribute: None,
+    after: &[],
 };
 const HOST: Key = Key {
-    profile: Some("host"),
-    env: &["DATABRICKS_HOST"],
+    before: &[],
+    attribute: Some("host"),
+    after: &[],
 };
 const ENVIRONMENT: Key = Key {
-    profile: Some("azure_environment"),
-    env: &["ARM_ENVIRONMENT"],
+    before: &[],
+    attribute: Some("azure_environment"),
+    after: &[],
 };
-
-fn read_profile(path: &std::path::Path, name: &str) -> Result<Section, String> {
-    databrickscfg::read_section(path, name)
-}
 
 /// Resolves the settings.
 pub fn resolve(flags: &Flags, env: &dyn Env) -> Result<Settings, String> {
-    let path = databrickscfg::config_path(env);
-    let mut profiles: Vec<Layer> = Vec::new();
-    if let Some(name) = &flags.profile {
-        let path = path
-            .clone()
-            .ok_or("--profile: no home folder to find ~/.databrickscfg in")?;
-        profiles.push(Layer {
-            values: read_profile(&path, name)?,
-            source: format!("profile '{name}' in {}", path.display()),
-        });
-    }
-    let mut env_profile: Option<Layer> = None;
-    if flags.profile.is_none() {
-        if let Some(name) = env.var("DATABRICKS_CONFIG_PROFILE") {
-            let path = path
-                .ok_or("DATABRICKS_CONFIG_PROFILE: no home folder to find ~/.databrickscfg in")?;
-            env_profile = Some(Layer {
-                values: read_profile(&path, &name)?,
-                source: format!(
-                    "profile '{name}' (DATABRICKS_CONFIG_PROFILE) in {}",
-                    path.display()
-                ),
-            });
-        }
-    }
+    let resolved = resolve_with_profile(flags.profile.as_deref(), env)?;
     let pick = |flag: Option<(String, &str)>, key: &Key| -> Option<Sourced<String>> {
+        let sourced = |(value, source): (String, String)| Sourced { value, source };
         if let Some((v, name)) = flag.filter(|(v, _)| !v.trim().is_empty()) {
-            return Some(Sourced {
-                value: v.trim().to_owned(),
-                source: name.to_owned(),
-            });
+            return Some(sourced((v.trim().to_owned(), name.to_owned())));
         }
-        let from_profile = |l: &Layer| {
-            key.profile
-                .and_then(|k| l.values.get(k))
-                .filter(|v| !v.trim().is_empty())
-                .map(|v| Sourced {
-                    value: v.trim().to_owned(),
-                    source: l.source.clone(),
-                })
+        let var = |vars: &[&str]| {
+            vars.iter()
+                .find_map(|var| env.var(var).map(|v| (v, (*var).to_owned())))
         };
-        if let Some(s) = profiles.iter().find_map(from_profile) {
-            return Some(s);
-        }
-        for var in key.env {
-            if let Some(v) = env.var(var) {
-                return Some(Sourced {
-                    value: v,
-                    source: (*var).to_owned(),
-                });
-            }
-        }
-        env_profile.as_ref().and_then(from_profile)
+        let attr = |from_env: bool| {
+            key.attribute
+                .and_then(|a| value_from(&resolved, a, from_env))
+                .map(|(v, s)| (v.trim().to_owned(), s))
+        };
+        var(key.before)
+            .or_else(|| attr(true))
+            .or_else(|| var(key.after))
+            .or_else(|| attr(false))
+            .map(sourced)
     };
     let secret = |s: Option<Sourced<String>>| {
         s.map(|s| Sourced {
@@ -176,8 +136,9 @@ pub fn resolve(flags: &Flags, env: &dyn Env) -> Result<Settings, String> {
     let authority = match pick(
         flags.authority.clone().map(|a| (a, "--authority")),
         &Key {
-            profile: None,
-            env: &["AZURE_AUTHORITY_HOST"],
+            before: &["AZURE_AUTHORITY_HOST"],
+            attribute: None,
+            after: &[],
         },
     ) {
         Some(a) => a,
@@ -296,9 +257,12 @@ mod tests {
         };
         let s = resolve(&flags, &env).unwrap();
         assert_eq!(s.tenant.as_ref().unwrap().value, "t-flag");
+        // A variable beats the profile even when --profile names it (the
+        // SDKs' precedence: explicit, then environment, then profile).
+        assert_eq!(s.client_secret.as_ref().unwrap().value.expose(), "s-env");
         assert_eq!(
-            s.client_secret.as_ref().unwrap().value.expose(),
-            "s-profile"
+            s.client_secret.as_ref().unwrap().source,
+            "AZURE_CLIENT_SECRET"
         );
         assert_eq!(s.authority.value, "https://login.microsoftonline.us");
         assert!(s.workspace.as_ref().unwrap().source.contains("profile 'p'"));

@@ -385,12 +385,10 @@ impl DocCache {
         };
         let fetched = fetched.and_then(|body| {
             let keys = match kind {
-                Kind::KeySet => Some(Arc::new(KeySet::from_json(&body).map_err(|e| {
-                    NetError {
-                        step: "signing keys",
-                        url: url.to_owned(),
-                        cause: Cause::Shape(format!("not a usable key set: {e}")),
-                    }
+                Kind::KeySet => Some(Arc::new(key_set_of(url, &body).map_err(|e| NetError {
+                    step: "signing keys",
+                    url: url.to_owned(),
+                    cause: Cause::Shape(format!("not a usable key set: {e}")),
                 })?)),
                 Kind::Document => None,
             };
@@ -450,7 +448,7 @@ impl DocCache {
         }
         let body = disk.body.into_bytes();
         let keys = match kind {
-            Kind::KeySet => Some(Arc::new(KeySet::from_json(&body).ok()?)),
+            Kind::KeySet => Some(Arc::new(key_set_of(url, &body).ok()?)),
             Kind::Document => None,
         };
         Some(Entry {
@@ -622,11 +620,96 @@ pub fn ago(secs: i64) -> String {
     entra_token::timefmt::span(secs.max(0))
 }
 
+/// A key set fetched from `url`. A URL with `?appid=<application>` serves
+/// that application's own signing keys: every key is bound to it (the
+/// engine lets such a key verify only tokens whose `aud` is that
+/// application), whether the set was fetched now or read from disk.
+pub fn key_set_of(url: &str, body: &[u8]) -> Result<KeySet, entra_token::KeyError> {
+    let mut set = KeySet::from_json(body)?;
+    if let Some(app) = application_of(url) {
+        set.restrict_to_application(&app);
+    }
+    Ok(set)
+}
+
+/// The `appid` query parameter of a key set URL. Several that differ, or
+/// an unreadable URL with `appid=` in it, bind to the empty name, which no
+/// token's audience matches: such keys verify nothing.
+pub fn application_of(url: &str) -> Option<String> {
+    let Ok(u) = url::Url::parse(url) else {
+        return url
+            .to_ascii_lowercase()
+            .contains("appid=")
+            .then(String::new);
+    };
+    let mut found: Option<String> = None;
+    for (k, v) in u.query_pairs() {
+        if k.eq_ignore_ascii_case("appid") {
+            match &found {
+                Some(f) if !f.eq_ignore_ascii_case(&v) => return Some(String::new()),
+                _ => found = Some(v.into_owned()),
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const JWKS: &str = include_str!("../../../../examples/jwks.json");
+
+    #[test]
+    fn a_key_set_fetched_with_appid_is_bound_to_that_application() {
+        let app = "0d7e4f3a-2b1c-4e5d-9f8a-7b6c5d4e3f2a";
+        let bound = key_set_of(
+            &format!("https://login.microsoftonline.com/t/discovery/keys?appid={app}"),
+            JWKS.as_bytes(),
+        )
+        .unwrap();
+        assert!(bound
+            .keys()
+            .iter()
+            .all(|k| k.application.as_deref() == Some(app)));
+        let tenant = key_set_of(
+            "https://login.microsoftonline.com/t/discovery/keys",
+            JWKS.as_bytes(),
+        )
+        .unwrap();
+        assert!(tenant.keys().iter().all(|k| k.application.is_none()));
+        // Two different appids bind to no application at all.
+        assert_eq!(
+            application_of("https://h/keys?appid=a&appid=b").as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            application_of("https://h/keys?AppId=a&appid=A")
+                .map(|a| a.to_ascii_lowercase())
+                .as_deref(),
+            Some("a")
+        );
+    }
+
+    #[test]
+    fn app_keys_read_back_from_disk_stay_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = "https://login.microsoftonline.com/t/discovery/keys?appid=app-1";
+        rt().block_on(async {
+            let fetch = || async { Ok(JWKS.as_bytes().to_vec()) };
+            let c = cache(Some(dir.path().to_owned()));
+            c.get(url, Kind::KeySet, None, Some(fetch)).await.unwrap();
+            // A new process: read from disk, nothing fetched.
+            let c2 = cache(Some(dir.path().to_owned()));
+            let got = c2.get(url, Kind::KeySet, None, Some(fetch)).await.unwrap();
+            assert_eq!(c2.fetches(), 0);
+            let keys = got.entry.keys.unwrap();
+            assert!(keys
+                .keys()
+                .iter()
+                .all(|k| k.application.as_deref() == Some("app-1")));
+        });
+    }
 
     fn cache(dir: Option<PathBuf>) -> DocCache {
         DocCache::new(CacheConfig {

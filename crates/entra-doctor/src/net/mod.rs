@@ -220,7 +220,7 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
             Err(why) => return Some((None, Err(why))),
         };
         let kid = token.header().kid().or_else(|| token.header().x5t());
-        let app = plan.client_id.clone().or_else(|| token_app(token));
+        let app = app_for_keys(token, plan.client_id.as_ref());
         let r = discovery::fetch_keys(online, &source, kid, app.as_ref()).await;
         Some((Some(source), Ok(r)))
     };
@@ -247,11 +247,14 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
             );
             out.replace.push(
                 Finding::skip(SIGNATURE, format!("not checked: {why}"))
-                    .fix("Give the keys with --jwks, or the issuer with --issuer."),
+                    .fix("Give the signing keys with --jwks FILE, or the issuer with --issuer; to check the claims alone, say --skip-signature."),
             );
         }
         Some((Some(source), Ok(result))) => {
-            let finding = discovery::discovery_finding(&source, &result);
+            let mut finding = discovery::discovery_finding(&source, &result);
+            if let Some(note) = ignored_client_note(token, plan.client_id.as_ref()) {
+                finding.message.push_str(&note);
+            }
             match &result {
                 Ok(found) => {
                     out.keys = Some(Arc::clone(&found.keys));
@@ -279,7 +282,7 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
                     };
                     out.replace.push(
                         Finding::skip(SIGNATURE, why)
-                            .fix("See the 'discovery' finding; or give the keys with --jwks."),
+                            .fix("See the 'discovery' finding (run once without --offline to fill the key cache), or give the signing keys with --jwks FILE; to check the claims alone, say --skip-signature."),
                     );
                 }
             }
@@ -341,6 +344,38 @@ pub(crate) fn token_app(token: &Token) -> Option<(String, String)> {
     looks_like_guid(id).then(|| (id.to_ascii_lowercase(), "the token's 'aud'".to_owned()))
 }
 
+/// The application whose own keys (`?appid=`) may be fetched for `token`:
+/// only the application the token is *for* ([`token_app`]). A configured
+/// client ID (`--client-id`, `ARM_CLIENT_ID`, a profile's
+/// `azure_client_id`) is the SDK's client, not the token's audience: it
+/// never selects keys, and is named as the source only when it is that
+/// same application.
+pub(crate) fn app_for_keys(
+    token: &Token,
+    configured: Option<&(String, String)>,
+) -> Option<(String, String)> {
+    let (app, from) = token_app(token)?;
+    match configured {
+        Some((c, source)) if c.eq_ignore_ascii_case(&app) => {
+            Some((app, format!("the token's 'aud', as {source} says")))
+        }
+        _ => Some((app, from)),
+    }
+}
+
+/// Says so when a configured client ID is not the token's audience: its
+/// own keys were not used (see [`app_for_keys`]).
+fn ignored_client_note(token: &Token, configured: Option<&(String, String)>) -> Option<String> {
+    let (c, source) = configured?;
+    if token_app(token).is_some_and(|(app, _)| app.eq_ignore_ascii_case(c)) {
+        return None;
+    }
+    Some(format!(
+        "; the client ID {} from {source} is not the token's audience, so its own keys (?appid=) were not used: an application's keys sign only tokens for that application",
+        entra_token::text::clip(c, 60)
+    ))
+}
+
 /// Whether `s` has the shape of a GUID (8-4-4-4-12 hex digits).
 pub(crate) fn looks_like_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
@@ -355,6 +390,14 @@ pub(crate) fn looks_like_guid(s: &str) -> bool {
 /// before signature, workspace before tenant, membership last.
 pub fn merge(report: &mut entra_token::Report, outcome: &OnlineOutcome) {
     for f in &outcome.replace {
+        // A step that could not run never hides a failure the engine found
+        // without it (alg none, HMAC: they fail with or without keys).
+        if report
+            .get(f.check)
+            .is_some_and(|x| x.status == entra_token::Status::Fail)
+        {
+            continue;
+        }
         report.set(f.clone());
     }
     let insert_before = |report: &mut entra_token::Report, before: &str, f: &Finding| {

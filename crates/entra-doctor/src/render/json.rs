@@ -11,8 +11,12 @@ use crate::error::CliError;
 /// The JSON shape of `check --json`.
 #[derive(Debug, Serialize)]
 pub struct CheckJson<'a> {
-    /// No finding failed.
+    /// The token is accepted: the signature verified with a trusted key
+    /// and no finding failed.
     pub valid: bool,
+    /// No finding failed; the signature may not have been checked (what
+    /// `--skip-signature` answers for).
+    pub claims_valid: bool,
     /// Every check ran (none skipped).
     pub complete: bool,
     /// Names of the failed checks.
@@ -26,6 +30,7 @@ impl<'a> CheckJson<'a> {
     pub fn new(report: &'a Report, summary: Option<&'a Summary>) -> CheckJson<'a> {
         CheckJson {
             valid: report.valid(),
+            claims_valid: report.claims_valid(),
             complete: report.complete(),
             failed: report.failed().collect(),
             summary,

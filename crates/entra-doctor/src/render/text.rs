@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use entra_token::decode::{Decoded, Entry};
-use entra_token::{Report, Status, Summary};
+use entra_token::{Report, Status, Summary, Verdict};
 
 use crate::error::CliError;
 
@@ -59,11 +59,7 @@ fn summary_line(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         writeln!(out, "{BOLD}Tenant{BOLD:#}    {}", shown(t))?;
     }
     if let Some(v) = &s.validity {
-        let style = if s.expires_in_secs.unwrap_or(0) > 0 {
-            GREEN
-        } else {
-            RED
-        };
+        let style = if v.starts_with("valid") { GREEN } else { RED };
         writeln!(
             out,
             "{BOLD}Validity{BOLD:#}  {style}{}{style:#}{}",
@@ -144,32 +140,45 @@ pub fn report(out: &mut impl Write, report: &Report, summary: Option<&Summary>) 
         }
     }
     writeln!(out)?;
+    verdict_line(out, report)
+}
+
+/// The last line: the verdict, as the exit status gives it.
+fn verdict_line(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let failed: Vec<_> = report.failed().collect();
-    if failed.is_empty() {
-        let skipped: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| f.status == Status::Skip)
-            .map(|f| f.check)
-            .collect();
-        if skipped.is_empty() {
-            writeln!(out, "{GREEN}Valid{GREEN:#}: every check passed.")?;
-        } else {
-            writeln!(
-                out,
-                "{YELLOW}No check failed{YELLOW:#}, but some did not run: {}.",
-                skipped.join(", ")
-            )?;
-        }
-    } else {
-        writeln!(
+    let skipped: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Skip)
+        .map(|f| f.check)
+        .collect();
+    match report.verdict() {
+        Verdict::Invalid => writeln!(
             out,
             "{RED}Not valid{RED:#}: {} check(s) failed: {}.",
             failed.len(),
             failed.join(", ")
-        )?;
+        ),
+        Verdict::Valid if skipped.is_empty() => {
+            writeln!(out, "{GREEN}Valid{GREEN:#}: every check passed.")
+        }
+        Verdict::Valid => writeln!(
+            out,
+            "{GREEN}Valid{GREEN:#}: the signature verified and no check failed; not run: {}.",
+            skipped.join(", ")
+        ),
+        Verdict::Incomplete => {
+            let how = report
+                .get(entra_token::findings::names::SIGNATURE)
+                .and_then(|f| f.fix.as_deref())
+                .map(|f| format!(" {f}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{YELLOW}Not verified{YELLOW:#}: no check failed, but the signature was not checked, so the token is not accepted as valid.{how}"
+            )
+        }
     }
-    Ok(())
 }
 
 /// `explain`'s text output.

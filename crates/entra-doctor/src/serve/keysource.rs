@@ -207,11 +207,7 @@ impl Discovery {
         )
         .map_err(KeyFetchError::Refused)?;
         let kid = token.header().kid().or_else(|| token.header().x5t());
-        let app = self
-            .plan
-            .client_id
-            .clone()
-            .or_else(|| crate::net::token_app(token));
+        let app = crate::net::app_for_keys(token, self.plan.client_id.as_ref());
         let found = discovery::fetch_keys(&self.online, &source, kid, app.as_ref())
             .await
             .map_err(|p| match p {

@@ -18,7 +18,7 @@
 
 mod auth;
 mod cache;
-mod keysource;
+pub(crate) mod keysource;
 mod limits;
 mod routes;
 

@@ -342,7 +342,9 @@ async fn api_check(State(st): State<Arc<AppState>>, req: Request) -> Result<Resp
         if token.is_some() {
             net::merge(&mut report, &outcome);
         }
-        let summary = token.as_ref().map(|t| Summary::of(t, policy.now));
+        let summary = token
+            .as_ref()
+            .map(|t| Summary::of_with_skew(t, policy.now, policy.skew_secs));
         let decoded = token.as_ref().map(|t| Decoded::of(t, policy.now));
         let answer = CheckResponse {
             check: CheckJson::new(&report, summary.as_ref()),

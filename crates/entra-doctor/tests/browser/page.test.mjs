@@ -198,6 +198,18 @@ test("from the keyboard: Tab to Check, Enter checks; Ctrl+Enter checks", async (
   await page.waitForFunction(() => document.querySelector("#summary").textContent.includes("service principal"), null, { timeout: 10000 });
 });
 
+test("without keys the page says the signature was not checked, never a green verdict", async () => {
+  await page.fill("#jwks", "");
+  await page.fill("#token", read("databricks-token.jwt"));
+  await page.focus("#token");
+  await page.keyboard.press("Control+Enter");
+  await page.waitForFunction(() => document.querySelector("#verdict").textContent.startsWith("Signature not checked"), null, { timeout: 10000 });
+  const cls = await page.getAttribute("#verdict", "class");
+  assert.ok(!cls.split(/\s+/).includes("pass"), `verdict class ${cls}`);
+  const rows = await findingRows();
+  assert.equal(rows.find((r) => r.check === "signature").status, "SKIP");
+});
+
 test("the explain box: an AADSTS error, with the redirect URI comparison", async () => {
   await page.fill(
     "#explain-input",

@@ -152,6 +152,17 @@ impl KeySet {
         self.problems.extend(other.problems);
     }
 
+    /// Binds every key of the set to one application: the set was fetched
+    /// with `?appid=<application>` (that application's own signing keys),
+    /// so its keys may verify only tokens issued *to* that application
+    /// (`aud` is `<application>` or `api://<application>`). The binding
+    /// travels with the keys, whichever cache holds them.
+    pub fn restrict_to_application(&mut self, application: &str) {
+        for k in &mut self.keys {
+            k.application = Some(application.to_owned());
+        }
+    }
+
     /// The usable keys.
     pub fn keys(&self) -> &[VerifyingKey] {
         &self.keys

@@ -133,6 +133,11 @@ pub struct VerifyingKey {
     pub use_: Option<String>,
     /// Microsoft's `issuer` member of v2.0 keys: the issuer this key may sign for.
     pub issuer: Option<String>,
+    /// The application whose own keys these are (fetched with
+    /// `?appid=<application>`): they may verify only tokens whose `aud` is
+    /// that application (`<id>` or `api://<id>`), never a token for another
+    /// resource. `None` for a tenant's keys and a key file.
+    pub application: Option<String>,
     pub source: KeySource,
     /// The certificate the key came from or was checked against.
     pub cert: Option<CertInfo>,
@@ -161,6 +166,7 @@ impl VerifyingKey {
             alg: None,
             use_: None,
             issuer: None,
+            application: None,
             source,
             cert: None,
             material,

@@ -37,6 +37,18 @@ pub(crate) fn issuer(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bool
             .actual(iss)
             .fix("Azure Databricks accepts only tokens issued by Entra ID for the workspace's tenant. For another OpenID provider, give its issuer with --issuer.");
     };
+    if !crate::tenant_id::is_tenant(&parsed.tenant) {
+        return Finding::fail(
+            ISSUER,
+            format!(
+                "the issuer names the tenant '{}', which is neither a tenant ID (a GUID) nor a domain name: Entra ID never issues such a token",
+                crate::text::clip(&parsed.tenant, 60)
+            ),
+        )
+        .expected("https://sts.windows.net/<tenant-id>/ (v1) or https://login.microsoftonline.com/<tenant-id>/v2.0 (v2)")
+        .actual(iss)
+        .fix("The token was altered or forged. Get a real token from Entra ID.");
+    }
     if brief && issuer_passes(c, &parsed, policy) {
         return Finding::pass(ISSUER, String::new());
     }
@@ -100,6 +112,9 @@ fn issuer_passes(
     parsed: &issuer::EntraIssuer,
     policy: &Policy,
 ) -> bool {
+    if !crate::tenant_id::is_tenant(&parsed.tenant) {
+        return false;
+    }
     if policy
         .tenant
         .as_ref()

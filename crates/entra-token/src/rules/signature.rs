@@ -37,13 +37,26 @@ pub(crate) fn signature_finding_with(
         )
     };
     match outcome {
-        SignatureOutcome::NoKeys => Finding::skip(SIGNATURE, format!("not checked: no keys were given.{ignored_note}"))
-            .fix("Give the signing keys with --jwks FILE (a JWKS, a PEM certificate or public key), or check online against the issuer's discovery keys."),
-        SignatureOutcome::Verified { alg, key, .. } => {
-            Finding::pass(SIGNATURE, format!("{alg} signature verified with the key {key}.{ignored_note}"))
-                .expected(allowed)
-                .actual(alg.as_str())
+        // What needs no key is checked anyway: `none`, HMAC and an algorithm
+        // not allowed fail without keys too.
+        SignatureOutcome::NoKeys | SignatureOutcome::Skipped => {
+            if let Err(failure) = crate::verify::check_alg(token, &policy.algorithms) {
+                return failure_finding(&failure, &allowed, &ignored_note);
+            }
+            if matches!(outcome, SignatureOutcome::Skipped) {
+                Finding::skip(SIGNATURE, format!("not checked, on request (--skip-signature): only the claims were checked, so the token is not accepted as valid.{ignored_note}"))
+                    .fix("To verify it, run without --skip-signature: with --jwks FILE, or online so that the keys come from the issuer's discovery.")
+            } else {
+                Finding::skip(SIGNATURE, format!("not checked: no signing keys, so the token is not accepted as valid.{ignored_note}"))
+                    .fix("Give the signing keys with --jwks FILE (a JWKS, a PEM certificate or public key), or check online (without --offline) so that they come from the issuer's discovery or the key cache. To check the claims alone, say --skip-signature.")
+            }
         }
+        SignatureOutcome::Verified { alg, key, .. } => Finding::pass(
+            SIGNATURE,
+            format!("{alg} signature verified with the key {key}.{ignored_note}"),
+        )
+        .expected(allowed)
+        .actual(alg.as_str()),
         SignatureOutcome::Failed(failure) => failure_finding(failure, &allowed, &ignored_note),
     }
 }
@@ -129,5 +142,11 @@ fn failure_finding(failure: &F, allowed: &str, note: &str) -> Finding {
         .expected(key_issuer.clone())
         .actual(token_issuer.clone())
         .fix("A token signed with another issuer's key (for example a personal Microsoft account key) must be refused; get a token from your organisation's tenant."),
+        F::KeyApplicationMismatch { key, application, audience } => f(format!(
+            "the key {key} is application {application}'s own signing key (fetched with ?appid={application}), and may sign only tokens for that application, but the token is for {audience}"
+        ))
+        .expected(format!("aud {application} or api://{application}"))
+        .actual(audience.clone())
+        .fix("An application's own keys are held by whoever registered it; a token for another resource (Azure Databricks) signed with them is forged. Get a token from Entra ID."),
     }
 }

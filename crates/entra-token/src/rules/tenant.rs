@@ -3,9 +3,24 @@
 use crate::claims::{string, Claim};
 use crate::findings::{names::TENANT, Finding};
 use crate::policy::Policy;
+use crate::tenant_id::is_tenant;
 
 pub(crate) fn tenant(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bool) -> Finding {
     let tid = string(&c.tid);
+    if let Claim::Present(t) = &tid {
+        if !is_tenant(t) {
+            return Finding::fail(
+                TENANT,
+                format!(
+                    "'tid' is '{}', which is neither a tenant ID (a GUID) nor a domain name",
+                    crate::text::clip(t, 60)
+                ),
+            )
+            .expected(policy.tenant.clone().unwrap_or_else(|| "a tenant ID (GUID)".into()))
+            .actual(crate::text::clip(t, 60))
+            .fix("Entra ID puts the tenant's ID in 'tid'; this token was altered or forged. Get a real token from Entra ID.");
+        }
+    }
     if brief {
         if let (Claim::Present(t), Some(e)) = (&tid, &policy.tenant) {
             if t.eq_ignore_ascii_case(e) {
