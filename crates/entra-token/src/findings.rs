@@ -26,28 +26,118 @@ impl Status {
     }
 }
 
-/// The stable names of the checks, as they appear in `check` fields.
-pub mod names {
-    pub const FORMAT: &str = "format";
-    pub const SIGNATURE: &str = "signature";
-    pub const AUDIENCE: &str = "audience";
-    pub const ISSUER: &str = "issuer";
-    pub const TENANT: &str = "tenant";
-    pub const LIFETIME: &str = "lifetime";
-    pub const IDENTITY: &str = "identity";
+/// A check: what a finding is about. Its stable name ([`Check::as_str`])
+/// is what JSON and text show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Check {
+    Format,
+    Signature,
+    Audience,
+    Issuer,
+    Tenant,
+    Lifetime,
+    Identity,
     /// Online: the signing keys from the issuer's OpenID discovery.
-    pub const DISCOVERY: &str = "discovery";
+    Discovery,
     /// Online: the workspace and its tenant (from `<host>/aad/auth`).
-    pub const WORKSPACE: &str = "workspace";
+    Workspace,
     /// Online: the token's principal exists in the workspace (SCIM `Me`).
-    pub const MEMBERSHIP: &str = "membership";
+    Membership,
+}
+
+impl Check {
+    /// Every check, in the order a report lists the offline ones.
+    pub const ALL: [Check; 10] = [
+        Check::Format,
+        Check::Signature,
+        Check::Audience,
+        Check::Issuer,
+        Check::Tenant,
+        Check::Lifetime,
+        Check::Identity,
+        Check::Discovery,
+        Check::Workspace,
+        Check::Membership,
+    ];
+
+    /// The stable name: `format`, `signature`, `audience`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::Format => "format",
+            Check::Signature => "signature",
+            Check::Audience => "audience",
+            Check::Issuer => "issuer",
+            Check::Tenant => "tenant",
+            Check::Lifetime => "lifetime",
+            Check::Identity => "identity",
+            Check::Discovery => "discovery",
+            Check::Workspace => "workspace",
+            Check::Membership => "membership",
+        }
+    }
+}
+
+/// Ordered by name, as the names were sorted before they were an enum.
+impl Ord for Check {
+    fn cmp(&self, other: &Check) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Check {
+    fn partial_cmp(&self, other: &Check) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so that width and alignment (`{:<10}`) apply.
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for Check {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Check {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Check {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// The checks under their former constant names.
+pub mod names {
+    use super::Check;
+    pub const FORMAT: Check = Check::Format;
+    pub const SIGNATURE: Check = Check::Signature;
+    pub const AUDIENCE: Check = Check::Audience;
+    pub const ISSUER: Check = Check::Issuer;
+    pub const TENANT: Check = Check::Tenant;
+    pub const LIFETIME: Check = Check::Lifetime;
+    pub const IDENTITY: Check = Check::Identity;
+    /// Online: the signing keys from the issuer's OpenID discovery.
+    pub const DISCOVERY: Check = Check::Discovery;
+    /// Online: the workspace and its tenant (from `<host>/aad/auth`).
+    pub const WORKSPACE: Check = Check::Workspace;
+    /// Online: the token's principal exists in the workspace (SCIM `Me`).
+    pub const MEMBERSHIP: Check = Check::Membership;
 }
 
 /// One rule's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// The rule's stable name (see [`names`]).
-    pub check: &'static str,
+    /// The check (serialized as its stable name).
+    pub check: Check,
     pub status: Status,
     /// What the rule wanted, when it compares.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,7 +154,7 @@ pub struct Finding {
 
 impl Finding {
     /// A finding with only a status and message.
-    pub fn new(check: &'static str, status: Status, message: impl Into<String>) -> Finding {
+    pub fn new(check: Check, status: Status, message: impl Into<String>) -> Finding {
         Finding {
             check,
             status,
@@ -76,22 +166,22 @@ impl Finding {
     }
 
     /// A passing finding.
-    pub fn pass(check: &'static str, message: impl Into<String>) -> Finding {
+    pub fn pass(check: Check, message: impl Into<String>) -> Finding {
         Finding::new(check, Status::Pass, message)
     }
 
     /// A failing finding.
-    pub fn fail(check: &'static str, message: impl Into<String>) -> Finding {
+    pub fn fail(check: Check, message: impl Into<String>) -> Finding {
         Finding::new(check, Status::Fail, message)
     }
 
     /// A warning.
-    pub fn warn(check: &'static str, message: impl Into<String>) -> Finding {
+    pub fn warn(check: Check, message: impl Into<String>) -> Finding {
         Finding::new(check, Status::Warn, message)
     }
 
     /// A rule that could not run.
-    pub fn skip(check: &'static str, message: impl Into<String>) -> Finding {
+    pub fn skip(check: Check, message: impl Into<String>) -> Finding {
         Finding::new(check, Status::Skip, message)
     }
 
@@ -207,11 +297,14 @@ impl Report {
         self.findings
             .iter()
             .filter(|f| f.status == Status::Fail)
-            .map(|f| f.check)
+            .map(|f| f.check.as_str())
     }
 
-    /// The finding of a check, by name.
-    pub fn get(&self, check: &str) -> Option<&Finding> {
+    /// The finding of a check (a [`Check`], or its name).
+    pub fn get<C>(&self, check: C) -> Option<&Finding>
+    where
+        Check: PartialEq<C>,
+    {
         self.findings.iter().find(|f| f.check == check)
     }
 
@@ -221,5 +314,34 @@ impl Report {
             Some(slot) => *slot = finding,
             None => self.findings.push(finding),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_serializes_and_displays_as_its_stable_name() {
+        for c in Check::ALL {
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.as_str())
+            );
+            assert_eq!(c.to_string(), c.as_str());
+            assert!(c == c.as_str());
+        }
+        assert_eq!(format!("[{:<10}]", Check::Tenant), "[tenant    ]");
+    }
+
+    #[test]
+    fn checks_sort_by_name() {
+        let mut all = Check::ALL.to_vec();
+        all.sort();
+        let names: Vec<_> = all.iter().map(|c| c.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert_eq!(names[0], "audience");
     }
 }

@@ -150,7 +150,7 @@ fn verdict_line(out: &mut impl Write, report: &Report) -> io::Result<()> {
         .findings
         .iter()
         .filter(|f| f.status == Status::Skip)
-        .map(|f| f.check)
+        .map(|f| f.check.as_str())
         .collect();
     match report.verdict() {
         Verdict::Invalid => writeln!(
