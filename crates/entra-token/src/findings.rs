@@ -224,6 +224,30 @@ pub enum Verdict {
     Incomplete,
 }
 
+/// A report's verdict in one sentence, as the text output, `check --json`'s
+/// `verdict` and the page all say it: a lead ("Not valid", "Valid", "Not
+/// verified") that a terminal may colour, and the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictSentence {
+    pub verdict: Verdict,
+    /// "Not valid", "Valid" or "Not verified".
+    pub lead: &'static str,
+    /// From the colon on: ": 1 check(s) failed: audience."
+    pub rest: String,
+}
+
+impl std::fmt::Display for VerdictSentence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.lead, self.rest)
+    }
+}
+
+impl Serialize for VerdictSentence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The verdict of a list of findings: [`Verdict::Valid`] only when the
 /// `signature` finding is among them and passed, and none failed. A list
 /// without a `signature` finding is never valid.
@@ -281,6 +305,57 @@ impl Report {
         verdict_of(&self.findings)
     }
 
+    /// The verdict in one sentence (see [`VerdictSentence`]): the failed
+    /// checks; the checks not run on a valid token; or, when the signature
+    /// was not verified, how to verify it (the `signature` finding's fix).
+    pub fn verdict_sentence(&self) -> VerdictSentence {
+        let verdict = self.verdict();
+        let (lead, rest) = match verdict {
+            Verdict::Invalid => {
+                let failed: Vec<_> = self.failed().collect();
+                (
+                    "Not valid",
+                    format!(": {} check(s) failed: {}.", failed.len(), failed.join(", ")),
+                )
+            }
+            Verdict::Valid => {
+                let skipped: Vec<_> = self
+                    .findings
+                    .iter()
+                    .filter(|f| f.status == Status::Skip)
+                    .map(|f| f.check.as_str())
+                    .collect();
+                if skipped.is_empty() {
+                    ("Valid", ": every check passed.".to_owned())
+                } else {
+                    (
+                        "Valid",
+                        format!(
+                            ": the signature verified and no check failed; not run: {}.",
+                            skipped.join(", ")
+                        ),
+                    )
+                }
+            }
+            Verdict::Incomplete => {
+                let how = self
+                    .get(Check::Signature)
+                    .and_then(|f| f.fix.as_deref())
+                    .map(|f| format!(" {f}"))
+                    .unwrap_or_default();
+                (
+                    "Not verified",
+                    format!(": no check failed, but the signature was not checked, so the token is not accepted as valid.{how}"),
+                )
+            }
+        };
+        VerdictSentence {
+            verdict,
+            lead,
+            rest,
+        }
+    }
+
     /// Whether the signature was verified with a trusted key.
     pub fn signature_verified(&self) -> bool {
         self.get(names::SIGNATURE)
@@ -332,6 +407,69 @@ mod tests {
             assert!(c == c.as_str());
         }
         assert_eq!(format!("[{:<10}]", Check::Tenant), "[tenant    ]");
+    }
+
+    fn finding(check: Check, status: Status) -> Finding {
+        Finding::new(check, status, "m")
+    }
+
+    #[test]
+    fn verdict_sentence_names_the_failed_checks() {
+        let r = Report {
+            findings: vec![
+                finding(Check::Signature, Status::Pass),
+                finding(Check::Audience, Status::Fail),
+                finding(Check::Tenant, Status::Fail),
+                finding(Check::Lifetime, Status::Warn),
+            ],
+        };
+        let s = r.verdict_sentence();
+        assert_eq!(s.verdict, Verdict::Invalid);
+        assert_eq!(s.lead, "Not valid");
+        assert_eq!(
+            s.to_string(),
+            "Not valid: 2 check(s) failed: audience, tenant."
+        );
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            serde_json::json!("Not valid: 2 check(s) failed: audience, tenant.")
+        );
+    }
+
+    #[test]
+    fn verdict_sentence_of_a_valid_token_says_what_did_not_run() {
+        let mut r = Report {
+            findings: vec![
+                finding(Check::Signature, Status::Pass),
+                finding(Check::Audience, Status::Pass),
+            ],
+        };
+        assert_eq!(
+            r.verdict_sentence().to_string(),
+            "Valid: every check passed."
+        );
+        r.set(finding(Check::Tenant, Status::Skip));
+        assert_eq!(
+            r.verdict_sentence().to_string(),
+            "Valid: the signature verified and no check failed; not run: tenant."
+        );
+    }
+
+    #[test]
+    fn verdict_sentence_without_a_verified_signature_says_how_to_verify() {
+        let r = Report {
+            findings: vec![
+                Finding::skip(Check::Signature, "no keys").fix("Give --jwks FILE."),
+                finding(Check::Audience, Status::Pass),
+            ],
+        };
+        let s = r.verdict_sentence();
+        assert_eq!(s.verdict, Verdict::Incomplete);
+        assert_eq!(s.lead, "Not verified");
+        assert_eq!(
+            s.to_string(),
+            "Not verified: no check failed, but the signature was not checked, so the token is not accepted as valid. Give --jwks FILE."
+        );
     }
 
     #[test]
