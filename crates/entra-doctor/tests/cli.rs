@@ -682,6 +682,46 @@ fn unusable_arguments_exit_2_with_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// The sentence is made once: `check --json`'s `verdict` is the text
+/// output's last line, for each of the three verdicts.
+#[test]
+fn json_verdict_is_the_text_verdict_line() {
+    let mut wrong = user_claims();
+    wrong["aud"] = json!("https://management.azure.com/");
+    let dir = tempfile::tempdir().unwrap();
+    let jwks = jwks_file(&dir);
+    let jwks = jwks.to_str().unwrap();
+    let cases: [(Value, &[&str], &str); 3] = [
+        (
+            user_claims(),
+            &["--tenant", TENANT, "--jwks", jwks],
+            "Valid: every check passed.",
+        ),
+        (
+            wrong,
+            &["--jwks", jwks],
+            "Not valid: 1 check(s) failed: audience.",
+        ),
+        (user_claims(), &["--skip-signature"], "Not verified: "),
+    ];
+    for (claims, args, starts) in cases {
+        let token = sign(&claims);
+        let run = |json: bool| {
+            let mut c = cmd();
+            c.args(["check", "--at", &NOW.to_string()]).args(args);
+            if json {
+                c.arg("--json");
+            }
+            String::from_utf8(c.arg(&token).output().unwrap().stdout).unwrap()
+        };
+        let v: Value = serde_json::from_str(&run(true)).unwrap();
+        let text = run(false);
+        let last = text.lines().last().unwrap();
+        assert_eq!(v["verdict"], last, "{text}");
+        assert!(last.starts_with(starts), "{last}");
+    }
+}
+
 #[test]
 fn text_output_honours_no_color_and_names_the_verdict() {
     let mut c = user_claims();

@@ -163,6 +163,9 @@ fn check_answers_the_same_json_as_the_cli() {
         assert_eq!(api[field], cli[field], "field {field}");
     }
     assert_eq!(api["failed"], json!(["audience"]));
+    // The page shows the CLI's sentence.
+    assert_eq!(api["verdict"], cli["verdict"]);
+    assert_eq!(api["verdict"], "Not valid: 1 check(s) failed: audience.");
     assert_eq!(api["at"], "2030-01-01T00:00:00Z");
 }
 

@@ -26,28 +26,118 @@ impl Status {
     }
 }
 
-/// The stable names of the checks, as they appear in `check` fields.
-pub mod names {
-    pub const FORMAT: &str = "format";
-    pub const SIGNATURE: &str = "signature";
-    pub const AUDIENCE: &str = "audience";
-    pub const ISSUER: &str = "issuer";
-    pub const TENANT: &str = "tenant";
-    pub const LIFETIME: &str = "lifetime";
-    pub const IDENTITY: &str = "identity";
+/// A check: what a finding is about. Its stable name ([`Check::as_str`])
+/// is what JSON and text show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Check {
+    Format,
+    Signature,
+    Audience,
+    Issuer,
+    Tenant,
+    Lifetime,
+    Identity,
     /// Online: the signing keys from the issuer's OpenID discovery.
-    pub const DISCOVERY: &str = "discovery";
+    Discovery,
     /// Online: the workspace and its tenant (from `<host>/aad/auth`).
-    pub const WORKSPACE: &str = "workspace";
+    Workspace,
     /// Online: the token's principal exists in the workspace (SCIM `Me`).
-    pub const MEMBERSHIP: &str = "membership";
+    Membership,
+}
+
+impl Check {
+    /// Every check, in the order a report lists the offline ones.
+    pub const ALL: [Check; 10] = [
+        Check::Format,
+        Check::Signature,
+        Check::Audience,
+        Check::Issuer,
+        Check::Tenant,
+        Check::Lifetime,
+        Check::Identity,
+        Check::Discovery,
+        Check::Workspace,
+        Check::Membership,
+    ];
+
+    /// The stable name: `format`, `signature`, `audience`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::Format => "format",
+            Check::Signature => "signature",
+            Check::Audience => "audience",
+            Check::Issuer => "issuer",
+            Check::Tenant => "tenant",
+            Check::Lifetime => "lifetime",
+            Check::Identity => "identity",
+            Check::Discovery => "discovery",
+            Check::Workspace => "workspace",
+            Check::Membership => "membership",
+        }
+    }
+}
+
+/// Ordered by name, as the names were sorted before they were an enum.
+impl Ord for Check {
+    fn cmp(&self, other: &Check) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Check {
+    fn partial_cmp(&self, other: &Check) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so that width and alignment (`{:<10}`) apply.
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for Check {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Check {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Check {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// The checks under their former constant names.
+pub mod names {
+    use super::Check;
+    pub const FORMAT: Check = Check::Format;
+    pub const SIGNATURE: Check = Check::Signature;
+    pub const AUDIENCE: Check = Check::Audience;
+    pub const ISSUER: Check = Check::Issuer;
+    pub const TENANT: Check = Check::Tenant;
+    pub const LIFETIME: Check = Check::Lifetime;
+    pub const IDENTITY: Check = Check::Identity;
+    /// Online: the signing keys from the issuer's OpenID discovery.
+    pub const DISCOVERY: Check = Check::Discovery;
+    /// Online: the workspace and its tenant (from `<host>/aad/auth`).
+    pub const WORKSPACE: Check = Check::Workspace;
+    /// Online: the token's principal exists in the workspace (SCIM `Me`).
+    pub const MEMBERSHIP: Check = Check::Membership;
 }
 
 /// One rule's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// The rule's stable name (see [`names`]).
-    pub check: &'static str,
+    /// The check (serialized as its stable name).
+    pub check: Check,
     pub status: Status,
     /// What the rule wanted, when it compares.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,7 +154,7 @@ pub struct Finding {
 
 impl Finding {
     /// A finding with only a status and message.
-    pub fn new(check: &'static str, status: Status, message: impl Into<String>) -> Finding {
+    pub fn new(check: Check, status: Status, message: impl Into<String>) -> Finding {
         Finding {
             check,
             status,
@@ -76,22 +166,22 @@ impl Finding {
     }
 
     /// A passing finding.
-    pub fn pass(check: &'static str, message: impl Into<String>) -> Finding {
+    pub fn pass(check: Check, message: impl Into<String>) -> Finding {
         Finding::new(check, Status::Pass, message)
     }
 
     /// A failing finding.
-    pub fn fail(check: &'static str, message: impl Into<String>) -> Finding {
+    pub fn fail(check: Check, message: impl Into<String>) -> Finding {
         Finding::new(check, Status::Fail, message)
     }
 
     /// A warning.
-    pub fn warn(check: &'static str, message: impl Into<String>) -> Finding {
+    pub fn warn(check: Check, message: impl Into<String>) -> Finding {
         Finding::new(check, Status::Warn, message)
     }
 
     /// A rule that could not run.
-    pub fn skip(check: &'static str, message: impl Into<String>) -> Finding {
+    pub fn skip(check: Check, message: impl Into<String>) -> Finding {
         Finding::new(check, Status::Skip, message)
     }
 
@@ -132,6 +222,30 @@ pub enum Verdict {
     /// key lookup that could not run, or the claims checked alone on
     /// request): the token is not accepted.
     Incomplete,
+}
+
+/// A report's verdict in one sentence, as the text output, `check --json`'s
+/// `verdict` and the page all say it: a lead ("Not valid", "Valid", "Not
+/// verified") that a terminal may colour, and the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictSentence {
+    pub verdict: Verdict,
+    /// "Not valid", "Valid" or "Not verified".
+    pub lead: &'static str,
+    /// From the colon on: ": 1 check(s) failed: audience."
+    pub rest: String,
+}
+
+impl std::fmt::Display for VerdictSentence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.lead, self.rest)
+    }
+}
+
+impl Serialize for VerdictSentence {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The verdict of a list of findings: [`Verdict::Valid`] only when the
@@ -191,6 +305,57 @@ impl Report {
         verdict_of(&self.findings)
     }
 
+    /// The verdict in one sentence (see [`VerdictSentence`]): the failed
+    /// checks; the checks not run on a valid token; or, when the signature
+    /// was not verified, how to verify it (the `signature` finding's fix).
+    pub fn verdict_sentence(&self) -> VerdictSentence {
+        let verdict = self.verdict();
+        let (lead, rest) = match verdict {
+            Verdict::Invalid => {
+                let failed: Vec<_> = self.failed().collect();
+                (
+                    "Not valid",
+                    format!(": {} check(s) failed: {}.", failed.len(), failed.join(", ")),
+                )
+            }
+            Verdict::Valid => {
+                let skipped: Vec<_> = self
+                    .findings
+                    .iter()
+                    .filter(|f| f.status == Status::Skip)
+                    .map(|f| f.check.as_str())
+                    .collect();
+                if skipped.is_empty() {
+                    ("Valid", ": every check passed.".to_owned())
+                } else {
+                    (
+                        "Valid",
+                        format!(
+                            ": the signature verified and no check failed; not run: {}.",
+                            skipped.join(", ")
+                        ),
+                    )
+                }
+            }
+            Verdict::Incomplete => {
+                let how = self
+                    .get(Check::Signature)
+                    .and_then(|f| f.fix.as_deref())
+                    .map(|f| format!(" {f}"))
+                    .unwrap_or_default();
+                (
+                    "Not verified",
+                    format!(": no check failed, but the signature was not checked, so the token is not accepted as valid.{how}"),
+                )
+            }
+        };
+        VerdictSentence {
+            verdict,
+            lead,
+            rest,
+        }
+    }
+
     /// Whether the signature was verified with a trusted key.
     pub fn signature_verified(&self) -> bool {
         self.get(names::SIGNATURE)
@@ -207,11 +372,14 @@ impl Report {
         self.findings
             .iter()
             .filter(|f| f.status == Status::Fail)
-            .map(|f| f.check)
+            .map(|f| f.check.as_str())
     }
 
-    /// The finding of a check, by name.
-    pub fn get(&self, check: &str) -> Option<&Finding> {
+    /// The finding of a check (a [`Check`], or its name).
+    pub fn get<C>(&self, check: C) -> Option<&Finding>
+    where
+        Check: PartialEq<C>,
+    {
         self.findings.iter().find(|f| f.check == check)
     }
 
@@ -221,5 +389,97 @@ impl Report {
             Some(slot) => *slot = finding,
             None => self.findings.push(finding),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_serializes_and_displays_as_its_stable_name() {
+        for c in Check::ALL {
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.as_str())
+            );
+            assert_eq!(c.to_string(), c.as_str());
+            assert!(c == c.as_str());
+        }
+        assert_eq!(format!("[{:<10}]", Check::Tenant), "[tenant    ]");
+    }
+
+    fn finding(check: Check, status: Status) -> Finding {
+        Finding::new(check, status, "m")
+    }
+
+    #[test]
+    fn verdict_sentence_names_the_failed_checks() {
+        let r = Report {
+            findings: vec![
+                finding(Check::Signature, Status::Pass),
+                finding(Check::Audience, Status::Fail),
+                finding(Check::Tenant, Status::Fail),
+                finding(Check::Lifetime, Status::Warn),
+            ],
+        };
+        let s = r.verdict_sentence();
+        assert_eq!(s.verdict, Verdict::Invalid);
+        assert_eq!(s.lead, "Not valid");
+        assert_eq!(
+            s.to_string(),
+            "Not valid: 2 check(s) failed: audience, tenant."
+        );
+        assert_eq!(
+            serde_json::to_value(&s).unwrap(),
+            serde_json::json!("Not valid: 2 check(s) failed: audience, tenant.")
+        );
+    }
+
+    #[test]
+    fn verdict_sentence_of_a_valid_token_says_what_did_not_run() {
+        let mut r = Report {
+            findings: vec![
+                finding(Check::Signature, Status::Pass),
+                finding(Check::Audience, Status::Pass),
+            ],
+        };
+        assert_eq!(
+            r.verdict_sentence().to_string(),
+            "Valid: every check passed."
+        );
+        r.set(finding(Check::Tenant, Status::Skip));
+        assert_eq!(
+            r.verdict_sentence().to_string(),
+            "Valid: the signature verified and no check failed; not run: tenant."
+        );
+    }
+
+    #[test]
+    fn verdict_sentence_without_a_verified_signature_says_how_to_verify() {
+        let r = Report {
+            findings: vec![
+                Finding::skip(Check::Signature, "no keys").fix("Give --jwks FILE."),
+                finding(Check::Audience, Status::Pass),
+            ],
+        };
+        let s = r.verdict_sentence();
+        assert_eq!(s.verdict, Verdict::Incomplete);
+        assert_eq!(s.lead, "Not verified");
+        assert_eq!(
+            s.to_string(),
+            "Not verified: no check failed, but the signature was not checked, so the token is not accepted as valid. Give --jwks FILE."
+        );
+    }
+
+    #[test]
+    fn checks_sort_by_name() {
+        let mut all = Check::ALL.to_vec();
+        all.sort();
+        let names: Vec<_> = all.iter().map(|c| c.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert_eq!(names[0], "audience");
     }
 }

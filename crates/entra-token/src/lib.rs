@@ -49,7 +49,7 @@ pub mod verify;
 
 pub use alg::Algorithm;
 pub use error::{FormatError, KeyError, Part};
-pub use findings::{Finding, Report, Status, Verdict};
+pub use findings::{Check, Finding, Report, Status, Verdict, VerdictSentence};
 pub use jws::Token;
 pub use keys::KeySet;
 pub use policy::Policy;

@@ -118,8 +118,8 @@ fn alg_none_and_hmac_fail_without_keys_and_with_skip_signature() {
 #[test]
 fn a_report_without_a_signature_finding_is_never_valid() {
     let findings = [
-        Finding::pass("audience", "ok"),
-        Finding::pass("issuer", "ok"),
+        Finding::pass(entra_token::Check::Audience, "ok"),
+        Finding::pass(entra_token::Check::Issuer, "ok"),
     ];
     assert_eq!(
         entra_token::findings::verdict_of(&findings),
@@ -127,11 +127,14 @@ fn a_report_without_a_signature_finding_is_never_valid() {
     );
     assert_eq!(verdict_of_unpassed(&[]), Verdict::Valid);
     assert_eq!(
-        verdict_of_unpassed(&[Finding::skip("signature", "no keys")]),
+        verdict_of_unpassed(&[Finding::skip(entra_token::Check::Signature, "no keys")]),
         Verdict::Incomplete
     );
     assert_eq!(
-        verdict_of_unpassed(&[Finding::skip("tenant", "x"), Finding::fail("audience", "x")]),
+        verdict_of_unpassed(&[
+            Finding::skip(entra_token::Check::Tenant, "x"),
+            Finding::fail(entra_token::Check::Audience, "x")
+        ]),
         Verdict::Invalid
     );
 }

@@ -703,7 +703,7 @@ fn write_findings<'a>(
     let failed: Vec<&'static str> = findings
         .iter()
         .filter(|f| f.status == Status::Fail)
-        .map(|f| f.check)
+        .map(|f| f.check.as_str())
         .collect();
     // Valid only when the signature verified (it is not among the findings
     // that did not pass) and nothing failed.

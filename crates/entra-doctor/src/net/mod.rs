@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use entra_token::findings::names::{DISCOVERY, SIGNATURE, TENANT};
+use entra_token::findings::Check;
 use entra_token::{Finding, KeySet, Token};
 use url::Url;
 
@@ -400,7 +401,7 @@ pub fn merge(report: &mut entra_token::Report, outcome: &OnlineOutcome) {
         }
         report.set(f.clone());
     }
-    let insert_before = |report: &mut entra_token::Report, before: &str, f: &Finding| {
+    let insert_before = |report: &mut entra_token::Report, before: Check, f: &Finding| {
         let at = report
             .findings
             .iter()

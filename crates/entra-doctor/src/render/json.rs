@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use entra_token::{Finding, Report, Summary};
+use entra_token::{Finding, Report, Summary, VerdictSentence};
 use serde::Serialize;
 
 use crate::error::CliError;
@@ -21,6 +21,8 @@ pub struct CheckJson<'a> {
     pub complete: bool,
     /// Names of the failed checks.
     pub failed: Vec<&'static str>,
+    /// The verdict in one sentence, as the text output ends with it.
+    pub verdict: VerdictSentence,
     /// What the token is; null when it did not parse.
     pub summary: Option<&'a Summary>,
     pub findings: &'a [Finding],
@@ -33,6 +35,7 @@ impl<'a> CheckJson<'a> {
             claims_valid: report.claims_valid(),
             complete: report.complete(),
             failed: report.failed().collect(),
+            verdict: report.verdict_sentence(),
             summary,
             findings: &report.findings,
         }

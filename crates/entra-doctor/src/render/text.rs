@@ -145,40 +145,13 @@ pub fn report(out: &mut impl Write, report: &Report, summary: Option<&Summary>) 
 
 /// The last line: the verdict, as the exit status gives it.
 fn verdict_line(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let failed: Vec<_> = report.failed().collect();
-    let skipped: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Skip)
-        .map(|f| f.check)
-        .collect();
-    match report.verdict() {
-        Verdict::Invalid => writeln!(
-            out,
-            "{RED}Not valid{RED:#}: {} check(s) failed: {}.",
-            failed.len(),
-            failed.join(", ")
-        ),
-        Verdict::Valid if skipped.is_empty() => {
-            writeln!(out, "{GREEN}Valid{GREEN:#}: every check passed.")
-        }
-        Verdict::Valid => writeln!(
-            out,
-            "{GREEN}Valid{GREEN:#}: the signature verified and no check failed; not run: {}.",
-            skipped.join(", ")
-        ),
-        Verdict::Incomplete => {
-            let how = report
-                .get(entra_token::findings::names::SIGNATURE)
-                .and_then(|f| f.fix.as_deref())
-                .map(|f| format!(" {f}"))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "{YELLOW}Not verified{YELLOW:#}: no check failed, but the signature was not checked, so the token is not accepted as valid.{how}"
-            )
-        }
-    }
+    let s = report.verdict_sentence();
+    let style = match s.verdict {
+        Verdict::Invalid => RED,
+        Verdict::Valid => GREEN,
+        Verdict::Incomplete => YELLOW,
+    };
+    writeln!(out, "{style}{}{style:#}{}", s.lead, shown(&s.rest))
 }
 
 /// `explain`'s text output.

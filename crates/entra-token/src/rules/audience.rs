@@ -2,34 +2,68 @@
 
 use crate::catalogue::resources::{self, AZURE_DATABRICKS};
 use crate::claims::{audiences, Claim};
-use crate::findings::{names::AUDIENCE, Finding};
+use crate::findings::{names::AUDIENCE, Finding, Status};
 use crate::policy::Policy;
 use crate::summary::{token_kind, TokenKind};
+use std::borrow::Cow;
 
-pub(crate) fn audience(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bool) -> Finding {
-    if brief {
-        if let Claim::Present(a) = audiences(&c.aud) {
-            if a.iter()
-                .any(|a| policy.audiences.iter().any(|e| e == a.as_ref()))
-            {
-                return Finding::pass(AUDIENCE, String::new());
-            }
+use super::Outcome;
+
+/// What the `audience` rule found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AudienceOutcome<'a> {
+    /// One of the token's audiences is an expected one.
+    Pass { auds: Vec<Cow<'a, str>> },
+    /// None is; `id_token` when the token is an ID token.
+    Wrong {
+        auds: Vec<Cow<'a, str>>,
+        id_token: bool,
+    },
+    /// No `aud` claim.
+    Missing,
+    /// `aud` is not a string or an array of strings.
+    Malformed(String),
+}
+
+impl Outcome for AudienceOutcome<'_> {
+    fn status(&self) -> Status {
+        match self {
+            AudienceOutcome::Pass { .. } => Status::Pass,
+            _ => Status::Fail,
         }
     }
+}
+
+/// Decides: is the token for one of `policy.audiences`?
+pub(crate) fn decide<'a>(c: &crate::claims::Claims<'a>, policy: &Policy) -> AudienceOutcome<'a> {
+    match audiences(&c.aud) {
+        Claim::Present(auds) => {
+            if auds
+                .iter()
+                .any(|a| policy.audiences.iter().any(|e| e == a.as_ref()))
+            {
+                AudienceOutcome::Pass { auds }
+            } else {
+                AudienceOutcome::Wrong {
+                    auds,
+                    id_token: token_kind(c) == TokenKind::Id,
+                }
+            }
+        }
+        Claim::Missing => AudienceOutcome::Missing,
+        Claim::Malformed(what) => AudienceOutcome::Malformed(what),
+    }
+}
+
+/// The finding for an outcome: the words.
+pub(crate) fn describe(o: &AudienceOutcome<'_>, policy: &Policy) -> Finding {
     let expected = policy.audiences.join(" or ");
     let named = |aud: &str| match resources::lookup(aud) {
         Some(r) => format!("{aud} ({})", r.name),
         None => aud.to_owned(),
     };
-    let expected_named = policy
-        .audiences
-        .iter()
-        .map(|a| named(a))
-        .collect::<Vec<_>>()
-        .join(" or ");
-    let auds = match audiences(&c.aud) {
-        Claim::Present(a) => a,
-        Claim::Missing => {
+    let (auds, id_token) = match o {
+        AudienceOutcome::Missing => {
             return Finding::fail(
                 AUDIENCE,
                 "the token has no 'aud' claim: it does not say which API it is for",
@@ -38,18 +72,25 @@ pub(crate) fn audience(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bo
             .actual("(absent)")
             .fix(how_to_ask(policy))
         }
-        Claim::Malformed(what) => {
+        AudienceOutcome::Malformed(what) => {
             return Finding::fail(AUDIENCE, format!("'aud' is {what}"))
                 .expected(expected)
                 .fix(how_to_ask(policy))
         }
+        AudienceOutcome::Pass { auds } => {
+            return Finding::pass(AUDIENCE, format!("the token is for {}", named(&auds[0])))
+                .expected(expected)
+                .actual(auds.join(", "))
+        }
+        AudienceOutcome::Wrong { auds, id_token } => (auds, *id_token),
     };
+    let expected_named = policy
+        .audiences
+        .iter()
+        .map(|a| named(a))
+        .collect::<Vec<_>>()
+        .join(" or ");
     let actual = auds.join(", ");
-    if auds.iter().any(|a| policy.audiences.iter().any(|e| e == a)) {
-        return Finding::pass(AUDIENCE, format!("the token is for {}", named(&auds[0])))
-            .expected(expected)
-            .actual(actual);
-    }
     let mut msg = format!(
         "the token is for {}, not for {expected_named}",
         auds.iter().map(|a| named(a)).collect::<Vec<_>>().join(", ")
@@ -62,7 +103,7 @@ pub(crate) fn audience(c: &crate::claims::Claims<'_>, policy: &Policy, brief: bo
         msg.push_str(&format!(" ('{near}' differs only in case or a trailing slash, and audiences are compared exactly)"));
     }
     let mut fix = how_to_ask(policy);
-    if token_kind(c) == TokenKind::Id {
+    if id_token {
         fix = format!("This is an ID token (its audience is the client application). APIs take access tokens. {fix}");
     }
     Finding::fail(AUDIENCE, msg)

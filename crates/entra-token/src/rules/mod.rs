@@ -10,7 +10,7 @@ mod signature;
 mod tenant;
 
 use crate::error::FormatError;
-use crate::findings::{names, Finding, Report};
+use crate::findings::{names, Check, Finding, Report, Status};
 use crate::input::Wrapping;
 use crate::jws::Token;
 use crate::keys::KeySet;
@@ -56,21 +56,50 @@ pub fn check_claims_with(
     detail: Detail,
 ) -> Report {
     let brief = detail == Detail::Brief;
+    // Brief: a pass is named, not described.
+    let word = |check: Check, passes: bool, describe: &dyn Fn() -> Finding| {
+        if brief && passes {
+            Finding::pass(check, String::new())
+        } else {
+            describe()
+        }
+    };
+    let aud = audience::decide(c, policy);
+    let iss = issuer::decide(c, policy);
+    let tid = tenant::decide(c, policy);
+    let life = lifetime::decide(&lifetime::Times::of(c), policy);
+    let who = identity::decide(c);
     Report {
         findings: vec![
-            if brief {
-                Finding::pass(names::FORMAT, String::new())
-            } else {
+            word(Check::Format, true, &|| {
                 format::format_pass(token, Wrapping::Bare)
-            },
-            signature::signature_finding_with(token, sig, policy, brief),
-            audience::audience(c, policy, brief),
-            issuer::issuer(c, policy, brief),
-            tenant::tenant(c, policy, brief),
-            lifetime::lifetime(c, policy, brief),
-            identity::identity(c, brief),
+            }),
+            word(Check::Signature, sig.is_verified(), &|| {
+                signature::signature_finding(token, sig, policy)
+            }),
+            word(Check::Audience, aud.status() == Status::Pass, &|| {
+                audience::describe(&aud, policy)
+            }),
+            word(Check::Issuer, iss.status() == Status::Pass, &|| {
+                issuer::describe(&iss, policy)
+            }),
+            word(Check::Tenant, tid.status() == Status::Pass, &|| {
+                tenant::describe(&tid, policy)
+            }),
+            word(Check::Lifetime, life.status() == Status::Pass, &|| {
+                lifetime::describe(&life, policy)
+            }),
+            word(Check::Identity, who.status() == Status::Pass, &|| {
+                identity::describe(&who)
+            }),
         ],
     }
+}
+
+/// What a rule decided, before it is put in words.
+pub(crate) trait Outcome {
+    /// The status of the finding the outcome is described as.
+    fn status(&self) -> Status;
 }
 
 /// The whole check from pasted text: extract, parse, verify (when keys are
@@ -114,12 +143,19 @@ pub fn malformed_report(e: &FormatError) -> Report {
 
 #[cfg(test)]
 mod tests {
+    use super::audience::AudienceOutcome;
+    use super::identity::IdentityOutcome;
+    use super::lifetime::LifetimeOutcome;
+    use super::tenant::TenantOutcome;
     use super::*;
     use crate::b64::encode;
-    use crate::verify::SignatureFailure;
-    use serde_json::json;
+    use crate::catalogue::resources::AZURE_DATABRICKS;
+    use serde_json::{json, Value};
 
-    fn token(claims: serde_json::Value) -> Token {
+    const T1: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    const T2: &str = "11111111-2222-3333-4444-555555555555";
+
+    fn token(claims: &Value) -> Token {
         let h = encode(br#"{"alg":"RS256","kid":"k"}"#);
         Token::parse(&format!(
             "{h}.{}.c2ln",
@@ -128,69 +164,307 @@ mod tests {
         .unwrap()
     }
 
-    /// Brief mode must never change a verdict, only drop pass messages.
+    /// A user token for Azure Databricks from tenant T1, valid at 2000.
+    fn base() -> Value {
+        json!({"aud": AZURE_DATABRICKS, "iss": format!("https://sts.windows.net/{T1}/"),
+            "tid": T1, "ver": "1.0", "nbf": 1000, "iat": 1000, "exp": 5000, "upn": "a@b.c", "oid": "o"})
+    }
+
+    fn with(k: &str, v: Value) -> Value {
+        let mut c = base();
+        if v.is_null() {
+            c.as_object_mut().unwrap().remove(k);
+        } else {
+            c[k] = v;
+        }
+        c
+    }
+
+    fn policy(tenant: Option<&str>) -> Policy {
+        let mut p = Policy::databricks(2000);
+        p.tenant = tenant.map(str::to_owned);
+        p
+    }
+
     #[test]
-    fn brief_and_full_agree_on_every_status() {
-        let tid = "t1";
-        let base = json!({"aud": crate::catalogue::resources::AZURE_DATABRICKS, "iss": "https://sts.windows.net/t1/",
-            "tid": tid, "ver": "1.0", "nbf": 1000, "iat": 1000, "exp": 5000, "upn": "a@b.c", "oid": "o"});
-        let mut variants = vec![base.clone()];
+    fn audience_outcome_passes_on_any_expected_audience_and_tells_an_id_token() {
+        let p = policy(None);
+        let t = token(&with("aud", json!(["x", AZURE_DATABRICKS])));
+        let o = audience::decide(&t.claims(), &p);
+        assert!(matches!(&o, AudienceOutcome::Pass { auds } if auds.len() == 2));
+        assert_eq!(o.status(), Status::Pass);
+
+        let mut access = with("aud", json!("https://management.azure.com/"));
+        access["scp"] = json!("user_impersonation");
+        let t = token(&access);
+        let o = audience::decide(&t.claims(), &p);
+        assert!(matches!(
+            o,
+            AudienceOutcome::Wrong {
+                id_token: false,
+                ..
+            }
+        ));
+
+        let mut id = with("aud", json!("client-app"));
+        id["nonce"] = json!("n");
+        id.as_object_mut().unwrap().remove("upn");
+        let t = token(&id);
+        assert!(matches!(
+            audience::decide(&t.claims(), &p),
+            AudienceOutcome::Wrong { id_token: true, .. }
+        ));
+
+        let t = token(&with("aud", Value::Null));
+        assert_eq!(audience::decide(&t.claims(), &p), AudienceOutcome::Missing);
+        let t = token(&with("aud", json!(5)));
+        assert!(matches!(
+            audience::decide(&t.claims(), &p),
+            AudienceOutcome::Malformed(_)
+        ));
+    }
+
+    #[test]
+    fn issuer_outcome_checks_shape_then_tenants_then_version() {
+        let p = policy(Some(T1));
+        let decide = |c: &Value, p: &Policy| {
+            let t = token(c);
+            let o = issuer::decide(&t.claims(), p);
+            format!("{o:?}")
+        };
+        assert!(decide(&base(), &p).starts_with("Pass "));
+        assert!(decide(&with("iss", json!("https://evil/x/")), &p).starts_with("NotEntra "));
+        assert!(
+            decide(&with("iss", json!("https://sts.windows.net/no good!/")), &p)
+                .starts_with("BadTenant ")
+        );
+        let other = with("iss", json!(format!("https://sts.windows.net/{T2}/")));
+        assert!(decide(&other, &p).starts_with("WrongTenant "));
+        // Without a workspace tenant, the issuer's tenant must still be tid's.
+        assert!(decide(&other, &policy(None)).starts_with("TidDisagrees "));
+        assert!(decide(&with("tid", json!(5)), &p).starts_with("TidMalformed("));
+        assert!(decide(&with("ver", json!("2.0")), &p).starts_with("VersionMismatch "));
+        assert_eq!(decide(&with("iss", Value::Null), &p), "Missing");
+        let mut pinned = policy(Some(T1));
+        pinned.issuer = Some("https://my.idp/".into());
+        assert!(decide(&base(), &pinned).starts_with("PinnedWrong "));
+        assert!(decide(&with("iss", json!("https://my.idp/")), &pinned).starts_with("PinnedPass "));
+    }
+
+    #[test]
+    fn tenant_outcome_compares_tid_without_case_and_skips_without_a_tenant() {
+        let t = token(&base());
+        let c = t.claims();
+        assert_eq!(
+            tenant::decide(&c, &policy(Some(&T1.to_uppercase()))),
+            TenantOutcome::Pass { tid: T1 }
+        );
+        assert_eq!(
+            tenant::decide(&c, &policy(Some(T2))),
+            TenantOutcome::Wrong { tid: T1 }
+        );
+        assert_eq!(
+            tenant::decide(&c, &policy(None)),
+            TenantOutcome::NoPolicy { tid: Some(T1) }
+        );
+        let t = token(&with("tid", json!("no good!")));
+        // A tid that is no tenant fails even without a tenant to compare with.
+        assert_eq!(
+            tenant::decide(&t.claims(), &policy(None)),
+            TenantOutcome::NotTenant { tid: "no good!" }
+        );
+        let t = token(&with("tid", Value::Null));
+        assert_eq!(
+            tenant::decide(&t.claims(), &policy(Some(T1))),
+            TenantOutcome::Missing
+        );
+        assert_eq!(
+            tenant::decide(&t.claims(), &policy(None)),
+            TenantOutcome::NoPolicy { tid: None }
+        );
+    }
+
+    #[test]
+    fn lifetime_outcome_at_the_edges_of_the_clock_skew() {
+        let at = |exp: i64, nbf: Option<i64>, iat: Option<i64>, now: i64| {
+            let mut c = base();
+            c["exp"] = json!(exp);
+            let o = c.as_object_mut().unwrap();
+            for (k, v) in [("nbf", nbf), ("iat", iat)] {
+                match v {
+                    Some(v) => o.insert(k.into(), json!(v)),
+                    None => o.remove(k),
+                };
+            }
+            let t = token(&c);
+            lifetime::decide(&Times::of(&t.claims()), &Policy::databricks(now))
+        };
+        let nbf = Some(1000);
+        assert_eq!(
+            at(5000, nbf, None, 4999),
+            LifetimeOutcome::Pass { exp: 5000, nbf }
+        );
+        assert_eq!(
+            at(5000, nbf, None, 5000),
+            LifetimeOutcome::ExpiredWithinSkew { exp: 5000, nbf }
+        );
+        assert_eq!(
+            at(5000, nbf, None, 5299),
+            LifetimeOutcome::ExpiredWithinSkew { exp: 5000, nbf }
+        );
+        assert_eq!(
+            at(5000, nbf, None, 5300),
+            LifetimeOutcome::Expired { exp: 5000, nbf }
+        );
+        assert_eq!(
+            at(5000, nbf, None, 999),
+            LifetimeOutcome::NotYetWithinSkew {
+                exp: 5000,
+                nbf: 1000
+            }
+        );
+        assert_eq!(
+            at(5000, nbf, None, 699),
+            LifetimeOutcome::NotYet {
+                exp: 5000,
+                nbf: 1000
+            }
+        );
+        assert_eq!(
+            at(5000, None, Some(2301), 2000),
+            LifetimeOutcome::IssuedInFuture {
+                exp: 5000,
+                nbf: None,
+                iat: 2301
+            }
+        );
+        assert_eq!(
+            at(5000, None, Some(2300), 2000),
+            LifetimeOutcome::Pass {
+                exp: 5000,
+                nbf: None
+            }
+        );
+        let t = token(&with("exp", Value::Null));
+        assert_eq!(
+            lifetime::decide(&Times::of(&t.claims()), &policy(None)),
+            LifetimeOutcome::ExpMissing
+        );
+        let t = token(&with("nbf", json!("soon")));
+        assert!(matches!(
+            lifetime::decide(&Times::of(&t.claims()), &policy(None)),
+            LifetimeOutcome::NbfMalformed(_)
+        ));
+    }
+
+    #[test]
+    fn identity_outcome_tells_users_guests_and_applications() {
+        let decide = |c: &Value| identity::decide(&token(c).claims());
+        assert!(matches!(
+            decide(&base()),
+            IdentityOutcome::User { claim: "upn", .. }
+        ));
+        let mut scp = with("upn", Value::Null);
+        scp["scp"] = json!("user_impersonation");
+        assert!(matches!(
+            decide(&scp),
+            IdentityOutcome::UserWithoutName { claim: "oid", .. }
+        ));
+        let mut guest = with("upn", json!("live.com#me@outlook.com"));
+        guest["idp"] = json!("live.com");
+        assert!(matches!(decide(&guest), IdentityOutcome::Guest { .. }));
+        let mut app = with("upn", Value::Null);
+        app["appid"] = json!("app");
+        app["idtyp"] = json!("app");
+        let o = decide(&app);
+        assert!(matches!(
+            &o,
+            IdentityOutcome::ServicePrincipal { oid: Some(_), .. }
+        ));
+        assert_eq!(o.status(), Status::Pass);
+        app.as_object_mut().unwrap().remove("oid");
+        assert_eq!(decide(&app).status(), Status::Warn);
+        app.as_object_mut().unwrap().remove("appid");
+        app.as_object_mut().unwrap().remove("idtyp");
+        assert_eq!(decide(&app), IdentityOutcome::Unknown);
+    }
+
+    /// The status a rule decides is the status of the finding its words
+    /// make: brief mode trusts the former, full mode shows the latter.
+    #[test]
+    fn every_outcome_is_described_with_the_status_it_decided() {
+        let mut claims = vec![base()];
         for (k, v) in [
             ("aud", json!("https://management.azure.com/")),
-            (
-                "aud",
-                json!(["x", crate::catalogue::resources::AZURE_DATABRICKS]),
-            ),
-            ("iss", json!("https://login.microsoftonline.com/t1/v2.0")),
-            ("iss", json!("https://evil/t1/")),
-            ("tid", json!("t2")),
+            ("aud", json!(5)),
+            ("aud", Value::Null),
+            ("iss", json!("https://evil/x/")),
+            ("iss", json!("https://sts.windows.net/no good!/")),
+            ("iss", json!(format!("https://sts.windows.net/{T2}/"))),
+            ("iss", Value::Null),
+            ("tid", json!(T2)),
+            ("tid", json!("no good!")),
             ("tid", json!(5)),
+            ("tid", Value::Null),
             ("ver", json!("2.0")),
             ("exp", json!(1500)),
             ("exp", json!(2100)),
             ("exp", json!("soon")),
+            ("exp", Value::Null),
             ("nbf", json!(2200)),
-            ("nbf", json!(1990)),
+            ("nbf", json!(2500)),
+            ("nbf", json!("x")),
             ("iat", json!(9000)),
-            ("upn", json!(null)),
+            ("upn", Value::Null),
+            ("idp", json!("live.com")),
         ] {
-            let mut c = base.clone();
-            c[k] = v;
-            variants.push(c);
+            claims.push(with(k, v));
         }
-        let mut no_user = base.clone();
-        no_user.as_object_mut().unwrap().remove("upn");
-        no_user["appid"] = json!("app");
-        variants.push(no_user.clone());
-        no_user.as_object_mut().unwrap().remove("oid");
-        variants.push(no_user);
-        let sigs = [
-            SignatureOutcome::NoKeys,
-            SignatureOutcome::Verified {
-                alg: crate::Algorithm::RS256,
-                key: "k".into(),
-                key_issuer: None,
-            },
-            SignatureOutcome::Failed(SignatureFailure::AlgNone),
-        ];
-        for tenant in [
-            None,
-            Some("t1".to_owned()),
-            Some("T1".to_owned()),
-            Some("t9".to_owned()),
-        ] {
-            let mut policy = Policy::databricks(2000);
-            policy.tenant = tenant.clone();
-            for c in &variants {
-                let t = token(c.clone());
-                for sig in &sigs {
-                    let full = check_token_with(&t, sig, &policy, Detail::Full);
-                    let brief = check_token_with(&t, sig, &policy, Detail::Brief);
-                    let fs: Vec<_> = full.findings.iter().map(|f| (f.check, f.status)).collect();
-                    let bs: Vec<_> = brief.findings.iter().map(|f| (f.check, f.status)).collect();
-                    assert_eq!(fs, bs, "claims {c} tenant {tenant:?} sig {sig:?}");
-                }
+        let mut statuses = std::collections::BTreeSet::new();
+        for tenant in [None, Some(T1), Some(T2)] {
+            let p = policy(tenant);
+            for c in &claims {
+                let t = token(c);
+                let cl = t.claims();
+                let o = audience::decide(&cl, &p);
+                assert_eq!(audience::describe(&o, &p).status, o.status(), "{o:?}");
+                let o = issuer::decide(&cl, &p);
+                assert_eq!(issuer::describe(&o, &p).status, o.status(), "{o:?}");
+                let o = tenant::decide(&cl, &p);
+                assert_eq!(tenant::describe(&o, &p).status, o.status(), "{o:?}");
+                statuses.insert(o.status());
+                let o = lifetime::decide(&Times::of(&cl), &p);
+                assert_eq!(lifetime::describe(&o, &p).status, o.status(), "{o:?}");
+                statuses.insert(o.status());
+                let o = identity::decide(&cl);
+                assert_eq!(identity::describe(&o).status, o.status(), "{o:?}");
+                statuses.insert(o.status());
             }
         }
+        assert_eq!(statuses.len(), 4, "the cases reach every status");
+    }
+
+    #[test]
+    fn brief_leaves_passes_undescribed_and_describes_the_rest() {
+        let t = token(&with("aud", json!("https://management.azure.com/")));
+        let verified = SignatureOutcome::Verified {
+            alg: crate::Algorithm::RS256,
+            key: "k".into(),
+            key_issuer: None,
+        };
+        let p = policy(Some(T1));
+        let brief = check_token_with(&t, &verified, &p, Detail::Brief);
+        let full = check_token_with(&t, &verified, &p, Detail::Full);
+        for (b, f) in brief.findings.iter().zip(&full.findings) {
+            assert_eq!((b.check, b.status), (f.check, f.status));
+            if b.status == Status::Pass {
+                assert!(b.message.is_empty() && b.expected.is_none(), "{b:?}");
+                assert!(!f.message.is_empty(), "{f:?}");
+            } else {
+                assert_eq!(b, f);
+            }
+        }
+        assert_eq!(brief.findings.len(), 7);
+        assert_eq!(brief.get(Check::Audience).unwrap().status, Status::Fail);
     }
 }

@@ -7,20 +7,10 @@ use crate::keys::{KeyRefusal, MAX_RSA_BITS, MIN_RSA_BITS};
 use crate::policy::Policy;
 use crate::verify::{SignatureFailure as F, SignatureOutcome};
 
-/// The finding for a signature outcome.
+/// The finding for a signature outcome: the words. (The outcome is decided
+/// by [`crate::verify`]; only the algorithm of a token that could not be
+/// verified is checked here.)
 pub fn signature_finding(token: &Token, outcome: &SignatureOutcome, policy: &Policy) -> Finding {
-    signature_finding_with(token, outcome, policy, false)
-}
-
-pub(crate) fn signature_finding_with(
-    token: &Token,
-    outcome: &SignatureOutcome,
-    policy: &Policy,
-    brief: bool,
-) -> Finding {
-    if brief && outcome.is_verified() {
-        return Finding::pass(SIGNATURE, String::new());
-    }
     let allowed = policy
         .algorithms
         .iter()
