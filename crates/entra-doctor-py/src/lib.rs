@@ -440,7 +440,6 @@ fn check_one(text: &str, keys: Option<&EngineKeySet>, policy: &Policy) -> Report
 #[pyo3(signature = (token, *, jwks=None, audience=None, tenant=None, issuer=None, at=None, skew=300, algorithms=None))]
 #[allow(clippy::too_many_arguments)]
 fn check(
-    py: Python<'_>,
     token: &str,
     jwks: Option<&Bound<'_, PyAny>>,
     audience: Option<&Bound<'_, PyAny>>,
@@ -459,7 +458,6 @@ fn check(
         None => now(),
     };
     let policy = policy_of(audience, tenant, issuer, algorithms, skew, now)?;
-    let _ = py;
     Ok(check_one(token, keys.as_ref().map(|k| &*k.inner), &policy))
 }
 
