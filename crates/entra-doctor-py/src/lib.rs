@@ -873,6 +873,36 @@ fn explain(
     Ok(Explanation { json })
 }
 
+// ---------------------------------------------------------------- bench
+
+/// The engine's own time for one token, in seconds per check: `n` checks
+/// in a Rust loop (the same work as `check` with a KeySet, without a
+/// Python call per check). For bench/python.py.
+#[pyfunction]
+#[pyo3(signature = (token, *, jwks, tenant=None, n=10_000))]
+fn _engine_seconds_per_check(
+    py: Python<'_>,
+    token: &str,
+    jwks: &Bound<'_, PyAny>,
+    tenant: Option<&str>,
+    n: u32,
+) -> PyResult<f64> {
+    let keys = keyset_of(jwks)?.ok_or_else(|| PyTypeError::new_err("jwks is None"))?;
+    let policy = policy_of(None, tenant, None, None, 300, now())?;
+    let n = n.max(1);
+    Ok(py.allow_threads(|| {
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(check_one(
+                std::hint::black_box(token),
+                Some(&keys.inner),
+                &policy,
+            ));
+        }
+        start.elapsed().as_secs_f64() / f64::from(n)
+    }))
+}
+
 // ---------------------------------------------------------------- CLI
 
 /// Runs the entra-doctor CLI with `argv` (argv[0] is the program name) and
@@ -901,5 +931,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decode, m)?)?;
     m.add_function(wrap_pyfunction!(explain, m)?)?;
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;
+    m.add_function(wrap_pyfunction!(_engine_seconds_per_check, m)?)?;
     Ok(())
 }

@@ -131,7 +131,7 @@ def test_check_tokens_at_column_checks_each_token_as_of_its_logging_time(spark, 
     assert any("lifetime" in r["failed"] for r in out)
 
 
-def test_check_tokens_keeps_columns_and_reports_null_tokens(spark, corpus):
+def test_check_tokens_keeps_or_drops_the_token_column_and_reports_null_tokens(spark, corpus):
     rows, jwks = corpus
     df = spark.createDataFrame([(1, None), (2, rows[0][1])], "line long, token string")
     out = {r["line"]: r for r in check_tokens(df, "token", jwks=jwks, tenant=TENANT, at=AT,
@@ -139,6 +139,10 @@ def test_check_tokens_keeps_columns_and_reports_null_tokens(spark, corpus):
     assert list(out[1]["failed"]) == ["format"] and out[1]["valid"] is False
     assert json.loads(out[2]["report"]) == entra_doctor.check(rows[0][1], jwks=jwks, tenant=TENANT,
                                                               at=AT).to_dict()
+    dropped = check_tokens(df, "token", jwks=jwks, tenant=TENANT, at=AT, keep_token=False)
+    assert "token" not in dropped.columns and dropped.columns[0] == "line"
+    assert {r["line"]: list(r["failed"]) for r in dropped.collect()} == \
+        {k: list(v["failed"]) for k, v in out.items()}
     with pytest.raises(ValueError, match="jwks is required"):
         check_tokens(df, "token", jwks=None)
     with pytest.raises(entra_doctor.KeySetError):

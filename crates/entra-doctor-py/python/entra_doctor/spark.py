@@ -95,6 +95,7 @@ def check_tokens(
     algorithms: Optional[Sequence[str]] = None,
     with_report: bool = False,
     threads: Optional[int] = None,
+    keep_token: bool = True,
 ):
     """Returns ``df`` with the verdict columns added: ``valid``, ``complete``,
     ``failed`` (array of check names), ``principal``, ``principal_type``,
@@ -107,7 +108,9 @@ def check_tokens(
     timestamp (or epoch seconds) column to check each token as of when it
     was logged; otherwise ``at`` (default: now, on the driver).
     ``threads``: per task, default ``spark.task.cpus`` (Spark already runs
-    one task per core).
+    one task per core). ``keep_token=False`` leaves the token column out of
+    the result: an audit table then holds no bearer tokens, and Spark does
+    not carry every token back from Python (faster).
     """
     if jwks is None:
         raise ValueError("jwks is required: an audit without keys verifies nothing")
@@ -127,7 +130,9 @@ def check_tokens(
     policy = _policy(audience, tenant, issuer, skew, algorithms, now)
     _native.check("", **policy)  # bad arguments fail here, on the driver
 
-    out_schema = StructType(df.schema.fields + verdict_fields(with_report))
+    kept = [f for f in df.schema.fields if keep_token or f.name != column]
+    out_schema = StructType(kept + verdict_fields(with_report))
+    kept_names = [f.name for f in kept]
     schema = arrow_schema(with_report)
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
@@ -146,8 +151,8 @@ def check_tokens(
             at_index = schema.get_field_index("expires_at")
             added[at_index] = added[at_index].cast(pa.timestamp("us", tz="UTC"))
             yield pa.RecordBatch.from_arrays(
-                batch.columns + added,
-                names=batch.schema.names + schema.names,
+                [batch.column(n) for n in kept_names] + added,
+                names=kept_names + schema.names,
             )
 
     return df.mapInArrow(run, out_schema)
