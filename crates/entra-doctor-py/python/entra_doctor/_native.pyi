@@ -145,3 +145,7 @@ def explain(
     registered: Optional[Sequence[str]] = None,
 ) -> Explanation: ...
 def run_cli(argv: List[str]) -> int: ...
+def _engine_seconds_per_check(
+    token: str, *, jwks: JwksLike, tenant: Optional[str] = None, n: int = 10_000
+) -> float:
+    """For bench/python.py: seconds per check in a Rust loop."""
