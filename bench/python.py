@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""The Python package against its peers, measured in one run on the same cores.
+
+  1. check_batch over N distinct RS256 tokens  vs  `openssl speed -multi <cores> rsa2048`
+     verify/s                                                        (target >= 0.9 x)
+  2. per core: check_batch(threads=1)  vs  the guide's PyJWT validator (PyJWT + cryptography,
+     one process, the key looked up by kid, RS256, the Databricks audience)  (target >= 4 x)
+  3. a Spark local[2] job, check_tokens over M tokens (the N distinct ones repeated; there is
+     no cache in the package, so each is verified again), end to end with Spark's overhead,
+     vs openssl verify/s (target >= 0.5 x); peak memory of the JVM and its Python workers
+  4. one check() call from Python  vs  the engine's own time for that token (the same check
+     in a Rust loop: the engine without a Python call per check)
+                                                                     (target <= 1.25 x)
+
+usage: bench/python.py [--n 100000] [--spark-rows 1000000] [--no-spark]
+needs: the package installed (pip install ./crates/entra-doctor-py), cryptography, PyJWT,
+       openssl; for 3: pyspark, pyarrow and Java 17.
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import entra_doctor
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+TENANT = "8f3c1d2e-5b7a-4c19-9e2d-6a1b3c4d5e6f"
+DATABRICKS = "2ff814a6-3304-4ab8-85cb-cd0e6f879c1d"
+
+
+def tokens(n):
+    OUT.mkdir(parents=True, exist_ok=True)
+    path, jwks = OUT / f"distinct-{n}.txt", OUT / f"jwks-{n}.json"
+    if not path.exists() or path.stat().st_size == 0:
+        print(f"minting {n} distinct tokens...", file=sys.stderr)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "make_tokens.py"), str(n), "1", str(path), str(jwks)],
+                       check=True)
+    return [l for l in path.read_text().splitlines() if l], json.loads(jwks.read_text())
+
+
+def openssl_rate(cores):
+    out = subprocess.run(["openssl", "speed", "-seconds", "5", "-multi", str(cores), "rsa2048"],
+                         capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        if re.match(r"^rsa\s+2048", line):
+            return float(line.split()[-1])
+    raise SystemExit("cannot read openssl speed's output")
+
+
+def median_rate(f, count, runs=3):
+    rates = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        f()
+        rates.append(count / (time.perf_counter() - t))
+    return statistics.median(rates)
+
+
+def guide_pyjwt(tokens, jwks):
+    import jwt
+
+    keys = jwt.PyJWKSet.from_dict(jwks)
+    ok = 0
+    for t in tokens:
+        kid = jwt.get_unverified_header(t)["kid"]
+        jwt.decode(t, keys[kid].key, algorithms=["RS256"], audience=DATABRICKS)
+        ok += 1
+    return ok
+
+
+class PeakRss(threading.Thread):
+    """Peak resident memory of this process's descendants (the JVM and its
+    Python workers), sampled every 50 ms from /proc."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak = 0
+        self.stop = False
+
+    def run(self):
+        me = os.getpid()
+        while not self.stop:
+            parents = {}
+            rss = {}
+            for d in os.listdir("/proc"):
+                if not d.isdigit():
+                    continue
+                try:
+                    st = Path(f"/proc/{d}/stat").read_text()
+                    parents[int(d)] = int(st.rsplit(")", 1)[1].split()[1])
+                    for line in Path(f"/proc/{d}/status").read_text().splitlines():
+                        if line.startswith("VmRSS:"):
+                            rss[int(d)] = int(line.split()[1])
+                except (OSError, ValueError, IndexError):
+                    pass
+            total = 0
+            for pid in rss:
+                p = pid
+                while p in parents and p not in (0, 1):
+                    p = parents[p]
+                    if p == me:
+                        total += rss[pid]
+                        break
+            self.peak = max(self.peak, total)
+            time.sleep(0.05)
+
+
+def spark_job(toks, jwks, rows, cores):
+    from pyspark.sql import SparkSession
+    from entra_doctor.spark import check_tokens
+
+    spark = (SparkSession.builder.master(f"local[{cores}]").appName("entra-doctor-bench")
+             .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+             .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
+    repeat = max(1, rows // len(toks))
+    path = OUT / f"spark-{len(toks)}x{repeat}.parquet"
+    if not path.exists():
+        base = spark.createDataFrame([(t,) for t in toks], "token string")
+        big = base.crossJoin(spark.range(repeat).withColumnRenamed("id", "rep")).select("token")
+        big.repartition(cores * 4).write.parquet(str(path))
+    df = spark.read.parquet(str(path))
+    total = df.count()
+    mem = PeakRss()
+    mem.start()
+    rates = {}
+    for keep in (True, False):
+        t = time.perf_counter()
+        valid = check_tokens(df, "token", jwks=jwks, tenant=TENANT, keep_token=keep).where("valid").count()
+        rates[keep] = total / (time.perf_counter() - t)
+        assert valid == total, f"{total - valid} tokens not valid"
+    mem.stop = True
+    mem.join()
+    spark.stop()
+    return rates, total, mem.peak / 1024
+
+
+def main():
+    a = argparse.ArgumentParser()
+    a.add_argument("--n", type=int, default=100_000)
+    a.add_argument("--pyjwt-n", type=int, default=5_000)
+    a.add_argument("--spark-rows", type=int, default=1_000_000)
+    a.add_argument("--no-spark", action="store_true")
+    args = a.parse_args()
+    cores = os.cpu_count() or 1
+    toks, jwks = tokens(args.n)
+    keys = entra_doctor.KeySet(jwks)
+
+    ossl = openssl_rate(cores)
+    ossl1 = openssl_rate(1)
+    reports = entra_doctor.check_batch(toks, jwks=keys, tenant=TENANT)
+    bad = sum(not r.valid for r in reports)
+    assert bad == 0, f"{bad} tokens not valid"
+    batch = median_rate(lambda: entra_doctor.check_batch(toks, jwks=keys, tenant=TENANT), len(toks))
+    cols = median_rate(lambda: entra_doctor._native.check_columns(toks, jwks=keys, tenant=TENANT), len(toks))
+    few = toks[: args.pyjwt_n]
+    one_core = median_rate(lambda: entra_doctor.check_batch(few, jwks=keys, tenant=TENANT, threads=1), len(few))
+    pyjwt = median_rate(lambda: guide_pyjwt(few, jwks), len(few))
+
+    tok = toks[0]
+    engine = 1 / statistics.median(
+        entra_doctor._native._engine_seconds_per_check(tok, jwks=keys, tenant=TENANT, n=20_000)
+        for _ in range(5))
+
+    def calls():
+        for _ in range(20_000):
+            entra_doctor.check(tok, jwks=keys, tenant=TENANT)
+
+    call = median_rate(calls, 20_000, 5)
+
+    print(f"\ncores: {cores}   tokens: {len(toks)} distinct RS256")
+    print(f"{'openssl speed -multi %d rsa2048 verify' % cores:52} {ossl:12.0f} /s")
+    print(f"{'openssl speed rsa2048 verify (1 core)':52} {ossl1:12.0f} /s")
+    print(f"{'check_batch, list[Report]':52} {batch:12.0f} /s   {batch / ossl:.2f} x openssl (target >= 0.9)")
+    print(f"{'check_batch, columns (output=arrow before pyarrow)':52} {cols:12.0f} /s   {cols / ossl:.2f} x openssl")
+    print(f"{'check_batch, threads=1':52} {one_core:12.0f} /s   {one_core / pyjwt:.1f} x PyJWT (target >= 4)")
+    print(f"{'the guide PyJWT validator (1 core)':52} {pyjwt:12.0f} /s")
+    print(f"{'one check() call from Python':52} {1e6 / call:12.1f} us  {engine / call:.2f} x the engine's "
+          f"{1e6 / engine:.1f} us (target <= 1.25)")
+    if not args.no_spark:
+        rates, total, peak = spark_job(toks, jwks, args.spark_rows, cores)
+        ossl_after = openssl_rate(cores)
+        for keep, rate in rates.items():
+            what = "Spark local[%d] check_tokens, %d tokens%s" % (cores, total, "" if keep else ", keep_token=False")
+            print(f"{what:52} {rate:12.0f} /s   {rate / ossl:.2f} x openssl (target >= 0.5)")
+        print(f"{'  openssl again, after the Spark jobs':52} {ossl_after:12.0f} /s")
+        print(f"{'  peak memory, JVM and Python workers':52} {peak:12.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,936 @@
+//! `entra_doctor._native`: the entra-doctor engine for Python.
+//!
+//! Everything decided here is the engine's: a [`Report`] is the engine's
+//! report, `valid` its verdict, `to_dict()` the CLI's `check --json`
+//! object built by the CLI's own code. This module only turns Python
+//! arguments into the engine's inputs (key set bytes, a [`Policy`], "now")
+//! and the engine's values into Python objects. It never trusts the
+//! token's `alg`, `jku`, `x5u`, `jwk` or `x5c`: the engine does not.
+//!
+//! Many tokens ([`check_batch`], [`check_columns`]) are checked on all
+//! cores with the GIL released, against one key set parsed once.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use entra_explain as engine_explain;
+use entra_token::decode::Decoded as EngineDecoded;
+use entra_token::limits::{MAX_KEYSET_BYTES, MAX_TOKEN_BYTES};
+use entra_token::timefmt::parse_instant;
+use entra_token::{check_text, input, Algorithm, Finding as EngineFinding, KeySet as EngineKeySet};
+use entra_token::{Policy, Report as EngineReport, Summary, Token};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
+
+create_exception!(
+    entra_doctor,
+    Error,
+    PyValueError,
+    "Base of entra-doctor's errors (a ValueError)."
+);
+create_exception!(
+    entra_doctor,
+    TokenError,
+    Error,
+    "The text is not a token: the engine's message names the part that is wrong."
+);
+create_exception!(
+    entra_doctor,
+    KeySetError,
+    Error,
+    "The key set cannot be used (unreadable, not a JWKS/JWK/PEM/DER, no usable key)."
+);
+create_exception!(
+    entra_doctor,
+    ExplainError,
+    Error,
+    "The input to explain() is not an error the engine recognises."
+);
+
+/// Bound on what is read as "a token" (pasted JSON may wrap it), as the CLI.
+const MAX_TOKEN_INPUT: usize = MAX_TOKEN_BYTES * 2;
+/// Bound on the tokens of one check_batch/check_columns call.
+const MAX_BATCH: usize = 50_000_000;
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Parses JSON the engine serialised into Python objects (dicts keep the
+/// engine's order).
+fn to_py(py: Python<'_>, value: &serde_json::Value) -> PyResult<PyObject> {
+    let text = serde_json::to_string(value).map_err(|e| Error::new_err(e.to_string()))?;
+    Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
+}
+
+fn json_of<T: serde::Serialize + ?Sized>(v: &T) -> PyResult<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| Error::new_err(e.to_string()))
+}
+
+// ---------------------------------------------------------------- keys
+
+/// A key set parsed once: a JWKS, one JWK, PEM certificate(s) or public
+/// key(s), or a DER certificate. Pass it as `jwks=` to reuse it.
+#[pyclass(frozen, module = "entra_doctor")]
+#[derive(Clone)]
+struct KeySet {
+    inner: Arc<EngineKeySet>,
+    /// The bytes it was parsed from (Spark broadcasts them).
+    source: Arc<Vec<u8>>,
+}
+
+#[pymethods]
+impl KeySet {
+    #[new]
+    fn py_new(jwks: &Bound<'_, PyAny>) -> PyResult<KeySet> {
+        keyset_of(jwks)?.ok_or_else(|| PyTypeError::new_err("jwks is None"))
+    }
+
+    /// How many usable keys the set holds.
+    fn __len__(&self) -> usize {
+        self.inner.keys().len()
+    }
+
+    /// The key IDs (`kid`) of the usable keys, in order.
+    #[getter]
+    fn kids(&self) -> Vec<String> {
+        self.inner
+            .keys()
+            .iter()
+            .filter_map(|k| k.kid.clone())
+            .collect()
+    }
+
+    /// Why some entries of the set were not used (the set still works).
+    #[getter]
+    fn problems(&self) -> Vec<String> {
+        self.inner
+            .problems()
+            .iter()
+            .map(|p| match &p.kid {
+                Some(kid) => format!("key {} (kid {kid}): {}", p.index, p.reason),
+                None => format!("key {}: {}", p.index, p.reason),
+            })
+            .collect()
+    }
+
+    /// The bytes the set was parsed from.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.source)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<entra_doctor.KeySet of {} key(s)>",
+            self.inner.keys().len()
+        )
+    }
+}
+
+fn parse_keys(bytes: Vec<u8>, what: &str) -> PyResult<KeySet> {
+    if bytes.len() > MAX_KEYSET_BYTES {
+        return Err(KeySetError::new_err(format!(
+            "{what} is {} bytes, over the limit of {MAX_KEYSET_BYTES}",
+            bytes.len()
+        )));
+    }
+    let inner = EngineKeySet::parse(&bytes)
+        .map_err(|e| KeySetError::new_err(format!("{what} cannot be used: {e}")))?;
+    Ok(KeySet {
+        inner: Arc::new(inner),
+        source: Arc::new(bytes),
+    })
+}
+
+fn read_key_file(path: &std::path::Path) -> PyResult<KeySet> {
+    let what = format!("the key set {}", path.display());
+    let file = std::fs::File::open(path)
+        .map_err(|e| KeySetError::new_err(format!("cannot read {}: {e}", path.display())))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_KEYSET_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| KeySetError::new_err(format!("cannot read {}: {e}", path.display())))?;
+    parse_keys(bytes, &what)
+}
+
+/// `jwks=`: None, a KeySet, a dict (a JWKS or one JWK), JSON or PEM text,
+/// bytes (JSON, PEM or DER), or a path (str or os.PathLike).
+fn keyset_of(jwks: &Bound<'_, PyAny>) -> PyResult<Option<KeySet>> {
+    let py = jwks.py();
+    if jwks.is_none() {
+        return Ok(None);
+    }
+    if let Ok(k) = jwks.downcast::<KeySet>() {
+        return Ok(Some(k.get().clone()));
+    }
+    if jwks.is_instance_of::<PyDict>() || jwks.is_instance_of::<PyList>() {
+        let text: String = py
+            .import("json")?
+            .call_method1("dumps", (jwks,))?
+            .extract()?;
+        return parse_keys(text.into_bytes(), "the key set").map(Some);
+    }
+    if let Ok(s) = jwks.downcast::<PyString>() {
+        let s = s.to_cow()?;
+        let s: &str = &s;
+        let t = s.trim_start();
+        if t.starts_with('{') || t.starts_with('[') || t.contains("-----BEGIN") {
+            return parse_keys(s.as_bytes().to_vec(), "the key set").map(Some);
+        }
+        if s.trim().is_empty() {
+            return Err(KeySetError::new_err("the key set is empty"));
+        }
+        return read_key_file(std::path::Path::new(s)).map(Some);
+    }
+    if let Ok(b) = jwks.downcast::<PyBytes>() {
+        return parse_keys(b.as_bytes().to_vec(), "the key set").map(Some);
+    }
+    if jwks.hasattr("__fspath__")? {
+        let path: std::path::PathBuf = jwks.extract()?;
+        return read_key_file(&path).map(Some);
+    }
+    Err(PyTypeError::new_err(format!(
+        "jwks must be a dict, JSON or PEM text, bytes, a path or an entra_doctor.KeySet, not {}",
+        jwks.get_type().name()?
+    )))
+}
+
+// ---------------------------------------------------------------- policy
+
+/// `at=`: None (now), epoch seconds (int or float), a datetime (naive ones
+/// are UTC), or RFC 3339 text.
+fn instant_of(at: &Bound<'_, PyAny>) -> PyResult<i64> {
+    let py = at.py();
+    if at.is_none() {
+        return Ok(now());
+    }
+    if at.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(
+            "at must be a datetime or epoch seconds, not a bool",
+        ));
+    }
+    if at.is_instance_of::<PyInt>() {
+        return at
+            .extract::<i64>()
+            .map_err(|_| PyValueError::new_err("at is out of range"));
+    }
+    if let Ok(f) = at.downcast::<PyFloat>() {
+        let v = f.value();
+        if !v.is_finite() || v.abs() > 1e15 {
+            return Err(PyValueError::new_err(format!("at = {v} is out of range")));
+        }
+        return Ok(v.floor() as i64);
+    }
+    if let Ok(s) = at.downcast::<PyString>() {
+        return parse_instant(&s.to_cow()?).map_err(|e| PyValueError::new_err(format!("at: {e}")));
+    }
+    let datetime = py.import("datetime")?;
+    if at.is_instance(&datetime.getattr("datetime")?)? {
+        let aware = if at.getattr("tzinfo")?.is_none() {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("tzinfo", datetime.getattr("timezone")?.getattr("utc")?)?;
+            at.call_method("replace", (), Some(&kwargs))?
+        } else {
+            at.clone()
+        };
+        let ts: f64 = aware.call_method0("timestamp")?.extract()?;
+        return Ok(ts.floor() as i64);
+    }
+    Err(PyTypeError::new_err(format!(
+        "at must be a datetime, epoch seconds or RFC 3339 text, not {}",
+        at.get_type().name()?
+    )))
+}
+
+/// The policy from check()'s keyword arguments, with the CLI's defaults and
+/// bounds (`check` options in the README).
+fn policy_of(
+    audience: Option<&Bound<'_, PyAny>>,
+    tenant: Option<&str>,
+    issuer: Option<&str>,
+    algorithms: Option<Vec<String>>,
+    skew: i64,
+    now: i64,
+) -> PyResult<Policy> {
+    let mut p = Policy::databricks(now);
+    if let Some(a) = audience.filter(|a| !a.is_none()) {
+        let list: Vec<String> = if let Ok(s) = a.downcast::<PyString>() {
+            vec![s.to_cow()?.into_owned()]
+        } else {
+            a.extract()
+                .map_err(|_| PyTypeError::new_err("audience must be a str or a list of str"))?
+        };
+        if list.is_empty() {
+            return Err(PyValueError::new_err("audience is an empty list"));
+        }
+        p.audiences = list;
+    }
+    if let Some(t) = tenant {
+        if t.trim().is_empty() {
+            return Err(PyValueError::new_err("tenant is empty"));
+        }
+        p.tenant = Some(t.trim().to_owned());
+    }
+    p.issuer = issuer.map(str::to_owned);
+    if let Some(algs) = algorithms {
+        if algs.is_empty() {
+            return Err(PyValueError::new_err("algorithms is an empty list"));
+        }
+        p.algorithms = algs
+            .iter()
+            .map(|a| {
+                a.parse::<Algorithm>()
+                    .map_err(|e| PyValueError::new_err(format!("algorithms: {e}")))
+            })
+            .collect::<PyResult<_>>()?;
+    }
+    if !(0..=86_400).contains(&skew) {
+        return Err(PyValueError::new_err(format!(
+            "skew {skew} is out of range (0 to 86400 seconds)"
+        )));
+    }
+    p.skew_secs = skew;
+    Ok(p)
+}
+
+// ---------------------------------------------------------------- check
+
+/// One rule's result.
+#[pyclass(frozen, module = "entra_doctor")]
+struct Finding {
+    inner: EngineFinding,
+}
+
+#[pymethods]
+impl Finding {
+    /// The rule's stable name: format, signature, audience, issuer, tenant,
+    /// lifetime, identity.
+    #[getter]
+    fn check(&self) -> &'static str {
+        self.inner.check.as_str()
+    }
+    /// pass, warn, fail or skip.
+    #[getter]
+    fn status(&self) -> &'static str {
+        self.inner.status.as_str()
+    }
+    #[getter]
+    fn expected(&self) -> Option<String> {
+        self.inner.expected.clone()
+    }
+    #[getter]
+    fn actual(&self) -> Option<String> {
+        self.inner.actual.clone()
+    }
+    #[getter]
+    fn message(&self) -> String {
+        self.inner.message.clone()
+    }
+    #[getter]
+    fn fix(&self) -> Option<String> {
+        self.inner.fix.clone()
+    }
+    /// The finding as in `check --json`.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
+        to_py(py, &json_of(&self.inner)?)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "<Finding {} {}: {}>",
+            self.inner.check,
+            self.inner.status.as_str(),
+            self.inner.message
+        )
+    }
+}
+
+/// The verdict on one token and every rule's finding.
+#[pyclass(frozen, module = "entra_doctor")]
+struct Report {
+    report: EngineReport,
+    summary: Option<Summary>,
+}
+
+impl Report {
+    fn json(&self) -> PyResult<serde_json::Value> {
+        entra_doctor::check_json(&self.report, self.summary.as_ref())
+            .map_err(|e| Error::new_err(e.to_string()))
+    }
+}
+
+#[pymethods]
+impl Report {
+    /// The engine's verdict, as `check`'s exit status 0 and `"valid"`.
+    #[getter]
+    fn valid(&self) -> bool {
+        self.report.valid()
+    }
+    /// Every check ran (none skipped).
+    #[getter]
+    fn complete(&self) -> bool {
+        self.report.complete()
+    }
+    /// The names of the failed checks.
+    #[getter]
+    fn failed(&self) -> Vec<&'static str> {
+        self.report.failed().collect()
+    }
+    #[getter]
+    fn findings(&self) -> Vec<Finding> {
+        self.report
+            .findings
+            .iter()
+            .map(|f| Finding { inner: f.clone() })
+            .collect()
+    }
+    /// What the token is (as `check --json`'s `summary`); None when the text
+    /// did not parse as a token.
+    #[getter]
+    fn summary(&self, py: Python<'_>) -> PyResult<Option<PyObject>> {
+        match &self.summary {
+            Some(s) => Ok(Some(to_py(py, &json_of(s)?)?)),
+            None => Ok(None),
+        }
+    }
+    /// The finding of one check, by name, or None.
+    fn get(&self, check: &str) -> Option<Finding> {
+        self.report.get(check).map(|f| Finding { inner: f.clone() })
+    }
+    /// The object `entra-doctor check --json` prints for this token.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
+        to_py(py, &self.json()?)
+    }
+    /// `check --json`'s object as compact JSON text.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.json()?).map_err(|e| Error::new_err(e.to_string()))
+    }
+    fn __repr__(&self) -> String {
+        let failed: Vec<_> = self.report.failed().collect();
+        format!(
+            "<Report valid={} failed={:?}>",
+            if self.report.valid() { "True" } else { "False" },
+            failed
+        )
+    }
+}
+
+fn check_one(text: &str, keys: Option<&EngineKeySet>, policy: &Policy) -> Report {
+    let (token, report) = if text.len() > MAX_TOKEN_INPUT {
+        let e = entra_token::FormatError::TooLong {
+            len: text.len(),
+            max: MAX_TOKEN_INPUT,
+        };
+        (None, entra_token::rules::malformed_report(&e))
+    } else {
+        check_text(text, keys, policy)
+    };
+    let summary = token.as_ref().map(|t| Summary::of(t, policy.now));
+    Report { report, summary }
+}
+
+/// check(token, *, jwks=None, audience=None, tenant=None, issuer=None,
+/// at=None, skew=300, algorithms=None) -> Report
+#[pyfunction]
+#[pyo3(signature = (token, *, jwks=None, audience=None, tenant=None, issuer=None, at=None, skew=300, algorithms=None))]
+#[allow(clippy::too_many_arguments)]
+fn check(
+    token: &str,
+    jwks: Option<&Bound<'_, PyAny>>,
+    audience: Option<&Bound<'_, PyAny>>,
+    tenant: Option<&str>,
+    issuer: Option<&str>,
+    at: Option<&Bound<'_, PyAny>>,
+    skew: i64,
+    algorithms: Option<Vec<String>>,
+) -> PyResult<Report> {
+    let keys = match jwks {
+        Some(j) => keyset_of(j)?,
+        None => None,
+    };
+    let now = match at {
+        Some(a) => instant_of(a)?,
+        None => now(),
+    };
+    let policy = policy_of(audience, tenant, issuer, algorithms, skew, now)?;
+    Ok(check_one(token, keys.as_ref().map(|k| &*k.inner), &policy))
+}
+
+/// One token of a batch: its text, or None (null in a table).
+fn batch_texts(tokens: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>>> {
+    let mut out = Vec::new();
+    for item in tokens.try_iter()? {
+        let item = item?;
+        if out.len() >= MAX_BATCH {
+            return Err(PyValueError::new_err(format!(
+                "over {MAX_BATCH} tokens in one call: split the input"
+            )));
+        }
+        if item.is_none() {
+            out.push(None);
+        } else if let Ok(s) = item.downcast::<PyString>() {
+            out.push(Some(s.to_cow()?.into_owned()));
+        } else if let Ok(b) = item.downcast::<PyBytes>() {
+            out.push(Some(String::from_utf8_lossy(b.as_bytes()).into_owned()));
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "tokens must be str (or bytes, or None), not {}",
+                item.get_type().name()?
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// Per-token instants (`at_column` on Spark): None entries mean `default`.
+fn batch_instants(ats: Option<&Bound<'_, PyAny>>, n: usize, default: i64) -> PyResult<Vec<i64>> {
+    let Some(ats) = ats.filter(|a| !a.is_none()) else {
+        return Ok(vec![default; n]);
+    };
+    let mut out = Vec::with_capacity(n);
+    for item in ats.try_iter()? {
+        let item = item?;
+        out.push(if item.is_none() {
+            default
+        } else {
+            instant_of(&item)?
+        });
+    }
+    if out.len() != n {
+        return Err(PyValueError::new_err(format!(
+            "ats has {} entries for {n} tokens",
+            out.len()
+        )));
+    }
+    Ok(out)
+}
+
+/// Checks every text on `threads` threads, results in input order. A None
+/// text is reported as an empty token (format fails).
+fn check_all(
+    texts: &[Option<String>],
+    instants: &[i64],
+    keys: Option<&EngineKeySet>,
+    policy: &Policy,
+    threads: usize,
+) -> Vec<Report> {
+    let one = |i: usize| {
+        let mut p = policy.clone();
+        p.now = instants[i];
+        check_one(texts[i].as_deref().unwrap_or(""), keys, &p)
+    };
+    let n = texts.len();
+    let threads = threads.clamp(1, 256).min(n.max(1));
+    if threads == 1 || n < 64 {
+        return (0..n).map(one).collect();
+    }
+    // Small interleaved blocks: tokens of one kind cluster in logs.
+    const BLOCK: usize = 256;
+    let blocks = n.div_ceil(BLOCK);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut parts: Vec<(usize, Vec<Report>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if b >= blocks {
+                            break;
+                        }
+                        let range = b * BLOCK..((b + 1) * BLOCK).min(n);
+                        done.push((b, range.map(one).collect::<Vec<_>>()));
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    parts.sort_unstable_by_key(|(b, _)| *b);
+    parts.into_iter().flat_map(|(_, r)| r).collect()
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// check_batch(tokens, *, jwks=None, ..., ats=None, threads=None) -> list[Report]
+#[pyfunction]
+#[pyo3(signature = (tokens, *, jwks=None, audience=None, tenant=None, issuer=None, at=None, skew=300, algorithms=None, ats=None, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn check_batch(
+    py: Python<'_>,
+    tokens: &Bound<'_, PyAny>,
+    jwks: Option<&Bound<'_, PyAny>>,
+    audience: Option<&Bound<'_, PyAny>>,
+    tenant: Option<&str>,
+    issuer: Option<&str>,
+    at: Option<&Bound<'_, PyAny>>,
+    skew: i64,
+    algorithms: Option<Vec<String>>,
+    ats: Option<&Bound<'_, PyAny>>,
+    threads: Option<usize>,
+) -> PyResult<Vec<Report>> {
+    let keys = match jwks {
+        Some(j) => keyset_of(j)?,
+        None => None,
+    };
+    let now = match at {
+        Some(a) => instant_of(a)?,
+        None => now(),
+    };
+    let policy = policy_of(audience, tenant, issuer, algorithms, skew, now)?;
+    let texts = batch_texts(tokens)?;
+    let instants = batch_instants(ats, texts.len(), now)?;
+    let threads = threads.unwrap_or_else(default_threads);
+    let keys_ref = keys.as_ref().map(|k| &*k.inner);
+    Ok(py.allow_threads(|| check_all(&texts, &instants, keys_ref, &policy, threads)))
+}
+
+/// The verdict columns of many tokens (for Arrow tables and Spark):
+/// a dict of lists, `expires_at` in epoch seconds.
+#[pyfunction]
+#[pyo3(signature = (tokens, *, jwks=None, audience=None, tenant=None, issuer=None, at=None, skew=300, algorithms=None, ats=None, threads=None, reports=false))]
+#[allow(clippy::too_many_arguments)]
+fn check_columns<'py>(
+    py: Python<'py>,
+    tokens: &Bound<'py, PyAny>,
+    jwks: Option<&Bound<'py, PyAny>>,
+    audience: Option<&Bound<'py, PyAny>>,
+    tenant: Option<&str>,
+    issuer: Option<&str>,
+    at: Option<&Bound<'py, PyAny>>,
+    skew: i64,
+    algorithms: Option<Vec<String>>,
+    ats: Option<&Bound<'py, PyAny>>,
+    threads: Option<usize>,
+    reports: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let keys = match jwks {
+        Some(j) => keyset_of(j)?,
+        None => None,
+    };
+    let now = match at {
+        Some(a) => instant_of(a)?,
+        None => now(),
+    };
+    let policy = policy_of(audience, tenant, issuer, algorithms, skew, now)?;
+    let texts = batch_texts(tokens)?;
+    let instants = batch_instants(ats, texts.len(), now)?;
+    let threads = threads.unwrap_or_else(default_threads);
+    let keys_ref = keys.as_ref().map(|k| &*k.inner);
+    let cols = py.allow_threads(|| {
+        let all = check_all(&texts, &instants, keys_ref, &policy, threads);
+        Columns::of(&all, &instants, reports)
+    });
+    let d = PyDict::new(py);
+    d.set_item("valid", cols.valid)?;
+    d.set_item("complete", cols.complete)?;
+    d.set_item("failed", cols.failed)?;
+    d.set_item("principal", cols.principal)?;
+    d.set_item("principal_type", cols.principal_type)?;
+    d.set_item("tenant", cols.tenant)?;
+    d.set_item("audience", cols.audience)?;
+    d.set_item("expires_at", cols.expires_at)?;
+    d.set_item("message", cols.message)?;
+    if reports {
+        d.set_item("report", cols.report)?;
+    }
+    Ok(d)
+}
+
+#[derive(Default)]
+struct Columns {
+    valid: Vec<bool>,
+    complete: Vec<bool>,
+    failed: Vec<Vec<&'static str>>,
+    principal: Vec<Option<String>>,
+    principal_type: Vec<Option<&'static str>>,
+    tenant: Vec<Option<String>>,
+    audience: Vec<Option<String>>,
+    expires_at: Vec<Option<i64>>,
+    message: Vec<Option<String>>,
+    report: Vec<Option<String>>,
+}
+
+impl Columns {
+    fn of(all: &[Report], instants: &[i64], reports: bool) -> Columns {
+        let mut c = Columns::default();
+        for (r, &now) in all.iter().zip(instants) {
+            c.valid.push(r.report.valid());
+            c.complete.push(r.report.complete());
+            c.failed.push(r.report.failed().collect());
+            let s = r.summary.as_ref();
+            c.principal.push(s.and_then(|s| s.principal.clone()));
+            c.principal_type.push(s.map(|s| s.principal_type));
+            c.tenant.push(s.and_then(|s| s.tenant.clone()));
+            c.audience.push(s.and_then(|s| s.audience.clone()));
+            c.expires_at
+                .push(s.and_then(|s| s.expires_in_secs).map(|left| now + left));
+            c.message.push(
+                r.report
+                    .findings
+                    .iter()
+                    .find(|f| f.status == entra_token::Status::Fail)
+                    .map(|f| f.message.clone()),
+            );
+            if reports {
+                c.report.push(
+                    entra_doctor::check_json(&r.report, r.summary.as_ref())
+                        .ok()
+                        .and_then(|v| serde_json::to_string(&v).ok()),
+                );
+            }
+        }
+        c
+    }
+}
+
+// ---------------------------------------------------------------- decode
+
+/// A decoded token: header and claims, each explained, and a summary.
+#[pyclass(frozen, module = "entra_doctor")]
+struct Decoded {
+    json: serde_json::Value,
+}
+
+impl Decoded {
+    fn field(&self, py: Python<'_>, name: &str) -> PyResult<PyObject> {
+        to_py(py, self.json.get(name).unwrap_or(&serde_json::Value::Null))
+    }
+}
+
+#[pymethods]
+impl Decoded {
+    /// The header, as in the token.
+    #[getter]
+    fn header(&self, py: Python<'_>) -> PyResult<PyObject> {
+        self.field(py, "header")
+    }
+    /// The claims (payload), as in the token.
+    #[getter]
+    fn claims(&self, py: Python<'_>) -> PyResult<PyObject> {
+        self.field(py, "payload")
+    }
+    #[getter]
+    fn summary(&self, py: Python<'_>) -> PyResult<PyObject> {
+        self.field(py, "summary")
+    }
+    /// Each claim explained: dicts with name, value, meaning, and utc and
+    /// relative for times, in token order.
+    #[getter]
+    fn entries(&self, py: Python<'_>) -> PyResult<PyObject> {
+        self.field(py, "claims")
+    }
+    /// Each header member explained, in token order.
+    #[getter]
+    fn header_entries(&self, py: Python<'_>) -> PyResult<PyObject> {
+        self.field(py, "header_entries")
+    }
+    /// claim name -> what it means (None when unknown).
+    #[getter]
+    fn meanings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        if let Some(list) = self.json.get("claims").and_then(|c| c.as_array()) {
+            for e in list {
+                if let Some(name) = e.get("name").and_then(|n| n.as_str()) {
+                    d.set_item(name, e.get("meaning").and_then(|m| m.as_str()))?;
+                }
+            }
+        }
+        Ok(d)
+    }
+    /// The object `entra-doctor decode --json` prints.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
+        to_py(py, &self.json)
+    }
+    fn __repr__(&self) -> String {
+        let s = &self.json["summary"];
+        format!(
+            "<Decoded {} {} token, {}>",
+            s["version"].as_str().unwrap_or("?"),
+            s["kind"].as_str().unwrap_or("?"),
+            s["principal_type"].as_str().unwrap_or("?")
+        )
+    }
+}
+
+/// decode(token, *, at=None) -> Decoded; raises TokenError on a text that is
+/// not a token.
+#[pyfunction]
+#[pyo3(signature = (token, *, at=None))]
+fn decode(token: &str, at: Option<&Bound<'_, PyAny>>) -> PyResult<Decoded> {
+    let now = match at {
+        Some(a) => instant_of(a)?,
+        None => now(),
+    };
+    if token.len() > MAX_TOKEN_INPUT {
+        let e = entra_token::FormatError::TooLong {
+            len: token.len(),
+            max: MAX_TOKEN_INPUT,
+        };
+        return Err(TokenError::new_err(e.to_string()));
+    }
+    let parsed = input::extract(token).and_then(|(t, _)| Token::parse(t));
+    match parsed {
+        Ok(t) => Ok(Decoded {
+            json: json_of(&EngineDecoded::of(&t, now))?,
+        }),
+        Err(e) => Err(TokenError::new_err(e.to_string())),
+    }
+}
+
+// ---------------------------------------------------------------- explain
+
+/// An error explained: cause and fix.
+#[pyclass(frozen, module = "entra_doctor")]
+struct Explanation {
+    json: serde_json::Value,
+}
+
+#[pymethods]
+impl Explanation {
+    /// One line: what went wrong.
+    #[getter]
+    fn headline(&self) -> String {
+        self.json["explanation"]["headline"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+    /// The AADSTS (or other) codes recognised.
+    #[getter]
+    fn codes(&self) -> Vec<u64> {
+        self.json["explanation"]["codes"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|c| c.as_u64()).collect())
+            .unwrap_or_default()
+    }
+    /// What was recognised: aadsts, token_endpoint_json, ...
+    #[getter]
+    fn kind(&self) -> Option<String> {
+        self.json["explanation"]["kind"].as_str().map(str::to_owned)
+    }
+    /// Cause and fix entries (dicts), most relevant first.
+    #[getter]
+    fn advice(&self, py: Python<'_>) -> PyResult<PyObject> {
+        to_py(py, &self.json["explanation"]["advice"])
+    }
+    /// The object `entra-doctor explain --json` prints.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
+        to_py(py, &self.json)
+    }
+    fn __repr__(&self) -> String {
+        format!("<Explanation {}>", self.headline())
+    }
+}
+
+/// explain(text, *, flow=None, tenant=None, client_id=None,
+/// redirect_uri=None, resource=None, registered=None) -> Explanation
+#[pyfunction]
+#[pyo3(signature = (text, *, flow=None, tenant=None, client_id=None, redirect_uri=None, resource=None, registered=None))]
+fn explain(
+    text: &str,
+    flow: Option<String>,
+    tenant: Option<String>,
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    resource: Option<String>,
+    registered: Option<Vec<String>>,
+) -> PyResult<Explanation> {
+    if text.len() > engine_explain::MAX_INPUT_BYTES {
+        return Err(ExplainError::new_err(format!(
+            "the input is {} bytes, over the limit of {}",
+            text.len(),
+            engine_explain::MAX_INPUT_BYTES
+        )));
+    }
+    let ctx = engine_explain::Context {
+        flow,
+        tenant,
+        client_id,
+        redirect_uri,
+        resource,
+        registered_redirect_uris: registered.unwrap_or_default(),
+        ..engine_explain::Context::default()
+    };
+    let report = engine_explain::parse(text)
+        .map_err(|e| ExplainError::new_err(format!("cannot explain this input: {e}")))?;
+    let explanation = engine_explain::explain(&report, &ctx);
+    let json = entra_doctor::explain_json(&report, &explanation)
+        .map_err(|e| Error::new_err(e.to_string()))?;
+    Ok(Explanation { json })
+}
+
+// ---------------------------------------------------------------- bench
+
+/// The engine's own time for one token, in seconds per check: `n` checks
+/// in a Rust loop (the same work as `check` with a KeySet, without a
+/// Python call per check). For bench/python.py.
+#[pyfunction]
+#[pyo3(signature = (token, *, jwks, tenant=None, n=10_000))]
+fn _engine_seconds_per_check(
+    py: Python<'_>,
+    token: &str,
+    jwks: &Bound<'_, PyAny>,
+    tenant: Option<&str>,
+    n: u32,
+) -> PyResult<f64> {
+    let keys = keyset_of(jwks)?.ok_or_else(|| PyTypeError::new_err("jwks is None"))?;
+    let policy = policy_of(None, tenant, None, None, 300, now())?;
+    let n = n.max(1);
+    Ok(py.allow_threads(|| {
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(check_one(
+                std::hint::black_box(token),
+                Some(&keys.inner),
+                &policy,
+            ));
+        }
+        start.elapsed().as_secs_f64() / f64::from(n)
+    }))
+}
+
+// ---------------------------------------------------------------- CLI
+
+/// Runs the entra-doctor CLI with `argv` (argv[0] is the program name) and
+/// returns its exit status. The wheel's `entra-doctor` command.
+#[pyfunction]
+fn run_cli(py: Python<'_>, argv: Vec<String>) -> u8 {
+    py.allow_threads(|| entra_doctor::main_with_args(argv))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("Error", py.get_type::<Error>())?;
+    m.add("TokenError", py.get_type::<TokenError>())?;
+    m.add("KeySetError", py.get_type::<KeySetError>())?;
+    m.add("ExplainError", py.get_type::<ExplainError>())?;
+    m.add_class::<KeySet>()?;
+    m.add_class::<Finding>()?;
+    m.add_class::<Report>()?;
+    m.add_class::<Decoded>()?;
+    m.add_class::<Explanation>()?;
+    m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add_function(wrap_pyfunction!(check_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(check_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(decode, m)?)?;
+    m.add_function(wrap_pyfunction!(explain, m)?)?;
+    m.add_function(wrap_pyfunction!(run_cli, m)?)?;
+    m.add_function(wrap_pyfunction!(_engine_seconds_per_check, m)?)?;
+    Ok(())
+}
