@@ -32,6 +32,17 @@ pub const DEMO_USER_PASSWORD: &str = "demo-password-not-a-real-one";
 /// A demo user whose sign-ins require MFA (`AADSTS50076` with the password grant).
 pub const DEMO_MFA_USER: &str = "mfa.user@contoso.onmicrosoft.com";
 
+/// Databricks OAuth secret of [`DEMO_SP_APP_ID`] in [`DEMO_WORKSPACE`] (M2M). A demo
+/// value, not a secret.
+pub const DEMO_DATABRICKS_OAUTH_SECRET: &str = "dose0000demo0000not0000a0000real0000";
+/// A personal access token of [`DEMO_USER`] in [`DEMO_WORKSPACE`]. A demo value.
+pub const DEMO_PAT: &str = "dapi0123456789abcdef0123456789abcdef";
+/// The Databricks CLI's OAuth client id (U2M), registered on every workspace with the
+/// redirect URI [`DATABRICKS_CLI_REDIRECT`].
+pub const DATABRICKS_CLI_CLIENT_ID: &str = "databricks-cli";
+/// The redirect URI the Databricks CLI and SDKs use for U2M sign-in.
+pub const DATABRICKS_CLI_REDIRECT: &str = "http://localhost:8020";
+
 /// How the emulator names token issuers.
 ///
 /// By default the issuers are Entra's real strings (`https://sts.windows.net/<tid>/` for
@@ -263,6 +274,90 @@ pub struct WorkspaceConfig {
     /// Users and service principals of the workspace.
     #[serde(default)]
     pub members: Vec<WorkspaceMember>,
+    /// Whether the workspace serves Databricks OAuth (`/oidc/…`; default true). When
+    /// false those paths answer 404, which the SDKs report as "OAuth is not supported
+    /// for this host".
+    #[serde(default = "default_true")]
+    pub oauth: bool,
+    /// OAuth secrets of the workspace's service principals (for M2M at `/oidc/v1/token`).
+    #[serde(default)]
+    pub oauth_secrets: Vec<OAuthSecret>,
+    /// Personal access tokens (`dapi…`) known to the workspace.
+    #[serde(default)]
+    pub pats: Vec<PersonalAccessToken>,
+    /// "Personal access tokens" switched off by the workspace admin: every PAT is refused.
+    #[serde(default)]
+    pub pats_disabled: bool,
+}
+
+/// A Databricks OAuth secret of a workspace service principal.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthSecret {
+    /// The service principal's application id (a workspace member).
+    pub client_id: String,
+    /// The secret (Databricks' look like `dose` + hex).
+    pub secret: String,
+}
+
+impl std::fmt::Debug for OAuthSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthSecret")
+            .field("client_id", &self.client_id)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+/// A personal access token of a workspace member.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalAccessToken {
+    /// The token (`dapi` + 32 hex digits).
+    pub token: String,
+    /// `name` of the member it belongs to.
+    pub owner: String,
+    /// Expiry (Unix seconds); `None` = never.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    /// Revoked by its owner or an admin.
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+impl std::fmt::Debug for PersonalAccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonalAccessToken")
+            .field("token", &"dapi***")
+            .field("owner", &self.owner)
+            .field("expires_at", &self.expires_at)
+            .field("revoked", &self.revoked)
+            .finish()
+    }
+}
+
+impl PersonalAccessToken {
+    /// A valid token that never expires.
+    pub fn new(token: impl Into<String>, owner: impl Into<String>) -> Self {
+        Self {
+            token: token.into(),
+            owner: owner.into(),
+            expires_at: None,
+            revoked: false,
+        }
+    }
+
+    /// Sets the expiry (Unix seconds).
+    pub fn expires_at(mut self, at: i64) -> Self {
+        self.expires_at = Some(at);
+        self
+    }
+
+    /// Marks the token revoked.
+    pub fn revoked(mut self) -> Self {
+        self.revoked = true;
+        self
+    }
 }
 
 impl WorkspaceConfig {
@@ -273,7 +368,38 @@ impl WorkspaceConfig {
             tenant_id: tenant_id.into().to_ascii_lowercase(),
             port: 0,
             members: Vec::new(),
+            oauth: true,
+            oauth_secrets: Vec::new(),
+            pats: Vec::new(),
+            pats_disabled: false,
         }
+    }
+
+    /// Adds a Databricks OAuth secret for a service principal (M2M).
+    pub fn oauth_secret(mut self, client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.oauth_secrets.push(OAuthSecret {
+            client_id: client_id.into().to_ascii_lowercase(),
+            secret: secret.into(),
+        });
+        self
+    }
+
+    /// Adds a personal access token.
+    pub fn pat(mut self, pat: PersonalAccessToken) -> Self {
+        self.pats.push(pat);
+        self
+    }
+
+    /// Switches personal access tokens off (the admin setting).
+    pub fn disable_pats(mut self) -> Self {
+        self.pats_disabled = true;
+        self
+    }
+
+    /// Switches Databricks OAuth (`/oidc/…`) off.
+    pub fn without_oauth(mut self) -> Self {
+        self.oauth = false;
+        self
     }
 
     /// Adds a member.
@@ -565,7 +691,9 @@ impl Default for EmulatorConfig {
             .workspace(
                 WorkspaceConfig::new(DEMO_WORKSPACE, DEMO_TENANT_ID)
                     .member(WorkspaceMember::user(DEMO_USER, "Alice Example").group("admins"))
-                    .service_principal(DEMO_SP_APP_ID, "ci-pipeline"),
+                    .service_principal(DEMO_SP_APP_ID, "ci-pipeline")
+                    .oauth_secret(DEMO_SP_APP_ID, DEMO_DATABRICKS_OAUTH_SECRET)
+                    .pat(PersonalAccessToken::new(DEMO_PAT, DEMO_USER)),
             )
     }
 }

@@ -44,6 +44,7 @@ mod batch;
 mod client_cert;
 mod config;
 mod databricks;
+mod dbx_oauth;
 mod discovery;
 mod emulator;
 mod fault;
@@ -58,10 +59,11 @@ pub use batch::{mint_batch, BatchOptions, BatchSummary};
 pub use client_cert::ClientCertificate;
 pub use config::{
     AppRegistration, AppSecret, DeviceCodeConfig, EmulatorConfig, IssuerConfig, MemberKind, Mfa,
-    Platform, RedirectUri, TenantConfig, UserAccount, WorkspaceConfig, WorkspaceMember,
-    DEMO_APP_WITH_KEYS, DEMO_MFA_USER, DEMO_PUBLIC_APP_ID, DEMO_SP_APP_ID, DEMO_SP_SECRET,
-    DEMO_TENANT_DOMAIN, DEMO_TENANT_ID, DEMO_UNCONSENTED_APP_ID, DEMO_USER, DEMO_USER_PASSWORD,
-    DEMO_WORKSPACE,
+    OAuthSecret, PersonalAccessToken, Platform, RedirectUri, TenantConfig, UserAccount,
+    WorkspaceConfig, WorkspaceMember, DATABRICKS_CLI_CLIENT_ID, DATABRICKS_CLI_REDIRECT,
+    DEMO_APP_WITH_KEYS, DEMO_DATABRICKS_OAUTH_SECRET, DEMO_MFA_USER, DEMO_PAT, DEMO_PUBLIC_APP_ID,
+    DEMO_SP_APP_ID, DEMO_SP_SECRET, DEMO_TENANT_DOMAIN, DEMO_TENANT_ID, DEMO_UNCONSENTED_APP_ID,
+    DEMO_USER, DEMO_USER_PASSWORD, DEMO_WORKSPACE,
 };
 pub use emulator::{Emulator, RunningEmulator};
 pub use fault::{Fault, DEFAULT_OVERSIZED, MAX_OVERSIZED, MAX_STALL};

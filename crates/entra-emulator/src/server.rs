@@ -184,6 +184,14 @@ pub(crate) fn workspace_router(shared: Arc<Shared>, name: String) -> Router {
     Router::new()
         .route("/aad/auth", get(aad_auth))
         .route("/api/2.0/preview/scim/v2/Me", get(scim_me))
+        .route(
+            "/oidc/.well-known/oauth-authorization-server",
+            get(dbx_discovery),
+        )
+        .route("/oidc/.well-known/openid-configuration", get(dbx_discovery))
+        .route("/oidc/jwks.json", get(dbx_jwks))
+        .route("/oidc/v1/authorize", get(dbx_authorize))
+        .route("/oidc/v1/token", post(dbx_token))
         .fallback(workspace_not_found)
         .with_state(WorkspaceRoute { shared, name })
         .layer(middleware::from_fn_with_state(observe, observe_mw))
@@ -484,6 +492,43 @@ async fn scim_me(State(w): State<WorkspaceRoute>, req: Request) -> Response {
             &databricks::me_body(ws, &member),
         ),
         Err(reject) => databricks_json(Some(&ws.org_id), reject.status, &reject.body()),
+    }
+}
+
+/// The workspace, if it serves Databricks OAuth.
+fn oauth_workspace(w: &WorkspaceRoute) -> Option<&crate::state::WorkspaceState> {
+    w.shared.workspace(&w.name).filter(|ws| ws.config.oauth)
+}
+
+async fn dbx_discovery(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
+    match oauth_workspace(&w) {
+        Some(ws) => crate::dbx_oauth::discovery(ws),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn dbx_jwks(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
+    match oauth_workspace(&w) {
+        Some(ws) => crate::dbx_oauth::jwks(ws),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn dbx_authorize(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
+    match oauth_workspace(&w) {
+        Some(ws) => crate::dbx_oauth::authorize(&w.shared, ws, req.uri().query()),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn dbx_token(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
+    let Some(ws) = oauth_workspace(&w) else {
+        return workspace_not_found(req).await;
+    };
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(bytes) => crate::dbx_oauth::token(&w.shared, ws, &parts.headers, &bytes),
+        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
     }
 }
 

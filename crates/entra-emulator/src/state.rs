@@ -89,6 +89,8 @@ pub(crate) struct WorkspaceState {
     pub(crate) config: WorkspaceConfig,
     pub(crate) url: String,
     pub(crate) org_id: String,
+    /// The workspace's own OAuth signing key (`/oidc/jwks.json`).
+    pub(crate) key: Arc<SigningKey>,
 }
 
 /// What a tenant segment of a URL designates.
@@ -119,6 +121,8 @@ pub(crate) struct Shared {
     pub(crate) device_config: crate::config::DeviceCodeConfig,
     /// Authorization codes, device codes and consents granted at run time.
     pub(crate) signin: Mutex<SigninState>,
+    /// Databricks OAuth codes and refresh tokens issued at run time.
+    pub(crate) dbx: Mutex<crate::dbx_oauth::DbxState>,
 }
 
 /// Codes and consents of a running emulator.
@@ -171,6 +175,8 @@ pub(crate) struct GeneratedKeys {
     pub(crate) tenants: Vec<TenantState>,
     pub(crate) consumer: Arc<SigningKey>,
     pub(crate) foreign: Arc<SigningKey>,
+    /// One per workspace, in configuration order.
+    pub(crate) workspaces: Vec<Arc<SigningKey>>,
 }
 
 impl GeneratedKeys {
@@ -196,8 +202,13 @@ impl GeneratedKeys {
                 app_keys,
             });
         }
+        let mut workspaces = Vec::with_capacity(cfg.workspaces.len());
+        for _ in &cfg.workspaces {
+            workspaces.push(Arc::new(SigningKey::generate("databricks-oidc")?));
+        }
         Ok(Self {
             tenants,
+            workspaces,
             consumer: Arc::new(SigningKey::generate(CONSUMER_CERT_CN)?),
             foreign: Arc::new(SigningKey::generate(ENTRA_CERT_CN)?),
         })
@@ -216,7 +227,9 @@ impl Shared {
             .workspaces
             .iter()
             .zip(workspace_urls)
-            .map(|(w, url)| WorkspaceState {
+            .zip(keys.workspaces.iter().cloned())
+            .map(|((w, url), key)| WorkspaceState {
+                key,
                 org_id: derived_digits(&format!("org:{}", w.name), 16),
                 config: w.clone(),
                 url,
@@ -236,6 +249,7 @@ impl Shared {
             tenant_configs: cfg.tenants.clone(),
             device_config: cfg.device_code.clone(),
             signin: Mutex::new(SigninState::default()),
+            dbx: Mutex::new(crate::dbx_oauth::DbxState::default()),
         }
     }
 

@@ -18,6 +18,11 @@ pub(crate) use consent::{adminconsent, grant_consent};
 pub(crate) use device::{approve_device, devicecode, devicelogin, pending_user_codes};
 pub(crate) use token::token;
 
+/// `Authorization: Basic` client id and secret (form-decoded), for other token endpoints.
+pub(crate) fn basic_credentials(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
+    client_auth::basic_auth(headers)
+}
+
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
