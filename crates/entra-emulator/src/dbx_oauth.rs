@@ -89,6 +89,24 @@ pub(crate) fn discovery(ws: &WorkspaceState) -> Response {
     json(StatusCode::OK, &o)
 }
 
+/// The account a workspace belongs to (derived from its tenant, so stable).
+pub(crate) fn account_id(ws: &WorkspaceState) -> String {
+    crate::util::derived_guid(&format!("account:{}", ws.config.tenant_id))
+}
+
+/// `GET /.well-known/databricks-config`: where the SDKs (0.6x and later) learn the OIDC
+/// root, the account and the workspace id.
+pub(crate) fn host_metadata(ws: &WorkspaceState) -> Response {
+    let mut o = Obj::new();
+    if ws.config.oauth {
+        o.push("oidc_endpoint", issuer(ws));
+    }
+    o.push("account_id", account_id(ws))
+        .push("workspace_id", ws.org_id.as_str())
+        .push("cloud", "AZURE");
+    json(StatusCode::OK, &o)
+}
+
 /// `GET /oidc/jwks.json`.
 pub(crate) fn jwks(ws: &WorkspaceState) -> Response {
     let mut k = ws.key.jwk(None);

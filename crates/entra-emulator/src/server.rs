@@ -190,6 +190,7 @@ pub(crate) fn workspace_router(shared: Arc<Shared>, name: String) -> Router {
         )
         .route("/oidc/.well-known/openid-configuration", get(dbx_discovery))
         .route("/oidc/jwks.json", get(dbx_jwks))
+        .route("/.well-known/databricks-config", get(dbx_host_metadata))
         .route("/oidc/v1/authorize", get(dbx_authorize))
         .route("/oidc/v1/token", post(dbx_token))
         .fallback(workspace_not_found)
@@ -503,6 +504,13 @@ fn oauth_workspace(w: &WorkspaceRoute) -> Option<&crate::state::WorkspaceState> 
 async fn dbx_discovery(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
     match oauth_workspace(&w) {
         Some(ws) => crate::dbx_oauth::discovery(ws),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn dbx_host_metadata(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
+    match w.shared.workspace(&w.name) {
+        Some(ws) => crate::dbx_oauth::host_metadata(ws),
         None => workspace_not_found(req).await,
     }
 }

@@ -1,0 +1,102 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
+//! Real SDK clients against the emulator: the Databricks SDK for Python (PAT and OAuth
+//! M2M) and azure-identity (managed identity). The python named by ENTRA_DOCTOR_PYTHON
+//! (else `python3`) must have the packages: a missing one FAILS these tests.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use entra_emulator::{
+    Emulator, EmulatorConfig, PersonalAccessToken, RunningEmulator, DEMO_DATABRICKS_OAUTH_SECRET,
+    DEMO_PAT, DEMO_SP_APP_ID, DEMO_USER, DEMO_WORKSPACE,
+};
+use serde_json::Value;
+
+fn python() -> String {
+    std::env::var("ENTRA_DOCTOR_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+fn script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(name)
+}
+
+/// Runs a client script with a clean environment (no profile, no cloud variables, no
+/// proxy) and returns its JSON output.
+fn run_client(name: &str, env: &[(&str, String)]) -> Value {
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = Command::new(python());
+    cmd.arg(script(name)).env_clear();
+    for keep in ["PATH", "PYENV_VERSION", "PYENV_ROOT", "LANG", "SYSTEMROOT"] {
+        if let Ok(v) = std::env::var(keep) {
+            cmd.env(keep, v);
+        }
+    }
+    cmd.env("HOME", home.path())
+        .env("NO_PROXY", "*")
+        .env("no_proxy", "*")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!(
+            "cannot run {} (set ENTRA_DOCTOR_PYTHON to a python with the SDKs): {e}",
+            python()
+        )
+    });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{name} failed ({}): stdout {stdout}\nstderr {stderr}",
+        out.status
+    );
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{name} printed no JSON ({e}): {stdout}\nstderr {stderr}"))
+}
+
+const REVOKED_PAT: &str = "dapi77777777777777777777777777777777";
+
+fn start() -> RunningEmulator {
+    let mut cfg = EmulatorConfig::default();
+    cfg.workspaces[0] = cfg.workspaces[0]
+        .clone()
+        .pat(PersonalAccessToken::new(REVOKED_PAT, DEMO_USER).revoked());
+    Emulator::start_blocking(cfg).expect("start")
+}
+
+#[test]
+fn databricks_sdk_python_signs_in_with_pat_and_oauth_m2m() {
+    let emu = start();
+    let host = emu.workspace_url(DEMO_WORKSPACE).unwrap();
+    let out = run_client(
+        "databricks_sdk_client.py",
+        &[
+            ("EMU_HOST", host.clone()),
+            ("EMU_PAT", DEMO_PAT.into()),
+            ("EMU_BAD_PAT", REVOKED_PAT.into()),
+            ("EMU_CLIENT_ID", DEMO_SP_APP_ID.into()),
+            ("EMU_CLIENT_SECRET", DEMO_DATABRICKS_OAUTH_SECRET.into()),
+        ],
+    );
+    assert_eq!(out["pat"]["ok"]["user_name"], DEMO_USER, "{out}");
+    assert_eq!(out["pat"]["ok"]["auth_type"], "pat");
+    assert_eq!(out["bad_pat"]["error"], "PermissionDenied", "{out}");
+    assert!(out["bad_pat"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Invalid access token."));
+    assert_eq!(out["m2m"]["ok"]["user_name"], DEMO_SP_APP_ID, "{out}");
+    assert_eq!(out["m2m"]["ok"]["auth_type"], "oauth-m2m");
+    let bad = out["m2m_bad_secret"]["message"].as_str().unwrap_or("");
+    assert!(bad.contains("invalid_client"), "{out}");
+    // The SDK went through the workspace's OAuth endpoints.
+    let n = |path: &str| emu.workspace_request_count(DEMO_WORKSPACE, path);
+    assert!(n("/.well-known/databricks-config") >= 1);
+    assert!(n("/oidc/.well-known/oauth-authorization-server") >= 1);
+    assert!(n("/oidc/v1/token") >= 2);
+    assert!(n("/api/2.0/preview/scim/v2/Me") >= 3);
+    emu.shutdown();
+}
