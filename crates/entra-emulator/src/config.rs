@@ -450,6 +450,63 @@ pub struct EmulatorConfig {
     pub consumer_key_in_tenant_sets: bool,
     /// Device-code flow timing.
     pub device_code: DeviceCodeConfig,
+    /// Managed identities of "the machine" the emulator stands in for (IMDS and App
+    /// Service endpoints on the authority listener).
+    pub managed_identities: Vec<ManagedIdentity>,
+    /// The value App Service puts in `IDENTITY_HEADER`, required as `X-IDENTITY-HEADER`.
+    pub identity_header: String,
+}
+
+/// The value of [`EmulatorConfig::identity_header`] by default. A demo value.
+pub const DEMO_IDENTITY_HEADER: &str = "emulator-identity-header-not-a-secret";
+
+/// System- or user-assigned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityKind {
+    /// The resource's own identity (at most one).
+    SystemAssigned,
+    /// An identity resource assigned to the machine (several allowed).
+    UserAssigned,
+}
+
+/// A managed identity: its service principal in a tenant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedIdentity {
+    /// System- or user-assigned.
+    pub kind: IdentityKind,
+    /// Tenant of its service principal.
+    pub tenant_id: String,
+    /// Client (application) id: `appid` of its tokens, `client_id` in requests.
+    pub client_id: String,
+    /// Object (principal) id: `oid` of its tokens, `object_id` in requests.
+    pub object_id: String,
+    /// Azure resource id (user-assigned), `msi_res_id` / `mi_res_id` in requests.
+    #[serde(default)]
+    pub resource_id: Option<String>,
+}
+
+impl ManagedIdentity {
+    /// A system-assigned identity.
+    pub fn system(tenant_id: &str, client_id: &str, object_id: &str) -> Self {
+        Self {
+            kind: IdentityKind::SystemAssigned,
+            tenant_id: tenant_id.to_ascii_lowercase(),
+            client_id: client_id.to_ascii_lowercase(),
+            object_id: object_id.to_ascii_lowercase(),
+            resource_id: None,
+        }
+    }
+
+    /// A user-assigned identity with its resource id.
+    pub fn user(tenant_id: &str, client_id: &str, object_id: &str, resource_id: &str) -> Self {
+        Self {
+            kind: IdentityKind::UserAssigned,
+            resource_id: Some(resource_id.to_owned()),
+            ..Self::system(tenant_id, client_id, object_id)
+        }
+    }
 }
 
 /// Timing of the device-code flow.
@@ -708,7 +765,15 @@ impl EmulatorConfig {
             issuers: IssuerConfig::entra(),
             consumer_key_in_tenant_sets: true,
             device_code: DeviceCodeConfig::default(),
+            managed_identities: Vec::new(),
+            identity_header: DEMO_IDENTITY_HEADER.into(),
         }
+    }
+
+    /// Adds a managed identity.
+    pub fn managed_identity(mut self, mi: ManagedIdentity) -> Self {
+        self.managed_identities.push(mi);
+        self
     }
 
     /// Sets the device-code timing.
@@ -784,6 +849,29 @@ impl EmulatorConfig {
                     return Err(Error::Config("empty app id in app_keys".into()));
                 }
             }
+        }
+        for mi in &self.managed_identities {
+            if !self
+                .tenants
+                .iter()
+                .any(|t| t.id.eq_ignore_ascii_case(&mi.tenant_id))
+            {
+                return Err(Error::Config(format!(
+                    "managed identity '{}' refers to unknown tenant '{}'",
+                    mi.client_id, mi.tenant_id
+                )));
+            }
+        }
+        if self
+            .managed_identities
+            .iter()
+            .filter(|m| m.kind == IdentityKind::SystemAssigned)
+            .count()
+            > 1
+        {
+            return Err(Error::Config(
+                "at most one system-assigned managed identity".into(),
+            ));
         }
         let mut names = std::collections::HashSet::new();
         for w in &self.workspaces {

@@ -185,6 +185,12 @@ impl std::fmt::Debug for RunningEmulator {
 }
 
 impl RunningEmulator {
+    /// The App Service managed identity endpoint (`IDENTITY_ENDPOINT`):
+    /// `<base_url>/msi/token`. The IMDS shape is at `<base_url>/metadata/identity/oauth2/token`.
+    pub fn identity_endpoint(&self) -> String {
+        format!("{}{}", self.shared.base_url, crate::msi::APP_SERVICE_PATH)
+    }
+
     /// User codes of device-code requests waiting for the user.
     pub fn pending_user_codes(&self) -> Vec<String> {
         crate::signin::pending_user_codes(&self.shared)

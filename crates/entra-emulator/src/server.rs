@@ -169,6 +169,8 @@ pub(crate) fn authority_router(shared: Arc<Shared>) -> Router {
         .route("/{tenant}/oauth2/devicecode", post(devicecode_v1))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode_v2))
         .route("/devicelogin", get(devicelogin))
+        .route("/metadata/identity/oauth2/token", get(mi_imds))
+        .route(crate::msi::APP_SERVICE_PATH, get(mi_app_service))
         .route("/{tenant}/adminconsent", get(adminconsent))
         .route("/{tenant}/v2.0/adminconsent", get(adminconsent))
         .fallback(authority_not_found)
@@ -425,6 +427,22 @@ async fn adminconsent(
     RawQuery(q): RawQuery,
 ) -> Response {
     crate::signin::adminconsent(&s, &tenant, q.as_deref())
+}
+
+async fn mi_imds(
+    State(AuthorityState(s)): State<AuthorityState>,
+    headers: axum::http::HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    crate::msi::imds(&s, &headers, q.as_deref())
+}
+
+async fn mi_app_service(
+    State(AuthorityState(s)): State<AuthorityState>,
+    headers: axum::http::HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    crate::msi::app_service(&s, &headers, q.as_deref())
 }
 
 async fn devicelogin(

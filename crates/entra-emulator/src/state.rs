@@ -117,6 +117,10 @@ pub(crate) struct Shared {
     pub(crate) shutdown: watch::Receiver<bool>,
     /// Tenants as configured (apps, users) for the sign-in endpoints.
     pub(crate) tenant_configs: Vec<crate::config::TenantConfig>,
+    /// Managed identities (IMDS / App Service endpoints).
+    pub(crate) managed_identities: Vec<crate::config::ManagedIdentity>,
+    /// Required `X-IDENTITY-HEADER` value of the App Service endpoint.
+    pub(crate) identity_header: String,
     /// Device-code timing.
     pub(crate) device_config: crate::config::DeviceCodeConfig,
     /// Authorization codes, device codes and consents granted at run time.
@@ -247,6 +251,8 @@ impl Shared {
             faults: Mutex::new(Vec::new()),
             shutdown,
             tenant_configs: cfg.tenants.clone(),
+            managed_identities: cfg.managed_identities.clone(),
+            identity_header: cfg.identity_header.clone(),
             device_config: cfg.device_code.clone(),
             signin: Mutex::new(SigninState::default()),
             dbx: Mutex::new(crate::dbx_oauth::DbxState::default()),

@@ -100,3 +100,39 @@ fn databricks_sdk_python_signs_in_with_pat_and_oauth_m2m() {
     assert!(n("/api/2.0/preview/scim/v2/Me") >= 3);
     emu.shutdown();
 }
+
+#[test]
+fn azure_identity_managed_identity_app_service_shape_gets_a_token_without_imds() {
+    use entra_emulator::{
+        ManagedIdentity, DATABRICKS_RESOURCE_ID, DEMO_IDENTITY_HEADER, DEMO_TENANT_ID,
+    };
+    const UA1: &str = "bbbbbbbb-0000-4000-8000-000000000001";
+    const UA2: &str = "bbbbbbbb-0000-4000-8000-000000000002";
+    let cfg = EmulatorConfig::default()
+        .managed_identity(ManagedIdentity::user(DEMO_TENANT_ID, UA1, "bbbbbbbb-0000-4000-8000-0000000000f1", "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ua1"))
+        .managed_identity(ManagedIdentity::user(DEMO_TENANT_ID, UA2, "bbbbbbbb-0000-4000-8000-0000000000f2", "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ua2"));
+    let emu = Emulator::start_blocking(cfg).expect("start");
+    let out = run_client(
+        "azure_identity_client.py",
+        &[
+            ("IDENTITY_ENDPOINT", emu.identity_endpoint()),
+            ("IDENTITY_HEADER", DEMO_IDENTITY_HEADER.into()),
+            ("EMU_MI_CLIENT_ID", UA1.into()),
+            ("EMU_SCOPE", format!("{DATABRICKS_RESOURCE_ID}/.default")),
+        ],
+    );
+    assert_eq!(out["mi_client_id"]["ok"]["appid"], UA1, "{out}");
+    assert_eq!(
+        out["mi_client_id"]["ok"]["aud"], DATABRICKS_RESOURCE_ID,
+        "{out}"
+    );
+    let amb = out["mi_ambiguous"]["message"].as_str().unwrap_or("");
+    assert!(
+        amb.contains("Multiple user assigned identities exist"),
+        "{out}"
+    );
+    assert_eq!(out["non_loopback_attempts"], serde_json::json!([]), "{out}");
+    assert!(emu.request_count("/msi/token") >= 2, "{out}");
+    assert_eq!(emu.request_count("/metadata/identity/oauth2/token"), 0);
+    emu.shutdown();
+}
