@@ -288,6 +288,65 @@ pub struct WorkspaceConfig {
     /// "Personal access tokens" switched off by the workspace admin: every PAT is refused.
     #[serde(default)]
     pub pats_disabled: bool,
+    /// The Databricks account the workspace belongs to (default: derived from the tenant).
+    /// Tokens of that account's host are accepted on the workspace.
+    #[serde(default)]
+    pub account_id: Option<String>,
+}
+
+/// A Databricks account host (`accounts.azuredatabricks.net` stand-in) on its own
+/// listener, serving `/oidc/accounts/<account_id>/…` and account SCIM `Me`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// The account id (a GUID).
+    pub account_id: String,
+    /// Port to listen on (0 = any free port).
+    #[serde(default)]
+    pub port: u16,
+    /// Users and service principals of the account.
+    #[serde(default)]
+    pub members: Vec<WorkspaceMember>,
+    /// OAuth secrets of the account's service principals.
+    #[serde(default)]
+    pub oauth_secrets: Vec<OAuthSecret>,
+}
+
+impl AccountConfig {
+    /// An account with no members.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into().to_ascii_lowercase(),
+            port: 0,
+            members: Vec::new(),
+            oauth_secrets: Vec::new(),
+        }
+    }
+
+    /// Adds a member.
+    pub fn member(mut self, member: WorkspaceMember) -> Self {
+        self.members.push(member);
+        self
+    }
+
+    /// Adds an OAuth secret for a service principal.
+    pub fn oauth_secret(mut self, client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.oauth_secrets.push(OAuthSecret {
+            client_id: client_id.into().to_ascii_lowercase(),
+            secret: secret.into(),
+        });
+        self
+    }
+
+    /// The account seen as a host: a [`WorkspaceConfig`] named by the account id.
+    pub(crate) fn as_host(&self) -> WorkspaceConfig {
+        let mut w = WorkspaceConfig::new(self.account_id.clone(), "");
+        w.port = self.port;
+        w.members = self.members.clone();
+        w.oauth_secrets = self.oauth_secrets.clone();
+        w.account_id = Some(self.account_id.clone());
+        w
+    }
 }
 
 /// A Databricks OAuth secret of a workspace service principal.
@@ -372,7 +431,14 @@ impl WorkspaceConfig {
             oauth_secrets: Vec::new(),
             pats: Vec::new(),
             pats_disabled: false,
+            account_id: None,
         }
+    }
+
+    /// Puts the workspace in a Databricks account.
+    pub fn account(mut self, account_id: impl Into<String>) -> Self {
+        self.account_id = Some(account_id.into().to_ascii_lowercase());
+        self
     }
 
     /// Adds a Databricks OAuth secret for a service principal (M2M).
@@ -450,6 +516,8 @@ pub struct EmulatorConfig {
     pub consumer_key_in_tenant_sets: bool,
     /// Device-code flow timing.
     pub device_code: DeviceCodeConfig,
+    /// Databricks account hosts.
+    pub accounts: Vec<AccountConfig>,
     /// Managed identities of "the machine" the emulator stands in for (IMDS and App
     /// Service endpoints on the authority listener).
     pub managed_identities: Vec<ManagedIdentity>,
@@ -765,9 +833,16 @@ impl EmulatorConfig {
             issuers: IssuerConfig::entra(),
             consumer_key_in_tenant_sets: true,
             device_code: DeviceCodeConfig::default(),
+            accounts: Vec::new(),
             managed_identities: Vec::new(),
             identity_header: DEMO_IDENTITY_HEADER.into(),
         }
+    }
+
+    /// Adds a Databricks account host.
+    pub fn account(mut self, account: AccountConfig) -> Self {
+        self.accounts.push(account);
+        self
     }
 
     /// Adds a managed identity.
@@ -848,6 +923,15 @@ impl EmulatorConfig {
                 if app.is_empty() {
                     return Err(Error::Config("empty app id in app_keys".into()));
                 }
+            }
+        }
+        let mut accounts = std::collections::HashSet::new();
+        for a in &self.accounts {
+            if !is_guid(&a.account_id) || !accounts.insert(a.account_id.to_ascii_lowercase()) {
+                return Err(Error::Config(format!(
+                    "account id '{}' is not a GUID or is configured twice",
+                    a.account_id
+                )));
             }
         }
         for mi in &self.managed_identities {

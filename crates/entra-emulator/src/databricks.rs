@@ -131,7 +131,7 @@ fn verify_token(shared: &Shared, ws: &WorkspaceState, token: &str) -> Result<Pri
     let claims = decode_json_object(p64, "payload")?;
     if let Some(iss) = claims.get("iss").and_then(Value::as_str) {
         if crate::dbx_oauth::is_databricks_issuer(shared, iss) {
-            return crate::dbx_oauth::verify(ws, token, &claims);
+            return crate::dbx_oauth::verify(shared, ws, token, &claims);
         }
     }
 

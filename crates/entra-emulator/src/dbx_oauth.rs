@@ -50,9 +50,14 @@ struct Grant {
     expires: i64,
 }
 
-/// The issuer of a workspace's tokens: `<workspace URL>/oidc`.
+/// The issuer of a workspace's tokens: `<workspace URL>/oidc`; of an account host's:
+/// `<account host>/oidc/accounts/<account id>`.
 pub(crate) fn issuer(ws: &WorkspaceState) -> String {
-    format!("{}/oidc", ws.url)
+    if ws.account_host {
+        format!("{}/oidc/accounts/{}", ws.url, ws.account_id)
+    } else {
+        format!("{}/oidc", ws.url)
+    }
 }
 
 /// Body of both discovery documents.
@@ -89,11 +94,6 @@ pub(crate) fn discovery(ws: &WorkspaceState) -> Response {
     json(StatusCode::OK, &o)
 }
 
-/// The account a workspace belongs to (derived from its tenant, so stable).
-pub(crate) fn account_id(ws: &WorkspaceState) -> String {
-    crate::util::derived_guid(&format!("account:{}", ws.config.tenant_id))
-}
-
 /// `GET /.well-known/databricks-config`: where the SDKs (0.6x and later) learn the OIDC
 /// root, the account and the workspace id.
 pub(crate) fn host_metadata(ws: &WorkspaceState) -> Response {
@@ -101,7 +101,7 @@ pub(crate) fn host_metadata(ws: &WorkspaceState) -> Response {
     if ws.config.oauth {
         o.push("oidc_endpoint", issuer(ws));
     }
-    o.push("account_id", account_id(ws))
+    o.push("account_id", ws.account_id.as_str())
         .push("workspace_id", ws.org_id.as_str())
         .push("cloud", "AZURE");
     json(StatusCode::OK, &o)
@@ -546,27 +546,44 @@ fn issue(
 // ---------------------------------------------------------------------------------------
 // Tokens coming back.
 
-/// Whether `iss` names a Databricks OAuth issuer of this emulator (some workspace's).
+/// Whether `iss` names a Databricks OAuth issuer of this emulator (a workspace's or an
+/// account host's).
 pub(crate) fn is_databricks_issuer(shared: &Shared, iss: &str) -> bool {
-    shared.workspaces.iter().any(|w| issuer(w) == iss)
+    shared
+        .workspaces
+        .iter()
+        .chain(&shared.accounts)
+        .any(|w| issuer(w) == iss)
 }
 
-/// Checks a token issued by a workspace: it must be this workspace's, signed by its key,
-/// not expired. Databricks answers every failure with the generic "Invalid access token."
+/// Checks a Databricks-issued token: it must be this host's, or (on a workspace) its
+/// account's; signed by the issuer's key, not expired. Databricks answers every failure
+/// with the generic "Invalid access token."
 pub(crate) fn verify(
+    shared: &Shared,
     ws: &WorkspaceState,
     token: &str,
     claims: &Map<String, Value>,
 ) -> Result<Principal, crate::databricks::Reject> {
     let invalid = || crate::databricks::Reject::forbidden("Invalid access token.");
-    if claims.get("iss").and_then(Value::as_str) != Some(issuer(ws).as_str()) {
+    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
+    let own = issuer(ws) == iss;
+    let from_account = !ws.account_host
+        && shared
+            .account(&ws.account_id)
+            .is_some_and(|a| issuer(a) == iss);
+    let signer = if own {
+        ws
+    } else if from_account {
+        shared.account(&ws.account_id).ok_or_else(invalid)?
+    } else {
         return Err(invalid());
-    }
+    };
     let (input, sig) = token.rsplit_once('.').ok_or_else(invalid)?;
     let sig = b64url_decode(sig).ok_or_else(invalid)?;
     signature::RsaPublicKeyComponents {
-        n: ws.key.n(),
-        e: ws.key.e(),
+        n: signer.key.n(),
+        e: signer.key.e(),
     }
     .verify(
         &signature::RSA_PKCS1_2048_8192_SHA256,

@@ -59,13 +59,13 @@ mod util;
 pub use batch::{mint_batch, BatchOptions, BatchSummary};
 pub use client_cert::ClientCertificate;
 pub use config::{
-    AppRegistration, AppSecret, DeviceCodeConfig, EmulatorConfig, IdentityKind, IssuerConfig,
-    ManagedIdentity, MemberKind, Mfa, OAuthSecret, PersonalAccessToken, Platform, RedirectUri,
-    TenantConfig, UserAccount, WorkspaceConfig, WorkspaceMember, DATABRICKS_CLI_CLIENT_ID,
-    DATABRICKS_CLI_REDIRECT, DEMO_APP_WITH_KEYS, DEMO_DATABRICKS_OAUTH_SECRET,
-    DEMO_IDENTITY_HEADER, DEMO_MFA_USER, DEMO_PAT, DEMO_PUBLIC_APP_ID, DEMO_SP_APP_ID,
-    DEMO_SP_SECRET, DEMO_TENANT_DOMAIN, DEMO_TENANT_ID, DEMO_UNCONSENTED_APP_ID, DEMO_USER,
-    DEMO_USER_PASSWORD, DEMO_WORKSPACE,
+    AccountConfig, AppRegistration, AppSecret, DeviceCodeConfig, EmulatorConfig, IdentityKind,
+    IssuerConfig, ManagedIdentity, MemberKind, Mfa, OAuthSecret, PersonalAccessToken, Platform,
+    RedirectUri, TenantConfig, UserAccount, WorkspaceConfig, WorkspaceMember,
+    DATABRICKS_CLI_CLIENT_ID, DATABRICKS_CLI_REDIRECT, DEMO_APP_WITH_KEYS,
+    DEMO_DATABRICKS_OAUTH_SECRET, DEMO_IDENTITY_HEADER, DEMO_MFA_USER, DEMO_PAT,
+    DEMO_PUBLIC_APP_ID, DEMO_SP_APP_ID, DEMO_SP_SECRET, DEMO_TENANT_DOMAIN, DEMO_TENANT_ID,
+    DEMO_UNCONSENTED_APP_ID, DEMO_USER, DEMO_USER_PASSWORD, DEMO_WORKSPACE,
 };
 pub use emulator::{Emulator, RunningEmulator};
 pub use fault::{Fault, DEFAULT_OVERSIZED, MAX_OVERSIZED, MAX_STALL};

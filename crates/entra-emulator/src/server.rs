@@ -200,6 +200,107 @@ pub(crate) fn workspace_router(shared: Arc<Shared>, name: String) -> Router {
         .layer(middleware::from_fn_with_state(observe, observe_mw))
 }
 
+#[derive(Clone)]
+struct AccountRoute {
+    shared: Arc<Shared>,
+    id: String,
+}
+
+pub(crate) fn account_router(shared: Arc<Shared>, id: String) -> Router {
+    let observe = Observe {
+        shared: shared.clone(),
+        workspace: Some(id.clone()),
+    };
+    Router::new()
+        .route(
+            "/oidc/accounts/{id}/.well-known/oauth-authorization-server",
+            get(acct_discovery),
+        )
+        .route(
+            "/oidc/accounts/{id}/.well-known/openid-configuration",
+            get(acct_discovery),
+        )
+        .route("/oidc/accounts/{id}/jwks.json", get(acct_jwks))
+        .route("/oidc/accounts/{id}/v1/authorize", get(acct_authorize))
+        .route("/oidc/accounts/{id}/v1/token", post(acct_token))
+        .route("/api/2.0/accounts/{id}/scim/v2/Me", get(acct_me))
+        .fallback(workspace_not_found)
+        .with_state(AccountRoute { shared, id })
+        .layer(middleware::from_fn_with_state(observe, observe_mw))
+}
+
+fn account_of<'a>(a: &'a AccountRoute, id: &str) -> Option<&'a crate::state::WorkspaceState> {
+    a.shared
+        .account(&a.id)
+        .filter(|acct| acct.account_id.eq_ignore_ascii_case(id))
+}
+
+async fn acct_discovery(
+    State(a): State<AccountRoute>,
+    Path(id): Path<String>,
+    req: Request<Body>,
+) -> Response {
+    match account_of(&a, &id) {
+        Some(acct) => crate::dbx_oauth::discovery(acct),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn acct_jwks(
+    State(a): State<AccountRoute>,
+    Path(id): Path<String>,
+    req: Request<Body>,
+) -> Response {
+    match account_of(&a, &id) {
+        Some(acct) => crate::dbx_oauth::jwks(acct),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn acct_authorize(
+    State(a): State<AccountRoute>,
+    Path(id): Path<String>,
+    req: Request<Body>,
+) -> Response {
+    match account_of(&a, &id) {
+        Some(acct) => crate::dbx_oauth::authorize(&a.shared, acct, req.uri().query()),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn acct_token(
+    State(a): State<AccountRoute>,
+    Path(id): Path<String>,
+    req: Request<Body>,
+) -> Response {
+    let Some(acct) = account_of(&a, &id) else {
+        return workspace_not_found(req).await;
+    };
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(bytes) => crate::dbx_oauth::token(&a.shared, acct, &parts.headers, &bytes),
+        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+    }
+}
+
+async fn acct_me(
+    State(a): State<AccountRoute>,
+    Path(id): Path<String>,
+    req: Request<Body>,
+) -> Response {
+    let Some(acct) = account_of(&a, &id) else {
+        return workspace_not_found(req).await;
+    };
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
+    match databricks::authenticate(&a.shared, acct, auth) {
+        Ok(member) => databricks_json(None, StatusCode::OK, &databricks::me_body(acct, &member)),
+        Err(reject) => databricks_json(None, reject.status, &reject.body()),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Counting and fault injection.
 

@@ -10,7 +10,7 @@ use crate::config::{EmulatorConfig, IssuerConfig, Platform, WorkspaceConfig};
 use crate::fault::FaultRule;
 use crate::keys::{SigningKey, CONSUMER_CERT_CN, ENTRA_CERT_CN};
 use crate::mint::{KeyChoice, MintRequest, Resolved, TokenVersion};
-use crate::util::{derived_digits, Obj};
+use crate::util::{derived_digits, derived_guid, Obj};
 use crate::{Error, CONSUMER_TENANT_ID};
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -91,6 +91,10 @@ pub(crate) struct WorkspaceState {
     pub(crate) org_id: String,
     /// The workspace's own OAuth signing key (`/oidc/jwks.json`).
     pub(crate) key: Arc<SigningKey>,
+    /// True for a Databricks account host (then `config.name` is the account id).
+    pub(crate) account_host: bool,
+    /// The account (of a workspace: configured or derived from the tenant).
+    pub(crate) account_id: String,
 }
 
 /// What a tenant segment of a URL designates.
@@ -112,6 +116,8 @@ pub(crate) struct Shared {
     pub(crate) foreign_key: Arc<SigningKey>,
     pub(crate) consumer_in_tenant_sets: bool,
     pub(crate) workspaces: Vec<WorkspaceState>,
+    /// Databricks account hosts.
+    pub(crate) accounts: Vec<WorkspaceState>,
     pub(crate) counters: Mutex<HashMap<(Option<String>, String), u64>>,
     pub(crate) faults: Mutex<Vec<FaultRule>>,
     pub(crate) shutdown: watch::Receiver<bool>,
@@ -181,6 +187,8 @@ pub(crate) struct GeneratedKeys {
     pub(crate) foreign: Arc<SigningKey>,
     /// One per workspace, in configuration order.
     pub(crate) workspaces: Vec<Arc<SigningKey>>,
+    /// One per account host.
+    pub(crate) accounts: Vec<Arc<SigningKey>>,
 }
 
 impl GeneratedKeys {
@@ -210,9 +218,14 @@ impl GeneratedKeys {
         for _ in &cfg.workspaces {
             workspaces.push(Arc::new(SigningKey::generate("databricks-oidc")?));
         }
+        let mut accounts = Vec::with_capacity(cfg.accounts.len());
+        for _ in &cfg.accounts {
+            accounts.push(Arc::new(SigningKey::generate("databricks-oidc")?));
+        }
         Ok(Self {
             tenants,
             workspaces,
+            accounts,
             consumer: Arc::new(SigningKey::generate(CONSUMER_CERT_CN)?),
             foreign: Arc::new(SigningKey::generate(ENTRA_CERT_CN)?),
         })
@@ -225,6 +238,7 @@ impl Shared {
         keys: GeneratedKeys,
         base_url: String,
         workspace_urls: Vec<String>,
+        account_urls: Vec<String>,
         shutdown: watch::Receiver<bool>,
     ) -> Self {
         let workspaces = cfg
@@ -234,12 +248,31 @@ impl Shared {
             .zip(keys.workspaces.iter().cloned())
             .map(|((w, url), key)| WorkspaceState {
                 key,
+                account_host: false,
+                account_id: w.account_id.clone().unwrap_or_else(|| {
+                    derived_guid(&format!("account:{}", w.tenant_id.to_ascii_lowercase()))
+                }),
                 org_id: derived_digits(&format!("org:{}", w.name), 16),
                 config: w.clone(),
                 url,
             })
             .collect();
+        let accounts = cfg
+            .accounts
+            .iter()
+            .zip(account_urls)
+            .zip(keys.accounts.iter().cloned())
+            .map(|((a, url), key)| WorkspaceState {
+                org_id: String::new(),
+                config: a.as_host(),
+                url,
+                key,
+                account_host: true,
+                account_id: a.account_id.clone(),
+            })
+            .collect();
         Self {
+            accounts,
             issuers: Issuers::new(&cfg.issuers, &base_url),
             base_url,
             tenants: RwLock::new(keys.tenants),
@@ -261,6 +294,12 @@ impl Shared {
 
     pub(crate) fn workspace(&self, name: &str) -> Option<&WorkspaceState> {
         self.workspaces.iter().find(|w| w.config.name == name)
+    }
+
+    pub(crate) fn account(&self, id: &str) -> Option<&WorkspaceState> {
+        self.accounts
+            .iter()
+            .find(|a| a.account_id.eq_ignore_ascii_case(id))
     }
 
     /// Resolves the tenant segment of a URL (GUID in any case, domain, or alias).
