@@ -667,6 +667,9 @@ pub struct AppRegistration {
     /// authorization request for a resource not consented fails with `AADSTS65001`.
     #[serde(default = "default_true")]
     pub user_consent: bool,
+    /// Federated identity credentials (workload identity federation).
+    #[serde(default)]
+    pub federated_credentials: Vec<crate::federation::FederatedCredential>,
 }
 
 impl AppRegistration {
@@ -681,7 +684,14 @@ impl AppRegistration {
             public_client_flows: false,
             consented: Vec::new(),
             user_consent: true,
+            federated_credentials: Vec::new(),
         }
+    }
+
+    /// Adds a federated identity credential.
+    pub fn federated_credential(mut self, cred: crate::federation::FederatedCredential) -> Self {
+        self.federated_credentials.push(cred);
+        self
     }
 
     /// Adds a client secret that never expires.

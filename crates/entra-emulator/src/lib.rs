@@ -48,6 +48,7 @@ mod dbx_oauth;
 mod discovery;
 mod emulator;
 mod fault;
+mod federation;
 mod keys;
 mod mint;
 mod msi;
@@ -69,6 +70,7 @@ pub use config::{
 };
 pub use emulator::{Emulator, RunningEmulator};
 pub use fault::{Fault, DEFAULT_OVERSIZED, MAX_OVERSIZED, MAX_STALL};
+pub use federation::{ExternalIssuer, FederatedCredential, FEDERATION_AUDIENCE};
 pub use mint::{
     HeaderOverrides, HeaderValue, KeyChoice, MintRequest, ServicePrincipalSubject, Subject,
     TimeSpec, TokenVersion, UserSubject, AZURE_CLI_APP_ID,

@@ -112,6 +112,8 @@ fn azure_identity_managed_identity_app_service_shape_gets_a_token_without_imds()
         .managed_identity(ManagedIdentity::user(DEMO_TENANT_ID, UA1, "bbbbbbbb-0000-4000-8000-0000000000f1", "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ua1"))
         .managed_identity(ManagedIdentity::user(DEMO_TENANT_ID, UA2, "bbbbbbbb-0000-4000-8000-0000000000f2", "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ua2"));
     let emu = Emulator::start_blocking(cfg).expect("start");
+    let token_file = tempfile::NamedTempFile::new().expect("token file");
+    std::fs::write(token_file.path(), "header.payload.signature").expect("write");
     let out = run_client(
         "azure_identity_client.py",
         &[
@@ -119,6 +121,9 @@ fn azure_identity_managed_identity_app_service_shape_gets_a_token_without_imds()
             ("IDENTITY_HEADER", DEMO_IDENTITY_HEADER.into()),
             ("EMU_MI_CLIENT_ID", UA1.into()),
             ("EMU_SCOPE", format!("{DATABRICKS_RESOURCE_ID}/.default")),
+            ("EMU_TENANT_ID", DEMO_TENANT_ID.into()),
+            ("EMU_TOKEN_FILE", token_file.path().display().to_string()),
+            ("EMU_AUTHORITY", emu.base_url().to_owned()),
         ],
     );
     assert_eq!(out["mi_client_id"]["ok"]["appid"], UA1, "{out}");
@@ -132,6 +137,10 @@ fn azure_identity_managed_identity_app_service_shape_gets_a_token_without_imds()
         "{out}"
     );
     assert_eq!(out["non_loopback_attempts"], serde_json::json!([]), "{out}");
+    // azure-identity refuses a plain-http authority for WorkloadIdentityCredential, so
+    // federation through it cannot be tested against the emulator without TLS.
+    let wif = out["wif_http_authority"]["message"].as_str().unwrap_or("");
+    assert!(wif.contains("TLS protected (https)"), "{out}");
     assert!(emu.request_count("/msi/token") >= 2, "{out}");
     assert_eq!(emu.request_count("/metadata/identity/oauth2/token"), 0);
     emu.shutdown();

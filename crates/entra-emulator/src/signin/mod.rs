@@ -46,14 +46,19 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 const MAX_PENDING: usize = 4096;
 
 /// A failure in Entra's shape.
-struct Fail {
+pub(crate) struct Fail {
     status: StatusCode,
     error: &'static str,
     code: u32,
     text: String,
 }
 
-fn fail(status: StatusCode, error: &'static str, code: u32, text: impl Into<String>) -> Fail {
+pub(crate) fn fail(
+    status: StatusCode,
+    error: &'static str,
+    code: u32,
+    text: impl Into<String>,
+) -> Fail {
     Fail {
         status,
         error,

@@ -49,8 +49,23 @@ def mi(client_id):
     return run
 
 
+def wif_over_http():
+    # azure-identity only accepts https authority hosts; the emulator serves plain
+    # http on loopback, so this is expected to be refused before any request.
+    from azure.identity import WorkloadIdentityCredential
+
+    cred = WorkloadIdentityCredential(
+        tenant_id=os.environ["EMU_TENANT_ID"],
+        client_id=os.environ["EMU_MI_CLIENT_ID"],
+        token_file_path=os.environ["EMU_TOKEN_FILE"],
+        authority=os.environ["EMU_AUTHORITY"],
+    )
+    return cred.get_token(os.environ["EMU_SCOPE"]).token[:10]
+
+
 out = {"azure_identity_version": azure.identity.__version__}
 out["mi_client_id"] = attempt(mi(os.environ["EMU_MI_CLIENT_ID"]))
 out["mi_ambiguous"] = attempt(mi(None))
+out["wif_http_authority"] = attempt(wif_over_http)
 out["non_loopback_attempts"] = attempts
 json.dump(out, sys.stdout)
