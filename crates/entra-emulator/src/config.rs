@@ -292,6 +292,74 @@ pub struct WorkspaceConfig {
     /// Tokens of that account's host are accepted on the workspace.
     #[serde(default)]
     pub account_id: Option<String>,
+    /// Token federation policies (RFC 8693 exchange at `/oidc/v1/token`).
+    #[serde(default)]
+    pub federation_policies: Vec<FederationPolicy>,
+}
+
+/// A Databricks token federation policy: which external tokens may be exchanged for a
+/// Databricks token, and for whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FederationPolicy {
+    /// External issuer (`iss`), exact.
+    pub issuer: String,
+    /// Accepted audiences; empty = the Databricks account id.
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    /// Required subject (value of `subject_claim`); needed for a service principal policy.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Claim naming the Databricks user (default `sub`).
+    #[serde(default = "default_subject_claim")]
+    pub subject_claim: String,
+    /// For a service principal federation policy: its application id (the exchange
+    /// must then name it as `client_id`). Without it the claim value is a user's name.
+    #[serde(default)]
+    pub service_principal: Option<String>,
+    /// The external issuer's key set (JWKS JSON text), inline.
+    pub jwks: String,
+}
+
+fn default_subject_claim() -> String {
+    "sub".into()
+}
+
+impl FederationPolicy {
+    /// An account-wide style policy: tokens of `issuer` whose `sub` names a user.
+    pub fn new(issuer: impl Into<String>, jwks: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            audiences: Vec::new(),
+            subject: None,
+            subject_claim: default_subject_claim(),
+            service_principal: None,
+            jwks: jwks.into(),
+        }
+    }
+
+    /// Sets the accepted audiences.
+    pub fn audiences(mut self, audiences: &[&str]) -> Self {
+        self.audiences = audiences.iter().map(|a| (*a).to_owned()).collect();
+        self
+    }
+
+    /// Sets the claim naming the user.
+    pub fn subject_claim(mut self, claim: impl Into<String>) -> Self {
+        self.subject_claim = claim.into();
+        self
+    }
+
+    /// Makes it a service principal policy for `app_id`, requiring `subject`.
+    pub fn for_service_principal(
+        mut self,
+        app_id: impl Into<String>,
+        subject: impl Into<String>,
+    ) -> Self {
+        self.service_principal = Some(app_id.into().to_ascii_lowercase());
+        self.subject = Some(subject.into());
+        self
+    }
 }
 
 /// A Databricks account host (`accounts.azuredatabricks.net` stand-in) on its own
@@ -310,6 +378,9 @@ pub struct AccountConfig {
     /// OAuth secrets of the account's service principals.
     #[serde(default)]
     pub oauth_secrets: Vec<OAuthSecret>,
+    /// Account-wide token federation policies (also apply on the account's workspaces).
+    #[serde(default)]
+    pub federation_policies: Vec<FederationPolicy>,
 }
 
 impl AccountConfig {
@@ -320,7 +391,14 @@ impl AccountConfig {
             port: 0,
             members: Vec::new(),
             oauth_secrets: Vec::new(),
+            federation_policies: Vec::new(),
         }
+    }
+
+    /// Adds an account-wide token federation policy.
+    pub fn federation_policy(mut self, policy: FederationPolicy) -> Self {
+        self.federation_policies.push(policy);
+        self
     }
 
     /// Adds a member.
@@ -345,6 +423,7 @@ impl AccountConfig {
         w.members = self.members.clone();
         w.oauth_secrets = self.oauth_secrets.clone();
         w.account_id = Some(self.account_id.clone());
+        w.federation_policies = self.federation_policies.clone();
         w
     }
 }
@@ -432,7 +511,14 @@ impl WorkspaceConfig {
             pats: Vec::new(),
             pats_disabled: false,
             account_id: None,
+            federation_policies: Vec::new(),
         }
+    }
+
+    /// Adds a token federation policy.
+    pub fn federation_policy(mut self, policy: FederationPolicy) -> Self {
+        self.federation_policies.push(policy);
+        self
     }
 
     /// Puts the workspace in a Databricks account.

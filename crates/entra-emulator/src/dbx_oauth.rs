@@ -77,7 +77,12 @@ pub(crate) fn discovery(ws: &WorkspaceState) -> Response {
         )
         .push(
             "grant_types_supported",
-            list(&["client_credentials", "authorization_code", "refresh_token"]),
+            list(&[
+                "client_credentials",
+                "authorization_code",
+                "refresh_token",
+                TOKEN_EXCHANGE,
+            ]),
         )
         .push("code_challenge_methods_supported", list(&["S256"]))
         .push(
@@ -356,11 +361,146 @@ pub(crate) fn token(
         "client_credentials" => m2m(ws, headers, &f),
         "authorization_code" => redeem_code(shared, ws, headers, &f),
         "refresh_token" => refresh(shared, ws, headers, &f),
+        TOKEN_EXCHANGE => exchange(shared, ws, &f),
         other => oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             &format!("Unsupported grant_type: {other}"),
         ),
+    }
+}
+
+const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const JWT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
+
+fn exchange_failed(reason: &str) -> Response {
+    oauth_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        &format!("Token exchange failed: {reason}"),
+    )
+}
+
+/// RFC 8693 exchange of an external JWT under a federation policy of the host (or, on
+/// a workspace, of its account).
+fn exchange(shared: &Shared, ws: &WorkspaceState, f: &[(String, String)]) -> Response {
+    let Some(subject_token) = param(f, "subject_token") else {
+        return exchange_failed("missing subject_token");
+    };
+    if param(f, "subject_token_type") != Some(JWT_TOKEN_TYPE) {
+        return exchange_failed(&format!("subject_token_type must be {JWT_TOKEN_TYPE}"));
+    }
+    let scope = param(f, "scope").unwrap_or("all-apis");
+    if let Some(bad) = bad_scope(scope) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            &format!("Invalid scope: {bad}"),
+        );
+    }
+    let parts: Vec<&str> = subject_token.split('.').collect();
+    let [h, c, s] = parts.as_slice() else {
+        return exchange_failed("the subject token is not a JWT");
+    };
+    let decode = |seg: &str| -> Option<Map<String, Value>> {
+        serde_json::from_slice(&b64url_decode(seg)?).ok()
+    };
+    let (Some(header), Some(claims), Some(sig)) = (decode(h), decode(c), b64url_decode(s)) else {
+        return exchange_failed("the subject token is not a JWT");
+    };
+    if header.get("alg").and_then(Value::as_str) != Some("RS256") {
+        return exchange_failed("only RS256 subject tokens are accepted");
+    }
+    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
+    let auds: Vec<&str> = match claims.get("aud") {
+        Some(Value::String(a)) => vec![a.as_str()],
+        Some(Value::Array(l)) => l.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let account_policies = if ws.account_host {
+        Vec::new()
+    } else {
+        shared
+            .account(&ws.account_id)
+            .map(|a| a.config.federation_policies.clone())
+            .unwrap_or_default()
+    };
+    let policies: Vec<&crate::config::FederationPolicy> = ws
+        .config
+        .federation_policies
+        .iter()
+        .chain(&account_policies)
+        .filter(|p| p.issuer == iss)
+        .collect();
+    if policies.is_empty() {
+        return exchange_failed(&format!("no federation policy trusts the issuer '{iss}'"));
+    }
+    let client_id = param(f, "client_id").map(str::to_ascii_lowercase);
+    let policies: Vec<_> = policies
+        .into_iter()
+        .filter(|p| p.service_principal.as_deref() == client_id.as_deref())
+        .collect();
+    if policies.is_empty() {
+        return exchange_failed(&match &client_id {
+            Some(c) => format!("no federation policy of service principal '{c}' trusts the issuer '{iss}'"),
+            None => format!("the federation policies for '{iss}' are service principal policies; pass client_id"),
+        });
+    }
+    let aud_ok = |p: &&crate::config::FederationPolicy| {
+        if p.audiences.is_empty() {
+            auds.contains(&ws.account_id.as_str())
+        } else {
+            p.audiences.iter().any(|a| auds.contains(&a.as_str()))
+        }
+    };
+    let Some(policy) = policies.iter().find(|p| aud_ok(p)) else {
+        return exchange_failed(&format!(
+            "the token audience '{}' is not allowed by the federation policy",
+            auds.join(",")
+        ));
+    };
+    let named = claims
+        .get(&policy.subject_claim)
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if named.is_empty() {
+        return exchange_failed(&format!(
+            "the token has no '{}' claim",
+            policy.subject_claim
+        ));
+    }
+    if policy.subject.as_deref().is_some_and(|s| s != named) {
+        return exchange_failed(&format!(
+            "the token subject '{named}' does not match the federation policy"
+        ));
+    }
+    if !crate::federation::signature_ok(&policy.jwks, &header, &format!("{h}.{c}"), &sig) {
+        return exchange_failed(
+            "the subject token signature does not verify with the issuer's keys",
+        );
+    }
+    let now = now_secs();
+    if claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .is_none_or(|e| e <= now)
+    {
+        return exchange_failed("the subject token is expired");
+    }
+    let (member, client) = match &policy.service_principal {
+        Some(sp) => (active_member(ws, sp), sp.clone()),
+        None => (active_member(ws, named), "federated".to_owned()),
+    };
+    match member {
+        Some(m) => {
+            let client = if policy.service_principal.is_some() {
+                m.name.clone()
+            } else {
+                client
+            };
+            issue(ws, &client, &m.name, scope, None)
+        }
+        None => exchange_failed(&format!("'{named}' is not an active member")),
     }
 }
 

@@ -97,6 +97,17 @@ impl ExternalIssuer {
     /// A token with `iss` = the issuer, `sub`, `aud`, `iat`/`nbf` now, `exp` in
     /// `expires_in` seconds (negative: already expired), RS256 with `kid`.
     pub fn token(&self, sub: &str, aud: &str, expires_in: i64) -> String {
+        self.token_with(sub, aud, expires_in, &[])
+    }
+
+    /// Like [`ExternalIssuer::token`], with extra string claims (e.g. `email`).
+    pub fn token_with(
+        &self,
+        sub: &str,
+        aud: &str,
+        expires_in: i64,
+        extra: &[(&str, &str)],
+    ) -> String {
         let now = now_secs();
         let mut h = Obj::new();
         h.push("alg", "RS256")
@@ -109,6 +120,9 @@ impl ExternalIssuer {
             .push("iat", now.min(now + expires_in) - 60)
             .push("nbf", now.min(now + expires_in) - 60)
             .push("exp", now + expires_in);
+        for (k, v) in extra {
+            c.push(k, *v);
+        }
         crate::mint::encode_signed(&h, &c, Some(&self.key)).unwrap_or_default()
     }
 }
@@ -221,7 +235,12 @@ pub(crate) fn verify_federated(
     Ok(())
 }
 
-fn signature_ok(jwks: &str, header: &Map<String, Value>, signed: &str, sig: &[u8]) -> bool {
+pub(crate) fn signature_ok(
+    jwks: &str,
+    header: &Map<String, Value>,
+    signed: &str,
+    sig: &[u8],
+) -> bool {
     let Ok(Value::Object(set)) = serde_json::from_str::<Value>(jwks) else {
         return false;
     };

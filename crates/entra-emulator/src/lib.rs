@@ -60,9 +60,9 @@ mod util;
 pub use batch::{mint_batch, BatchOptions, BatchSummary};
 pub use client_cert::ClientCertificate;
 pub use config::{
-    AccountConfig, AppRegistration, AppSecret, DeviceCodeConfig, EmulatorConfig, IdentityKind,
-    IssuerConfig, ManagedIdentity, MemberKind, Mfa, OAuthSecret, PersonalAccessToken, Platform,
-    RedirectUri, TenantConfig, UserAccount, WorkspaceConfig, WorkspaceMember,
+    AccountConfig, AppRegistration, AppSecret, DeviceCodeConfig, EmulatorConfig, FederationPolicy,
+    IdentityKind, IssuerConfig, ManagedIdentity, MemberKind, Mfa, OAuthSecret, PersonalAccessToken,
+    Platform, RedirectUri, TenantConfig, UserAccount, WorkspaceConfig, WorkspaceMember,
     DATABRICKS_CLI_CLIENT_ID, DATABRICKS_CLI_REDIRECT, DEMO_APP_WITH_KEYS,
     DEMO_DATABRICKS_OAUTH_SECRET, DEMO_IDENTITY_HEADER, DEMO_MFA_USER, DEMO_PAT,
     DEMO_PUBLIC_APP_ID, DEMO_SP_APP_ID, DEMO_SP_SECRET, DEMO_TENANT_DOMAIN, DEMO_TENANT_ID,
