@@ -32,6 +32,17 @@ pub const DEMO_USER_PASSWORD: &str = "demo-password-not-a-real-one";
 /// A demo user whose sign-ins require MFA (`AADSTS50076` with the password grant).
 pub const DEMO_MFA_USER: &str = "mfa.user@contoso.onmicrosoft.com";
 
+/// Databricks OAuth secret of [`DEMO_SP_APP_ID`] in [`DEMO_WORKSPACE`] (M2M). A demo
+/// value, not a secret.
+pub const DEMO_DATABRICKS_OAUTH_SECRET: &str = "dose0000demo0000not0000a0000real0000";
+/// A personal access token of [`DEMO_USER`] in [`DEMO_WORKSPACE`]. A demo value.
+pub const DEMO_PAT: &str = "dapi0123456789abcdef0123456789abcdef";
+/// The Databricks CLI's OAuth client id (U2M), registered on every workspace with the
+/// redirect URI [`DATABRICKS_CLI_REDIRECT`].
+pub const DATABRICKS_CLI_CLIENT_ID: &str = "databricks-cli";
+/// The redirect URI the Databricks CLI and SDKs use for U2M sign-in.
+pub const DATABRICKS_CLI_REDIRECT: &str = "http://localhost:8020";
+
 /// How the emulator names token issuers.
 ///
 /// By default the issuers are Entra's real strings (`https://sts.windows.net/<tid>/` for
@@ -263,6 +274,228 @@ pub struct WorkspaceConfig {
     /// Users and service principals of the workspace.
     #[serde(default)]
     pub members: Vec<WorkspaceMember>,
+    /// Whether the workspace serves Databricks OAuth (`/oidc/…`; default true). When
+    /// false those paths answer 404, which the SDKs report as "OAuth is not supported
+    /// for this host".
+    #[serde(default = "default_true")]
+    pub oauth: bool,
+    /// OAuth secrets of the workspace's service principals (for M2M at `/oidc/v1/token`).
+    #[serde(default)]
+    pub oauth_secrets: Vec<OAuthSecret>,
+    /// Personal access tokens (`dapi…`) known to the workspace.
+    #[serde(default)]
+    pub pats: Vec<PersonalAccessToken>,
+    /// "Personal access tokens" switched off by the workspace admin: every PAT is refused.
+    #[serde(default)]
+    pub pats_disabled: bool,
+    /// The Databricks account the workspace belongs to (default: derived from the tenant).
+    /// Tokens of that account's host are accepted on the workspace.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// Token federation policies (RFC 8693 exchange at `/oidc/v1/token`).
+    #[serde(default)]
+    pub federation_policies: Vec<FederationPolicy>,
+}
+
+/// A Databricks token federation policy: which external tokens may be exchanged for a
+/// Databricks token, and for whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FederationPolicy {
+    /// External issuer (`iss`), exact.
+    pub issuer: String,
+    /// Accepted audiences; empty = the Databricks account id.
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    /// Required subject (value of `subject_claim`); needed for a service principal policy.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Claim naming the Databricks user (default `sub`).
+    #[serde(default = "default_subject_claim")]
+    pub subject_claim: String,
+    /// For a service principal federation policy: its application id (the exchange
+    /// must then name it as `client_id`). Without it the claim value is a user's name.
+    #[serde(default)]
+    pub service_principal: Option<String>,
+    /// The external issuer's key set (JWKS JSON text), inline.
+    pub jwks: String,
+}
+
+fn default_subject_claim() -> String {
+    "sub".into()
+}
+
+impl FederationPolicy {
+    /// An account-wide style policy: tokens of `issuer` whose `sub` names a user.
+    pub fn new(issuer: impl Into<String>, jwks: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            audiences: Vec::new(),
+            subject: None,
+            subject_claim: default_subject_claim(),
+            service_principal: None,
+            jwks: jwks.into(),
+        }
+    }
+
+    /// Sets the accepted audiences.
+    pub fn audiences(mut self, audiences: &[&str]) -> Self {
+        self.audiences = audiences.iter().map(|a| (*a).to_owned()).collect();
+        self
+    }
+
+    /// Sets the claim naming the user.
+    pub fn subject_claim(mut self, claim: impl Into<String>) -> Self {
+        self.subject_claim = claim.into();
+        self
+    }
+
+    /// Makes it a service principal policy for `app_id`, requiring `subject`.
+    pub fn for_service_principal(
+        mut self,
+        app_id: impl Into<String>,
+        subject: impl Into<String>,
+    ) -> Self {
+        self.service_principal = Some(app_id.into().to_ascii_lowercase());
+        self.subject = Some(subject.into());
+        self
+    }
+}
+
+/// A Databricks account host (`accounts.azuredatabricks.net` stand-in) on its own
+/// listener, serving `/oidc/accounts/<account_id>/…` and account SCIM `Me`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// The account id (a GUID).
+    pub account_id: String,
+    /// Port to listen on (0 = any free port).
+    #[serde(default)]
+    pub port: u16,
+    /// Users and service principals of the account.
+    #[serde(default)]
+    pub members: Vec<WorkspaceMember>,
+    /// OAuth secrets of the account's service principals.
+    #[serde(default)]
+    pub oauth_secrets: Vec<OAuthSecret>,
+    /// Account-wide token federation policies (also apply on the account's workspaces).
+    #[serde(default)]
+    pub federation_policies: Vec<FederationPolicy>,
+}
+
+impl AccountConfig {
+    /// An account with no members.
+    pub fn new(account_id: impl Into<String>) -> Self {
+        Self {
+            account_id: account_id.into().to_ascii_lowercase(),
+            port: 0,
+            members: Vec::new(),
+            oauth_secrets: Vec::new(),
+            federation_policies: Vec::new(),
+        }
+    }
+
+    /// Adds an account-wide token federation policy.
+    pub fn federation_policy(mut self, policy: FederationPolicy) -> Self {
+        self.federation_policies.push(policy);
+        self
+    }
+
+    /// Adds a member.
+    pub fn member(mut self, member: WorkspaceMember) -> Self {
+        self.members.push(member);
+        self
+    }
+
+    /// Adds an OAuth secret for a service principal.
+    pub fn oauth_secret(mut self, client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.oauth_secrets.push(OAuthSecret {
+            client_id: client_id.into().to_ascii_lowercase(),
+            secret: secret.into(),
+        });
+        self
+    }
+
+    /// The account seen as a host: a [`WorkspaceConfig`] named by the account id.
+    pub(crate) fn as_host(&self) -> WorkspaceConfig {
+        let mut w = WorkspaceConfig::new(self.account_id.clone(), "");
+        w.port = self.port;
+        w.members = self.members.clone();
+        w.oauth_secrets = self.oauth_secrets.clone();
+        w.account_id = Some(self.account_id.clone());
+        w.federation_policies = self.federation_policies.clone();
+        w
+    }
+}
+
+/// A Databricks OAuth secret of a workspace service principal.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OAuthSecret {
+    /// The service principal's application id (a workspace member).
+    pub client_id: String,
+    /// The secret (Databricks' look like `dose` + hex).
+    pub secret: String,
+}
+
+impl std::fmt::Debug for OAuthSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthSecret")
+            .field("client_id", &self.client_id)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+/// A personal access token of a workspace member.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalAccessToken {
+    /// The token (`dapi` + 32 hex digits).
+    pub token: String,
+    /// `name` of the member it belongs to.
+    pub owner: String,
+    /// Expiry (Unix seconds); `None` = never.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+    /// Revoked by its owner or an admin.
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+impl std::fmt::Debug for PersonalAccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonalAccessToken")
+            .field("token", &"dapi***")
+            .field("owner", &self.owner)
+            .field("expires_at", &self.expires_at)
+            .field("revoked", &self.revoked)
+            .finish()
+    }
+}
+
+impl PersonalAccessToken {
+    /// A valid token that never expires.
+    pub fn new(token: impl Into<String>, owner: impl Into<String>) -> Self {
+        Self {
+            token: token.into(),
+            owner: owner.into(),
+            expires_at: None,
+            revoked: false,
+        }
+    }
+
+    /// Sets the expiry (Unix seconds).
+    pub fn expires_at(mut self, at: i64) -> Self {
+        self.expires_at = Some(at);
+        self
+    }
+
+    /// Marks the token revoked.
+    pub fn revoked(mut self) -> Self {
+        self.revoked = true;
+        self
+    }
 }
 
 impl WorkspaceConfig {
@@ -273,7 +506,52 @@ impl WorkspaceConfig {
             tenant_id: tenant_id.into().to_ascii_lowercase(),
             port: 0,
             members: Vec::new(),
+            oauth: true,
+            oauth_secrets: Vec::new(),
+            pats: Vec::new(),
+            pats_disabled: false,
+            account_id: None,
+            federation_policies: Vec::new(),
         }
+    }
+
+    /// Adds a token federation policy.
+    pub fn federation_policy(mut self, policy: FederationPolicy) -> Self {
+        self.federation_policies.push(policy);
+        self
+    }
+
+    /// Puts the workspace in a Databricks account.
+    pub fn account(mut self, account_id: impl Into<String>) -> Self {
+        self.account_id = Some(account_id.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Adds a Databricks OAuth secret for a service principal (M2M).
+    pub fn oauth_secret(mut self, client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.oauth_secrets.push(OAuthSecret {
+            client_id: client_id.into().to_ascii_lowercase(),
+            secret: secret.into(),
+        });
+        self
+    }
+
+    /// Adds a personal access token.
+    pub fn pat(mut self, pat: PersonalAccessToken) -> Self {
+        self.pats.push(pat);
+        self
+    }
+
+    /// Switches personal access tokens off (the admin setting).
+    pub fn disable_pats(mut self) -> Self {
+        self.pats_disabled = true;
+        self
+    }
+
+    /// Switches Databricks OAuth (`/oidc/…`) off.
+    pub fn without_oauth(mut self) -> Self {
+        self.oauth = false;
+        self
     }
 
     /// Adds a member.
@@ -324,6 +602,65 @@ pub struct EmulatorConfig {
     pub consumer_key_in_tenant_sets: bool,
     /// Device-code flow timing.
     pub device_code: DeviceCodeConfig,
+    /// Databricks account hosts.
+    pub accounts: Vec<AccountConfig>,
+    /// Managed identities of "the machine" the emulator stands in for (IMDS and App
+    /// Service endpoints on the authority listener).
+    pub managed_identities: Vec<ManagedIdentity>,
+    /// The value App Service puts in `IDENTITY_HEADER`, required as `X-IDENTITY-HEADER`.
+    pub identity_header: String,
+}
+
+/// The value of [`EmulatorConfig::identity_header`] by default. A demo value.
+pub const DEMO_IDENTITY_HEADER: &str = "emulator-identity-header-not-a-secret";
+
+/// System- or user-assigned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityKind {
+    /// The resource's own identity (at most one).
+    SystemAssigned,
+    /// An identity resource assigned to the machine (several allowed).
+    UserAssigned,
+}
+
+/// A managed identity: its service principal in a tenant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedIdentity {
+    /// System- or user-assigned.
+    pub kind: IdentityKind,
+    /// Tenant of its service principal.
+    pub tenant_id: String,
+    /// Client (application) id: `appid` of its tokens, `client_id` in requests.
+    pub client_id: String,
+    /// Object (principal) id: `oid` of its tokens, `object_id` in requests.
+    pub object_id: String,
+    /// Azure resource id (user-assigned), `msi_res_id` / `mi_res_id` in requests.
+    #[serde(default)]
+    pub resource_id: Option<String>,
+}
+
+impl ManagedIdentity {
+    /// A system-assigned identity.
+    pub fn system(tenant_id: &str, client_id: &str, object_id: &str) -> Self {
+        Self {
+            kind: IdentityKind::SystemAssigned,
+            tenant_id: tenant_id.to_ascii_lowercase(),
+            client_id: client_id.to_ascii_lowercase(),
+            object_id: object_id.to_ascii_lowercase(),
+            resource_id: None,
+        }
+    }
+
+    /// A user-assigned identity with its resource id.
+    pub fn user(tenant_id: &str, client_id: &str, object_id: &str, resource_id: &str) -> Self {
+        Self {
+            kind: IdentityKind::UserAssigned,
+            resource_id: Some(resource_id.to_owned()),
+            ..Self::system(tenant_id, client_id, object_id)
+        }
+    }
 }
 
 /// Timing of the device-code flow.
@@ -416,6 +753,9 @@ pub struct AppRegistration {
     /// authorization request for a resource not consented fails with `AADSTS65001`.
     #[serde(default = "default_true")]
     pub user_consent: bool,
+    /// Federated identity credentials (workload identity federation).
+    #[serde(default)]
+    pub federated_credentials: Vec<crate::federation::FederatedCredential>,
 }
 
 impl AppRegistration {
@@ -430,7 +770,14 @@ impl AppRegistration {
             public_client_flows: false,
             consented: Vec::new(),
             user_consent: true,
+            federated_credentials: Vec::new(),
         }
+    }
+
+    /// Adds a federated identity credential.
+    pub fn federated_credential(mut self, cred: crate::federation::FederatedCredential) -> Self {
+        self.federated_credentials.push(cred);
+        self
     }
 
     /// Adds a client secret that never expires.
@@ -565,7 +912,9 @@ impl Default for EmulatorConfig {
             .workspace(
                 WorkspaceConfig::new(DEMO_WORKSPACE, DEMO_TENANT_ID)
                     .member(WorkspaceMember::user(DEMO_USER, "Alice Example").group("admins"))
-                    .service_principal(DEMO_SP_APP_ID, "ci-pipeline"),
+                    .service_principal(DEMO_SP_APP_ID, "ci-pipeline")
+                    .oauth_secret(DEMO_SP_APP_ID, DEMO_DATABRICKS_OAUTH_SECRET)
+                    .pat(PersonalAccessToken::new(DEMO_PAT, DEMO_USER)),
             )
     }
 }
@@ -580,7 +929,22 @@ impl EmulatorConfig {
             issuers: IssuerConfig::entra(),
             consumer_key_in_tenant_sets: true,
             device_code: DeviceCodeConfig::default(),
+            accounts: Vec::new(),
+            managed_identities: Vec::new(),
+            identity_header: DEMO_IDENTITY_HEADER.into(),
         }
+    }
+
+    /// Adds a Databricks account host.
+    pub fn account(mut self, account: AccountConfig) -> Self {
+        self.accounts.push(account);
+        self
+    }
+
+    /// Adds a managed identity.
+    pub fn managed_identity(mut self, mi: ManagedIdentity) -> Self {
+        self.managed_identities.push(mi);
+        self
     }
 
     /// Sets the device-code timing.
@@ -656,6 +1020,38 @@ impl EmulatorConfig {
                     return Err(Error::Config("empty app id in app_keys".into()));
                 }
             }
+        }
+        let mut accounts = std::collections::HashSet::new();
+        for a in &self.accounts {
+            if !is_guid(&a.account_id) || !accounts.insert(a.account_id.to_ascii_lowercase()) {
+                return Err(Error::Config(format!(
+                    "account id '{}' is not a GUID or is configured twice",
+                    a.account_id
+                )));
+            }
+        }
+        for mi in &self.managed_identities {
+            if !self
+                .tenants
+                .iter()
+                .any(|t| t.id.eq_ignore_ascii_case(&mi.tenant_id))
+            {
+                return Err(Error::Config(format!(
+                    "managed identity '{}' refers to unknown tenant '{}'",
+                    mi.client_id, mi.tenant_id
+                )));
+            }
+        }
+        if self
+            .managed_identities
+            .iter()
+            .filter(|m| m.kind == IdentityKind::SystemAssigned)
+            .count()
+            > 1
+        {
+            return Err(Error::Config(
+                "at most one system-assigned managed identity".into(),
+            ));
         }
         let mut names = std::collections::HashSet::new();
         for w in &self.workspaces {

@@ -28,6 +28,10 @@ impl Reject {
         }
     }
 
+    pub(crate) fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
+    }
+
     fn parse(exception: &str, detail: impl std::fmt::Display) -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
@@ -104,8 +108,8 @@ pub(crate) fn authenticate(
 fn verify_token(shared: &Shared, ws: &WorkspaceState, token: &str) -> Result<Principal, Reject> {
     let dots = token.matches('.').count();
     if dots == 0 {
-        // Not a JWT: Databricks treats it as a personal access token it does not know.
-        return Err(Reject::new(StatusCode::FORBIDDEN, "Invalid access token."));
+        // Not a JWT: Databricks treats it as a personal access token.
+        return personal_access_token(ws, token);
     }
     if dots != 2 {
         return Err(Reject::parse(
@@ -125,6 +129,11 @@ fn verify_token(shared: &Shared, ws: &WorkspaceState, token: &str) -> Result<Pri
     };
     let header = decode_json_object(h64, "header")?;
     let claims = decode_json_object(p64, "payload")?;
+    if let Some(iss) = claims.get("iss").and_then(Value::as_str) {
+        if crate::dbx_oauth::is_databricks_issuer(shared, iss) {
+            return crate::dbx_oauth::verify(shared, ws, token, &claims);
+        }
+    }
 
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
     if s64.is_empty() || alg.eq_ignore_ascii_case("none") {
@@ -240,6 +249,37 @@ fn verify_token(shared: &Shared, ws: &WorkspaceState, token: &str) -> Result<Pri
             "Error while parsing token: the token names no user (upn, unique_name, \
              preferred_username) and no application (appid, azp).",
         )
+    })
+}
+
+/// The message Databricks gives for PATs when the admin has switched them off.
+pub(crate) const PATS_DISABLED: &str =
+    "Personal access tokens are disabled for this workspace. Ask your workspace admin.";
+
+/// A personal access token: known, not revoked, not expired, PATs allowed. Databricks
+/// answers an unknown, revoked or expired PAT alike: 403 "Invalid access token.".
+fn personal_access_token(ws: &WorkspaceState, token: &str) -> Result<Principal, Reject> {
+    let pat = ws
+        .config
+        .pats
+        .iter()
+        .find(|p| crate::util::ct_eq(&p.token, token));
+    if ws.config.pats_disabled && token.starts_with("dapi") {
+        return Err(Reject::forbidden(PATS_DISABLED));
+    }
+    let Some(pat) =
+        pat.filter(|p| !p.revoked && p.expires_at.is_none_or(|t| t > now_millis() / 1000))
+    else {
+        return Err(Reject::forbidden("Invalid access token."));
+    };
+    let owner = ws
+        .config
+        .members
+        .iter()
+        .find(|m| m.name.eq_ignore_ascii_case(&pat.owner));
+    Ok(match owner.map(|m| m.kind) {
+        Some(MemberKind::ServicePrincipal) => Principal::ServicePrincipal(pat.owner.clone()),
+        _ => Principal::User(pat.owner.clone()),
     })
 }
 

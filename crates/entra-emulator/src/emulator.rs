@@ -47,12 +47,21 @@ async fn launch(config: EmulatorConfig) -> Result<Launched, Error> {
         ws_listeners.push(l);
     }
 
+    let mut acct_listeners = Vec::with_capacity(config.accounts.len());
+    let mut acct_urls = Vec::with_capacity(config.accounts.len());
+    for a in &config.accounts {
+        let l = bind(a.port).await?;
+        acct_urls.push(format!("http://127.0.0.1:{}", l.local_addr()?.port()));
+        acct_listeners.push(l);
+    }
+
     let (stop, stop_rx) = watch::channel(false);
     let shared = Arc::new(Shared::new(
         &config,
         keys,
         base_url,
         ws_urls,
+        acct_urls,
         stop_rx.clone(),
     ));
 
@@ -66,6 +75,13 @@ async fn launch(config: EmulatorConfig) -> Result<Launched, Error> {
         tasks.push(serve(
             l,
             workspace_router(shared.clone(), w.name.clone()),
+            stop_rx.clone(),
+        ));
+    }
+    for (a, l) in config.accounts.iter().zip(acct_listeners) {
+        tasks.push(serve(
+            l,
+            crate::server::account_router(shared.clone(), a.account_id.clone()),
             stop_rx.clone(),
         ));
     }
@@ -185,6 +201,12 @@ impl std::fmt::Debug for RunningEmulator {
 }
 
 impl RunningEmulator {
+    /// The App Service managed identity endpoint (`IDENTITY_ENDPOINT`):
+    /// `<base_url>/msi/token`. The IMDS shape is at `<base_url>/metadata/identity/oauth2/token`.
+    pub fn identity_endpoint(&self) -> String {
+        format!("{}{}", self.shared.base_url, crate::msi::APP_SERVICE_PATH)
+    }
+
     /// User codes of device-code requests waiting for the user.
     pub fn pending_user_codes(&self) -> Vec<String> {
         crate::signin::pending_user_codes(&self.shared)
@@ -222,6 +244,16 @@ impl RunningEmulator {
             .iter()
             .map(|w| w.config.name.clone())
             .collect()
+    }
+
+    /// The host URL of a Databricks account host (`http://127.0.0.1:PORT`).
+    pub fn account_url(&self, account_id: &str) -> Option<String> {
+        self.shared.account(account_id).map(|a| a.url.clone())
+    }
+
+    /// The account a workspace belongs to.
+    pub fn workspace_account(&self, name: &str) -> Option<String> {
+        self.shared.workspace(name).map(|w| w.account_id.clone())
     }
 
     /// The host URL of a workspace (`http://127.0.0.1:PORT`, its own listener).

@@ -44,11 +44,14 @@ mod batch;
 mod client_cert;
 mod config;
 mod databricks;
+mod dbx_oauth;
 mod discovery;
 mod emulator;
 mod fault;
+mod federation;
 mod keys;
 mod mint;
+mod msi;
 mod server;
 mod signin;
 mod state;
@@ -57,14 +60,17 @@ mod util;
 pub use batch::{mint_batch, BatchOptions, BatchSummary};
 pub use client_cert::ClientCertificate;
 pub use config::{
-    AppRegistration, AppSecret, DeviceCodeConfig, EmulatorConfig, IssuerConfig, MemberKind, Mfa,
+    AccountConfig, AppRegistration, AppSecret, DeviceCodeConfig, EmulatorConfig, FederationPolicy,
+    IdentityKind, IssuerConfig, ManagedIdentity, MemberKind, Mfa, OAuthSecret, PersonalAccessToken,
     Platform, RedirectUri, TenantConfig, UserAccount, WorkspaceConfig, WorkspaceMember,
-    DEMO_APP_WITH_KEYS, DEMO_MFA_USER, DEMO_PUBLIC_APP_ID, DEMO_SP_APP_ID, DEMO_SP_SECRET,
-    DEMO_TENANT_DOMAIN, DEMO_TENANT_ID, DEMO_UNCONSENTED_APP_ID, DEMO_USER, DEMO_USER_PASSWORD,
-    DEMO_WORKSPACE,
+    DATABRICKS_CLI_CLIENT_ID, DATABRICKS_CLI_REDIRECT, DEMO_APP_WITH_KEYS,
+    DEMO_DATABRICKS_OAUTH_SECRET, DEMO_IDENTITY_HEADER, DEMO_MFA_USER, DEMO_PAT,
+    DEMO_PUBLIC_APP_ID, DEMO_SP_APP_ID, DEMO_SP_SECRET, DEMO_TENANT_DOMAIN, DEMO_TENANT_ID,
+    DEMO_UNCONSENTED_APP_ID, DEMO_USER, DEMO_USER_PASSWORD, DEMO_WORKSPACE,
 };
 pub use emulator::{Emulator, RunningEmulator};
 pub use fault::{Fault, DEFAULT_OVERSIZED, MAX_OVERSIZED, MAX_STALL};
+pub use federation::{ExternalIssuer, FederatedCredential, FEDERATION_AUDIENCE};
 pub use mint::{
     HeaderOverrides, HeaderValue, KeyChoice, MintRequest, ServicePrincipalSubject, Subject,
     TimeSpec, TokenVersion, UserSubject, AZURE_CLI_APP_ID,

@@ -169,6 +169,8 @@ pub(crate) fn authority_router(shared: Arc<Shared>) -> Router {
         .route("/{tenant}/oauth2/devicecode", post(devicecode_v1))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode_v2))
         .route("/devicelogin", get(devicelogin))
+        .route("/metadata/identity/oauth2/token", get(mi_imds))
+        .route(crate::msi::APP_SERVICE_PATH, get(mi_app_service))
         .route("/{tenant}/adminconsent", get(adminconsent))
         .route("/{tenant}/v2.0/adminconsent", get(adminconsent))
         .fallback(authority_not_found)
@@ -184,9 +186,119 @@ pub(crate) fn workspace_router(shared: Arc<Shared>, name: String) -> Router {
     Router::new()
         .route("/aad/auth", get(aad_auth))
         .route("/api/2.0/preview/scim/v2/Me", get(scim_me))
+        .route(
+            "/oidc/.well-known/oauth-authorization-server",
+            get(dbx_discovery),
+        )
+        .route("/oidc/.well-known/openid-configuration", get(dbx_discovery))
+        .route("/oidc/jwks.json", get(dbx_jwks))
+        .route("/.well-known/databricks-config", get(dbx_host_metadata))
+        .route("/oidc/v1/authorize", get(dbx_authorize))
+        .route("/oidc/v1/token", post(dbx_token))
         .fallback(workspace_not_found)
         .with_state(WorkspaceRoute { shared, name })
         .layer(middleware::from_fn_with_state(observe, observe_mw))
+}
+
+#[derive(Clone)]
+struct AccountRoute {
+    shared: Arc<Shared>,
+    id: String,
+}
+
+pub(crate) fn account_router(shared: Arc<Shared>, id: String) -> Router {
+    let observe = Observe {
+        shared: shared.clone(),
+        workspace: Some(id.clone()),
+    };
+    Router::new()
+        .route(
+            "/oidc/accounts/{id}/.well-known/oauth-authorization-server",
+            get(acct_discovery),
+        )
+        .route(
+            "/oidc/accounts/{id}/.well-known/openid-configuration",
+            get(acct_discovery),
+        )
+        .route("/oidc/accounts/{id}/jwks.json", get(acct_jwks))
+        .route("/oidc/accounts/{id}/v1/authorize", get(acct_authorize))
+        .route("/oidc/accounts/{id}/v1/token", post(acct_token))
+        .route("/api/2.0/accounts/{id}/scim/v2/Me", get(acct_me))
+        .fallback(workspace_not_found)
+        .with_state(AccountRoute { shared, id })
+        .layer(middleware::from_fn_with_state(observe, observe_mw))
+}
+
+fn account_of<'a>(a: &'a AccountRoute, id: &str) -> Option<&'a crate::state::WorkspaceState> {
+    a.shared
+        .account(&a.id)
+        .filter(|acct| acct.account_id.eq_ignore_ascii_case(id))
+}
+
+async fn acct_discovery(
+    State(a): State<AccountRoute>,
+    Path(id): Path<String>,
+    req: Request<Body>,
+) -> Response {
+    match account_of(&a, &id) {
+        Some(acct) => crate::dbx_oauth::discovery(acct),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn acct_jwks(
+    State(a): State<AccountRoute>,
+    Path(id): Path<String>,
+    req: Request<Body>,
+) -> Response {
+    match account_of(&a, &id) {
+        Some(acct) => crate::dbx_oauth::jwks(acct),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn acct_authorize(
+    State(a): State<AccountRoute>,
+    Path(id): Path<String>,
+    req: Request<Body>,
+) -> Response {
+    match account_of(&a, &id) {
+        Some(acct) => crate::dbx_oauth::authorize(&a.shared, acct, req.uri().query()),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn acct_token(
+    State(a): State<AccountRoute>,
+    Path(id): Path<String>,
+    req: Request<Body>,
+) -> Response {
+    let Some(acct) = account_of(&a, &id) else {
+        return workspace_not_found(req).await;
+    };
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(bytes) => crate::dbx_oauth::token(&a.shared, acct, &parts.headers, &bytes),
+        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+    }
+}
+
+async fn acct_me(
+    State(a): State<AccountRoute>,
+    Path(id): Path<String>,
+    req: Request<Body>,
+) -> Response {
+    let Some(acct) = account_of(&a, &id) else {
+        return workspace_not_found(req).await;
+    };
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
+    match databricks::authenticate(&a.shared, acct, auth) {
+        Ok(member) => databricks_json(None, StatusCode::OK, &databricks::me_body(acct, &member)),
+        Err(reject) => databricks_json(None, reject.status, &reject.body()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -418,6 +530,22 @@ async fn adminconsent(
     crate::signin::adminconsent(&s, &tenant, q.as_deref())
 }
 
+async fn mi_imds(
+    State(AuthorityState(s)): State<AuthorityState>,
+    headers: axum::http::HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    crate::msi::imds(&s, &headers, q.as_deref())
+}
+
+async fn mi_app_service(
+    State(AuthorityState(s)): State<AuthorityState>,
+    headers: axum::http::HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    crate::msi::app_service(&s, &headers, q.as_deref())
+}
+
 async fn devicelogin(
     State(AuthorityState(s)): State<AuthorityState>,
     RawQuery(q): RawQuery,
@@ -484,6 +612,50 @@ async fn scim_me(State(w): State<WorkspaceRoute>, req: Request) -> Response {
             &databricks::me_body(ws, &member),
         ),
         Err(reject) => databricks_json(Some(&ws.org_id), reject.status, &reject.body()),
+    }
+}
+
+/// The workspace, if it serves Databricks OAuth.
+fn oauth_workspace(w: &WorkspaceRoute) -> Option<&crate::state::WorkspaceState> {
+    w.shared.workspace(&w.name).filter(|ws| ws.config.oauth)
+}
+
+async fn dbx_discovery(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
+    match oauth_workspace(&w) {
+        Some(ws) => crate::dbx_oauth::discovery(ws),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn dbx_host_metadata(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
+    match w.shared.workspace(&w.name) {
+        Some(ws) => crate::dbx_oauth::host_metadata(ws),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn dbx_jwks(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
+    match oauth_workspace(&w) {
+        Some(ws) => crate::dbx_oauth::jwks(ws),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn dbx_authorize(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
+    match oauth_workspace(&w) {
+        Some(ws) => crate::dbx_oauth::authorize(&w.shared, ws, req.uri().query()),
+        None => workspace_not_found(req).await,
+    }
+}
+
+async fn dbx_token(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
+    let Some(ws) = oauth_workspace(&w) else {
+        return workspace_not_found(req).await;
+    };
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(bytes) => crate::dbx_oauth::token(&w.shared, ws, &parts.headers, &bytes),
+        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
     }
 }
 

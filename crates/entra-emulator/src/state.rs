@@ -10,7 +10,7 @@ use crate::config::{EmulatorConfig, IssuerConfig, Platform, WorkspaceConfig};
 use crate::fault::FaultRule;
 use crate::keys::{SigningKey, CONSUMER_CERT_CN, ENTRA_CERT_CN};
 use crate::mint::{KeyChoice, MintRequest, Resolved, TokenVersion};
-use crate::util::{derived_digits, Obj};
+use crate::util::{derived_digits, derived_guid, Obj};
 use crate::{Error, CONSUMER_TENANT_ID};
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -89,6 +89,12 @@ pub(crate) struct WorkspaceState {
     pub(crate) config: WorkspaceConfig,
     pub(crate) url: String,
     pub(crate) org_id: String,
+    /// The workspace's own OAuth signing key (`/oidc/jwks.json`).
+    pub(crate) key: Arc<SigningKey>,
+    /// True for a Databricks account host (then `config.name` is the account id).
+    pub(crate) account_host: bool,
+    /// The account (of a workspace: configured or derived from the tenant).
+    pub(crate) account_id: String,
 }
 
 /// What a tenant segment of a URL designates.
@@ -110,15 +116,23 @@ pub(crate) struct Shared {
     pub(crate) foreign_key: Arc<SigningKey>,
     pub(crate) consumer_in_tenant_sets: bool,
     pub(crate) workspaces: Vec<WorkspaceState>,
+    /// Databricks account hosts.
+    pub(crate) accounts: Vec<WorkspaceState>,
     pub(crate) counters: Mutex<HashMap<(Option<String>, String), u64>>,
     pub(crate) faults: Mutex<Vec<FaultRule>>,
     pub(crate) shutdown: watch::Receiver<bool>,
     /// Tenants as configured (apps, users) for the sign-in endpoints.
     pub(crate) tenant_configs: Vec<crate::config::TenantConfig>,
+    /// Managed identities (IMDS / App Service endpoints).
+    pub(crate) managed_identities: Vec<crate::config::ManagedIdentity>,
+    /// Required `X-IDENTITY-HEADER` value of the App Service endpoint.
+    pub(crate) identity_header: String,
     /// Device-code timing.
     pub(crate) device_config: crate::config::DeviceCodeConfig,
     /// Authorization codes, device codes and consents granted at run time.
     pub(crate) signin: Mutex<SigninState>,
+    /// Databricks OAuth codes and refresh tokens issued at run time.
+    pub(crate) dbx: Mutex<crate::dbx_oauth::DbxState>,
 }
 
 /// Codes and consents of a running emulator.
@@ -171,6 +185,10 @@ pub(crate) struct GeneratedKeys {
     pub(crate) tenants: Vec<TenantState>,
     pub(crate) consumer: Arc<SigningKey>,
     pub(crate) foreign: Arc<SigningKey>,
+    /// One per workspace, in configuration order.
+    pub(crate) workspaces: Vec<Arc<SigningKey>>,
+    /// One per account host.
+    pub(crate) accounts: Vec<Arc<SigningKey>>,
 }
 
 impl GeneratedKeys {
@@ -196,8 +214,18 @@ impl GeneratedKeys {
                 app_keys,
             });
         }
+        let mut workspaces = Vec::with_capacity(cfg.workspaces.len());
+        for _ in &cfg.workspaces {
+            workspaces.push(Arc::new(SigningKey::generate("databricks-oidc")?));
+        }
+        let mut accounts = Vec::with_capacity(cfg.accounts.len());
+        for _ in &cfg.accounts {
+            accounts.push(Arc::new(SigningKey::generate("databricks-oidc")?));
+        }
         Ok(Self {
             tenants,
+            workspaces,
+            accounts,
             consumer: Arc::new(SigningKey::generate(CONSUMER_CERT_CN)?),
             foreign: Arc::new(SigningKey::generate(ENTRA_CERT_CN)?),
         })
@@ -210,19 +238,41 @@ impl Shared {
         keys: GeneratedKeys,
         base_url: String,
         workspace_urls: Vec<String>,
+        account_urls: Vec<String>,
         shutdown: watch::Receiver<bool>,
     ) -> Self {
         let workspaces = cfg
             .workspaces
             .iter()
             .zip(workspace_urls)
-            .map(|(w, url)| WorkspaceState {
+            .zip(keys.workspaces.iter().cloned())
+            .map(|((w, url), key)| WorkspaceState {
+                key,
+                account_host: false,
+                account_id: w.account_id.clone().unwrap_or_else(|| {
+                    derived_guid(&format!("account:{}", w.tenant_id.to_ascii_lowercase()))
+                }),
                 org_id: derived_digits(&format!("org:{}", w.name), 16),
                 config: w.clone(),
                 url,
             })
             .collect();
+        let accounts = cfg
+            .accounts
+            .iter()
+            .zip(account_urls)
+            .zip(keys.accounts.iter().cloned())
+            .map(|((a, url), key)| WorkspaceState {
+                org_id: String::new(),
+                config: a.as_host(),
+                url,
+                key,
+                account_host: true,
+                account_id: a.account_id.clone(),
+            })
+            .collect();
         Self {
+            accounts,
             issuers: Issuers::new(&cfg.issuers, &base_url),
             base_url,
             tenants: RwLock::new(keys.tenants),
@@ -234,13 +284,22 @@ impl Shared {
             faults: Mutex::new(Vec::new()),
             shutdown,
             tenant_configs: cfg.tenants.clone(),
+            managed_identities: cfg.managed_identities.clone(),
+            identity_header: cfg.identity_header.clone(),
             device_config: cfg.device_code.clone(),
             signin: Mutex::new(SigninState::default()),
+            dbx: Mutex::new(crate::dbx_oauth::DbxState::default()),
         }
     }
 
     pub(crate) fn workspace(&self, name: &str) -> Option<&WorkspaceState> {
         self.workspaces.iter().find(|w| w.config.name == name)
+    }
+
+    pub(crate) fn account(&self, id: &str) -> Option<&WorkspaceState> {
+        self.accounts
+            .iter()
+            .find(|a| a.account_id.eq_ignore_ascii_case(id))
     }
 
     /// Resolves the tenant segment of a URL (GUID in any case, domain, or alias).

@@ -193,6 +193,15 @@ pub(crate) fn entra_timestamp(secs: i64) -> String {
         .unwrap_or_else(|_| secs.to_string())
 }
 
+/// Compares two secrets without stopping at the first differing byte.
+pub(crate) fn ct_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,15 @@ fn verify_assertion(app: &AppRegistration, assertion: &str) -> Result<(), Fail> 
     if header.get("alg").and_then(Value::as_str) != Some("RS256") {
         return Err(malformed("Only RS256 client assertions are accepted."));
     }
+    if crate::federation::is_external(&header, &claims, app) {
+        return crate::federation::verify_federated(
+            app,
+            &format!("{h}.{c}"),
+            &header,
+            &claims,
+            &sig,
+        );
+    }
     let x5t = header.get("x5t").and_then(Value::as_str);
     let x5t_s256 = header.get("x5t#S256").and_then(Value::as_str);
     let certs: Vec<RegisteredCert> = app

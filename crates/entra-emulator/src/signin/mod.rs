@@ -18,6 +18,11 @@ pub(crate) use consent::{adminconsent, grant_consent};
 pub(crate) use device::{approve_device, devicecode, devicelogin, pending_user_codes};
 pub(crate) use token::token;
 
+/// `Authorization: Basic` client id and secret (form-decoded), for other token endpoints.
+pub(crate) fn basic_credentials(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
+    client_auth::basic_auth(headers)
+}
+
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -41,14 +46,19 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 const MAX_PENDING: usize = 4096;
 
 /// A failure in Entra's shape.
-struct Fail {
+pub(crate) struct Fail {
     status: StatusCode,
     error: &'static str,
     code: u32,
     text: String,
 }
 
-fn fail(status: StatusCode, error: &'static str, code: u32, text: impl Into<String>) -> Fail {
+pub(crate) fn fail(
+    status: StatusCode,
+    error: &'static str,
+    code: u32,
+    text: impl Into<String>,
+) -> Fail {
     Fail {
         status,
         error,
