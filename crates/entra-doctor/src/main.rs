@@ -11,6 +11,7 @@ mod input_source;
 mod net;
 mod render;
 mod serve;
+mod verified_cache;
 
 use std::process::ExitCode;
 
