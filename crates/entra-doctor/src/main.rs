@@ -9,6 +9,7 @@ mod error;
 mod flows;
 mod input_source;
 mod net;
+mod pipeline;
 mod render;
 mod serve;
 mod verified_cache;
