@@ -20,6 +20,7 @@ use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use entra_token::input::{self, BearerError};
 use entra_token::limits::MAX_TOKEN_BYTES;
 use entra_token::rules::{check_token_with, Detail};
 use entra_token::summary::{principal, Principal};
@@ -102,18 +103,13 @@ fn bearer(headers: &HeaderMap) -> Result<&str, String> {
     let value = value
         .to_str()
         .map_err(|_| "the Authorization header is not ASCII text".to_owned())?;
-    let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(format!(
+    input::bearer_header(value).map_err(|e| match e {
+        BearerError::NotBearer { scheme } => format!(
             "the Authorization scheme is '{}', not Bearer",
-            sanitize(scheme, 20)
-        ));
-    }
-    let token = rest.trim();
-    if token.is_empty() {
-        return Err("the Authorization header has 'Bearer' but no token".into());
-    }
-    Ok(token)
+            sanitize(&scheme, 20)
+        ),
+        BearerError::NoToken => "the Authorization header has 'Bearer' but no token".into(),
+    })
 }
 
 async fn decide(st: &AppState, headers: &HeaderMap) -> Verdict {
