@@ -15,7 +15,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use entra_token::{Policy, Report, Summary, Token, Verdict};
+use entra_token::{KeySet, Policy, Report, Summary, Token, Verdict};
 
 use crate::cli::{CheckArgs, OnlineArgs, PolicyArgs};
 use crate::commands::{keys, policy, MAX_TOKEN_INPUT};
@@ -93,7 +93,7 @@ pub(crate) fn check_online(
     text: &str,
     policy_args: &PolicyArgs,
     online_args: &OnlineArgs,
-    mut policy: Policy,
+    policy: Policy,
 ) -> Result<Checked, CliError> {
     let file_keys = keys(policy_args)?;
     // With --skip-signature no keys are looked up.
@@ -103,7 +103,21 @@ pub(crate) fn check_online(
         policy_args.issuer.clone(),
         file_keys.is_some() || policy.skip_signature,
     );
-    let plan = Plan::resolve(&options, &ProcessEnv).map_err(CliError::Usage)?;
+    let audience_given = !policy_args.audiences.is_empty();
+    check_with(text, file_keys.as_ref(), &options, policy, audience_given)
+}
+
+/// The check of `check`, `token` and `demo` from plain values: the key set
+/// given (if any), the online options and the policy. Without
+/// `audience_given`, a workspace's cloud sets the audience expected.
+pub(crate) fn check_with(
+    text: &str,
+    file_keys: Option<&KeySet>,
+    options: &OnlineOptions,
+    mut policy: Policy,
+    audience_given: bool,
+) -> Result<Checked, CliError> {
+    let plan = Plan::resolve(options, &ProcessEnv).map_err(CliError::Usage)?;
     // The token is read once; the online steps and the rules see the same.
     let parsed = pipeline::parse(text, &policy);
     let outcome = match &parsed.token {
@@ -114,13 +128,13 @@ pub(crate) fn check_online(
         },
     };
     if let Some(cloud) = plan.workspace.as_ref().and_then(|w| w.cloud) {
-        if policy_args.audiences.is_empty() {
+        if !audience_given {
             policy.audiences = vec![cloud.databricks_resource().to_owned()];
         }
     }
     let pipeline::Checked {
         report, summary, ..
-    } = pipeline::finish(parsed, file_keys.as_ref(), &mut policy, &outcome);
+    } = pipeline::finish(parsed, file_keys, &mut policy, &outcome);
     Ok(Checked {
         report,
         summary,
