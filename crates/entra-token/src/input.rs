@@ -71,13 +71,41 @@ pub fn extract(text: &str) -> Result<(&str, Wrapping), FormatError> {
         s = rest.trim_start();
         wrapping = Wrapping::BearerPrefix;
     }
-    if let Some(rest) = strip_prefix_ci(s, "bearer") {
-        if rest.is_empty() || rest.starts_with(char::is_whitespace) {
-            s = rest.trim_start();
-            wrapping = Wrapping::BearerPrefix;
-        }
+    if let Some(rest) = after_bearer(s, char::is_whitespace) {
+        s = rest.trim_start();
+        wrapping = Wrapping::BearerPrefix;
     }
     finish(strip_quotes(s.trim()), wrapping)
+}
+
+/// `s` after a leading scheme word `Bearer` (any case) that ends at `s`'s
+/// end or at a character `space` accepts; `None` without that word.
+fn after_bearer(s: &str, space: fn(char) -> bool) -> Option<&str> {
+    strip_prefix_ci(s, "bearer").filter(|rest| rest.is_empty() || rest.starts_with(space))
+}
+
+/// Why an `Authorization` header value is not `Bearer <token>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BearerError {
+    /// Another scheme (its first word, as sent).
+    NotBearer { scheme: String },
+    /// `Bearer` and nothing after it.
+    NoToken,
+}
+
+/// The token of an `Authorization` header value, strictly (what an HTTP
+/// server such as `serve`'s GET /auth takes): the scheme `Bearer` in any
+/// case, a space, the token; surrounding spaces aside, nothing else is
+/// unwrapped (no quotes, no command line, no JSON), unlike [`extract`].
+pub fn bearer_header(value: &str) -> Result<&str, BearerError> {
+    let value = value.trim();
+    match after_bearer(value, |c| c == ' ') {
+        Some(rest) if rest.trim().is_empty() => Err(BearerError::NoToken),
+        Some(rest) => Ok(rest.trim()),
+        None => Err(BearerError::NotBearer {
+            scheme: value.split(' ').next().unwrap_or_default().to_owned(),
+        }),
+    }
 }
 
 fn finish(s: &str, wrapping: Wrapping) -> Result<(&str, Wrapping), FormatError> {
@@ -334,6 +362,25 @@ fn from_json(s: &str) -> Result<(&str, Wrapping), FormatError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bearer_header_takes_exactly_bearer_and_a_token() {
+        assert_eq!(bearer_header("Bearer  a.b.c "), Ok("a.b.c"));
+        assert_eq!(bearer_header("bearer a.b.c"), Ok("a.b.c"));
+        assert_eq!(bearer_header("Bearer"), Err(BearerError::NoToken));
+        assert_eq!(bearer_header("Bearer   "), Err(BearerError::NoToken));
+        assert_eq!(
+            bearer_header("Basic dXNlcjpwYXNz"),
+            Err(BearerError::NotBearer {
+                scheme: "Basic".into()
+            })
+        );
+        // What `extract` unwraps is not a header value.
+        assert!(bearer_header("Bearer\ta.b.c").is_err());
+        assert!(bearer_header("Bearerx a.b.c").is_err());
+        assert!(bearer_header("Authorization: Bearer a.b.c").is_err());
+        assert!(bearer_header("a.b.c").is_err());
+    }
 
     #[test]
     fn accepts_what_people_paste() {

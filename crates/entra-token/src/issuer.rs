@@ -1,5 +1,7 @@
 //! Entra ID issuer strings: which cloud, which version, which tenant.
 
+use crate::cloud::{self, Cloud};
+
 /// The two token formats' issuer shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IssuerVersion {
@@ -19,19 +21,7 @@ pub struct EntraIssuer {
     pub cloud: &'static str,
 }
 
-/// v1 token hosts (`sts`), by cloud.
-const V1_HOSTS: &[(&str, &str)] = &[
-    ("sts.windows.net", "Azure public cloud or US Government"),
-    ("sts.chinacloudapi.cn", "Azure China (21Vianet)"),
-];
-
-/// v2 token hosts, by cloud.
-const V2_HOSTS: &[(&str, &str)] = &[
-    ("login.microsoftonline.com", "Azure public cloud"),
-    ("login.microsoftonline.us", "Azure US Government"),
-    ("login.partner.microsoftonline.cn", "Azure China (21Vianet)"),
-    ("login.chinacloudapi.cn", "Azure China (21Vianet)"),
-];
+// The hosts and their clouds are the cloud table's (`crate::cloud`).
 
 /// The v1 issuer for a tenant in the public cloud.
 pub fn v1_issuer(tenant: &str) -> String {
@@ -45,11 +35,12 @@ pub fn v2_issuer(authority_host: &str, tenant: &str) -> String {
 
 /// The v1 `sts` host matching an authority host (login.* → sts.*).
 pub fn v1_host_for_authority(authority_host: &str) -> &'static str {
-    if authority_host.ends_with(".cn") {
-        "sts.chinacloudapi.cn"
+    let cloud = if authority_host.ends_with(".cn") {
+        Cloud::China
     } else {
-        "sts.windows.net"
-    }
+        Cloud::Public
+    };
+    cloud.facts().v1_issuer_host
 }
 
 /// Recognises an Entra issuer and splits it. `None` for anything else,
@@ -58,7 +49,7 @@ pub fn parse(iss: &str) -> Option<EntraIssuer> {
     let rest = iss.strip_prefix("https://")?;
     let (host, path) = rest.split_once('/')?;
     let host_lc = host.to_ascii_lowercase();
-    if let Some((_, cloud)) = V1_HOSTS.iter().find(|(h, _)| *h == host_lc) {
+    if let Some(cloud) = cloud::v1_issuer_label(&host_lc) {
         let tenant = path.strip_suffix('/')?;
         if tenant.is_empty() || tenant.contains('/') {
             return None;
@@ -70,7 +61,7 @@ pub fn parse(iss: &str) -> Option<EntraIssuer> {
             cloud,
         });
     }
-    if let Some((_, cloud)) = V2_HOSTS.iter().find(|(h, _)| *h == host_lc) {
+    if let Some(cloud) = cloud::of_issuer_host(&host_lc).map(|c| c.name()) {
         // The 2015 v2.0 endpoint (and Azure AD B2C) wrote a trailing slash.
         let tenant = path
             .strip_suffix("/v2.0")
@@ -91,7 +82,7 @@ pub fn parse(iss: &str) -> Option<EntraIssuer> {
 /// Whether `host` is one of Entra's issuer hosts, of either version.
 pub fn is_entra_host(host: &str) -> bool {
     let h = host.to_ascii_lowercase();
-    V1_HOSTS.iter().chain(V2_HOSTS).any(|(k, _)| *k == h)
+    cloud::v1_issuer_label(&h).is_some() || cloud::of_issuer_host(&h).is_some()
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub mod alg;
 pub mod b64;
 pub mod catalogue;
 pub mod claims;
+pub mod cloud;
 pub mod decode;
 pub mod error;
 pub mod findings;

@@ -13,12 +13,11 @@
 //! when its signature verified and no rule failed; the summary counts the
 //! lines whose signature was not verified apart, and never as valid.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use aws_lc_rs::digest;
 use crossbeam_channel::bounded;
 use entra_token::findings::{names, verdict_of_unpassed, Status, Verdict};
 use entra_token::rules::{check_claims_with, lifetime_of, Detail, Times};
@@ -34,12 +33,14 @@ use crate::net::databrickscfg::ProcessEnv;
 use crate::net::progress::Progress;
 use crate::net::Plan;
 use crate::serve::keysource::{KeyFetchError, KeySource};
+use crate::verified_cache::{Bounds, CacheKey, VerifiedCache, Weight};
 
-/// Tokens remembered (16 shards): a few dozen bytes each when they pass.
+/// Tokens remembered: a few dozen bytes each when they pass; the byte
+/// bound (failing tokens keep their messages) is the cache's.
 const CACHE_ENTRIES: usize = 1 << 17;
-/// And at most about this many bytes (failing tokens keep their messages).
-const CACHE_BYTES: usize = 24 << 20;
-const SHARDS: usize = 16;
+/// Batch looks its keys up once per issuer and never swaps them: one
+/// generation.
+const GENERATION: u64 = 0;
 
 /// One line's result, as written.
 #[derive(Serialize)]
@@ -59,56 +60,9 @@ struct Remembered {
     times: Times,
 }
 
-/// Checks remembered by token, bounded: a full shard is emptied. The key is
-/// SHA-256(SHA-256(signing input) || signature text): it covers the whole
-/// token, and its inner digest is the one RS256/PS256/ES256 verification
-/// needs anyway.
-struct CheckCache {
-    shards: Vec<Mutex<Shard>>,
-    per_shard: usize,
-    bytes_per_shard: usize,
-}
-
-/// One shard: its entries and roughly how many bytes they hold.
-#[derive(Default)]
-struct Shard {
-    map: HashMap<[u8; 32], Arc<Remembered>, DigestHash>,
-    bytes: usize,
-}
-
-/// Keys are SHA-256 digests, already uniform: their first eight bytes are
-/// the hash, with no second hashing.
-#[derive(Default, Clone, Copy)]
-struct DigestHash;
-
-impl std::hash::BuildHasher for DigestHash {
-    type Hasher = DigestHasher;
-    fn build_hasher(&self) -> DigestHasher {
-        DigestHasher(0)
-    }
-}
-
-#[derive(Default)]
-struct DigestHasher(u64);
-
-impl std::hash::Hasher for DigestHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // A [u8; 32] hashes as its length, then its bytes: keep the bytes.
-        if let Some(first) = bytes.get(..8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(first);
-            self.0 = u64::from_le_bytes(word);
-        }
-    }
-    fn write_usize(&mut self, _: usize) {}
-}
-
-impl Remembered {
-    /// Roughly the memory this entry holds: its key, map slot, `Arc` and
-    /// time claims (about 200 bytes), its findings and their texts, and a
+impl Weight for Remembered {
+    /// Roughly the memory this entry holds besides the cache's own
+    /// overhead: its time claims, its findings and their texts, and a
     /// quarter more for the allocator.
     fn weight(&self) -> usize {
         let text = |o: &Option<String>| o.as_ref().map_or(0, String::capacity);
@@ -118,43 +72,7 @@ impl Remembered {
                 .iter()
                 .map(|f| f.message.capacity() + text(&f.expected) + text(&f.actual) + text(&f.fix))
                 .sum::<usize>();
-        200 + findings * 5 / 4
-    }
-}
-
-impl CheckCache {
-    /// At most `entries` tokens and about `bytes` of memory: a token that
-    /// fails keeps its messages, so entries alone would not bound memory.
-    fn new(entries: usize, bytes: usize) -> CheckCache {
-        CheckCache {
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-            per_shard: entries / SHARDS,
-            bytes_per_shard: bytes / SHARDS,
-        }
-    }
-
-    fn shard(&self, key: &[u8; 32]) -> &Mutex<Shard> {
-        &self.shards[key[0] as usize % SHARDS]
-    }
-
-    fn get(&self, key: &[u8; 32]) -> Option<Arc<Remembered>> {
-        self.shard(key)
-            .lock()
-            .ok()
-            .and_then(|s| s.map.get(key).cloned())
-    }
-
-    fn insert(&self, key: [u8; 32], value: Arc<Remembered>) {
-        let weight = value.weight();
-        if let Ok(mut s) = self.shard(&key).lock() {
-            if s.map.len() >= self.per_shard || s.bytes + weight > self.bytes_per_shard {
-                s.map.clear();
-                s.bytes = 0;
-            }
-            if s.map.insert(key, value).is_none() {
-                s.bytes += weight;
-            }
-        }
+        std::mem::size_of::<Times>() + findings * 5 / 4
     }
 }
 
@@ -336,7 +254,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
     // Blocks go back to the reader once checked: no fresh pages per block.
     let (pool_tx, pool_rx) = bounded::<Vec<u8>>(threads * 4);
     let (out_tx, out_rx) = bounded::<(u64, Vec<u8>, Tally)>(threads * 2);
-    let cache = Arc::new(CheckCache::new(CACHE_ENTRIES, CACHE_BYTES));
+    let cache = Arc::new(VerifiedCache::new(Bounds::entries(CACHE_ENTRIES)));
 
     let reader_thread = std::thread::spawn(move || read_chunks(reader, chunk_tx, pool_rx));
     let mut workers = Vec::with_capacity(threads);
@@ -561,7 +479,7 @@ fn check_chunk(
     chunk: &Chunk,
     keys: &Keys<'_>,
     policy: &Policy,
-    cache: &CheckCache,
+    cache: &VerifiedCache<Remembered>,
 ) -> (Vec<u8>, Tally) {
     let mut buf = Vec::with_capacity(16 * 1024);
     let mut tally = Tally::default();
@@ -611,20 +529,14 @@ fn check_line(
     text: &str,
     keys: &Keys<'_>,
     policy: &Policy,
-    cache: &CheckCache,
+    cache: &VerifiedCache<Remembered>,
 ) {
     let token_text = match input::extract(text) {
         Ok((t, _)) => t,
         Err(e) => return write_report(buf, tally, line, &rules::malformed_report(&e)),
     };
-    let (signing_input, signature) = token_text.rsplit_once('.').unwrap_or((token_text, ""));
-    let si_digest = digest::digest(&digest::SHA256, signing_input.as_bytes());
-    let mut ctx = digest::Context::new(&digest::SHA256);
-    ctx.update(si_digest.as_ref());
-    ctx.update(signature.as_bytes());
-    let mut key = [0u8; 32];
-    key.copy_from_slice(ctx.finish().as_ref());
-    if let Some(hit) = cache.get(&key) {
+    let (key, si_digest) = CacheKey::of(token_text);
+    if let Some(hit) = cache.get(&key, GENERATION) {
         let lifetime = lifetime_of(&hit.times, policy, true);
         return write_findings(
             buf,
@@ -674,7 +586,7 @@ fn check_line(
             .collect(),
         times: Times::of(&claims),
     };
-    cache.insert(key, Arc::new(remembered));
+    cache.put(key, GENERATION, Arc::new(remembered));
     write_report(buf, tally, line, &report);
 }
 

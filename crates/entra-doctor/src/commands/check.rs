@@ -15,7 +15,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use entra_token::{check_text, input, KeySet, Policy, Report, Summary, Token, Verdict};
+use entra_token::{KeySet, Policy, Report, Summary, Token, Verdict};
 
 use crate::cli::{CheckArgs, OnlineArgs, PolicyArgs};
 use crate::commands::{keys, policy, MAX_TOKEN_INPUT};
@@ -23,7 +23,7 @@ use crate::error::{CliError, Outcome};
 use crate::net::databrickscfg::ProcessEnv;
 use crate::net::progress::Progress;
 use crate::net::{self, OnlineOptions, OnlineOutcome, Plan};
-use crate::render;
+use crate::{pipeline, render};
 
 /// The online options from the arguments (shared by `check`, `token` and
 /// `serve`).
@@ -93,7 +93,7 @@ pub(crate) fn check_online(
     text: &str,
     policy_args: &PolicyArgs,
     online_args: &OnlineArgs,
-    mut policy: Policy,
+    policy: Policy,
 ) -> Result<Checked, CliError> {
     let file_keys = keys(policy_args)?;
     // With --skip-signature no keys are looked up.
@@ -103,31 +103,38 @@ pub(crate) fn check_online(
         policy_args.issuer.clone(),
         file_keys.is_some() || policy.skip_signature,
     );
-    let plan = Plan::resolve(&options, &ProcessEnv).map_err(CliError::Usage)?;
-    let parsed = input::extract(text).and_then(|(t, _)| Token::parse(t));
-    let outcome = match &parsed {
-        Ok(token) if plan.discover_keys || plan.workspace.is_some() => online(&plan, token)?,
+    let audience_given = !policy_args.audiences.is_empty();
+    check_with(text, file_keys.as_ref(), &options, policy, audience_given)
+}
+
+/// The check of `check`, `token` and `demo` from plain values: the key set
+/// given (if any), the online options and the policy. Without
+/// `audience_given`, a workspace's cloud sets the audience expected.
+pub(crate) fn check_with(
+    text: &str,
+    file_keys: Option<&KeySet>,
+    options: &OnlineOptions,
+    mut policy: Policy,
+    audience_given: bool,
+) -> Result<Checked, CliError> {
+    let plan = Plan::resolve(options, &ProcessEnv).map_err(CliError::Usage)?;
+    // The token is read once; the online steps and the rules see the same.
+    let parsed = pipeline::parse(text, &policy);
+    let outcome = match &parsed.token {
+        Some(token) if plan.discover_keys || plan.workspace.is_some() => online(&plan, token)?,
         _ => OnlineOutcome {
             tenant: plan.configured_tenant.as_ref().map(|(t, _)| t.clone()),
             ..OnlineOutcome::default()
         },
     };
-    if let Some(t) = &outcome.tenant {
-        policy.tenant = Some(t.clone());
-    }
     if let Some(cloud) = plan.workspace.as_ref().and_then(|w| w.cloud) {
-        if policy_args.audiences.is_empty() {
+        if !audience_given {
             policy.audiences = vec![cloud.databricks_resource().to_owned()];
         }
     }
-    let keys: Option<&KeySet> = file_keys.as_ref().or(outcome.keys.as_deref());
-    let (token, mut report) = check_text(text, keys, &policy);
-    if token.is_some() {
-        net::merge(&mut report, &outcome);
-    }
-    let summary = token
-        .as_ref()
-        .map(|t| Summary::of_with_skew(t, policy.now, policy.skew_secs));
+    let pipeline::Checked {
+        report, summary, ..
+    } = pipeline::finish(parsed, file_keys, &mut policy, &outcome);
     Ok(Checked {
         report,
         summary,

@@ -13,7 +13,6 @@
 use std::io::Write;
 use std::time::Duration;
 
-use clap::Parser;
 use entra_emulator::{
     AppRegistration, Emulator, EmulatorConfig, Platform, DEMO_PUBLIC_APP_ID, DEMO_SP_APP_ID,
     DEMO_SP_SECRET, DEMO_TENANT_ID, DEMO_UNCONSENTED_APP_ID, DEMO_USER, DEMO_USER_PASSWORD,
@@ -21,14 +20,19 @@ use entra_emulator::{
 };
 use entra_explain::Context;
 
-use crate::cli::{Cli, Command, DemoArgs, FlowName, TokenArgs};
-use crate::commands::token::{check, explain_flow, explain_refusal};
+use entra_token::Policy;
+
+use crate::cli::{DemoArgs, FlowName};
+use crate::commands::check::check_with;
+use crate::commands::now_or;
+use crate::commands::token::{explain_flow, explain_refusal, report_checked};
 use crate::error::{CliError, Outcome};
 use crate::flows::loopback::{self, AuthCodeOptions, Browser, Loopback};
 use crate::flows::secret::Secret;
 use crate::flows::{
     self, ClientCredential, Endpoint, FlowError, Http, Target, TokenResponse, DATABRICKS_RESOURCE,
 };
+use crate::net::OnlineOptions;
 
 /// A web app whose only redirect URI is its site: a CLI sign-in with it fails.
 const WEB_APP_ID: &str = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
@@ -55,23 +59,34 @@ fn context(flow: FlowName, client_id: &str, resource: &str, authority: &str) -> 
     }
 }
 
-/// The check's arguments, as `token` would take them for this emulator.
-fn check_args(authority: &str, workspace: &str) -> Result<TokenArgs, CliError> {
-    let cli = Cli::try_parse_from([
-        "entra-doctor",
-        "token",
-        "--authority",
-        authority,
-        "--workspace",
-        workspace,
-        "--allow-any-workspace-host",
-        "--no-cache",
-    ])
-    .map_err(|e| CliError::Usage(e.to_string()))?;
-    match cli.command {
-        Command::Token(a) => Ok(a),
-        _ => Err(CliError::Usage("internal: not a token command".into())),
-    }
+/// Checks a token as `token --authority AUTHORITY --workspace WORKSPACE
+/// --allow-any-workspace-host --no-cache` would: the same plain values,
+/// the same pipeline, the report on `out`.
+fn check(
+    authority: &str,
+    workspace: &str,
+    token: &str,
+    out: &mut dyn Write,
+) -> Result<Outcome, CliError> {
+    let options = OnlineOptions {
+        workspace: Some(workspace.to_owned()),
+        profile: None,
+        allow_any_workspace_host: true,
+        authority: Some(authority.to_owned()),
+        client_id: None,
+        offline: false,
+        cache_dir: None,
+        no_cache: true,
+        connect_timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(15),
+        static_hosts: Vec::new(),
+        tenant: None,
+        issuer: None,
+        have_key_file: false,
+    };
+    let policy = Policy::databricks(now_or(None)?);
+    let checked = check_with(token, None, &options, policy, false)?;
+    report_checked(&checked, out)
 }
 
 pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
@@ -112,7 +127,6 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
         .build()
         .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
     let mut as_told = true;
-    let checks = check_args(&base, &ws)?;
 
     // 1. Consent.
     heading(out, 1, "A new app, nobody consented: AADSTS65001")?;
@@ -233,7 +247,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
     match r {
         Ok(t) => {
             say(out, &format!("{}\n", got(&t)))?;
-            if check(&checks, &t.access_token, None, out)? != Outcome::Ok {
+            if check(&base, &ws, &t.access_token, out)? != Outcome::Ok {
                 as_told = false;
             }
         }
@@ -263,7 +277,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
     )) {
         Ok(t) => {
             say(out, &format!("{}\n", got(&t)))?;
-            if check(&checks, &t.access_token, None, out)? != Outcome::Failed {
+            if check(&base, &ws, &t.access_token, out)? != Outcome::Failed {
                 as_told = false;
             }
         }

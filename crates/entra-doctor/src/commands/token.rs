@@ -17,7 +17,7 @@ use entra_explain::{self as explain, Context};
 use entra_token::Token;
 
 use crate::cli::{FlowName, TokenArgs};
-use crate::commands::check::check_online;
+use crate::commands::check::{check_online, Checked};
 use crate::commands::policy;
 use crate::error::{CliError, Outcome};
 use crate::flows::assertion::Certificate;
@@ -501,7 +501,7 @@ pub(crate) fn check(
     args: &TokenArgs,
     token: &str,
     authority: Option<&str>,
-    mut out: &mut dyn Write,
+    out: &mut dyn Write,
 ) -> Result<Outcome, CliError> {
     let mut policy = policy(&args.policy)?;
     // --tenant names the tenant to sign in to; only a GUID can be required of `tid`.
@@ -517,6 +517,15 @@ pub(crate) fn check(
         online.authority = Some(a.to_owned());
     }
     let checked = check_online(token, &args.policy, &online, policy)?;
+    report_checked(&checked, out)
+}
+
+/// Writes a checked token's report (and a stale-cache warning) and gives
+/// its exit status.
+pub(crate) fn report_checked(
+    checked: &Checked,
+    mut out: &mut dyn Write,
+) -> Result<Outcome, CliError> {
     checked.warn_cache();
     render::text::report(&mut out, &checked.report, checked.summary.as_ref())
         .map_err(CliError::Write)?;

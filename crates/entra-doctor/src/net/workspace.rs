@@ -7,6 +7,7 @@
 //! Azure Databricks domains needs an explicit flag.
 
 use entra_token::catalogue::resources::AZURE_DATABRICKS;
+use entra_token::cloud::CLOUDS;
 use entra_token::findings::names::{MEMBERSHIP, WORKSPACE};
 use entra_token::summary::{principal, Principal};
 use entra_token::{Finding, Token};
@@ -16,71 +17,7 @@ use crate::net::http::{self, Cause, Get, NetError, Redirects};
 use crate::net::key_cache::{ago, Kind, Miss, Origin};
 use crate::net::Online;
 
-/// An Azure cloud, as a workspace's domain names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cloud {
-    Public,
-    UsGov,
-    China,
-}
-
-impl Cloud {
-    /// The workspace domains of each cloud.
-    pub const DOMAINS: &'static [(&'static str, Cloud)] = &[
-        (".azuredatabricks.net", Cloud::Public),
-        (".databricks.azure.us", Cloud::UsGov),
-        (".databricks.azure.cn", Cloud::China),
-    ];
-
-    /// The Entra authority of the cloud.
-    pub fn authority(self) -> &'static str {
-        match self {
-            Cloud::Public => "https://login.microsoftonline.com",
-            Cloud::UsGov => "https://login.microsoftonline.us",
-            Cloud::China => "https://login.chinacloudapi.cn",
-        }
-    }
-
-    /// The Azure Databricks resource (application) ID in this cloud: the
-    /// token's expected `aud`. The Databricks SDKs use one ID in all three.
-    pub fn databricks_resource(self) -> &'static str {
-        AZURE_DATABRICKS
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Cloud::Public => "Azure public cloud",
-            Cloud::UsGov => "Azure US Government",
-            Cloud::China => "Azure China (21Vianet)",
-        }
-    }
-
-    /// The cloud of a workspace host name.
-    pub fn of_host(host: &str) -> Option<Cloud> {
-        let h = host.to_ascii_lowercase();
-        Cloud::DOMAINS
-            .iter()
-            .find(|(d, _)| h.ends_with(d) && h.len() > d.len())
-            .map(|(_, c)| *c)
-    }
-
-    /// The cloud an `azure_environment` / `ARM_ENVIRONMENT` value names.
-    pub fn of_environment(env: &str) -> Option<Cloud> {
-        // Spelled as the SDKs and az spell it: any case, with or without
-        // '_' or spaces (AzureUSGovernment, azure_us_government, ...).
-        match env
-            .trim()
-            .to_ascii_uppercase()
-            .replace(['_', ' '], "")
-            .as_str()
-        {
-            "PUBLIC" | "AZUREPUBLICCLOUD" | "AZURECLOUD" => Some(Cloud::Public),
-            "USGOVERNMENT" | "AZUREUSGOVERNMENTCLOUD" | "AZUREUSGOVERNMENT" => Some(Cloud::UsGov),
-            "CHINA" | "AZURECHINA" | "AZURECHINACLOUD" => Some(Cloud::China),
-            _ => None,
-        }
-    }
-}
+pub use entra_token::cloud::Cloud;
 
 /// The workspace to check against.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +47,7 @@ pub fn parse_host(text: &str, source: &str, allow_any_host: bool) -> Result<Work
     let host = url.host_str().unwrap_or_default().to_owned();
     let cloud = Cloud::of_host(&host);
     if cloud.is_none() && !allow_any_host {
-        let domains: Vec<&str> = Cloud::DOMAINS.iter().map(|(d, _)| *d).collect();
+        let domains: Vec<&str> = CLOUDS.iter().map(|c| c.workspace_domain).collect();
         return Err(format!(
             "{source}: {host} is not an Azure Databricks workspace host (*{}); the token is sent only to such hosts. \
              To send it to {host} anyway, add --allow-any-workspace-host",

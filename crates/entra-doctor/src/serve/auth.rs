@@ -20,14 +20,16 @@ use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use entra_token::input::{self, BearerError};
 use entra_token::limits::MAX_TOKEN_BYTES;
 use entra_token::rules::{check_token_with, Detail};
 use entra_token::summary::{principal, Principal};
-use entra_token::{issuer, verify_token, SignatureOutcome, Status, Token};
+use entra_token::verify::verify_token_prehashed;
+use entra_token::{issuer, SignatureOutcome, Status, Token};
 
-use super::cache::TokenDigest;
 use super::keysource::KeyFetchError;
 use super::{sanitize, AppState};
+use crate::verified_cache::CacheKey;
 
 /// The longest error_description sent.
 const MAX_DESCRIPTION: usize = 300;
@@ -101,18 +103,13 @@ fn bearer(headers: &HeaderMap) -> Result<&str, String> {
     let value = value
         .to_str()
         .map_err(|_| "the Authorization header is not ASCII text".to_owned())?;
-    let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(format!(
+    input::bearer_header(value).map_err(|e| match e {
+        BearerError::NotBearer { scheme } => format!(
             "the Authorization scheme is '{}', not Bearer",
-            sanitize(scheme, 20)
-        ));
-    }
-    let token = rest.trim();
-    if token.is_empty() {
-        return Err("the Authorization header has 'Bearer' but no token".into());
-    }
-    Ok(token)
+            sanitize(&scheme, 20)
+        ),
+        BearerError::NoToken => "the Authorization header has 'Bearer' but no token".into(),
+    })
 }
 
 async fn decide(st: &AppState, headers: &HeaderMap) -> Verdict {
@@ -159,28 +156,31 @@ async fn signature(st: &AppState, token: &Token) -> Result<Arc<SignatureOutcome>
     let Some(mut keys) = st.keys.keys_for(token, st.policy.tenant.as_deref()).await? else {
         return Ok(Arc::new(SignatureOutcome::NoKeys));
     };
+    // The cache's key holds the signing input's digest: verification reuses it.
     let digest = st
         .token_cache
         .as_ref()
-        .map(|_| TokenDigest::of(token.compact()));
-    if let (Some(cache), Some(d)) = (&st.token_cache, &digest) {
-        if let Some(hit) = cache.get(d, keys.generation) {
+        .map(|_| CacheKey::of(token.compact()));
+    if let (Some(cache), Some((k, _))) = (&st.token_cache, &digest) {
+        if let Some(hit) = cache.get(k, keys.generation) {
             return Ok(hit);
         }
     }
-    let mut outcome = verify_token(token, &keys.set, &st.policy.algorithms);
+    let prehashed = digest.as_ref().map(|(_, d)| d);
+    let algorithms = &st.policy.algorithms;
+    let mut outcome = verify_token_prehashed(token, &keys.set, algorithms, prehashed);
     if matches!(
         outcome,
         SignatureOutcome::Failed(entra_token::verify::SignatureFailure::KeyNotFound { .. })
     ) {
         if let Some(newer) = st.keys.refresh(token, keys.generation).await? {
             keys = newer;
-            outcome = verify_token(token, &keys.set, &st.policy.algorithms);
+            outcome = verify_token_prehashed(token, &keys.set, algorithms, prehashed);
         }
     }
     let outcome = Arc::new(outcome);
-    if let (Some(cache), Some(d)) = (&st.token_cache, digest) {
-        cache.put(d, keys.generation, outcome.clone());
+    if let (Some(cache), Some((k, _))) = (&st.token_cache, digest) {
+        cache.put(k, keys.generation, outcome.clone());
     }
     Ok(outcome)
 }

@@ -17,7 +17,6 @@
 //! that carry a body and those that do not ([`limits`]).
 
 mod auth;
-mod cache;
 pub(crate) mod keysource;
 mod limits;
 mod routes;
@@ -38,7 +37,8 @@ use crate::net::{Online, Plan};
 
 pub use keysource::KeySource;
 
-use cache::TokenCache;
+use crate::verified_cache::{Bounds, VerifiedCache};
+use entra_token::SignatureOutcome;
 
 /// What `serve` was asked for, already validated.
 pub struct Config {
@@ -81,7 +81,7 @@ pub struct AppState {
     pub keys: KeySource,
     pub online: Option<(Arc<Online>, Plan)>,
     pub allow_any_workspace_host: bool,
-    pub token_cache: Option<TokenCache>,
+    pub token_cache: Option<VerifiedCache<SignatureOutcome>>,
     /// Host names the page and API answer to.
     pub allowed_hosts: Vec<String>,
     /// Slots of the requests that carry a body (POST /api/*): slow bodies
@@ -113,7 +113,9 @@ impl AppState {
             keys: config.keys,
             online: config.online,
             allow_any_workspace_host: config.allow_any_workspace_host,
-            token_cache: config.token_cache_entries.map(TokenCache::new),
+            token_cache: config
+                .token_cache_entries
+                .map(|n| VerifiedCache::new(Bounds::entries(n))),
             allowed_hosts,
             slots: Arc::new(Semaphore::new(config.max_concurrent)),
             bodiless_slots: Arc::new(Semaphore::new(config.max_concurrent)),

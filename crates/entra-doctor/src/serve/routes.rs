@@ -38,13 +38,14 @@ use entra_explain as explain;
 use entra_token::decode::Decoded;
 use entra_token::limits::MAX_TOKEN_BYTES;
 use entra_token::timefmt::{parse_instant, utc};
-use entra_token::{check_text, KeySet, Summary};
+use entra_token::KeySet;
 use serde::{Deserialize, Serialize};
 
 use super::auth::auth;
 use super::limits::{guard, read_body, ApiError, MAX_BODY_BYTES};
 use super::AppState;
 use crate::net::{self, OnlineOutcome};
+use crate::pipeline;
 use crate::render::json::{CheckJson, ExplainJson};
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
@@ -282,7 +283,7 @@ async fn api_check(State(st): State<Arc<AppState>>, req: Request) -> Result<Resp
         None => None,
     };
     // Keys: pasted, else the server's fixed set, else discovery (below).
-    let (mut keys, mut source): (Option<Arc<KeySet>>, &'static str) = match non_empty(body.jwks) {
+    let (keys, mut source): (Option<Arc<KeySet>>, &'static str) = match non_empty(body.jwks) {
         Some(text) => {
             let set = tokio::task::spawn_blocking(move || KeySet::parse(text.as_bytes()))
                 .await
@@ -312,11 +313,11 @@ async fn api_check(State(st): State<Arc<AppState>>, req: Request) -> Result<Resp
     };
     // The network steps, as `check` runs them: discovery when no key set is
     // at hand, the workspace's tenant and membership when one is named.
-    let parsed = entra_token::input::extract(&body.token)
-        .and_then(|(t, _)| entra_token::Token::parse(t))
-        .ok();
+    // The token is read once (`check`'s pipeline); the steps and the rules
+    // see the same.
+    let parsed = pipeline::parse(&body.token, &policy);
     let mut outcome = OnlineOutcome::default();
-    if let (Some(token), Some((online, plan))) = (&parsed, &st.online) {
+    if let (Some(token), Some((online, plan))) = (&parsed.token, &st.online) {
         let discover = keys.is_none() && st.keys.is_discovery();
         if discover || workspace.is_some() {
             let mut plan = plan.clone();
@@ -327,24 +328,14 @@ async fn api_check(State(st): State<Arc<AppState>>, req: Request) -> Result<Resp
                 .clone()
                 .map(|t| (t, "the tenant given".to_owned()));
             outcome = net::run(online, &plan, token).await;
-            if let Some(t) = &outcome.tenant {
-                policy.tenant = Some(t.clone());
-            }
-            if let Some(k) = &outcome.keys {
-                keys = Some(k.clone());
+            if outcome.keys.is_some() && keys.is_none() {
                 source = "discovery";
             }
         }
     }
-    let token_text = body.token;
     let work = move || -> Result<Vec<u8>, ApiError> {
-        let (token, mut report) = check_text(&token_text, keys.as_deref(), &policy);
-        if token.is_some() {
-            net::merge(&mut report, &outcome);
-        }
-        let summary = token
-            .as_ref()
-            .map(|t| Summary::of_with_skew(t, policy.now, policy.skew_secs));
+        let checked = pipeline::finish(parsed, keys.as_deref(), &mut policy, &outcome);
+        let (token, report, summary) = (checked.token, checked.report, checked.summary);
         let decoded = token.as_ref().map(|t| Decoded::of(t, policy.now));
         let answer = CheckResponse {
             check: CheckJson::new(&report, summary.as_ref()),
