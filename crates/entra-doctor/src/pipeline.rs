@@ -9,27 +9,26 @@
 //! merges the online findings. The online steps are the one function
 //! [`net::run`], given the parsed token.
 
-use entra_token::findings::names;
-use entra_token::rules::check_token;
-use entra_token::{check_text, verify_token, KeySet, Policy, Report, SignatureOutcome, Summary};
+use entra_token::rules::{check_token, read_text};
+use entra_token::{verify_token, KeySet, Policy, Report, SignatureOutcome, Summary};
 use entra_token::{Finding, Token};
 
 use crate::net::{self, OnlineOutcome};
 
-/// A token read once: the token when it parsed, and how its text was
-/// wrapped (the `format` finding), or the report of a token that did not
-/// parse.
-pub(crate) struct Parsed {
-    pub token: Option<Token>,
-    /// The `format` finding, or the whole report when `token` is `None`.
-    first: Report,
+/// A token read once: the token and its `format` finding (how its text
+/// was wrapped), or the report of a token that did not parse.
+pub(crate) struct Parsed(Result<(Token, Finding), Report>);
+
+impl Parsed {
+    /// The token, when it parsed.
+    pub fn token(&self) -> Option<&Token> {
+        self.0.as_ref().ok().map(|(t, _)| t)
+    }
 }
 
 /// Reads `text` (bare, `Bearer ...`, a JSON answer, a pasted header) once.
-pub(crate) fn parse(text: &str, policy: &Policy) -> Parsed {
-    // No keys: nothing is verified here, only read.
-    let (token, first) = check_text(text, None, policy);
-    Parsed { token, first }
+pub(crate) fn parse(text: &str) -> Parsed {
+    Parsed(read_text(text))
 }
 
 /// A token checked with every rule.
@@ -48,12 +47,15 @@ pub(crate) fn finish(
     policy: &mut Policy,
     outcome: &OnlineOutcome,
 ) -> Checked {
-    let Some(token) = parsed.token else {
-        return Checked {
-            token: None,
-            report: parsed.first,
-            summary: None,
-        };
+    let (token, format) = match parsed.0 {
+        Ok(read) => read,
+        Err(report) => {
+            return Checked {
+                token: None,
+                report,
+                summary: None,
+            }
+        }
     };
     if let Some(t) = &outcome.tenant {
         policy.tenant = Some(t.clone());
@@ -65,9 +67,7 @@ pub(crate) fn finish(
         None => SignatureOutcome::NoKeys,
     };
     let mut report = check_token(&token, &sig, policy);
-    if let Some(format) = parsed.first.get(names::FORMAT) {
-        report.set(Finding::clone(format));
-    }
+    report.set(format);
     net::merge(&mut report, outcome);
     let summary = Some(Summary::of_with_skew(&token, policy.now, policy.skew_secs));
     Checked {
@@ -80,7 +80,8 @@ pub(crate) fn finish(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use entra_token::Status;
+    use entra_token::findings::names;
+    use entra_token::{check_text, Status};
 
     fn policy() -> Policy {
         Policy::databricks(1_700_000_000)
@@ -90,7 +91,7 @@ mod tests {
     fn a_token_that_does_not_parse_keeps_the_malformed_report() {
         let mut p = policy();
         let checked = finish(
-            parse("not a token", &p),
+            parse("not a token"),
             None,
             &mut p,
             &OnlineOutcome::default(),
@@ -105,8 +106,8 @@ mod tests {
         // RS256 header with a kid; claims with aud, iss, tid and times.
         let text = "Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImsiLCJ0eXAiOiJKV1QifQ.eyJhdWQiOiIyZmY4MTRhNi0zMzA0LTRhYjgtODVjYi1jZDBlNmY4NzljMWQiLCJpc3MiOiJodHRwczovL3N0cy53aW5kb3dzLm5ldC8xMTExMTExMS0xMTExLTQxMTEtODExMS0xMTExMTExMTExMTEvIiwidGlkIjoiMTExMTExMTEtMTExMS00MTExLTgxMTEtMTExMTExMTExMTExIiwiZXhwIjoxNzAwMDAzNjAwLCJpYXQiOjE3MDAwMDAwMDAsIm5iZiI6MTcwMDAwMDAwMH0.c2ln";
         let mut p = policy();
-        let parsed = parse(text, &p);
-        assert!(parsed.token.is_some());
+        let parsed = parse(text);
+        assert!(parsed.token().is_some());
         let checked = finish(parsed, None, &mut p, &OnlineOutcome::default());
         // The same findings as the engine's one-call check.
         assert_eq!(checked.report, check_text(text, None, &p).1);
@@ -123,7 +124,7 @@ mod tests {
             tenant: Some("22222222-2222-4222-8222-222222222222".into()),
             ..OnlineOutcome::default()
         };
-        let checked = finish(parse(text, &p), None, &mut p, &outcome);
+        let checked = finish(parse(text), None, &mut p, &outcome);
         assert_eq!(
             p.tenant.as_deref(),
             Some("22222222-2222-4222-8222-222222222222")

@@ -119,8 +119,8 @@ pub(crate) fn check_with(
 ) -> Result<Checked, CliError> {
     let plan = Plan::resolve(options, &ProcessEnv).map_err(CliError::Usage)?;
     // The token is read once; the online steps and the rules see the same.
-    let parsed = pipeline::parse(text, &policy);
-    let outcome = match &parsed.token {
+    let parsed = pipeline::parse(text);
+    let outcome = match parsed.token() {
         Some(token) if plan.discover_keys || plan.workspace.is_some() => online(&plan, token)?,
         _ => OnlineOutcome {
             tenant: plan.configured_tenant.as_ref().map(|(t, _)| t.clone()),

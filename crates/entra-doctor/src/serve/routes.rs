@@ -315,9 +315,9 @@ async fn api_check(State(st): State<Arc<AppState>>, req: Request) -> Result<Resp
     // at hand, the workspace's tenant and membership when one is named.
     // The token is read once (`check`'s pipeline); the steps and the rules
     // see the same.
-    let parsed = pipeline::parse(&body.token, &policy);
+    let parsed = pipeline::parse(&body.token);
     let mut outcome = OnlineOutcome::default();
-    if let (Some(token), Some((online, plan))) = (&parsed.token, &st.online) {
+    if let (Some(token), Some((online, plan))) = (parsed.token(), &st.online) {
         let discover = keys.is_none() && st.keys.is_discovery();
         if discover || workspace.is_some() {
             let mut plan = plan.clone();

@@ -106,19 +106,34 @@ pub(crate) trait Outcome {
 /// given), apply the rules. A malformed token yields one failing `format`
 /// finding and the other rules skipped.
 pub fn check_text(text: &str, keys: Option<&KeySet>, policy: &Policy) -> (Option<Token>, Report) {
-    let parsed = crate::input::extract(text).and_then(|(t, w)| Token::parse(t).map(|tok| (tok, w)));
-    match parsed {
-        Ok((token, wrapping)) => {
+    match read_text(text) {
+        Ok((token, format)) => {
             let sig = match keys {
                 _ if policy.skip_signature => SignatureOutcome::Skipped,
                 Some(k) => verify_token(&token, k, &policy.algorithms),
                 None => SignatureOutcome::NoKeys,
             };
             let mut report = check_token(&token, &sig, policy);
-            report.set(format::format_pass(&token, wrapping));
+            report.set(format);
             (Some(token), report)
         }
-        Err(e) => (None, malformed_report(&e)),
+        Err(report) => (None, report),
+    }
+}
+
+/// Reads pasted text into a token and its `format` finding (which says how
+/// the text was wrapped), or gives the report of a token that did not parse
+/// (a failing `format`, every other rule skipped). [`check_text`] is this,
+/// then verification and the rules: a caller that runs steps in between
+/// (the online checks) reads the text once with this.
+pub fn read_text(text: &str) -> Result<(Token, Finding), Report> {
+    let parsed = crate::input::extract(text).and_then(|(t, w)| Token::parse(t).map(|tok| (tok, w)));
+    match parsed {
+        Ok((token, wrapping)) => {
+            let format = format::format_pass(&token, wrapping);
+            Ok((token, format))
+        }
+        Err(e) => Err(malformed_report(&e)),
     }
 }
 
