@@ -26,33 +26,47 @@
 //! algorithms are pinned by the [`Policy`], never taken from the token; the
 //! token's `jku`, `x5u`, `jwk` and `x5c` are never used to find a key.
 
+#![deny(missing_docs)]
+
+// Internals: private, or hidden from the documentation where the crate's own
+// tests and benches (or the binary's tests) reach in by path. Their public
+// types are re-exported below.
+#[doc(hidden)]
 pub mod alg;
+#[doc(hidden)]
 pub mod b64;
+mod error;
+mod json;
+#[doc(hidden)]
+pub mod jws;
+mod policy;
+#[doc(hidden)]
+pub mod verify;
+
 pub mod catalogue;
 pub mod claims;
 pub mod decode;
-pub mod error;
 pub mod findings;
 pub mod input;
 pub mod issuer;
-pub mod json;
-pub mod jws;
 pub mod keys;
 pub mod limits;
-pub mod policy;
 pub mod rules;
 pub mod summary;
 pub mod tenant_id;
 pub mod text;
 pub mod timefmt;
-pub mod verify;
 
-pub use alg::Algorithm;
+pub use alg::{Algorithm, HeaderAlg, KeyFamily, UnsupportedAlgorithm};
+pub use b64::B64Error;
 pub use error::{FormatError, KeyError, Part};
 pub use findings::{Check, Finding, Report, Status, Verdict, VerdictSentence};
-pub use jws::Token;
+pub use jws::{Header, Token};
 pub use keys::KeySet;
 pub use policy::Policy;
 pub use rules::{check_text, check_token};
 pub use summary::Summary;
-pub use verify::{verify_signature, verify_token, SignatureOutcome};
+pub use verify::{
+    verify_signature, verify_token, verify_token_prehashed, SignatureFailure, SignatureOutcome,
+    VerifyError,
+};
