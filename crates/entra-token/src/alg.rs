@@ -10,23 +10,36 @@ use std::str::FromStr;
 /// that holds only public keys must never accept them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256: what Entra ID signs with.
     RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
     RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
     RS512,
+    /// RSASSA-PSS with SHA-256.
     PS256,
+    /// RSASSA-PSS with SHA-384.
     PS384,
+    /// RSASSA-PSS with SHA-512.
     PS512,
+    /// ECDSA on P-256 with SHA-256.
     ES256,
+    /// ECDSA on P-384 with SHA-384.
     ES384,
+    /// Ed25519 (RFC 8037).
     EdDSA,
 }
 
 /// The family of key an algorithm needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyFamily {
+    /// An RSA key (RS* and PS*).
     Rsa,
+    /// An EC key on P-256 (ES256).
     EcP256,
+    /// An EC key on P-384 (ES384).
     EcP384,
+    /// An Ed25519 key (EdDSA).
     Ed25519,
 }
 

@@ -7,7 +7,12 @@ use base64::Engine;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum B64Error {
     /// A byte outside the base64url alphabet, with its position.
-    InvalidByte { offset: usize, byte: u8 },
+    InvalidByte {
+        /// Byte offset in the encoded part.
+        offset: usize,
+        /// The byte found there.
+        byte: u8,
+    },
     /// A length no base64 encoding can have (4n+1).
     InvalidLength,
     /// Padding (`=`), which JWS forbids.

@@ -140,7 +140,11 @@ macro_rules! members {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         pub struct $name<'a> {
-            $( $(#[$fm])* pub $field: Option<crate::claims::Raw<'a>>, )*
+            $(
+                $(#[$fm])*
+                #[doc = concat!("The `", crate::claims::member_name!($field $(, $json)?), "` member as it appears, or `None` when absent.")]
+                pub $field: Option<crate::claims::Raw<'a>>,
+            )*
         }
 
         impl $spans {

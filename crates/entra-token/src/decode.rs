@@ -13,7 +13,9 @@ use crate::timefmt::{relative, utc};
 /// One header member or claim, explained.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
+    /// The member's name.
     pub name: String,
+    /// Its value, as the token has it.
     pub value: Value,
     /// What it means, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -29,8 +31,11 @@ pub struct Entry {
 /// A decoded token.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decoded {
+    /// The header, as JSON.
     pub header: serde_json::Map<String, Value>,
+    /// The claims, as JSON.
     pub payload: serde_json::Map<String, Value>,
+    /// What the token is: kind, who, which app, times.
     pub summary: Summary,
     /// Header members, explained, in token order.
     pub header_entries: Vec<Entry>,

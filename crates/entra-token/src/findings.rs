@@ -7,8 +7,12 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// The rule held.
     Pass,
+    /// The rule held, but something deserves attention (e.g. `exp` passed
+    /// but within the clock skew); does not make the report invalid.
     Warn,
+    /// The rule failed: the token would be refused.
     Fail,
     /// The rule could not run (missing input, or a step before it failed).
     Skip,
@@ -30,12 +34,20 @@ impl Status {
 /// is what JSON and text show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Check {
+    /// The text is a well-formed signed token (`format`).
     Format,
+    /// The signature verified with a trusted key and an allowed algorithm.
     Signature,
+    /// `aud` is one of the accepted audiences.
     Audience,
+    /// `iss` is an Entra issuer (or the exact one the policy names).
     Issuer,
+    /// The token comes from the expected tenant (`tid` and `iss`).
     Tenant,
+    /// `nbf` and `exp` allow "now", within the clock skew.
     Lifetime,
+    /// Who the token speaks for (user or service principal) and what
+    /// Databricks will look up.
     Identity,
     /// Online: the signing keys from the issuer's OpenID discovery.
     Discovery,
@@ -118,12 +130,19 @@ impl PartialEq<&str> for Check {
 /// The checks under their former constant names.
 pub mod names {
     use super::Check;
+    /// [`Check::Format`].
     pub const FORMAT: Check = Check::Format;
+    /// [`Check::Signature`].
     pub const SIGNATURE: Check = Check::Signature;
+    /// [`Check::Audience`].
     pub const AUDIENCE: Check = Check::Audience;
+    /// [`Check::Issuer`].
     pub const ISSUER: Check = Check::Issuer;
+    /// [`Check::Tenant`].
     pub const TENANT: Check = Check::Tenant;
+    /// [`Check::Lifetime`].
     pub const LIFETIME: Check = Check::Lifetime;
+    /// [`Check::Identity`].
     pub const IDENTITY: Check = Check::Identity;
     /// Online: the signing keys from the issuer's OpenID discovery.
     pub const DISCOVERY: Check = Check::Discovery;
@@ -138,6 +157,7 @@ pub mod names {
 pub struct Finding {
     /// The check (serialized as its stable name).
     pub check: Check,
+    /// Whether the rule held.
     pub status: Status,
     /// What the rule wanted, when it compares.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -207,6 +227,9 @@ impl Finding {
 /// All findings for one token.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// One finding per rule, in [`Check::ALL`] order for the offline
+    /// checks; online checks (discovery, workspace, membership) are merged
+    /// in by the caller.
     pub findings: Vec<Finding>,
 }
 
@@ -229,6 +252,7 @@ pub enum Verdict {
 /// verified") that a terminal may colour, and the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerdictSentence {
+    /// The verdict the sentence states.
     pub verdict: Verdict,
     /// "Not valid", "Valid" or "Not verified".
     pub lead: &'static str,

@@ -29,12 +29,20 @@ pub enum Wrapping {
     JsonField(&'static str),
     /// Taken from the `Authorization` header of a `curl` command (or of an
     /// HTTP request); `others` further tokens in the text were not taken.
-    CurlHeader { others: usize },
+    CurlHeader {
+        /// How many further tokens were in the text.
+        others: usize,
+    },
     /// The value of a shell assignment (`export NAME=…`, `NAME=…`).
     ShellAssignment,
     /// A URL's parameter (`access_token`, `id_token`, `token`); `others`
     /// further token parameters were not taken.
-    UrlParameter { name: &'static str, others: usize },
+    UrlParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// How many further token parameters the URL has.
+        others: usize,
+    },
 }
 
 /// Extracts the compact token from pasted text, returning it with how it was

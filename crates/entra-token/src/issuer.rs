@@ -14,8 +14,11 @@ pub enum IssuerVersion {
 /// An issuer recognised as Entra's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntraIssuer {
+    /// v1 (`sts.…`) or v2 (`login.…/v2.0`).
     pub version: IssuerVersion,
+    /// The issuer's host, e.g. `login.microsoftonline.com`.
     pub host: String,
+    /// The tenant segment of the path (a GUID for Entra tokens).
     pub tenant: String,
     /// "Azure public cloud", "Azure US Government", ...
     pub cloud: &'static str,

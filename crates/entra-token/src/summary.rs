@@ -13,7 +13,10 @@ use crate::timefmt::{relative, utc};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenKind {
+    /// An access token: meant for an API (its `aud`).
     Access,
+    /// An ID token: meant for the client that signed the user in; APIs
+    /// such as Databricks refuse it.
     Id,
 }
 
@@ -23,16 +26,22 @@ pub enum Principal {
     /// A user, by the claim Databricks reads. A user token that carries no
     /// user name at all is named by its `oid` (or `sub`), with that claim.
     User {
+        /// The user name (or the `oid`/`sub` when there is none).
         name: String,
+        /// The claim `name` was read from, e.g. `upn`.
         claim: &'static str,
+        /// The user's object ID (`oid`), when present.
         oid: Option<String>,
         /// Set when the user is a B2B guest of the token's tenant.
         guest: Option<Guest>,
     },
     /// An application (service principal).
     ServicePrincipal {
+        /// The application (client) ID.
         app_id: String,
+        /// The service principal's object ID (`oid`), when present.
         oid: Option<String>,
+        /// The claim `app_id` was read from (`appid` or `azp`).
         claim: &'static str,
     },
     /// Neither could be told.
@@ -43,7 +52,7 @@ pub enum Principal {
 /// personal Microsoft account, invited into the token's tenant).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guest {
-    /// What gave it away, for messages: "'idp' is https://sts.windows.net/…/, not the issuer".
+    /// What gave it away, for messages: `'idp' is https://sts.windows.net/…/, not the issuer`.
     pub evidence: String,
     /// The address inside a `live.com#user@outlook.com`-style name, or the
     /// `email` claim.
@@ -179,12 +188,14 @@ pub fn token_kind(c: &Claims<'_>) -> TokenKind {
 pub struct Summary {
     /// "v1", "v2" or "unknown".
     pub version: &'static str,
+    /// Access token or ID token.
     pub kind: TokenKind,
     /// "user", "service_principal" or "unknown".
     pub principal_type: &'static str,
     /// The user name, or the application ID.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal: Option<String>,
+    /// The principal's object ID (`oid`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object_id: Option<String>,
     /// The audience, as written.
@@ -193,16 +204,22 @@ pub struct Summary {
     /// The audience's name when it is a known API.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// The tenant ID: `tid`, or the tenant in `iss`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
+    /// `iss`, as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
+    /// The header's `alg`, as written (not trusted: the policy pins it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<String>,
+    /// The header's `kid`, or its `x5t` when there is no `kid`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// `iat`, RFC 3339 UTC.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<String>,
+    /// `exp`, RFC 3339 UTC.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// Seconds left until `exp` (negative once expired).

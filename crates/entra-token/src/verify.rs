@@ -123,8 +123,11 @@ pub fn verify_signature_general(
 pub enum SignatureOutcome {
     /// Verified with the key named.
     Verified {
+        /// The algorithm verified with (from the allowed list).
         alg: Algorithm,
+        /// The key, as [`VerifyingKey::label`](crate::keys::VerifyingKey::label) names it.
         key: String,
+        /// The key's own `issuer` member, when it has one.
         key_issuer: Option<String>,
     },
     /// Not verified, and why.
@@ -156,52 +159,83 @@ pub enum SignatureFailure {
     AlgUnknown(String),
     /// A supported algorithm that the policy does not allow.
     AlgNotAllowed {
+        /// The header's algorithm.
         alg: Algorithm,
+        /// What the policy allows.
         allowed: Vec<Algorithm>,
     },
     /// The header's `alg` needs another kind of key than the one selected.
     AlgKeyMismatch {
+        /// The header's algorithm.
         alg: Algorithm,
+        /// The key, as [`VerifyingKey::label`](crate::keys::VerifyingKey::label) names it.
         key: String,
+        /// What kind of key it is, e.g. "RSA 2048-bit".
         key_type: String,
     },
     /// The JWK pins another `alg`.
     KeyAlgPinned {
+        /// The header's algorithm.
         alg: Algorithm,
+        /// The key, as [`VerifyingKey::label`](crate::keys::VerifyingKey::label) names it.
         key: String,
+        /// The `alg` the JWK pins.
         key_alg: String,
     },
     /// No key in the set has the token's `kid`/`x5t`.
     KeyNotFound {
+        /// The token's `kid`, if any.
         kid: Option<String>,
+        /// The token's `x5t`, if any.
         x5t: Option<String>,
+        /// Labels of the keys the set has (at most 20).
         available: Vec<String>,
     },
     /// The named key is in the set but could not be used.
-    KeyUnusable { kid: Option<String>, reason: String },
+    KeyUnusable {
+        /// The key's `kid`, if any.
+        kid: Option<String>,
+        /// Why it was refused when the set was read.
+        reason: String,
+    },
     /// The key is refused for this algorithm before any signature is
     /// compared: too small or too large, not a point on its curve, ...
     KeyRejected {
+        /// The key, as [`VerifyingKey::label`](crate::keys::VerifyingKey::label) names it.
         key: String,
+        /// The algorithm it was to verify.
         alg: Algorithm,
+        /// Why, when the key itself is refused (size, curve, exponent).
         reason: Option<KeyRefusal>,
     },
     /// The signature does not match the key.
-    Invalid { key: String },
+    Invalid {
+        /// The key, as [`VerifyingKey::label`](crate::keys::VerifyingKey::label) names it.
+        key: String,
+    },
     /// The header carries `nonce`: a Microsoft Graph token, signed over a
     /// transformed header; only Graph can verify it.
-    GraphNonce { key: String },
+    GraphNonce {
+        /// The key, as [`VerifyingKey::label`](crate::keys::VerifyingKey::label) names it.
+        key: String,
+    },
     /// The key carries an `issuer` that is not the token's issuer.
     KeyIssuerMismatch {
+        /// The key, as [`VerifyingKey::label`](crate::keys::VerifyingKey::label) names it.
         key: String,
+        /// The key's `issuer` member.
         key_issuer: String,
+        /// The token's `iss`.
         token_issuer: String,
     },
     /// The key is an application's own key (fetched with `?appid=`), and
     /// the token is not for that application.
     KeyApplicationMismatch {
+        /// The key, as [`VerifyingKey::label`](crate::keys::VerifyingKey::label) names it.
         key: String,
+        /// The application the key belongs to.
         application: String,
+        /// The token's `aud`.
         audience: String,
     },
 }

@@ -12,7 +12,9 @@ pub enum ClaimKind {
 /// What a claim is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClaimInfo {
+    /// The claim's name as it appears in the payload, e.g. `tid`.
     pub name: &'static str,
+    /// How its value is shown.
     pub kind: ClaimKind,
     /// One line, in our words.
     pub meaning: &'static str,

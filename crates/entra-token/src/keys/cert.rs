@@ -15,8 +15,12 @@ use crate::keys::material::KeyMaterial;
 /// What a certificate says about itself, for display and for matching.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertInfo {
+    /// The subject's distinguished name, as text.
     pub subject: String,
+    /// Start of validity, epoch seconds. Not enforced: trust comes from
+    /// where the key set was fetched.
     pub not_before: i64,
+    /// End of validity, epoch seconds. Not enforced either.
     pub not_after: i64,
     /// base64url(SHA-1(DER)): Entra's `x5t` and, for Entra keys, the `kid`.
     pub x5t: String,

@@ -13,7 +13,9 @@ use crate::limits::{json_depth_exceeds, MAX_JSON_DEPTH, MAX_KEYS, MAX_KEYSET_BYT
 pub struct KeyProblem {
     /// Position in the JWKS, from 0.
     pub index: usize,
+    /// The key's `kid`, when it has one.
     pub kid: Option<String>,
+    /// Why it was refused, in a sentence.
     pub reason: String,
 }
 
@@ -29,18 +31,29 @@ pub struct KeySet {
 pub enum KeySelection<'a> {
     /// The keys whose `kid` (or `x5t`) matches; usually one.
     Matched {
+        /// Which header member matched: `"kid"` or `"x5t"`.
         by: &'static str,
+        /// The matching keys.
         keys: Vec<&'a VerifyingKey>,
     },
-    /// The token names no key and the set has candidates to try.
-    Unnamed { keys: Vec<&'a VerifyingKey> },
+    /// The token names no key, or the set's keys carry no names (bare
+    /// public keys): every usable key is a candidate.
+    Unnamed {
+        /// Every usable key in the set.
+        keys: Vec<&'a VerifyingKey>,
+    },
     /// The token names a key the set does not have.
     NotFound {
+        /// The token's `kid`, if any.
         kid: Option<String>,
+        /// The token's `x5t`, if any.
         x5t: Option<String>,
     },
     /// The token names a key that is in the set but unusable.
-    Unusable { problem: &'a KeyProblem },
+    Unusable {
+        /// Why that key was refused when the set was read.
+        problem: &'a KeyProblem,
+    },
 }
 
 impl KeySet {

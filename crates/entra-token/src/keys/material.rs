@@ -12,10 +12,28 @@ use crate::keys::cert::CertInfo;
 /// integers; EC points uncompressed).
 #[derive(Clone, PartialEq, Eq)]
 pub enum KeyMaterial {
-    Rsa { n: Vec<u8>, e: Vec<u8> },
-    EcP256 { point: Vec<u8> },
-    EcP384 { point: Vec<u8> },
-    Ed25519 { key: Vec<u8> },
+    /// An RSA public key.
+    Rsa {
+        /// The modulus, big-endian.
+        n: Vec<u8>,
+        /// The public exponent, big-endian (65537 for every Entra key).
+        e: Vec<u8>,
+    },
+    /// An EC public key on P-256 (ES256).
+    EcP256 {
+        /// The uncompressed point, `04 || x || y`.
+        point: Vec<u8>,
+    },
+    /// An EC public key on P-384 (ES384).
+    EcP384 {
+        /// The uncompressed point, `04 || x || y`.
+        point: Vec<u8>,
+    },
+    /// An Ed25519 public key (EdDSA).
+    Ed25519 {
+        /// The 32-byte public key.
+        key: Vec<u8>,
+    },
 }
 
 impl fmt::Debug for KeyMaterial {
@@ -75,14 +93,23 @@ pub const MAX_RSA_BITS: usize = 8192;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyRefusal {
     /// An RSA modulus under [`MIN_RSA_BITS`].
-    RsaTooSmall { bits: usize },
+    RsaTooSmall {
+        /// The modulus' size in bits.
+        bits: usize,
+    },
     /// An RSA modulus over [`MAX_RSA_BITS`].
-    RsaTooLarge { bits: usize },
+    RsaTooLarge {
+        /// The modulus' size in bits.
+        bits: usize,
+    },
     /// An RSA public exponent the crypto library does not accept (even,
     /// 1, or too large).
     RsaExponent,
     /// EC coordinates that are not a point on the named curve.
-    EcNotOnCurve { curve: KeyFamily },
+    EcNotOnCurve {
+        /// The curve the key claims.
+        curve: KeyFamily,
+    },
     /// An Ed25519 public key the crypto library does not accept.
     Ed25519Invalid,
 }
@@ -124,8 +151,12 @@ pub enum KeySource {
 /// forms, made once per algorithm on first use and then shared by every
 /// thread.
 pub struct VerifyingKey {
+    /// The key's `kid`, which a token's header names to pick it.
     pub kid: Option<String>,
+    /// base64url(SHA-1) of its certificate, from the JWK or computed from
+    /// the certificate.
     pub x5t: Option<String>,
+    /// base64url(SHA-256) of its certificate, when known.
     pub x5t_s256: Option<String>,
     /// The JWK's own `alg`, when it pins one.
     pub alg: Option<String>,
@@ -138,9 +169,11 @@ pub struct VerifyingKey {
     /// that application (`<id>` or `api://<id>`), never a token for another
     /// resource. `None` for a tenant's keys and a key file.
     pub application: Option<String>,
+    /// Where the key was read from.
     pub source: KeySource,
     /// The certificate the key came from or was checked against.
     pub cert: Option<CertInfo>,
+    /// The public key itself.
     pub material: KeyMaterial,
     parsed: [OnceLock<Option<ParsedPublicKey>>; 9],
     /// The RSA e = 65537 fast path, when it applies.

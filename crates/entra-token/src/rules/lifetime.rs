@@ -11,8 +11,11 @@ use super::Outcome;
 /// caller that remembers them can rerun the rule at another "now".
 #[derive(Debug, Clone, PartialEq)]
 pub struct Times {
+    /// `exp`: the token is refused from this second on (plus the skew).
     pub exp: Claim<i64>,
+    /// `nbf`: the token is refused before this second (minus the skew).
     pub nbf: Claim<i64>,
+    /// `iat`: when it was issued; only a warning when in the future.
     pub iat: Claim<i64>,
 }
 
