@@ -8,15 +8,20 @@ use crate::catalogue::resources::AZURE_DATABRICKS;
 /// An Azure cloud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cloud {
+    /// The Azure public cloud (`login.microsoftonline.com`).
     Public,
+    /// Azure US Government (`login.microsoftonline.us`).
     UsGov,
+    /// Azure China, operated by 21Vianet (`login.chinacloudapi.cn`).
     China,
 }
 
 /// What entra-doctor knows of one cloud.
 #[derive(Debug)]
 pub struct CloudFacts {
+    /// The cloud this row describes.
     pub cloud: Cloud,
+    /// Its name, as messages give it.
     pub name: &'static str,
     /// The Entra authority, `https://` and host.
     pub authority: &'static str,
@@ -93,6 +98,7 @@ impl Cloud {
         AZURE_DATABRICKS
     }
 
+    /// The cloud's name, as messages give it.
     pub fn name(self) -> &'static str {
         self.facts().name
     }

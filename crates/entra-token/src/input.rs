@@ -96,7 +96,10 @@ fn after_bearer(s: &str, space: fn(char) -> bool) -> Option<&str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BearerError {
     /// Another scheme (its first word, as sent).
-    NotBearer { scheme: String },
+    NotBearer {
+        /// The scheme the header names instead of `Bearer`.
+        scheme: String,
+    },
     /// `Bearer` and nothing after it.
     NoToken,
 }
