@@ -19,10 +19,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::bounded;
-use entra_token::findings::{names, verdict_of_unpassed, Status, Verdict};
-use entra_token::rules::{check_claims_with, lifetime_of, Detail, Times};
-use entra_token::verify::{verify_token_prehashed, SignatureOutcome};
-use entra_token::{input, rules, Finding, KeySet, Policy, Token};
+use entra_token::findings::{verdict_of_unpassed, Status, Verdict};
+use entra_token::rules::Detail;
+use entra_token::{rules, Finding, KeySet, Policy, Token};
 use serde::Serialize;
 
 use crate::cli::CheckArgs;
@@ -32,8 +31,9 @@ use crate::error::{CliError, Outcome};
 use crate::net::databrickscfg::ProcessEnv;
 use crate::net::progress::Progress;
 use crate::net::Plan;
+use crate::pipeline::{self, Remembered};
 use crate::serve::keysource::{KeyFetchError, KeySource};
-use crate::verified_cache::{Bounds, CacheKey, VerifiedCache, Weight};
+use crate::verified_cache::{Bounds, VerifiedCache};
 
 /// Tokens remembered: a few dozen bytes each when they pass; the byte
 /// bound (failing tokens keep their messages) is the cache's.
@@ -50,30 +50,6 @@ struct LineResult<'a> {
     failed: Vec<&'static str>,
     /// Only the findings that did not pass (all pass when empty).
     findings: Vec<&'a Finding>,
-}
-
-/// What is remembered of a token already checked: every finding that does
-/// not depend on the time and did not pass, and the time claims, so that the
-/// `lifetime` rule reruns without parsing the token again.
-struct Remembered {
-    findings: Vec<Finding>,
-    times: Times,
-}
-
-impl Weight for Remembered {
-    /// Roughly the memory this entry holds besides the cache's own
-    /// overhead: its time claims, its findings and their texts, and a
-    /// quarter more for the allocator.
-    fn weight(&self) -> usize {
-        let text = |o: &Option<String>| o.as_ref().map_or(0, String::capacity);
-        let findings = self.findings.capacity() * std::mem::size_of::<Finding>()
-            + self
-                .findings
-                .iter()
-                .map(|f| f.message.capacity() + text(&f.expected) + text(&f.actual) + text(&f.fix))
-                .sum::<usize>();
-        std::mem::size_of::<Times>() + findings * 5 / 4
-    }
 }
 
 /// Counts for the summary on standard error.
@@ -276,7 +252,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
                     }
                 }
                 let k = Keys {
-                    fixed: keys.as_deref(),
+                    fixed: keys.as_ref(),
                     online: online.as_deref(),
                 };
                 let (buf, tally) = check_chunk(&chunk, &k, &policy, &cache);
@@ -471,7 +447,7 @@ fn read_chunks(
 
 /// Where a worker's keys come from: the `--jwks` set, or discovery.
 struct Keys<'a> {
-    fixed: Option<&'a KeySet>,
+    fixed: Option<&'a Arc<KeySet>>,
     online: Option<&'a OnlineKeys>,
 }
 
@@ -531,63 +507,13 @@ fn check_line(
     policy: &Policy,
     cache: &VerifiedCache<Remembered>,
 ) {
-    let token_text = match input::extract(text) {
-        Ok((t, _)) => t,
-        Err(e) => return write_report(buf, tally, line, &rules::malformed_report(&e)),
+    let keys_for = |token: &Token| match (keys.fixed, keys.online) {
+        (Some(k), _) => Ok(Some(k.clone())),
+        (None, Some(online)) => online.keys_for(token).map(Some),
+        (None, None) => Ok(None),
     };
-    let (key, si_digest) = CacheKey::of(token_text);
-    if let Some(hit) = cache.get(&key, GENERATION) {
-        let lifetime = lifetime_of(&hit.times, policy, true);
-        return write_findings(
-            buf,
-            tally,
-            line,
-            hit.findings.iter().chain(std::iter::once(&lifetime)),
-        );
-    }
-    let token = match Token::parse(token_text) {
-        Ok(t) => t,
-        Err(e) => return write_report(buf, tally, line, &rules::malformed_report(&e)),
-    };
-    let mut no_keys_why = None;
-    let sig = match (keys.fixed, keys.online) {
-        _ if policy.skip_signature => SignatureOutcome::Skipped,
-        (Some(k), _) => verify_token_prehashed(&token, k, &policy.algorithms, Some(&si_digest)),
-        (None, Some(online)) => match online.keys_for(&token) {
-            Ok(k) => verify_token_prehashed(&token, &k, &policy.algorithms, Some(&si_digest)),
-            Err(why) => {
-                no_keys_why = Some(why);
-                SignatureOutcome::NoKeys
-            }
-        },
-        (None, None) => SignatureOutcome::NoKeys,
-    };
-    let claims = token.claims();
-    let mut report = check_claims_with(&token, &claims, &sig, policy, Detail::Brief);
-    if let Some(why) = no_keys_why {
-        // Say why there are no keys, unless the signature failed anyway
-        // (alg none, HMAC).
-        if report
-            .get(names::SIGNATURE)
-            .is_some_and(|f| f.status == Status::Skip)
-        {
-            report.set(
-                Finding::skip(names::SIGNATURE, format!("not checked: {why}"))
-                    .fix("Give the signing keys with --jwks FILE, or run without --offline so that discovery can fetch them; to check the claims alone, say --skip-signature."),
-            );
-        }
-    }
-    let remembered = Remembered {
-        findings: report
-            .findings
-            .iter()
-            .filter(|f| f.status != Status::Pass && f.check != names::LIFETIME)
-            .cloned()
-            .collect(),
-        times: Times::of(&claims),
-    };
-    cache.put(key, GENERATION, Arc::new(remembered));
-    write_report(buf, tally, line, &report);
+    let checked = pipeline::check_cached(text, policy, cache, GENERATION, Detail::Brief, keys_for);
+    write_findings(buf, tally, line, checked.findings());
 }
 
 fn write_report(buf: &mut Vec<u8>, tally: &mut Tally, line: u64, report: &entra_token::Report) {
