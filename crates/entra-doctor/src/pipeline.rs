@@ -199,6 +199,39 @@ pub(crate) fn check_cached(
     Fast::Checked(report)
 }
 
+/// The signature step of the fast path for GET /auth, whose keys come
+/// asynchronously: the outcome for this exact token with keys of
+/// `generation` from `cache`, else verified with the signing input's digest
+/// the cache key computed, and remembered.
+pub(crate) fn signature_cached(
+    token: &Token,
+    keys: &KeySet,
+    generation: u64,
+    policy: &Policy,
+    cache: Option<&VerifiedCache<SignatureOutcome>>,
+) -> Arc<SignatureOutcome> {
+    let Some(cache) = cache else {
+        return Arc::new(verify_token_prehashed(
+            token,
+            keys,
+            &policy.algorithms,
+            None,
+        ));
+    };
+    let (key, digest) = CacheKey::of(token.compact());
+    if let Some(hit) = cache.get(&key, generation) {
+        return hit;
+    }
+    let outcome = Arc::new(verify_token_prehashed(
+        token,
+        keys,
+        &policy.algorithms,
+        Some(&digest),
+    ));
+    cache.put(key, generation, outcome.clone());
+    outcome
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

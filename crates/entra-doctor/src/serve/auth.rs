@@ -24,12 +24,11 @@ use entra_token::input::{self, BearerError};
 use entra_token::limits::MAX_TOKEN_BYTES;
 use entra_token::rules::{check_token_with, Detail};
 use entra_token::summary::{principal, Principal};
-use entra_token::verify::verify_token_prehashed;
 use entra_token::{issuer, SignatureOutcome, Status, Token};
 
 use super::keysource::KeyFetchError;
 use super::{sanitize, AppState};
-use crate::verified_cache::CacheKey;
+use crate::pipeline;
 
 /// The longest error_description sent.
 const MAX_DESCRIPTION: usize = 300;
@@ -156,31 +155,18 @@ async fn signature(st: &AppState, token: &Token) -> Result<Arc<SignatureOutcome>
     let Some(mut keys) = st.keys.keys_for(token, st.policy.tenant.as_deref()).await? else {
         return Ok(Arc::new(SignatureOutcome::NoKeys));
     };
-    // The cache's key holds the signing input's digest: verification reuses it.
-    let digest = st
-        .token_cache
-        .as_ref()
-        .map(|_| CacheKey::of(token.compact()));
-    if let (Some(cache), Some((k, _))) = (&st.token_cache, &digest) {
-        if let Some(hit) = cache.get(k, keys.generation) {
-            return Ok(hit);
-        }
-    }
-    let prehashed = digest.as_ref().map(|(_, d)| d);
-    let algorithms = &st.policy.algorithms;
-    let mut outcome = verify_token_prehashed(token, &keys.set, algorithms, prehashed);
+    let cache = st.token_cache.as_ref();
+    let mut outcome =
+        pipeline::signature_cached(token, &keys.set, keys.generation, &st.policy, cache);
     if matches!(
-        outcome,
+        *outcome,
         SignatureOutcome::Failed(entra_token::verify::SignatureFailure::KeyNotFound { .. })
     ) {
         if let Some(newer) = st.keys.refresh(token, keys.generation).await? {
             keys = newer;
-            outcome = verify_token_prehashed(token, &keys.set, algorithms, prehashed);
+            outcome =
+                pipeline::signature_cached(token, &keys.set, keys.generation, &st.policy, cache);
         }
-    }
-    let outcome = Arc::new(outcome);
-    if let (Some(cache), Some((k, _))) = (&st.token_cache, digest) {
-        cache.put(k, keys.generation, outcome.clone());
     }
     Ok(outcome)
 }
