@@ -430,7 +430,9 @@ fn check_one(text: &str, keys: Option<&EngineKeySet>, policy: &Policy) -> Report
     } else {
         check_text(text, keys, policy)
     };
-    let summary = token.as_ref().map(|t| Summary::of(t, policy.now));
+    let summary = token
+        .as_ref()
+        .map(|t| Summary::of_with_skew(t, policy.now, policy.skew_secs));
     Report { report, summary }
 }
 
