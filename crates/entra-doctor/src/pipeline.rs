@@ -20,7 +20,7 @@ use std::sync::Arc;
 use entra_token::findings::{names, Status};
 use entra_token::rules::{check_claims_with, check_token, lifetime_of, read_text, Detail, Times};
 use entra_token::verify::verify_token_prehashed;
-use entra_token::{input, rules, verify_token, KeySet, Policy, Report, SignatureOutcome, Summary};
+use entra_token::{input, rules, KeySet, Policy, Report, SignatureOutcome, Summary};
 use entra_token::{Finding, Token};
 
 use crate::net::{self, OnlineOutcome};
@@ -72,11 +72,7 @@ pub(crate) fn finish(
         policy.tenant = Some(t.clone());
     }
     let keys = keys.or(outcome.keys.as_deref());
-    let sig = match keys {
-        _ if policy.skip_signature => SignatureOutcome::Skipped,
-        Some(k) => verify_token(&token, k, &policy.algorithms),
-        None => SignatureOutcome::NoKeys,
-    };
+    let sig = rules::signature_outcome(&token, keys, policy);
     let mut report = check_token(&token, &sig, policy);
     report.set(format);
     net::merge(&mut report, outcome);

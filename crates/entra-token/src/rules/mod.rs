@@ -108,16 +108,27 @@ pub(crate) trait Outcome {
 pub fn check_text(text: &str, keys: Option<&KeySet>, policy: &Policy) -> (Option<Token>, Report) {
     match read_text(text) {
         Ok((token, format)) => {
-            let sig = match keys {
-                _ if policy.skip_signature => SignatureOutcome::Skipped,
-                Some(k) => verify_token(&token, k, &policy.algorithms),
-                None => SignatureOutcome::NoKeys,
-            };
+            let sig = signature_outcome(&token, keys, policy);
             let mut report = check_token(&token, &sig, policy);
             report.set(format);
             (Some(token), report)
         }
         Err(report) => (None, report),
+    }
+}
+
+/// The signature outcome the rules start from: skipped on request
+/// ([`Policy::skip_signature`]), verified with `keys` under the policy's
+/// algorithms, or no keys.
+pub fn signature_outcome(
+    token: &Token,
+    keys: Option<&KeySet>,
+    policy: &Policy,
+) -> SignatureOutcome {
+    match keys {
+        _ if policy.skip_signature => SignatureOutcome::Skipped,
+        Some(k) => verify_token(token, k, &policy.algorithms),
+        None => SignatureOutcome::NoKeys,
     }
 }
 
