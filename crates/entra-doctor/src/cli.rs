@@ -470,6 +470,49 @@ pub struct AuthArgs {
     /// Output JSON: {"auth_type", "host", "settings", "methods", "error"?, ...}.
     #[arg(long)]
     pub json: bool,
+    /// Entra ID authority for the Azure methods and key discovery (default:
+    /// the cloud of azure_environment / ARM_ENVIRONMENT, else
+    /// https://login.microsoftonline.com).
+    #[arg(long, value_name = "URL")]
+    pub authority: Option<String>,
+    /// Allow a host outside *.azuredatabricks.net, *.databricks.azure.us and
+    /// *.databricks.azure.cn (the token is sent to it).
+    #[arg(long)]
+    pub allow_any_workspace_host: bool,
+    /// Folder of the key cache (default: the platform's cache folder).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Bound on connecting to a server, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
+    pub connect_timeout: std::time::Duration,
+    /// Bound on each network step, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "15", value_parser = parse_secs)]
+    pub timeout: std::time::Duration,
+    /// Resolve HOST to ADDR; every other name fails to resolve (tests).
+    #[arg(long = "test-resolve", value_name = "HOST=ADDR", hide = true, value_parser = parse_resolve)]
+    pub test_resolve: Vec<(String, std::net::IpAddr)>,
+    /// Send the requests for the host URL to a loopback URL instead (tests
+    /// and the demo: an emulator standing in for an Azure host).
+    #[arg(long = "test-host", value_name = "URL=LOOPBACK_URL", hide = true, value_parser = parse_test_host)]
+    pub test_host: Vec<(String, String)>,
+}
+
+fn parse_test_host(s: &str) -> Result<(String, String), String> {
+    let (from, to) = s.split_once('=').ok_or("expected URL=LOOPBACK_URL")?;
+    let u = url::Url::parse(to).map_err(|e| format!("'{to}' is not a URL: {e}"))?;
+    let loopback = match u.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    if !loopback {
+        return Err(format!("'{to}' is not a loopback URL"));
+    }
+    Ok((
+        from.trim_end_matches('/').to_owned(),
+        to.trim_end_matches('/').to_owned(),
+    ))
 }
 
 /// `demo`: the guide's story on the emulator.

@@ -147,15 +147,15 @@ fn a_broken_config_file_is_an_error_naming_the_line() {
 }
 
 #[test]
-fn without_dry_run_it_says_running_the_method_is_not_built_yet() {
+fn without_dry_run_a_method_not_built_yet_says_so_before_any_network() {
     let home = tempfile::tempdir().unwrap();
     let (code, stdout, stderr) = out(auth(home.path())
         .env("DATABRICKS_HOST", HOST)
-        .env("DATABRICKS_TOKEN", "t"));
+        .env("ARM_USE_MSI", "true"));
     assert_eq!(code, 2, "{stdout}{stderr}");
-    assert!(stdout.contains("auth_type: pat"), "{stdout}");
+    assert!(stdout.contains("auth_type: azure-msi"), "{stdout}");
     assert!(
-        stderr.contains("not built yet") && stderr.contains("--dry-run"),
+        stderr.contains("running azure-msi is not built yet") && stderr.contains("--dry-run"),
         "{stderr}"
     );
 }

@@ -55,11 +55,14 @@ pub enum Check {
     Workspace,
     /// Online: the token's principal exists in the workspace (SCIM `Me`).
     Membership,
+    /// `auth`: getting the token as the SDK would (the method ran, or the
+    /// token endpoint, `az` or a token cache said why not).
+    Credential,
 }
 
 impl Check {
     /// Every check, in the order a report lists the offline ones.
-    pub const ALL: [Check; 10] = [
+    pub const ALL: [Check; 11] = [
         Check::Format,
         Check::Signature,
         Check::Audience,
@@ -70,6 +73,7 @@ impl Check {
         Check::Discovery,
         Check::Workspace,
         Check::Membership,
+        Check::Credential,
     ];
 
     /// The stable name: `format`, `signature`, `audience`, ...
@@ -85,6 +89,7 @@ impl Check {
             Check::Discovery => "discovery",
             Check::Workspace => "workspace",
             Check::Membership => "membership",
+            Check::Credential => "credential",
         }
     }
 }
@@ -150,6 +155,8 @@ pub mod names {
     pub const WORKSPACE: Check = Check::Workspace;
     /// Online: the token's principal exists in the workspace (SCIM `Me`).
     pub const MEMBERSHIP: Check = Check::Membership;
+    /// `auth`: the SDK's method got a token (or was refused).
+    pub const CREDENTIAL: Check = Check::Credential;
 }
 
 /// One rule's result.

@@ -3,14 +3,15 @@
 //! shown with its source and secrets masked, and the method is chosen as the
 //! SDKs choose it, each earlier method saying why it was not chosen.
 //!
-//! `--dry-run` stops there and uses no network. Running the method and
-//! checking the result end to end is not built yet: without `--dry-run` the
-//! resolution is shown and the command says so (exit 2).
+//! `--dry-run` stops there and uses no network. Without it the method runs
+//! and its token is checked end to end ([`super::auth_run`]): one verdict,
+//! exit codes as `check`'s.
 
 use std::io::Write;
 
 use serde_json::{json, Value as Json};
 
+use super::auth_run;
 use crate::cli::AuthArgs;
 use crate::config::methods::{self, Choice};
 use crate::config::resolve::{FileUse, ResolveError, Resolved};
@@ -48,14 +49,7 @@ fn report(args: &AuthArgs, env: &dyn Env) -> Report {
         };
     }
     let choice = config::choose(&resolved, env);
-    let mut error = choice.error.clone().map(|e| ("no_method", e));
-    if error.is_none() && !args.dry_run {
-        error = Some((
-            "not_built",
-            "running the method and checking its token is not built yet: `auth --dry-run` shows what the SDKs would use"
-                .to_owned(),
-        ));
-    }
+    let error = choice.error.clone().map(|e| ("no_method", e));
     Report {
         resolved: Some(resolved),
         choice: Some(choice),
@@ -64,21 +58,56 @@ fn report(args: &AuthArgs, env: &dyn Env) -> Report {
 }
 
 pub fn run(args: AuthArgs) -> Result<Outcome, CliError> {
-    let r = report(&args, &ProcessEnv);
+    let mut r = report(&args, &ProcessEnv);
+    let method = r.choice.as_ref().and_then(|c| c.method);
+    let ran = match (&r.resolved, method) {
+        (Some(resolved), Some(m)) if !args.dry_run && r.error.is_none() => {
+            let ran = auth_run::run(m, resolved, &args, &ProcessEnv)?;
+            if let Some(m) = &ran.not_built {
+                r.error = Some(("not_built", m.clone()));
+            }
+            Some(ran)
+        }
+        _ => None,
+    };
     let mut out = anstream::stdout();
     if args.json {
-        crate::render::json::write(&mut out, &to_json(&r, args.dry_run))?;
-        return Ok(if r.error.is_some() {
-            Outcome::Incomplete
-        } else {
-            Outcome::Ok
+        let mut j = to_json(&r, args.dry_run);
+        if let (Some(ran), Some(map)) = (&ran, j.as_object_mut()) {
+            for (k, v) in auth_run::json_fields(ran) {
+                map.insert(k.into(), v);
+            }
+        }
+        crate::render::json::write(&mut out, &j)?;
+        return Ok(match (&ran, &r.error) {
+            (Some(ran), _) => ran.outcome,
+            (None, Some(_)) => Outcome::Incomplete,
+            (None, None) => Outcome::Ok,
         });
     }
     text(&mut out, &r).map_err(CliError::Write)?;
-    match r.error {
-        Some((_, e)) => Err(CliError::Usage(e)),
-        None => Ok(Outcome::Ok),
+    if let Some(ran) = &ran {
+        if r.error.is_none() {
+            ran_text(&mut out, method.unwrap_or_default(), ran).map_err(CliError::Write)?;
+        }
     }
+    match (&ran, r.error) {
+        (_, Some((_, e))) => Err(CliError::Usage(e)),
+        (Some(ran), None) => Ok(ran.outcome),
+        (None, None) => Ok(Outcome::Ok),
+    }
+}
+
+/// The run's text: the refusal explained (if any), the findings, the verdict.
+fn ran_text(out: &mut impl Write, method: &str, ran: &auth_run::Ran) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "Running {method}, then checking its token:")?;
+    writeln!(out)?;
+    if let Some((report, explanation)) = &ran.explanation {
+        crate::render::text::explanation(&mut *out, report, explanation)?;
+        writeln!(out)?;
+    }
+    crate::render::text::report_with(out, &ran.report, ran.summary.as_ref(), &ran.verdict)
 }
 
 /// A secret's value as shown.
@@ -215,6 +244,13 @@ mod tests {
             host: None,
             dry_run,
             json: true,
+            authority: None,
+            allow_any_workspace_host: false,
+            cache_dir: None,
+            connect_timeout: std::time::Duration::from_secs(5),
+            timeout: std::time::Duration::from_secs(15),
+            test_resolve: Vec::new(),
+            test_host: Vec::new(),
         }
     }
 
@@ -235,23 +271,6 @@ mod tests {
         assert!(!j.contains("dapi-very-secret"), "{j}");
         assert!(j.contains(r#""auth_type":"pat""#), "{j}");
         assert!(!j.contains(r#""error""#), "{j}");
-    }
-
-    #[test]
-    fn without_dry_run_it_says_running_is_not_built() {
-        let home = tempfile::tempdir().unwrap();
-        let env = FakeEnv {
-            vars: vec![
-                (
-                    "DATABRICKS_HOST",
-                    "https://adb-1.2.azuredatabricks.net".into(),
-                ),
-                ("DATABRICKS_TOKEN", "t".into()),
-            ],
-            home: home.path().to_owned(),
-        };
-        let r = report(&args(false), &env);
-        assert_eq!(r.error.unwrap().0, "not_built");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! hands the result to a renderer.
 
 mod auth;
+mod auth_run;
 mod batch;
 mod check;
 mod completions;

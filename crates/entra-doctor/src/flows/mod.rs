@@ -10,6 +10,7 @@
 pub mod assertion;
 pub mod azcli;
 pub mod cache;
+pub mod databricks;
 pub mod device;
 pub mod loopback;
 pub mod secret;

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use entra_token::decode::{Decoded, Entry};
-use entra_token::{Report, Status, Summary, Verdict};
+use entra_token::{Report, Status, Summary, Verdict, VerdictSentence};
 
 use crate::error::CliError;
 
@@ -115,6 +115,17 @@ pub fn decoded(out: &mut impl Write, d: &Decoded) -> io::Result<()> {
 
 /// `check`'s text output.
 pub fn report(out: &mut impl Write, report: &Report, summary: Option<&Summary>) -> io::Result<()> {
+    report_with(out, report, summary, &report.verdict_sentence())
+}
+
+/// [`report`] ending with a verdict sentence the caller gives (`auth`'s
+/// for a personal access token, which only the workspace can verify).
+pub fn report_with(
+    out: &mut impl Write,
+    report: &Report,
+    summary: Option<&Summary>,
+    verdict: &VerdictSentence,
+) -> io::Result<()> {
     if let Some(s) = summary {
         summary_line(out, s)?;
         writeln!(out)?;
@@ -140,12 +151,11 @@ pub fn report(out: &mut impl Write, report: &Report, summary: Option<&Summary>) 
         }
     }
     writeln!(out)?;
-    verdict_line(out, report)
+    verdict_line(out, verdict)
 }
 
 /// The last line: the verdict, as the exit status gives it.
-fn verdict_line(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let s = report.verdict_sentence();
+fn verdict_line(out: &mut impl Write, s: &VerdictSentence) -> io::Result<()> {
     let style = match s.verdict {
         Verdict::Invalid => RED,
         Verdict::Valid => GREEN,

@@ -1,0 +1,1001 @@
+//! `auth` without `--dry-run`: runs the method the SDKs chose, gets the
+//! token as the SDK would, checks it with the pipeline `check` uses, asks
+//! the workspace (SCIM `Me`; the account's `scim/v2/Me` on an account host)
+//! and gives one verdict.
+//!
+//! One dispatch, [`obtain`]: a method's name to the function that gets its
+//! token. Methods not wired yet answer "running <method> is not built yet"
+//! through the same match, so wiring one is one arm.
+//!
+//! A JWT goes through the check pipeline ([`pipeline::parse`], the online
+//! steps, [`pipeline::finish`]), as `check --workspace` does. A personal
+//! access token is not a JWT: it has no signature to verify, so only the
+//! workspace can check it, and its answer is the verdict.
+
+use std::time::Duration;
+
+use entra_explain::{self as explain, Context};
+use entra_token::findings::names::{CREDENTIAL, FORMAT, MEMBERSHIP};
+use entra_token::{Finding, Policy, Report, Status, Summary, Token, Verdict, VerdictSentence};
+use serde_json::{json, Value as Json};
+use url::Url;
+
+use crate::cli::AuthArgs;
+use crate::commands::check::{online, verdict_outcome};
+use crate::config::resolve::Resolved;
+use crate::error::{CliError, Outcome};
+use crate::flows::databricks::{self as dbx, OidcHost};
+use crate::flows::secret::Secret;
+use crate::flows::{self, azcli, ClientCredential, Endpoint, FlowError, Http, Target};
+use crate::net::databrickscfg::Env;
+use crate::net::http::{self, Get, Redirects};
+use crate::net::key_cache::Miss;
+use crate::net::progress::Progress;
+use crate::net::workspace::{self, Cloud, Membership, Workspace};
+use crate::net::{OnlineOptions, OnlineOutcome, Plan};
+use crate::pipeline;
+
+/// What running the method came to.
+pub(crate) struct Ran {
+    /// The `credential` finding first, then the check's findings.
+    pub report: Report,
+    pub summary: Option<Summary>,
+    /// "jwt", "pat", or none when no token was obtained.
+    pub token_kind: Option<&'static str>,
+    pub verdict: VerdictSentence,
+    pub outcome: Outcome,
+    /// The token endpoint's refusal explained, when it refused.
+    pub explanation: Option<(explain::ErrorReport, explain::Explanation)>,
+    /// Why the method did not run: it is not built yet.
+    pub not_built: Option<String>,
+}
+
+/// A token, and how it was obtained.
+pub(crate) struct Got {
+    pub token: Secret,
+    /// "the token from DATABRICKS_TOKEN", "client credentials at …".
+    pub how: String,
+    pub expires_on: Option<i64>,
+}
+
+/// Why no token.
+pub(crate) enum Failure {
+    /// Running this method is not built yet (incomplete).
+    NotBuilt(String),
+    /// A setting is missing or a local step failed (incomplete).
+    Failed { message: String, fix: String },
+    /// The token endpoint (or `az`) said no: explained, a failed finding.
+    Refused {
+        url: String,
+        status: Option<u16>,
+        body: String,
+        ctx: Box<Context>,
+    },
+}
+
+/// What a method needs to run.
+pub(crate) struct Cx<'a> {
+    pub r: &'a Resolved,
+    pub args: &'a AuthArgs,
+    pub env: &'a dyn Env,
+    pub http: Http,
+    pub rt: &'a tokio::runtime::Runtime,
+    /// The host as configured (`https://…`, no trailing slash).
+    pub host: Option<String>,
+    /// Where its requests go (the host, or its `--test-host` stand-in).
+    pub base: Option<String>,
+}
+
+impl Cx<'_> {
+    fn account_id(&self) -> Option<&str> {
+        self.r.get("account_id")
+    }
+
+    fn is_account(&self) -> bool {
+        self.host.as_deref().is_some_and(dbx::is_account_host)
+    }
+
+    fn oidc_host(&self) -> Result<OidcHost, Failure> {
+        let base = self
+            .base
+            .clone()
+            .ok_or_else(|| failed("no host", "Set DATABRICKS_HOST or the profile's host."))?;
+        let account_id = if self.is_account() {
+            Some(self.account_id().map(str::to_owned).ok_or_else(|| {
+                failed(
+                    "the host is an account host but account_id is not set",
+                    "Set DATABRICKS_ACCOUNT_ID (or account_id in the profile) to the account's ID.",
+                )
+            })?)
+        } else {
+            None
+        };
+        Ok(OidcHost { base, account_id })
+    }
+
+    fn source(&self, name: &str) -> String {
+        self.r
+            .value(name)
+            .map(|v| v.source.to_string())
+            .unwrap_or_default()
+    }
+}
+
+fn failed(message: impl Into<String>, fix: impl Into<String>) -> Failure {
+    Failure::Failed {
+        message: message.into(),
+        fix: fix.into(),
+    }
+}
+
+fn from_flow(e: FlowError, ctx: Context) -> Failure {
+    match e {
+        FlowError::Failed(m) => failed(m, "See the message; then run `entra-doctor auth` again."),
+        FlowError::Refused { url, status, body } => Failure::Refused {
+            url,
+            status,
+            body,
+            ctx: Box::new(ctx),
+        },
+    }
+}
+
+/// The dispatch: gets the token of `method` as the SDK would.
+pub(crate) fn obtain(method: &str, cx: &Cx) -> Result<Got, Failure> {
+    match method {
+        "pat" => pat(cx),
+        "oauth-m2m" => oauth_m2m(cx),
+        "databricks-cli" => databricks_cli(cx),
+        "azure-client-secret" => azure_client_secret(cx),
+        "azure-cli" => azure_cli(cx),
+        other => Err(Failure::NotBuilt(format!(
+            "running {other} is not built yet: `auth --dry-run` shows the settings it would use"
+        ))),
+    }
+}
+
+fn pat(cx: &Cx) -> Result<Got, Failure> {
+    let token =
+        cx.r.get("token")
+            .ok_or_else(|| failed("no token", "Set DATABRICKS_TOKEN or token in the profile."))?;
+    Ok(Got {
+        token: Secret::new(token),
+        how: format!("the token from {}", cx.source("token")),
+        expires_on: None,
+    })
+}
+
+fn oauth_m2m(cx: &Cx) -> Result<Got, Failure> {
+    let host = cx.oidc_host()?;
+    let client_id = cx.r.get("client_id").unwrap_or_default();
+    let secret = Secret::new(cx.r.get("client_secret").unwrap_or_default());
+    let url = host.token_url();
+    let ctx = Context {
+        flow: Some("m2m".into()),
+        client_id: Some(client_id.to_owned()),
+        authority_host: Some(host.oidc()),
+        ..Context::default()
+    };
+    let t = cx
+        .rt
+        .block_on(dbx::m2m(
+            &cx.http,
+            &host,
+            client_id,
+            &secret,
+            dbx::M2M_SCOPE,
+        ))
+        .map_err(|e| from_flow(e, ctx))?;
+    Ok(Got {
+        token: Secret::new(t.access_token),
+        how: format!(
+            "client credentials for {client_id} ({}) at {url}, scope {}",
+            cx.source("client_id"),
+            dbx::M2M_SCOPE
+        ),
+        expires_on: Some(t.expires_on),
+    })
+}
+
+fn databricks_cli(cx: &Cx) -> Result<Got, Failure> {
+    let host = cx.oidc_host()?;
+    let configured = cx.host.clone().unwrap_or_default();
+    let home = cx.env.home().ok_or_else(|| {
+        failed(
+            "no home folder: the Databricks CLI's token cache cannot be found",
+            "Set HOME.",
+        )
+    })?;
+    let path = dbx::cache_path(&home);
+    let profile = cx.r.profile().map(|(n, _)| n.to_owned());
+    let keys = dbx::cache_keys(&configured, host.account_id.as_deref(), profile.as_deref());
+    let login = match &host.account_id {
+        Some(a) => format!("databricks auth login --host {configured} --account-id {a}"),
+        None => format!("databricks auth login --host {configured}"),
+    };
+    let cached = dbx::read_cache(&path, &keys)
+        .map_err(|m| failed(m, format!("Sign in with `{login}`.")))?
+        .ok_or_else(|| {
+            failed(
+                format!(
+                    "{} holds no login for {} (looked for {})",
+                    path.display(),
+                    configured,
+                    keys.join(", ")
+                ),
+                format!("Sign in with `{login}`."),
+            )
+        })?;
+    let now = flows::now();
+    // The CLI renews a token that expires within its early-refresh window;
+    // expired here means within a minute.
+    let fresh = cached.expires_on.is_none_or(|e| e > now + 60);
+    if fresh {
+        return Ok(Got {
+            token: Secret::new(cached.access_token),
+            how: format!(
+                "the Databricks CLI's cached login '{}' in {}{}",
+                cached.key,
+                path.display(),
+                cached
+                    .expires_on
+                    .map(|e| format!(" (valid until {})", entra_token::timefmt::utc(e)))
+                    .unwrap_or_default()
+            ),
+            expires_on: cached.expires_on,
+        });
+    }
+    let Some(rt) = &cached.refresh_token else {
+        return Err(failed(
+            format!(
+                "the cached login '{}' in {} expired at {} and has no refresh token",
+                cached.key,
+                path.display(),
+                entra_token::timefmt::utc(cached.expires_on.unwrap_or(0))
+            ),
+            format!("Sign in again with `{login}`."),
+        ));
+    };
+    let ctx = Context {
+        flow: Some("refresh_token".into()),
+        client_id: Some(dbx::CLI_CLIENT_ID.into()),
+        authority_host: Some(host.oidc()),
+        ..Context::default()
+    };
+    let t = cx
+        .rt
+        .block_on(dbx::refresh(&cx.http, &host, dbx::CLI_CLIENT_ID, rt))
+        .map_err(|e| from_flow(e, ctx))?;
+    Ok(Got {
+        token: Secret::new(t.access_token),
+        how: format!(
+            "the Databricks CLI's cached login '{}' in {} had expired at {}: renewed with its refresh token at {} (the cache file is not written)",
+            cached.key,
+            path.display(),
+            entra_token::timefmt::utc(cached.expires_on.unwrap_or(0)),
+            host.token_url()
+        ),
+        expires_on: Some(t.expires_on),
+    })
+}
+
+/// The Entra ID authority: `--authority`, else the cloud of
+/// `azure_environment`, else the host's cloud, else the public cloud.
+fn authority(cx: &Cx) -> Result<String, Failure> {
+    if let Some(a) = &cx.args.authority {
+        return Ok(a.trim_end_matches('/').to_owned());
+    }
+    if let Some(e) = cx.r.get("azure_environment") {
+        return Cloud::of_environment(e)
+            .map(|c| c.authority().to_owned())
+            .ok_or_else(|| {
+                failed(
+                    format!(
+                        "{}: unknown Azure environment '{e}'",
+                        cx.source("azure_environment")
+                    ),
+                    "Use PUBLIC, USGOVERNMENT or CHINA.",
+                )
+            });
+    }
+    let cloud = cx
+        .host
+        .as_deref()
+        .and_then(|h| Url::parse(h).ok())
+        .and_then(|u| u.host_str().and_then(Cloud::of_host))
+        .unwrap_or(Cloud::Public);
+    Ok(cloud.authority().to_owned())
+}
+
+/// The tenant: `azure_tenant_id`, else the workspace's own (`<host>/aad/auth`
+/// redirects to its tenant's sign-in), as the SDKs find it.
+fn tenant(cx: &Cx) -> Result<(String, String), Failure> {
+    if let Some(t) = cx.r.get("azure_tenant_id") {
+        return Ok((t.to_owned(), cx.source("azure_tenant_id")));
+    }
+    let no = |why: String| {
+        failed(
+            format!(
+                "azure_tenant_id is not set and the workspace's tenant could not be found: {why}"
+            ),
+            "Set ARM_TENANT_ID (or azure_tenant_id in the profile) to the workspace's tenant ID.",
+        )
+    };
+    let base = cx.base.clone().ok_or_else(|| no("no host".into()))?;
+    let url = format!("{base}/aad/auth");
+    let (status, _, location) = cx
+        .rt
+        .block_on(cx.http.get(&url))
+        .map_err(|e| no(e.to_string()))?;
+    let loc = location
+        .filter(|_| (300..400).contains(&status))
+        .ok_or_else(|| no(format!("{url} answered {status}, not a redirect")))?;
+    let t = Url::parse(&loc)
+        .ok()
+        .and_then(|u| {
+            u.path_segments()
+                .and_then(|mut s| s.next().map(str::to_owned))
+        })
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| no(format!("the redirect to {loc} names no tenant")))?;
+    Ok((t, format!("the workspace ({url})")))
+}
+
+fn azure_client_secret(cx: &Cx) -> Result<Got, Failure> {
+    let authority = authority(cx)?;
+    let (tenant, tenant_from) = tenant(cx)?;
+    let client_id = cx.r.get("azure_client_id").unwrap_or_default().to_owned();
+    let cred = ClientCredential::Secret(Secret::new(
+        cx.r.get("azure_client_secret").unwrap_or_default(),
+    ));
+    let target = Target::new(None, None, false);
+    let ep = Endpoint {
+        authority: authority.clone(),
+        tenant: tenant.clone(),
+    };
+    let ctx = Context {
+        flow: Some("client_secret".into()),
+        tenant: Some(tenant.clone()),
+        client_id: Some(client_id.clone()),
+        resource: Some(target.resource()),
+        authority_host: Some(authority.clone()),
+        ..Context::default()
+    };
+    let t = cx
+        .rt
+        .block_on(flows::client_credentials(
+            &cx.http, &ep, &target, &client_id, &cred,
+        ))
+        .map_err(|e| from_flow(e, ctx))?;
+    Ok(Got {
+        token: Secret::new(t.access_token),
+        how: format!(
+            "client credentials for {client_id} ({}) at {}, tenant {tenant} ({tenant_from}), resource Azure Databricks",
+            cx.source("azure_client_id"),
+            ep.token_url(&target)
+        ),
+        expires_on: Some(t.expires_on),
+    })
+}
+
+fn azure_cli(cx: &Cx) -> Result<Got, Failure> {
+    let target = Target::new(None, None, false);
+    let tenant = cx.r.get("azure_tenant_id");
+    let ctx = Context {
+        flow: Some("azure_cli".into()),
+        tenant: tenant.map(str::to_owned),
+        resource: Some(target.resource()),
+        ..Context::default()
+    };
+    let t = cx
+        .rt
+        .block_on(azcli::get_token(
+            "az",
+            &target,
+            tenant,
+            Duration::from_secs(120),
+        ))
+        .map_err(|e| from_flow(e, ctx))?;
+    Ok(Got {
+        token: Secret::new(t.access_token),
+        how: format!(
+            "az account get-access-token --resource {}{}",
+            target.resource(),
+            tenant.map(|t| format!(" --tenant {t}")).unwrap_or_default()
+        ),
+        expires_on: Some(t.expires_on),
+    })
+}
+
+/// The host's stand-in from `--test-host`, if any.
+pub(crate) fn mapped(args: &AuthArgs, host: &str) -> Option<String> {
+    let h = host.trim_end_matches('/');
+    args.test_host
+        .iter()
+        .find(|(from, _)| from.eq_ignore_ascii_case(h))
+        .map(|(_, to)| to.clone())
+}
+
+fn now() -> i64 {
+    flows::now()
+}
+
+/// Runs `method` and checks its token.
+pub(crate) fn run(
+    method: &'static str,
+    r: &Resolved,
+    args: &AuthArgs,
+    env: &dyn Env,
+) -> Result<Ran, CliError> {
+    let host = r.get("host").map(|h| h.trim_end_matches('/').to_owned());
+    let base = host
+        .as_deref()
+        .map(|h| mapped(args, h).unwrap_or_else(|| h.to_owned()));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let http = Http::new(args.connect_timeout, args.timeout).map_err(CliError::Usage)?;
+    let cx = Cx {
+        r,
+        args,
+        env,
+        http,
+        rt: &rt,
+        host,
+        base,
+    };
+    let ran = run_with(method, &cx);
+    drop(cx);
+    // A DNS lookup stuck in the blocking pool must not hold the exit.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    ran
+}
+
+fn run_with(method: &'static str, cx: &Cx) -> Result<Ran, CliError> {
+    let got = match obtain(method, cx) {
+        Ok(g) => g,
+        Err(f) => return Ok(no_token(method, f)),
+    };
+    let got_it = format!(
+        "{method}: {}{}",
+        got.how,
+        got.expires_on
+            .map(|e| format!("; it expires at {}", entra_token::timefmt::utc(e)))
+            .unwrap_or_default()
+    );
+    let credential = match unused_settings(cx.r, method) {
+        None => Finding::pass(CREDENTIAL, got_it),
+        Some((why, fix)) => Finding::warn(CREDENTIAL, format!("{got_it}; but {why}")).fix(fix),
+    };
+    check_token(cx, credential, got.token.expose())
+}
+
+/// Another method's settings, all set but not used by `method`: why the
+/// SDKs did not use them, and how to make them.
+fn unused_settings(r: &Resolved, method: &str) -> Option<(String, String)> {
+    const GROUPS: &[(&str, &[&str])] = &[
+        ("pat", &["token"]),
+        ("oauth-m2m", &["client_id", "client_secret"]),
+        (
+            "azure-client-secret",
+            &["azure_client_id", "azure_client_secret"],
+        ),
+    ];
+    let (other, attrs) = GROUPS
+        .iter()
+        .find(|(m, attrs)| *m != method && attrs.iter().all(|a| r.get(a).is_some()))?;
+    let named: Vec<String> = attrs
+        .iter()
+        .map(|a| {
+            r.value(a)
+                .map(|v| v.source.to_string())
+                .unwrap_or_else(|| (*a).to_owned())
+        })
+        .collect();
+    let named = named.join(" and ");
+    Some(match r.value("auth_type") {
+        Some(v) => (
+            format!(
+                "{named} are set and not used: auth_type is {method} ({}), and an explicit auth_type is the only method the SDKs try",
+                v.source
+            ),
+            format!(
+                "To use {named}, unset {} or set it to {other}.",
+                v.source
+            ),
+        ),
+        None => (
+            format!(
+                "{named} are set and not used: {method} comes before {other} in the SDKs' order and applies"
+            ),
+            format!("To use {named}, set auth_type to {other} (DATABRICKS_AUTH_TYPE={other})."),
+        ),
+    })
+}
+
+fn no_token(method: &str, f: Failure) -> Ran {
+    let not_built = match &f {
+        Failure::NotBuilt(m) => Some(m.clone()),
+        _ => None,
+    };
+    let (finding, outcome, explanation) = match f {
+        Failure::NotBuilt(m) => (Finding::skip(CREDENTIAL, m), Outcome::Incomplete, None),
+        Failure::Failed { message, fix } => (
+            Finding::skip(CREDENTIAL, format!("{method} could not run: {message}")).fix(fix),
+            Outcome::Incomplete,
+            None,
+        ),
+        Failure::Refused {
+            url,
+            status,
+            body,
+            ctx,
+        } => {
+            let said = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+            match explain::parse(&body) {
+                Ok(report) => {
+                    let e = explain::explain(&report, &ctx);
+                    let fix = e
+                        .advice
+                        .first()
+                        .and_then(|a| a.steps.first().cloned())
+                        .unwrap_or_else(|| "See the explanation above.".into());
+                    (
+                        Finding::fail(
+                            CREDENTIAL,
+                            format!("{method}: {url} refused{said}: {}", e.headline),
+                        )
+                        .actual(entra_token::text::clip(body.trim(), 300))
+                        .fix(fix),
+                        Outcome::Failed,
+                        Some((report, e)),
+                    )
+                }
+                Err(_) => (
+                    Finding::fail(
+                        CREDENTIAL,
+                        format!(
+                            "{method}: {url} refused{said}: {}",
+                            entra_token::text::clip(body.trim(), 300)
+                        ),
+                    )
+                    .fix(if method == "azure-cli" {
+                        "Run 'az login' (with --tenant <tenant> for another tenant), then try again."
+                    } else {
+                        "See the answer; then run `entra-doctor auth` again."
+                    }),
+                    Outcome::Failed,
+                    None,
+                ),
+            }
+        }
+    };
+    let report = Report {
+        findings: vec![finding],
+    };
+    let verdict = match outcome {
+        Outcome::Failed => report.verdict_sentence(),
+        _ => VerdictSentence {
+            verdict: Verdict::Incomplete,
+            lead: "Not verified",
+            rest: format!(": {method} gave no token to check."),
+        },
+    };
+    Ran {
+        report,
+        summary: None,
+        token_kind: None,
+        verdict,
+        outcome,
+        explanation,
+        not_built,
+    }
+}
+
+/// Whether `text` has a JWT's shape (three dot-separated parts).
+fn is_jwt(text: &str) -> bool {
+    text.trim().split('.').count() == 3
+}
+
+/// The online plan for the host, as `check --workspace` makes it.
+fn plan(cx: &Cx) -> Result<(Plan, Option<Workspace>), CliError> {
+    let mapped = cx.base != cx.host;
+    let options = OnlineOptions {
+        workspace: cx.base.clone(),
+        profile: cx.args.profile.clone(),
+        allow_any_workspace_host: cx.args.allow_any_workspace_host || mapped,
+        authority: cx.args.authority.clone(),
+        client_id: None,
+        offline: false,
+        cache_dir: cx.args.cache_dir.clone(),
+        no_cache: false,
+        connect_timeout: cx.args.connect_timeout,
+        timeout: cx.args.timeout,
+        static_hosts: cx.args.test_resolve.clone(),
+        tenant: None,
+        issuer: None,
+        have_key_file: false,
+    };
+    let mut plan = Plan::resolve(&options, cx.env).map_err(CliError::Usage)?;
+    // The workspace steps (its tenant, SCIM Me) are a workspace's: an
+    // account host is asked its own SCIM Me below.
+    let ws = plan.workspace.clone().map(|mut w| {
+        // The cloud is the configured host's, not its stand-in's.
+        if let Some(h) = cx.host.as_deref().and_then(|h| Url::parse(h).ok()) {
+            w.cloud = h.host_str().and_then(Cloud::of_host).or(w.cloud);
+        }
+        w
+    });
+    if cx.is_account() {
+        plan.workspace = None;
+    } else {
+        plan.workspace = ws.clone();
+    }
+    Ok((plan, ws))
+}
+
+fn check_token(cx: &Cx, credential: Finding, token: &str) -> Result<Ran, CliError> {
+    let (plan, ws) = plan(cx)?;
+    if !is_jwt(token) {
+        return check_pat(cx, &plan, ws.as_ref(), credential, token);
+    }
+    let mut policy = Policy::databricks(now());
+    if let Some(cloud) = ws.as_ref().and_then(|w| w.cloud) {
+        policy.audiences = vec![cloud.databricks_resource().to_owned()];
+    }
+    let parsed = pipeline::parse(token);
+    let outcome = match parsed.token() {
+        Some(t) => online(&plan, t)?,
+        None => OnlineOutcome::default(),
+    };
+    let pipeline::Checked {
+        token: parsed_token,
+        mut report,
+        summary,
+    } = pipeline::finish(parsed, None, &mut policy, &outcome);
+    let mut incomplete = !outcome.failed_steps.is_empty();
+    if let (true, Some(ws), Some(t)) = (cx.is_account(), ws.as_ref(), parsed_token.as_ref()) {
+        let (f, net_failed) = account_me(cx, &plan, ws, token, Some(t))?;
+        incomplete |= net_failed;
+        report.set(f);
+    }
+    if let Some(t) = &parsed_token {
+        wrong_host(cx, t, &mut report);
+    }
+    report.findings.insert(0, credential);
+    let verdict = report.verdict_sentence();
+    let outcome = if incomplete {
+        Outcome::Incomplete
+    } else {
+        verdict_outcome(report.verdict())
+    };
+    Ok(Ran {
+        report,
+        summary,
+        token_kind: Some("jwt"),
+        verdict,
+        outcome,
+        explanation: None,
+        not_built: None,
+    })
+}
+
+/// A Databricks OAuth token refused by a host that did not issue it: the
+/// wrong host, said with the fix (instead of "not a member").
+fn wrong_host(cx: &Cx, t: &Token, report: &mut Report) {
+    let payload = t.payload_value();
+    let Some(iss) = payload.get("iss").and_then(|v| v.as_str()) else {
+        return;
+    };
+    let databricks = iss.ends_with("/oidc") || iss.contains("/oidc/accounts/");
+    let refused = report
+        .get(MEMBERSHIP)
+        .is_some_and(|f| f.status == Status::Fail);
+    let (Some(base), Some(host)) = (cx.base.as_deref(), cx.host.as_deref()) else {
+        return;
+    };
+    if !databricks || !refused {
+        return;
+    }
+    let own = OidcHost {
+        base: base.to_owned(),
+        account_id: cx
+            .is_account()
+            .then(|| cx.account_id().unwrap_or_default().to_owned()),
+    }
+    .oidc();
+    if iss.eq_ignore_ascii_case(&own) {
+        return;
+    }
+    let other = iss
+        .split("/oidc")
+        .next()
+        .unwrap_or(iss)
+        .trim_end_matches('/')
+        .to_owned();
+    let what = if iss.contains("/oidc/accounts/") {
+        "an account's token is accepted only on the account host and on that account's workspaces"
+    } else {
+        "a workspace's token is accepted only by that workspace"
+    };
+    let said = report
+        .get(MEMBERSHIP)
+        .map(|f| f.message.clone())
+        .unwrap_or_default();
+    report.set(
+        Finding::fail(
+            MEMBERSHIP,
+            format!(
+                "wrong host: {host} refused a Databricks OAuth token issued by {iss}, for another host ({what}); {said}"
+            ),
+        )
+        .expected(own)
+        .actual(iss.to_owned())
+        .fix(format!(
+            "Get a token from {host} itself: `databricks auth login --host {host}` (U2M), or OAuth M2M at {host}/oidc/v1/token; the token from {other} works only there."
+        )),
+    );
+}
+
+/// A personal access token: no signature, no claims; the workspace's (or
+/// the account's) answer is the whole check.
+fn check_pat(
+    cx: &Cx,
+    plan: &Plan,
+    ws: Option<&Workspace>,
+    credential: Finding,
+    token: &str,
+) -> Result<Ran, CliError> {
+    let shape = if token.starts_with("dapi") {
+        "a Databricks personal access token (dapi…)"
+    } else if token.starts_with("dose") || token.starts_with("dkea") {
+        "a Databricks secret, not a token to send (dose…/dkea…: an OAuth secret or key)"
+    } else {
+        "not a JWT: Databricks treats it as a personal access token"
+    };
+    let format = Finding::pass(
+        FORMAT,
+        format!("{shape}; it has no signature or claims to check, so only the workspace can say whether it is valid"),
+    );
+    let Some(ws) = ws else {
+        return Err(CliError::Usage("no host to send the token to".into()));
+    };
+    let (member, net_failed) = if cx.is_account() {
+        account_me(cx, plan, ws, token, None)?
+    } else {
+        let progress = Progress::stderr(true);
+        let online = plan.online(progress.clone()).map_err(CliError::Usage)?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+        let result = rt.block_on(workspace::membership(&online, ws, token));
+        progress.finish();
+        rt.shutdown_timeout(Duration::from_millis(100));
+        let net_failed = matches!(result, Err(Miss::Net(_)));
+        (pat_finding(cx, ws, &result), net_failed)
+    };
+    let report = Report {
+        findings: vec![credential, format, member],
+    };
+    let accepted = report
+        .get(MEMBERSHIP)
+        .is_some_and(|f| f.status == Status::Pass);
+    let (verdict, outcome) = if report.failed().next().is_some() {
+        (report.verdict_sentence(), Outcome::Failed)
+    } else if accepted && !net_failed {
+        (
+            VerdictSentence {
+                verdict: Verdict::Valid,
+                lead: "Valid",
+                rest: ": the workspace accepted the personal access token (a PAT has no signature: the workspace is the only one that can verify it).".into(),
+            },
+            Outcome::Ok,
+        )
+    } else {
+        (
+            VerdictSentence {
+                verdict: Verdict::Incomplete,
+                lead: "Not verified",
+                rest: ": the workspace could not be asked, and only it can verify a personal access token.".into(),
+            },
+            Outcome::Incomplete,
+        )
+    };
+    Ok(Ran {
+        report,
+        summary: None,
+        token_kind: Some("pat"),
+        verdict,
+        outcome,
+        explanation: None,
+        not_built: None,
+    })
+}
+
+/// The workspace's answer to a personal access token.
+fn pat_finding(cx: &Cx, ws: &Workspace, result: &Result<Membership, Miss>) -> Finding {
+    let host = cx.host.clone().unwrap_or_else(|| ws.display());
+    let from =
+        cx.r.value("token")
+            .map(|v| v.source.to_string())
+            .unwrap_or_else(|| "the token setting".into());
+    match result {
+        Ok(Membership::Found {
+            user_name,
+            application_id,
+            active,
+            ..
+        }) => {
+            let kind = if application_id.is_some() {
+                "service principal"
+            } else {
+                "user"
+            };
+            if *active == Some(false) {
+                return Finding::fail(
+                    MEMBERSHIP,
+                    format!("the workspace {host} knows the token's {kind} {user_name}, but it is deactivated"),
+                )
+                .fix(format!("A workspace admin must reactivate {user_name} in {host}."));
+            }
+            Finding::pass(
+                MEMBERSHIP,
+                format!("the workspace {host} accepted the personal access token: it belongs to the {kind} {user_name}"),
+            )
+            .actual(user_name.clone())
+        }
+        Ok(Membership::Refused {
+            status, message, ..
+        }) => {
+            let said = format!("HTTP {status}: {message}");
+            if message.to_ascii_lowercase().contains("disabled") {
+                Finding::fail(
+                    MEMBERSHIP,
+                    format!("the workspace {host} refused the token: personal access tokens are disabled for this workspace (it said {said})"),
+                )
+                .fix(format!(
+                    "Ask a workspace admin to allow personal access tokens (Settings → Advanced → Personal Access Tokens), or use OAuth instead: `databricks auth login --host {host}` (databricks-cli), or a service principal's OAuth secret (DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET, oauth-m2m)."
+                ))
+            } else {
+                Finding::fail(
+                    MEMBERSHIP,
+                    format!("the workspace {host} does not accept this personal access token: it has expired, was revoked, or was made in another workspace (Databricks answers these alike; it said {said})"),
+                )
+                .actual(from.clone())
+                .fix(format!(
+                    "Create a new token in {host} (Settings → Developer → Access tokens → Generate new token) and put it in {from}; a PAT works only in the workspace that made it. Or use OAuth: `databricks auth login --host {host}`."
+                ))
+            }
+        }
+        Err(m) => Finding::skip(
+            MEMBERSHIP,
+            format!(
+                "the workspace could not be asked: {}",
+                workspace::miss_text(m)
+            ),
+        )
+        .fix(workspace::net_fix(m, "the host URL")),
+    }
+}
+
+/// `GET <account host>/api/2.0/accounts/<id>/scim/v2/Me` with the token:
+/// the finding, and whether the request could not be made.
+fn account_me(
+    cx: &Cx,
+    plan: &Plan,
+    ws: &Workspace,
+    token: &str,
+    jwt: Option<&Token>,
+) -> Result<(Finding, bool), CliError> {
+    let id = cx.account_id().unwrap_or_default();
+    let mut url = ws.host.clone();
+    url.set_path(&format!("/api/2.0/accounts/{id}/scim/v2/Me"));
+    let client = http::Client::new(plan.http.clone()).map_err(CliError::Usage)?;
+    let progress = Progress::stderr(true);
+    let step = progress.start(format!(
+        "account SCIM Me at {}",
+        workspace::host_of(&ws.host)
+    ));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let resp = rt.block_on(client.get(Get {
+        step: "account membership",
+        url: url.clone(),
+        bearer: Some(token),
+        redirects: Redirects::Return,
+    }));
+    rt.shutdown_timeout(Duration::from_millis(100));
+    let host = cx.host.clone().unwrap_or_else(|| ws.display());
+    let resp = match resp {
+        Ok(r) => {
+            step.done(&format!("HTTP {}", r.status));
+            progress.finish();
+            r
+        }
+        Err(e) => {
+            step.failed(&e.cause.to_string());
+            progress.finish();
+            let m = Miss::Net(e);
+            return Ok((
+                Finding::skip(
+                    MEMBERSHIP,
+                    format!(
+                        "the account could not be asked: {}",
+                        workspace::miss_text(&m)
+                    ),
+                )
+                .fix(workspace::net_fix(&m, "the account host URL")),
+                true,
+            ));
+        }
+    };
+    if (200..300).contains(&resp.status) {
+        let obj = http::parse_json_object(&resp.body).unwrap_or_default();
+        let user = obj
+            .get("userName")
+            .or_else(|| obj.get("applicationId"))
+            .or_else(|| obj.get("displayName"))
+            .and_then(|v| v.as_str())
+            .unwrap_or("(unnamed)");
+        return Ok((
+            Finding::pass(
+                MEMBERSHIP,
+                format!("the account {id} at {host} accepted the token: it is {user}"),
+            )
+            .actual(user.to_owned()),
+            false,
+        ));
+    }
+    let (_, message) = workspace::databricks_error(&resp.body);
+    let said = format!("HTTP {}: {message}", resp.status);
+    let f = if jwt.is_none() {
+        Finding::fail(
+            MEMBERSHIP,
+            format!("the account {id} at {host} does not accept this token (it said {said}); personal access tokens are a workspace's, not an account's"),
+        )
+        .fix(format!(
+            "On the account host use OAuth: `databricks auth login --host {host} --account-id {id}`, or a service principal's OAuth secret (oauth-m2m)."
+        ))
+    } else {
+        Finding::fail(
+            MEMBERSHIP,
+            format!("the account {id} at {host} refused the token (it said {said})"),
+        )
+        .fix(format!(
+            "An account admin must add the principal to the account {id}; a workspace's token is not accepted on the account host."
+        ))
+    };
+    Ok((f, false))
+}
+
+/// The run's fields for `--json`.
+pub(crate) fn json_fields(ran: &Ran) -> Vec<(&'static str, Json)> {
+    let mut v = vec![
+        ("valid", json!(ran.outcome == Outcome::Ok)),
+        ("verdict", json!(ran.verdict.to_string())),
+        ("token_kind", json!(ran.token_kind)),
+        (
+            "report",
+            json!({
+                "valid": ran.outcome == Outcome::Ok,
+                "claims_valid": ran.report.claims_valid(),
+                "complete": ran.report.complete(),
+                "failed": ran.report.failed().collect::<Vec<_>>(),
+                "verdict": ran.verdict.to_string(),
+                "summary": ran.summary,
+                "findings": ran.report.findings,
+            }),
+        ),
+    ];
+    if let Some((report, explanation)) = &ran.explanation {
+        v.push((
+            "explanation",
+            json!({"report": report, "explanation": explanation}),
+        ));
+    }
+    v
+}
