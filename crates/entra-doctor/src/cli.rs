@@ -391,6 +391,14 @@ pub enum FlowName {
     DeviceCode,
     /// `az account get-access-token`.
     AzureCli,
+    /// Databricks OAuth M2M: client credentials with a service principal's
+    /// OAuth secret (DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET) at
+    /// <host>/oidc/v1/token (an account host: /oidc/accounts/<id>/v1/token).
+    DatabricksM2m,
+    /// Databricks OAuth U2M, as `databricks auth login`: authorization code
+    /// with PKCE at <host>/oidc/v1/authorize, client databricks-cli, redirect
+    /// http://localhost:8020 (--redirect-port), scopes all-apis offline_access.
+    DatabricksU2m,
 }
 
 /// `token`: get a token, then check it or explain the refusal.
@@ -423,7 +431,8 @@ pub struct TokenArgs {
     /// AZURE_PASSWORD, else it is asked for without echo).
     #[arg(long)]
     pub password_stdin: bool,
-    /// Port of the loopback redirect for auth-code (0: a free one).
+    /// Port of the loopback redirect for auth-code (0: a free one) and
+    /// databricks-u2m (0: 8020, the Databricks CLI's).
     #[arg(long, value_name = "PORT", default_value_t = 0)]
     pub redirect_port: u16,
     /// Do not open a browser: print the sign-in URL only.
@@ -452,6 +461,10 @@ pub struct TokenArgs {
     /// for the check (--workspace, --profile) and the network bounds.
     #[command(flatten)]
     pub online: OnlineArgs,
+    /// Send the Databricks OAuth requests for the host URL to a loopback URL
+    /// instead (tests and the demo).
+    #[arg(long = "test-host", value_name = "URL=LOOPBACK_URL", hide = true, value_parser = parse_test_host)]
+    pub test_host: Vec<(String, String)>,
 }
 
 /// `auth`: the settings and the method, as the Databricks SDKs choose them.

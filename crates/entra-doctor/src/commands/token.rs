@@ -19,11 +19,13 @@ use entra_token::Token;
 use crate::cli::{FlowName, TokenArgs};
 use crate::commands::check::{check_online, Checked};
 use crate::commands::policy;
+use crate::config::{self, resolve::Resolved};
 use crate::error::{CliError, Outcome};
 use crate::flows::assertion::Certificate;
 use crate::flows::cache::{CacheKey, TokenCache};
+use crate::flows::databricks::{self as dbx, OidcHost};
 use crate::flows::loopback::{self, AuthCodeOptions, Browser, Loopback};
-use crate::flows::secret::{prompt_password, read_line_stdin};
+use crate::flows::secret::{prompt_password, read_line_stdin, Secret};
 use crate::flows::settings::{self, Flags, Settings, Sourced};
 use crate::flows::{
     self, azcli, device, ClientCredential, Endpoint, FlowError, Http, Target, TokenResponse,
@@ -73,6 +75,8 @@ pub(crate) fn explain_flow(f: FlowName) -> &'static str {
         FlowName::AuthCode => "interactive",
         FlowName::DeviceCode => "device_code",
         FlowName::AzureCli => "azure_cli",
+        FlowName::DatabricksM2m => "m2m",
+        FlowName::DatabricksU2m => "u2m",
     }
 }
 
@@ -84,6 +88,8 @@ pub(crate) fn label(f: FlowName) -> &'static str {
         FlowName::AuthCode => "authorization code with PKCE",
         FlowName::DeviceCode => "device code",
         FlowName::AzureCli => "the Azure CLI",
+        FlowName::DatabricksM2m => "Databricks OAuth M2M (client credentials)",
+        FlowName::DatabricksU2m => "Databricks OAuth U2M (authorization code with PKCE)",
     }
 }
 
@@ -133,6 +139,9 @@ fn show_config(s: &Settings, flow: FlowName, target: &Target) -> Result<Outcome,
 pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
     let s = settings::resolve(&flags(&args), &ProcessEnv).map_err(CliError::Usage)?;
     let flow = args.flow.unwrap_or_else(|| infer_flow(&s));
+    if matches!(flow, FlowName::DatabricksM2m | FlowName::DatabricksU2m) {
+        return databricks(&args, flow);
+    }
     let target = Target::new(args.resource.as_deref(), args.scope.as_deref(), args.v2);
     if args.show_config {
         return show_config(&s, flow, &target);
@@ -328,6 +337,11 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
                 device::poll(&http, &ep, &target, &client_id, &dc).await,
             )
         }),
+        FlowName::DatabricksM2m | FlowName::DatabricksU2m => {
+            return Err(CliError::Usage(
+                "the Databricks flows take their own path".into(),
+            ))
+        }
         FlowName::AzureCli => {
             let t = s.tenant.as_ref().map(|t| t.value.as_str());
             let step = progress.start("running az account get-access-token");
@@ -358,6 +372,173 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
             refused(&args, &ctx, flow, &url, status, &body)
         }
     }
+}
+
+/// The host's Databricks OAuth endpoints, from the one resolver:
+/// `--workspace` (else DATABRICKS_HOST, else the profile's host), and
+/// `account_id` for an account host.
+fn databricks_host(args: &TokenArgs, r: &Resolved) -> Result<(String, OidcHost), CliError> {
+    let host = r
+        .get("host")
+        .map(|h| h.trim_end_matches('/').to_owned())
+        .ok_or_else(|| {
+            CliError::Usage(
+                "a Databricks host is needed: --workspace, DATABRICKS_HOST, or host in the profile"
+                    .into(),
+            )
+        })?;
+    let base = args
+        .test_host
+        .iter()
+        .find(|(from, _)| from.eq_ignore_ascii_case(&host))
+        .map(|(_, to)| to.clone())
+        .unwrap_or_else(|| host.clone());
+    let account_id = if dbx::is_account_host(&host) {
+        Some(r.get("account_id").map(str::to_owned).ok_or_else(|| {
+            CliError::Usage(format!(
+                "{host} is an account host: the account ID is needed (DATABRICKS_ACCOUNT_ID, or account_id in the profile)"
+            ))
+        })?)
+    } else {
+        None
+    };
+    Ok((host, OidcHost { base, account_id }))
+}
+
+/// `--flow databricks-m2m` and `--flow databricks-u2m`: a Databricks OAuth
+/// token from the workspace (or account) itself; refusals are explained
+/// as Entra's are.
+fn databricks(args: &TokenArgs, flow: FlowName) -> Result<Outcome, CliError> {
+    let flags = config::Flags::default()
+        .set("host", args.online.workspace.as_deref(), "--workspace")
+        .set("profile", args.online.profile.as_deref(), "--profile")
+        .set("client_id", args.online.client_id.as_deref(), "--client-id");
+    let r = config::resolve(&flags, &ProcessEnv).map_err(|e| CliError::Usage(e.to_string()))?;
+    let (host, oidc) = databricks_host(args, &r)?;
+    let m2m = flow == FlowName::DatabricksM2m;
+    let client_id = match (r.get("client_id"), m2m) {
+        (Some(c), _) => c.to_owned(),
+        (None, false) => dbx::CLI_CLIENT_ID.to_owned(),
+        (None, true) => {
+            return Err(CliError::Usage(
+                "a service principal's client ID is needed: --client-id, DATABRICKS_CLIENT_ID, or client_id in the profile".into(),
+            ))
+        }
+    };
+    let source = |n: &str| {
+        r.value(n)
+            .map(|v| v.source.to_string())
+            .unwrap_or_else(|| "default".into())
+    };
+    if args.show_config {
+        let mut out = anstream::stdout();
+        for (k, v) in [
+            ("flow", label(flow).to_owned()),
+            ("host", format!("{host}  ({})", source("host"))),
+            ("token endpoint", oidc.token_url()),
+            (
+                "client_id",
+                format!("{client_id}  ({})", source("client_id")),
+            ),
+        ] {
+            writeln!(out, "{k:<14} {}", shown(&v)).map_err(CliError::Write)?;
+        }
+        return Ok(Outcome::Ok);
+    }
+    let http =
+        Http::new(args.online.connect_timeout, args.online.timeout).map_err(CliError::Usage)?;
+    let mut ctx = Context {
+        flow: Some(explain_flow(flow).to_owned()),
+        client_id: Some(client_id.clone()),
+        authority_host: Some(oidc.oidc()),
+        ..Context::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let progress = Progress::stderr(true);
+    let notify = |m: &str| progress.println(m);
+    let result = if m2m {
+        let secret = Secret::new(r.get("client_secret").ok_or_else(|| {
+            CliError::Usage("the service principal's OAuth secret is needed: DATABRICKS_CLIENT_SECRET, or client_secret in the profile".into())
+        })?);
+        let step = progress.start(format!("asking {host} for a token (client credentials)"));
+        tracked(
+            step,
+            rt.block_on(dbx::m2m(&http, &oidc, &client_id, &secret, dbx::M2M_SCOPE)),
+        )
+    } else {
+        let browser = if args.headless_browser {
+            let loopback = url::Url::parse(&oidc.base)
+                .ok()
+                .is_some_and(|u| matches!(u.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback()));
+            if !loopback {
+                return Err(CliError::Usage(
+                    "--headless-browser works with a loopback host only (an emulator)".into(),
+                ));
+            }
+            Browser::Headless(http.clone())
+        } else if args.no_browser {
+            Browser::Print
+        } else {
+            Browser::Open
+        };
+        let opts = AuthCodeOptions {
+            browser,
+            timeout: args.sign_in_timeout,
+            login_hint: args.username.clone(),
+            prompt: None,
+        };
+        let port = match args.redirect_port {
+            0 => dbx::CLI_REDIRECT_PORT,
+            p => p,
+        };
+        let step = progress.start_until(
+            "waiting for the sign-in in the browser",
+            std::time::Instant::now() + args.sign_in_timeout,
+        );
+        tracked(
+            step,
+            rt.block_on(async {
+                let lb = Loopback::bind(port).await?;
+                ctx.redirect_uri = Some(lb.redirect_uri.clone());
+                dbx::u2m(&http, &oidc, &client_id, dbx::U2M_SCOPES, lb, opts, &notify).await
+            }),
+        )
+    };
+    progress.finish();
+    rt.shutdown_timeout(Duration::from_millis(100));
+    let t = match result {
+        Ok(t) => t,
+        Err(FlowError::Failed(m)) => return Err(CliError::Usage(m)),
+        Err(FlowError::Refused { url, status, body }) => {
+            return refused(args, &ctx, flow, &url, status, &body)
+        }
+    };
+    let mut out = anstream::stdout();
+    let mut err = anstream::stderr();
+    let _ = writeln!(
+        err,
+        "Got a Databricks OAuth token from {host} with {}, valid until {}.",
+        label(flow),
+        entra_token::timefmt::utc(t.expires_on)
+    );
+    if args.json {
+        let mut m = serde_json::Map::new();
+        m.insert("accessToken".into(), t.access_token.clone().into());
+        m.insert("expiresOn".into(), az_time(t.expires_on).into());
+        m.insert("expires_on".into(), t.expires_on.into());
+        m.insert("tokenType".into(), t.token_type.clone().into());
+        render::json::write(&mut out, &serde_json::Value::Object(m))?;
+    } else {
+        writeln!(out, "{}", t.access_token).map_err(CliError::Write)?;
+    }
+    if args.no_check {
+        return Ok(Outcome::Ok);
+    }
+    let _ = writeln!(err);
+    check(args, &t.access_token, None, &mut err)
 }
 
 /// Ends a progress step with the outcome of a flow step.

@@ -8,11 +8,16 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use crate::flows::loopback::{browser_code, AuthCodeOptions, Loopback};
 use crate::flows::secret::Secret;
 use crate::flows::{FlowError, Http, TokenResponse};
 
 /// The Databricks CLI's public OAuth client.
 pub const CLI_CLIENT_ID: &str = "databricks-cli";
+/// The CLI's loopback redirect port (`http://localhost:8020`).
+pub const CLI_REDIRECT_PORT: u16 = 8020;
+/// The scopes of `databricks auth login`.
+pub const U2M_SCOPES: &str = "all-apis offline_access";
 /// The scope of M2M tokens, as the SDKs ask.
 pub const M2M_SCOPE: &str = "all-apis";
 /// Bound on the CLI's token cache file.
@@ -37,6 +42,9 @@ impl OidcHost {
     }
     pub fn token_url(&self) -> String {
         format!("{}/v1/token", self.oidc())
+    }
+    pub fn authorize_url(&self) -> String {
+        format!("{}/v1/authorize", self.oidc())
     }
 }
 
@@ -84,6 +92,36 @@ pub async fn refresh(
         pair("grant_type", "refresh_token"),
         pair("client_id", client_id),
         pair("refresh_token", refresh_token.expose()),
+    ];
+    http.token(&host.token_url(), &form).await
+}
+
+/// U2M as `databricks auth login` does it: authorization code with PKCE
+/// at `<oidc>/v1/authorize` for the public client `client_id`, the code
+/// caught on the loopback redirect and redeemed at the token endpoint.
+pub async fn u2m(
+    http: &Http,
+    host: &OidcHost,
+    client_id: &str,
+    scopes: &str,
+    lb: Loopback,
+    opts: AuthCodeOptions,
+    notify: &dyn Fn(&str),
+) -> Result<TokenResponse, FlowError> {
+    let mut url = url::Url::parse(&host.authorize_url())
+        .map_err(|e| FlowError::Failed(format!("authorize URL: {e}")))?;
+    url.query_pairs_mut()
+        .append_pair("client_id", client_id)
+        .append_pair("response_type", "code")
+        .append_pair("redirect_uri", &lb.redirect_uri)
+        .append_pair("scope", scopes);
+    let (code, verifier) = browser_code(url, &lb, &opts, notify).await?;
+    let form = vec![
+        pair("grant_type", "authorization_code"),
+        pair("client_id", client_id),
+        pair("code", &code),
+        pair("redirect_uri", &lb.redirect_uri),
+        pair("code_verifier", &verifier),
     ];
     http.token(&host.token_url(), &form).await
 }

@@ -72,9 +72,6 @@ pub async fn auth_code(
     opts: AuthCodeOptions,
     notify: &dyn Fn(&str),
 ) -> Result<TokenResponse, FlowError> {
-    let verifier = random_b64(32)?;
-    let challenge = URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, verifier.as_bytes()));
-    let state = random_b64(16)?;
     let mut url = url::Url::parse(&ep.authorize_url(target))
         .map_err(|e| FlowError::Failed(format!("authorize URL: {e}")))?;
     {
@@ -87,6 +84,35 @@ pub async fn auth_code(
             Target::V1 { resource } => q.append_pair("resource", resource),
             Target::V2 { scope } => q.append_pair("scope", scope),
         };
+    }
+    let (code, verifier) = browser_code(url, &lb, &opts, notify).await?;
+    redeem_code(
+        http,
+        ep,
+        target,
+        client_id,
+        &code,
+        &lb.redirect_uri,
+        &verifier,
+    )
+    .await
+}
+
+/// The browser's half of an authorization code flow with PKCE: `authorize`
+/// (with the caller's parameters) gets `state`, the S256 challenge and the
+/// options' hints, reaches the browser, and the redirect's code comes back
+/// with the verifier to redeem it with.
+pub async fn browser_code(
+    mut authorize: url::Url,
+    lb: &Loopback,
+    opts: &AuthCodeOptions,
+    notify: &dyn Fn(&str),
+) -> Result<(String, String), FlowError> {
+    let verifier = random_b64(32)?;
+    let challenge = URL_SAFE_NO_PAD.encode(digest::digest(&digest::SHA256, verifier.as_bytes()));
+    let state = random_b64(16)?;
+    {
+        let mut q = authorize.query_pairs_mut();
         q.append_pair("state", &state)
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256");
@@ -97,7 +123,7 @@ pub async fn auth_code(
             q.append_pair("prompt", p);
         }
     }
-    let url = url.to_string();
+    let url = authorize.to_string();
     let browser = async {
         match &opts.browser {
             Browser::Headless(h) => headless(h, &url, &lb.redirect_uri).await,
@@ -117,16 +143,7 @@ pub async fn auth_code(
         r = wait_for_redirect(&lb.listener, &state, opts.timeout) => r?,
         e = browser => return Err(e),
     };
-    redeem_code(
-        http,
-        ep,
-        target,
-        client_id,
-        &code,
-        &lb.redirect_uri,
-        &verifier,
-    )
-    .await
+    Ok((code, verifier))
 }
 
 fn open_browser(url: &str) -> bool {
