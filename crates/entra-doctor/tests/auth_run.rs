@@ -588,3 +588,25 @@ fn text_output_shows_the_run_and_ends_with_the_verdict() {
         r.stdout
     );
 }
+
+#[test]
+fn demo_tells_the_wrong_method_and_the_expired_pat_stories() {
+    let home = tempfile::tempdir().unwrap();
+    let mut c = bare_cmd(home.path());
+    c.arg("demo");
+    let r = Cmd(c).run_plain();
+    code(&r, 0);
+    let five = r.stdout.split("── 5.").nth(1).unwrap_or_default();
+    let (five, six) = five.split_once("── 6.").unwrap_or_default();
+    assert!(five.contains("auth_type: azure-cli"), "{five}");
+    assert!(
+        five.contains("WARN  credential") && five.contains("unset DATABRICKS_AUTH_TYPE"),
+        "{five}"
+    );
+    assert!(
+        six.contains("FAIL  membership") && six.contains("Generate new token"),
+        "{six}"
+    );
+    assert!(six.contains("Valid: the workspace accepted the personal access token"));
+    assert!(!r.stdout.contains("dapi0123456789abcdef0123456789abcdef"));
+}

@@ -58,11 +58,22 @@ fn report(args: &AuthArgs, env: &dyn Env) -> Report {
 }
 
 pub fn run(args: AuthArgs) -> Result<Outcome, CliError> {
-    let mut r = report(&args, &ProcessEnv);
+    let mut out = anstream::stdout();
+    run_in(&args, &ProcessEnv, &mut out)
+}
+
+/// `auth` with the environment `env`, its output on `out` (the demo's
+/// stories run it on an environment of their own).
+pub(crate) fn run_in(
+    args: &AuthArgs,
+    env: &dyn Env,
+    mut out: &mut dyn Write,
+) -> Result<Outcome, CliError> {
+    let mut r = report(args, env);
     let method = r.choice.as_ref().and_then(|c| c.method);
     let ran = match (&r.resolved, method) {
         (Some(resolved), Some(m)) if !args.dry_run && r.error.is_none() => {
-            let ran = auth_run::run(m, resolved, &args, &ProcessEnv)?;
+            let ran = auth_run::run(m, resolved, args, env)?;
             if let Some(m) = &ran.not_built {
                 r.error = Some(("not_built", m.clone()));
             }
@@ -70,7 +81,6 @@ pub fn run(args: AuthArgs) -> Result<Outcome, CliError> {
         }
         _ => None,
     };
-    let mut out = anstream::stdout();
     if args.json {
         let mut j = to_json(&r, args.dry_run);
         if let (Some(ran), Some(map)) = (&ran, j.as_object_mut()) {

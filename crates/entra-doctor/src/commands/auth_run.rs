@@ -387,10 +387,12 @@ fn azure_cli(cx: &Cx) -> Result<Got, Failure> {
         resource: Some(target.resource()),
         ..Context::default()
     };
+    // The `az` of the environment's PATH, as the method's choice found it.
+    let az = which(cx.env, "az").unwrap_or_else(|| "az".into());
     let t = cx
         .rt
         .block_on(azcli::get_token(
-            "az",
+            &az,
             &target,
             tenant,
             Duration::from_secs(120),
@@ -405,6 +407,16 @@ fn azure_cli(cx: &Cx) -> Result<Got, Failure> {
         ),
         expires_on: Some(t.expires_on),
     })
+}
+
+/// The first `name` on the environment's PATH, as a path.
+fn which(env: &dyn Env, name: &str) -> Option<String> {
+    let path = env.var("PATH")?;
+    std::env::split_paths(&path)
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .map(|p| p.display().to_string())
 }
 
 /// The host's stand-in from `--test-host`, if any.

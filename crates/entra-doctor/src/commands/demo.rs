@@ -6,7 +6,10 @@
 //! 2. a redirect URI mismatch, explained;
 //! 3. a token obtained with authorization code + PKCE, and checked against
 //!    the workspace;
-//! 4. a token for the wrong audience (Azure Resource Manager), diagnosed.
+//! 4. a token for the wrong audience (Azure Resource Manager), diagnosed;
+//! 5. `auth`: the SDK picks another method than the service principal the
+//!    user set up, and says why;
+//! 6. `auth`: an expired personal access token, diagnosed, then a valid one.
 //!
 //! Exit status 0 when every step turned out as the story says.
 
@@ -94,6 +97,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
     let out: &mut dyn Write = &mut out;
     say(out, "entra-doctor demo: the guide's story on a local Entra ID and Azure Databricks (nothing leaves 127.0.0.1).")?;
     let mut cfg = EmulatorConfig::default();
+    add_auth_story_settings(&mut cfg);
     if let Some(t) = cfg.tenants.first_mut() {
         t.apps.push(
             AppRegistration::new(WEB_APP_ID, "notebook-portal")
@@ -286,6 +290,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
             say(out, &format!("unexpected: {}", describe(&other)))?;
         }
     }
+    as_told &= auth_stories(out, &base, &ws, &emu)?;
     let outcome = if as_told {
         say(
             out,
@@ -307,6 +312,188 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
     Ok(outcome)
 }
 
+// ── The `auth` stories (5 and 6): what the Databricks SDK will use. ──
+
+/// A personal access token of the demo user that expired in 2020.
+const EXPIRED_PAT: &str = "dapi0000000000000000000000000000dead";
+/// The Azure host the `auth` stories name; its requests go to the
+/// emulator's workspace.
+const STORY_HOST: &str = "https://adb-1234567890123456.7.azuredatabricks.net";
+
+fn add_auth_story_settings(cfg: &mut EmulatorConfig) {
+    if let Some(w) = cfg.workspaces.first_mut() {
+        w.pats.push(
+            entra_emulator::PersonalAccessToken::new(EXPIRED_PAT, DEMO_USER)
+                .expires_at(1_577_836_800),
+        );
+    }
+}
+
+/// The environment of a story: these variables, a home of its own.
+struct StoryEnv {
+    vars: Vec<(&'static str, String)>,
+    home: std::path::PathBuf,
+}
+
+impl crate::net::databrickscfg::Env for StoryEnv {
+    fn var(&self, name: &str) -> Option<String> {
+        self.vars
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    }
+    fn home(&self) -> Option<std::path::PathBuf> {
+        Some(self.home.clone())
+    }
+}
+
+/// `auth` as the stories run it: text, the Entra authority and the
+/// workspace on the emulator.
+fn story_auth(
+    out: &mut dyn Write,
+    base: &str,
+    ws: &str,
+    env: &StoryEnv,
+) -> Result<Outcome, CliError> {
+    let args = crate::cli::AuthArgs {
+        profile: None,
+        host: None,
+        dry_run: false,
+        json: false,
+        authority: Some(base.to_owned()),
+        allow_any_workspace_host: true,
+        cache_dir: Some(env.home.join("keys")),
+        connect_timeout: Duration::from_secs(5),
+        timeout: Duration::from_secs(15),
+        test_resolve: Vec::new(),
+        test_host: vec![(STORY_HOST.to_owned(), ws.to_owned())],
+    };
+    crate::commands::auth::run_in(&args, env, out)
+}
+
+/// Stories 5 and 6; true when both turned out as told.
+fn auth_stories(
+    out: &mut dyn Write,
+    base: &str,
+    ws: &str,
+    emu: &entra_emulator::RunningEmulator,
+) -> Result<bool, CliError> {
+    let home = tempfile::tempdir()
+        .map_err(|e| CliError::Usage(format!("cannot make a folder for the demo: {e}")))?;
+    let mut as_told = wrong_method_story(out, base, ws, emu, home.path())?;
+    as_told &= pat_story(out, base, ws, home.path())?;
+    Ok(as_told)
+}
+
+/// Story 5: ARM_CLIENT_ID and ARM_CLIENT_SECRET are set for the service
+/// principal, but DATABRICKS_AUTH_TYPE=azure-cli is left in the shell: an
+/// explicit auth_type is the only method the SDKs try, so `az`'s user is
+/// sent. (`az` here is a stand-in signed in as the demo user.)
+fn wrong_method_story(
+    out: &mut dyn Write,
+    base: &str,
+    ws: &str,
+    emu: &entra_emulator::RunningEmulator,
+    home: &std::path::Path,
+) -> Result<bool, CliError> {
+    heading(
+        out,
+        5,
+        "The SDK uses another credential than the one you set up",
+    )?;
+    let bin = home.join("bin");
+    let token = emu.mint(&entra_emulator::MintRequest::user(DEMO_USER));
+    let answer = serde_json::json!({
+        "accessToken": token,
+        "expires_on": flows::now() + 3600,
+        "tenant": DEMO_TENANT_ID,
+        "tokenType": "Bearer",
+    });
+    let made = std::fs::create_dir_all(&bin).and_then(|()| {
+        let az = bin.join("az");
+        std::fs::write(
+            &az,
+            format!(
+                "#!/bin/sh
+echo '{answer}'
+"
+            ),
+        )?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755))?;
+        }
+        Ok(())
+    });
+    made.map_err(|e| CliError::Usage(format!("cannot write the demo's stand-in az: {e}")))?;
+    say(out, &format!("$ export DATABRICKS_HOST={STORY_HOST} ARM_TENANT_ID={DEMO_TENANT_ID} ARM_CLIENT_ID={DEMO_SP_APP_ID} ARM_CLIENT_SECRET=…"))?;
+    say(
+        out,
+        "$ export DATABRICKS_AUTH_TYPE=azure-cli   # left over from another project",
+    )?;
+    say(
+        out,
+        "$ entra-doctor auth
+",
+    )?;
+    let env = StoryEnv {
+        vars: vec![
+            ("DATABRICKS_HOST", STORY_HOST.to_owned()),
+            ("ARM_TENANT_ID", DEMO_TENANT_ID.to_owned()),
+            ("ARM_CLIENT_ID", DEMO_SP_APP_ID.to_owned()),
+            ("ARM_CLIENT_SECRET", DEMO_SP_SECRET.to_owned()),
+            ("DATABRICKS_AUTH_TYPE", "azure-cli".to_owned()),
+            ("PATH", bin.display().to_string()),
+        ],
+        home: home.to_owned(),
+    };
+    // The user's token is valid: the verdict passes, and the credential
+    // finding warns that the service principal was not used.
+    let outcome = story_auth(out, base, ws, &env)?;
+    say(
+        out,
+        "
+The SDK sent the az user's token, not the service principal's: unset DATABRICKS_AUTH_TYPE.",
+    )?;
+    Ok(outcome == Outcome::Ok)
+}
+
+/// Story 6: a personal access token that expired, then a valid one.
+fn pat_story(
+    out: &mut dyn Write,
+    base: &str,
+    ws: &str,
+    home: &std::path::Path,
+) -> Result<bool, CliError> {
+    heading(out, 6, "A personal access token that expired")?;
+    say(
+        out,
+        &format!("$ export DATABRICKS_HOST={STORY_HOST} DATABRICKS_TOKEN=dapi…dead"),
+    )?;
+    say(
+        out,
+        "$ entra-doctor auth
+",
+    )?;
+    let env = |token: &str| StoryEnv {
+        vars: vec![
+            ("DATABRICKS_HOST", STORY_HOST.to_owned()),
+            ("DATABRICKS_TOKEN", token.to_owned()),
+        ],
+        home: home.to_owned(),
+    };
+    let expired = story_auth(out, base, ws, &env(EXPIRED_PAT))?;
+    say(
+        out,
+        "
+With a new token (Settings → Developer → Access tokens):
+",
+    )?;
+    let fresh = story_auth(out, base, ws, &env(entra_emulator::DEMO_PAT))?;
+    Ok(expired == Outcome::Failed && fresh == Outcome::Ok)
+}
+
 /// `--keep`: the exports and commands that work against this emulator from
 /// another terminal, then wait for Ctrl-C (or SIGTERM).
 fn keep_running(
@@ -317,7 +504,7 @@ fn keep_running(
 ) -> Result<(), CliError> {
     heading(
         out,
-        5,
+        7,
         "Your turn: the emulator keeps running (Ctrl-C stops it)",
     )?;
     say(out, "In another terminal:\n")?;
