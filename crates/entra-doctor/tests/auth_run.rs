@@ -610,3 +610,64 @@ fn demo_tells_the_wrong_method_and_the_expired_pat_stories() {
     assert!(six.contains("Valid: the workspace accepted the personal access token"));
     assert!(!r.stdout.contains("dapi0123456789abcdef0123456789abcdef"));
 }
+
+/// A workspace's Databricks token sent to the account host: the account's
+/// refusal is read as the wrong host.
+#[test]
+fn a_workspace_token_used_on_the_account_is_the_wrong_host() {
+    let s = Setup::new(with_account());
+    let ws = s.ws(DEMO_WORKSPACE);
+    let account = s.emu.account_url(ACCOUNT).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let token = rt.block_on(async {
+        let t: serde_json::Value = reqwest::Client::new()
+            .post(format!("{ws}/oidc/v1/token"))
+            .basic_auth(DEMO_SP_APP_ID, Some(DEMO_DATABRICKS_OAUTH_SECRET))
+            .form(&[("grant_type", "client_credentials"), ("scope", "all-apis")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        t["access_token"].as_str().unwrap().to_owned()
+    });
+    let r = auth(&s)
+        .env("DATABRICKS_HOST", ACCOUNTS_HOST)
+        .env("DATABRICKS_ACCOUNT_ID", ACCOUNT)
+        .env("DATABRICKS_TOKEN", &token)
+        .arg("--test-host")
+        .arg(format!("{ACCOUNTS_HOST}={account}"))
+        .run_plain();
+    code(&r, 1);
+    assert_eq!(method(&r), "pat");
+    assert_eq!(status(&r, "membership"), "fail", "{}", r.stdout);
+    assert!(text(&r, "membership", "message").contains("wrong host"));
+    assert_eq!(text(&r, "membership", "actual"), format!("{ws}/oidc"));
+    assert!(text(&r, "membership", "fix").contains(ACCOUNTS_HOST));
+}
+
+#[test]
+fn a_host_outside_the_azure_domains_gets_no_secret_without_the_flag() {
+    let s = Setup::demo();
+    let r = auth(&s)
+        .env("DATABRICKS_HOST", s.ws(DEMO_WORKSPACE))
+        .env("DATABRICKS_CLIENT_ID", DEMO_SP_APP_ID)
+        .env("DATABRICKS_CLIENT_SECRET", DEMO_DATABRICKS_OAUTH_SECRET)
+        .run_plain();
+    code(&r, 2);
+    assert!(
+        r.stderr.contains("--allow-any-workspace-host"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        s.emu
+            .workspace_request_count(DEMO_WORKSPACE, "/oidc/v1/token"),
+        0,
+        "the secret was not sent"
+    );
+}

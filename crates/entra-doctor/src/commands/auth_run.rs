@@ -447,6 +447,18 @@ pub(crate) fn run(
         .enable_all()
         .build()
         .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    // Secrets and tokens go to the host only when `check --workspace` would
+    // send a token there: an Azure Databricks host over https, or another
+    // host with --allow-any-workspace-host (a stand-in of --test-host is).
+    if let (Some(h), Some(b)) = (&host, &base) {
+        let source = r
+            .value("host")
+            .map(|v| v.source.to_string())
+            .unwrap_or_else(|| "host".into());
+        let allow = args.allow_any_workspace_host || b != h;
+        workspace::parse_host(if b != h { b } else { h }, &source, allow)
+            .map_err(CliError::Usage)?;
+    }
     let http = Http::new(args.connect_timeout, args.timeout).map_err(CliError::Usage)?;
     let cx = Cx {
         r,
@@ -1010,4 +1022,42 @@ pub(crate) fn json_fields(ran: &Ran) -> Vec<(&'static str, Json)> {
         ));
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::resolve::{resolve, Flags};
+    use crate::net::databrickscfg::test_env::FakeEnv;
+
+    fn resolved(vars: &[(&'static str, &str)]) -> Resolved {
+        let home = tempfile::tempdir().unwrap();
+        let env = FakeEnv {
+            vars: vars.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+            home: home.path().to_owned(),
+        };
+        resolve(&Flags::default(), &env).unwrap()
+    }
+
+    #[test]
+    fn settings_left_unused_by_an_explicit_auth_type_are_named_with_the_fix() {
+        let r = resolved(&[
+            ("DATABRICKS_HOST", "https://adb-1.2.azuredatabricks.net"),
+            ("ARM_CLIENT_ID", "a"),
+            ("ARM_CLIENT_SECRET", "s"),
+            ("DATABRICKS_AUTH_TYPE", "azure-cli"),
+        ]);
+        let (why, fix) = unused_settings(&r, "azure-cli").unwrap();
+        assert!(why.contains("ARM_CLIENT_ID and ARM_CLIENT_SECRET"), "{why}");
+        assert!(why.contains("DATABRICKS_AUTH_TYPE"), "{why}");
+        assert!(fix.contains("azure-client-secret"), "{fix}");
+        assert!(unused_settings(&r, "azure-client-secret").is_none());
+    }
+
+    #[test]
+    fn only_a_three_part_text_is_read_as_a_jwt() {
+        assert!(is_jwt("a.b.c"));
+        assert!(!is_jwt("dapi0123"));
+        assert!(!is_jwt("a.b"));
+    }
 }
