@@ -66,7 +66,7 @@ Examples:
 const AUTH_EXAMPLES: &str = "\
 Examples:
   entra-doctor auth --dry-run                  # the method the SDK will use, and why
-  entra-doctor auth --profile prod --dry-run --json
+  entra-doctor auth --profile prod --json      # ... then get its token, check it, ask the workspace
   DATABRICKS_CONFIG_PROFILE=dev entra-doctor auth --dry-run";
 
 const COMPLETIONS_EXAMPLES: &str = "\
@@ -138,7 +138,8 @@ pub enum Command {
     #[command(after_help = DEMO_EXAMPLES)]
     Demo(DemoArgs),
     /// Which credential will my Databricks SDK use? Resolve the settings
-    /// (flags, environment, ~/.databrickscfg) and the method as the SDKs do.
+    /// (flags, environment, ~/.databrickscfg) and the method as the SDKs do,
+    /// then run it and check its token end to end.
     #[command(after_help = AUTH_EXAMPLES)]
     Auth(AuthArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -480,7 +481,8 @@ pub struct AuthArgs {
     /// Stop after resolving the settings and choosing the method: no network.
     #[arg(long)]
     pub dry_run: bool,
-    /// Output JSON: {"auth_type", "host", "settings", "methods", "error"?, ...}.
+    /// Output JSON: {"auth_type", "host", "settings", "methods", "error"?, ...};
+    /// after a run also "valid", "verdict", "token_kind", "report".
     #[arg(long)]
     pub json: bool,
     /// Entra ID authority for the Azure methods and key discovery (default:
