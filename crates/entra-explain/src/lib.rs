@@ -61,6 +61,7 @@
 
 pub mod aadsts;
 mod advise;
+mod chains;
 mod databricks;
 mod lenient;
 mod manifest;
@@ -71,6 +72,7 @@ mod scan;
 use serde::Serialize;
 
 pub use advise::{admin_consent_url, explain, Advice, Explanation, Flow, DEFAULT_AUTHORITY_HOST};
+pub use chains::{Chain, ChainProblem, CredentialAttempt, SdkSetting};
 pub use databricks::{DatabricksFinding, DatabricksProblem};
 pub use manifest::registered_from_manifest;
 pub use parse::parse;
@@ -162,6 +164,21 @@ pub struct Hints {
     /// The resource named in the message (AADSTS500011).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// The external token's issuer (`iss`), as a federation error names it
+    /// (AADSTS70021, AADSTS700211).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertion_issuer: Option<String>,
+    /// The external token's subject (`sub`), as a federation error names it
+    /// (AADSTS70021, AADSTS700213, AADSTS7002138).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertion_subject: Option<String>,
+    /// The external token's audience (`aud`), as a federation error names it
+    /// (AADSTS70021, AADSTS700212).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertion_audience: Option<String>,
+    /// When the assertion expired, as AADSTS700024 says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertion_expires: Option<String>,
 }
 
 /// One code, explained from the catalogue or, when unknown, generically.
@@ -224,6 +241,11 @@ pub struct ErrorReport {
     /// Problems stated by a Databricks answer.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub databricks: Vec<DatabricksFinding>,
+    /// A credential chain (DefaultAzureCredential, a single azure-identity
+    /// credential, a Databricks SDK `default auth:` error), one attempt per
+    /// credential or method, in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<Chain>,
     /// One entry per code, in the order of `codes`.
     pub entries: Vec<CodeEntry>,
 }

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use super::chains;
 use super::databricks;
 use super::lenient;
 use super::scan::{self, contains_ci, find_ci};
@@ -203,6 +204,12 @@ fn library(text: &str) -> Option<&'static str> {
         ("com.azure.identity", "azure-identity"),
         ("AuthenticationFailedException", "azure-identity"),
         ("DefaultAzureCredential", "azure-identity"),
+        ("ChainedTokenCredential", "azure-identity"),
+        ("ManagedIdentityCredential", "azure-identity"),
+        ("WorkloadIdentityCredential", "azure-identity"),
+        ("EnvironmentCredential", "azure-identity"),
+        ("AzureCliCredential", "azure-identity"),
+        ("AzureCLICredential", "azure-identity"),
         ("ClientSecretCredential", "azure-identity"),
         ("msal4j", "MSAL Java"),
         ("Microsoft.Identity.Client", "MSAL .NET"),
@@ -217,6 +224,10 @@ fn library(text: &str) -> Option<&'static str> {
         ("msal.", "MSAL Python"),
         ("databricks.sdk", "Databricks SDK"),
         ("default auth:", "Databricks SDK"),
+        (
+            "more than one authorization method configured",
+            "Databricks SDK",
+        ),
     ];
     MARKERS
         .iter()
@@ -329,12 +340,34 @@ impl Builder {
         look_for_databricks: bool,
     ) -> Result<ErrorReport, ExplainError> {
         let mut dbx = Vec::new();
+        let mut chain = None;
         if look_for_databricks {
+            chain = chains::scan(text);
+            if let Some(c) = &chain {
+                if self.library.is_none() {
+                    self.library = if c.name.starts_with("Databricks") {
+                        Some("Databricks SDK")
+                    } else if c.name != "managed identity endpoint" {
+                        Some("azure-identity")
+                    } else {
+                        None
+                    };
+                }
+                if self.kind == Some(InputKind::DatabricksResponse) {
+                    self.kind = Some(if self.library.is_some() {
+                        InputKind::LibraryException
+                    } else {
+                        InputKind::Message
+                    });
+                }
+            }
             if self.http_status.is_none() {
                 self.http_status = databricks::http_status(text);
             }
             dbx = databricks::scan(text, self.http_status);
-            if self.kind != Some(InputKind::DatabricksResponse) && !self.codes.is_empty() {
+            if (self.kind != Some(InputKind::DatabricksResponse) && !self.codes.is_empty())
+                || chain.is_some()
+            {
                 // A bare status inside an Entra error is not a Databricks verdict.
                 dbx.retain(|f| {
                     !matches!(
@@ -344,7 +377,7 @@ impl Builder {
                 });
             }
         }
-        if self.codes.is_empty() && self.error.is_none() && dbx.is_empty() {
+        if self.codes.is_empty() && self.error.is_none() && dbx.is_empty() && chain.is_none() {
             return Err(ExplainError::NotRecognised);
         }
         let hints = hints(self.description.as_deref().unwrap_or(text));
@@ -368,6 +401,7 @@ impl Builder {
             claims: self.claims,
             hints,
             databricks: dbx,
+            chain,
             entries,
         })
     }
@@ -414,7 +448,8 @@ fn hints(desc: &str) -> Hints {
         .or_else(|| guid(scan::value_after(desc, "the application ")))
         .or_else(|| guid(scan::value_after(desc, "application ")))
         .or_else(|| guid(scan::value_after(desc, "client app id: ")))
-        .or_else(|| guid(scan::value_after(desc, "app id ")));
+        .or_else(|| guid(scan::value_after(desc, "app id ")))
+        .or_else(|| guid(scan::value_after(desc, "on app ")));
     let tenant = scan::value_after(desc, "in the tenant named ")
         .or_else(|| scan::value_after(desc, "tenant named "))
         .or_else(|| scan::value_after(desc, "in the directory "))
@@ -436,11 +471,18 @@ fn hints(desc: &str) -> Hints {
     } else {
         scan::value_after(desc, "resource value from request: ")
     };
+    let assertion = |labelled: &str, presented: &str| {
+        scan::value_after(desc, labelled).or_else(|| scan::value_after(desc, presented))
+    };
     Hints {
         redirect_uri,
         client_id,
         tenant,
         resource,
+        assertion_issuer: assertion("assertion issuer:", "presented assertion issuer "),
+        assertion_subject: assertion("assertion subject:", "presented assertion subject "),
+        assertion_audience: assertion("assertion audience:", "presented assertion audience "),
+        assertion_expires: scan::value_after(desc, "expiry time of assertion "),
     }
 }
 
