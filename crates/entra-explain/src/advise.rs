@@ -397,10 +397,17 @@ fn headline(report: &ErrorReport) -> String {
         }
         h
     } else if let Some(f) = report.databricks.first() {
-        format!(
-            "Azure Databricks rejected the request: {}",
-            problem_label(f.problem)
-        )
+        if f.problem.is_token_endpoint() {
+            format!(
+                "Databricks OAuth refused the request: {}",
+                problem_label(f.problem)
+            )
+        } else {
+            format!(
+                "Azure Databricks rejected the request: {}",
+                problem_label(f.problem)
+            )
+        }
     } else if let Some(err) = &report.error {
         format!("OAuth error {err}")
     } else {
@@ -512,6 +519,28 @@ fn problem_label(p: DatabricksProblem) -> &'static str {
         DatabricksProblem::OAuthConfig => "unable to load the OAuth configuration",
         DatabricksProblem::Unauthorized => "unauthorized (401)",
         DatabricksProblem::Forbidden => "forbidden (403)",
+        DatabricksProblem::MissingClaim => "the token lacks a claim Databricks requires",
+        DatabricksProblem::NotYetValid => "the token is not valid yet (nbf)",
+        DatabricksProblem::BadSignature => "the token's signature does not verify",
+        DatabricksProblem::Malformed => "not a well-formed signed JWT",
+        DatabricksProblem::Deactivated => "the identity is deactivated in the workspace",
+        DatabricksProblem::PatsDisabled => "personal access tokens are disabled",
+        DatabricksProblem::OAuthInvalidClient => {
+            "OAuth client authentication failed (invalid_client)"
+        }
+        DatabricksProblem::OAuthInvalidGrant => "the OAuth grant was refused (invalid_grant)",
+        DatabricksProblem::RefreshTokenInvalid => "the refresh token is invalid or expired",
+        DatabricksProblem::AuthorizationCodeInvalid => "the authorization code is invalid",
+        DatabricksProblem::PkceMismatch => "the PKCE code_verifier does not match",
+        DatabricksProblem::RedirectUriNotRegistered => "the redirect URI is not registered",
+        DatabricksProblem::OAuthAppNotEnabled => {
+            "the OAuth application is not enabled for the account"
+        }
+        DatabricksProblem::OAuthNotSupported => "the host does not serve Databricks OAuth",
+        DatabricksProblem::FederationPolicyMismatch => "no federation policy accepts the token",
+        DatabricksProblem::OAuthPrincipalInactive => "the identity is not active in the workspace",
+        DatabricksProblem::OAuthInvalidScope => "an unknown OAuth scope was asked for",
+        DatabricksProblem::OAuthRefused => "the OAuth request was refused",
     }
 }
 

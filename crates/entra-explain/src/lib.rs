@@ -73,9 +73,10 @@ use serde::Serialize;
 
 pub use advise::{admin_consent_url, explain, Advice, Explanation, Flow, DEFAULT_AUTHORITY_HOST};
 pub use chains::{Chain, ChainProblem, CredentialAttempt, SdkSetting};
+pub use databricks::classify_databricks_answer;
 pub use databricks::{DatabricksFinding, DatabricksProblem};
 pub use manifest::registered_from_manifest;
-pub use parse::parse;
+pub use parse::{parse, parse_databricks_token_answer};
 pub use redirect::{
     compare_redirect_uris, compare_registered, Platform, PlatformMismatch, RedirectComparison,
     RegisteredUri, UriDifference,
@@ -147,6 +148,9 @@ pub enum InputKind {
     RedirectUrl,
     /// An Azure Databricks error answer (JSON, HTML or text).
     DatabricksResponse,
+    /// A refusal of Databricks' OAuth endpoints (`/oidc/v1/token`, the
+    /// authorize page, the token federation exchange).
+    DatabricksTokenEndpoint,
 }
 
 /// Details named inside the error description, used to make fixes concrete.

@@ -8,8 +8,8 @@ use super::databricks;
 use super::lenient;
 use super::scan::{self, contains_ci, find_ci};
 use super::{
-    lookup_url, CodeEntry, DatabricksProblem, ErrorReport, ExplainError, Hints, InputKind,
-    MAX_INPUT_BYTES,
+    lookup_url, CodeEntry, DatabricksFinding, DatabricksProblem, ErrorReport, ExplainError, Hints,
+    InputKind, MAX_INPUT_BYTES,
 };
 use crate::aadsts;
 use entra_token::limits::{json_depth_exceeds, MAX_JSON_DEPTH};
@@ -111,6 +111,84 @@ pub fn parse(input: &str) -> Result<ErrorReport, ExplainError> {
         InputKind::Message
     });
     b.finish(text, true)
+}
+
+/// Explains a refused request to Databricks' OAuth endpoints: the HTTP
+/// `status` (if any), the answer `body` and the `url` asked (the workspace's
+/// or account's `/oidc/v1/token`, `/oidc/accounts/<id>/v1/token`, …). Never
+/// fails: an answer that says nothing known still gets a finding, and one
+/// that is not Databricks' (an HTML page, a 404) says the host does not
+/// serve Databricks OAuth.
+pub fn parse_databricks_token_answer(status: Option<u16>, body: &str, url: &str) -> ErrorReport {
+    let host = url
+        .split_once("://")
+        .map(|(scheme, rest)| {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+            format!("{scheme}://{authority}")
+        })
+        .filter(|h| h.len() <= 300);
+    let mut report = parse(body).unwrap_or_else(|_| ErrorReport {
+        kind: InputKind::DatabricksTokenEndpoint,
+        library: None,
+        http_status: None,
+        codes: Vec::new(),
+        error: None,
+        suberror: None,
+        description: (!body.trim().is_empty()).then(|| entra_token::text::clip(body.trim(), 500)),
+        trace_id: None,
+        correlation_id: None,
+        timestamp: None,
+        error_uri: None,
+        claims: None,
+        hints: Hints::default(),
+        databricks: Vec::new(),
+        chain: None,
+        entries: Vec::new(),
+    });
+    if report.codes.is_empty() {
+        report.kind = InputKind::DatabricksTokenEndpoint;
+    }
+    if status.is_some() {
+        report.http_status = status;
+    }
+    let mut found = databricks::token_endpoint(body, report.error.as_deref(), host.as_deref());
+    if found.is_empty() && report.codes.is_empty() {
+        let looks_foreign = matches!(status, Some(404 | 405)) || body.trim_start().starts_with('<');
+        let text = if looks_foreign {
+            "OAuth is not supported for this host".to_owned()
+        } else {
+            String::new()
+        };
+        found = databricks::token_endpoint(&text, None, host.as_deref());
+        if found.is_empty() {
+            let said = report
+                .error
+                .clone()
+                .unwrap_or_else(|| "an error".to_owned());
+            found.push(DatabricksFinding {
+                problem: DatabricksProblem::OAuthRefused,
+                claim: None,
+                expected: None,
+                found: None,
+                cause: format!(
+                    "The Databricks token endpoint {} refused the request with {said}{}.",
+                    entra_token::text::clip(url, 200),
+                    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+                ),
+                fix: "Read the answer's error_description; check the host, the client ID and secret, and the grant sent.".into(),
+            });
+        }
+    }
+    // The token endpoint's findings replace the generic ones.
+    report.databricks.retain(|f| {
+        !f.problem.is_token_endpoint()
+            && !matches!(
+                f.problem,
+                DatabricksProblem::Unauthorized | DatabricksProblem::Forbidden
+            )
+    });
+    report.databricks.extend(found);
+    report
 }
 
 /// `AADSTS65001`, `aadsts65001:`, `65001`, possibly quoted.
@@ -376,6 +454,12 @@ impl Builder {
                     )
                 });
             }
+        }
+        if self.codes.is_empty()
+            && self.kind == Some(InputKind::TokenEndpointJson)
+            && dbx.iter().any(|f| f.problem.is_token_endpoint())
+        {
+            self.kind = Some(InputKind::DatabricksTokenEndpoint);
         }
         if self.codes.is_empty() && self.error.is_none() && dbx.is_empty() && chain.is_none() {
             return Err(ExplainError::NotRecognised);
