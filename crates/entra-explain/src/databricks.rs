@@ -478,7 +478,7 @@ pub(crate) fn scan(text: &str, status: Option<u16>) -> Vec<DatabricksFinding> {
             "Run `entra-doctor check` on the exact token you send to see which rule fails. For Entra tokens: aud must be 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d, iss the workspace's tenant, and exp in the future. For a personal access token, create a new one.",
         ));
     }
-    if contains_ci(text, "is deactivated") {
+    if contains_ci(text, "deactivated") {
         out.push(simple(
             DatabricksProblem::Deactivated,
             "The user or service principal exists in the workspace but is deactivated.",
