@@ -42,6 +42,7 @@ pub enum ChainProblem {
     /// The Azure CLI is not signed in (or its login expired).
     AzureCliNotLoggedIn,
     /// Azure PowerShell is missing or not signed in.
+    #[serde(rename = "azure_powershell_unavailable")]
     AzurePowerShellUnavailable,
     /// The Azure Developer CLI is missing or not signed in.
     AzureDeveloperCliUnavailable,
@@ -59,6 +60,7 @@ pub enum ChainProblem {
     /// Databricks SDK: settings of two methods are present.
     ConflictingMethods,
     /// Databricks: the host does not serve Databricks OAuth.
+    #[serde(rename = "databricks_oauth_not_supported")]
     DatabricksOAuthNotSupported,
     /// Databricks CLI: its cached refresh token is invalid or expired.
     DatabricksLoginExpired,

@@ -50,8 +50,10 @@ pub enum DatabricksProblem {
     PatsDisabled,
     /// Databricks OAuth (`/oidc/v1/token`): `invalid_client`, the client ID
     /// or OAuth secret is wrong.
+    #[serde(rename = "oauth_invalid_client")]
     OAuthInvalidClient,
     /// Databricks OAuth: `invalid_grant` without more detail.
+    #[serde(rename = "oauth_invalid_grant")]
     OAuthInvalidGrant,
     /// Databricks OAuth: the refresh token is invalid, expired or revoked.
     RefreshTokenInvalid,
@@ -66,20 +68,25 @@ pub enum DatabricksProblem {
     RedirectUriNotRegistered,
     /// Databricks OAuth: the OAuth application (client ID) is not enabled
     /// for the account.
+    #[serde(rename = "oauth_app_not_enabled")]
     OAuthAppNotEnabled,
     /// The host does not serve Databricks OAuth (not a Databricks host, or
     /// a wrong one).
+    #[serde(rename = "oauth_not_supported")]
     OAuthNotSupported,
     /// Databricks token federation: no federation policy accepts the
     /// external token (issuer, audience, subject, signature, expiry).
     FederationPolicyMismatch,
     /// Databricks OAuth: the user or service principal is not active in the
     /// workspace.
+    #[serde(rename = "oauth_principal_inactive")]
     OAuthPrincipalInactive,
     /// Databricks OAuth: a scope other than `all-apis`, `sql`,
     /// `offline_access` was asked for.
+    #[serde(rename = "oauth_invalid_scope")]
     OAuthInvalidScope,
     /// Databricks OAuth refused the request for a reason not listed here.
+    #[serde(rename = "oauth_refused")]
     OAuthRefused,
 }
 

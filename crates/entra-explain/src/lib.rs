@@ -42,7 +42,11 @@
 //!
 //! - parse: `parse` (the entry point), with `scan` (case-insensitive search,
 //!   IDs, timestamps), `lenient` (JSON as libraries print it: single quotes,
-//!   Python's `True`/`None`) and `databricks` (what a Databricks answer says).
+//!   Python's `True`/`None`), `databricks` ([`classify_databricks_answer`],
+//!   the one classifier of Databricks' answers, and
+//!   [`parse_databricks_token_answer`] for its OAuth endpoints) and `chains`
+//!   (credential chains: DefaultAzureCredential's message, a Databricks SDK's
+//!   `default auth:` error, one [`CredentialAttempt`] per credential).
 //! - advise: [`explain`], [`Flow`] and [`admin_consent_url`]: the concrete
 //!   steps for each code and Databricks problem.
 //! - redirect and manifest: [`compare_redirect_uris`] and [`compare_registered`]

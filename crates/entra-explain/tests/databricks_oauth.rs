@@ -221,3 +221,29 @@ fn cut_answers_never_panic() {
         }
     }
 }
+
+#[test]
+fn new_problem_names_read_well_in_json() {
+    let name = |p: DatabricksProblem| serde_json::to_value(p).unwrap();
+    assert_eq!(
+        name(DatabricksProblem::OAuthInvalidClient),
+        "oauth_invalid_client"
+    );
+    assert_eq!(
+        name(DatabricksProblem::OAuthNotSupported),
+        "oauth_not_supported"
+    );
+    assert_eq!(
+        name(DatabricksProblem::FederationPolicyMismatch),
+        "federation_policy_mismatch"
+    );
+    let chain = |p: entra_explain::ChainProblem| serde_json::to_value(p).unwrap();
+    assert_eq!(
+        chain(entra_explain::ChainProblem::AzurePowerShellUnavailable),
+        "azure_powershell_unavailable"
+    );
+    assert_eq!(
+        chain(entra_explain::ChainProblem::DatabricksOAuthNotSupported),
+        "databricks_oauth_not_supported"
+    );
+}
