@@ -464,6 +464,7 @@ fn chain_label(p: ChainProblem) -> &'static str {
         P::ManagedIdentityAmbiguous => "several user-assigned identities, none chosen",
         P::ManagedIdentityTenantClash => "a tenant was asked of a managed-identity login",
         P::AppServiceIdentityFailed => "the App Service identity endpoint refused",
+        P::ManagedIdentityBadRequest => "the identity endpoint refused a malformed request",
         P::SharedTokenCacheEmpty => "no account in the shared token cache (skipped)",
         P::AzureCliNotFound => "the Azure CLI is not installed or cannot run",
         P::AzureCliNotLoggedIn => "the Azure CLI is not signed in",

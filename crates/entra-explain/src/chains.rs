@@ -35,6 +35,9 @@ pub enum ChainProblem {
     ManagedIdentityTenantClash,
     /// App Service / Azure Functions' identity endpoint refused or failed.
     AppServiceIdentityFailed,
+    /// The identity endpoint refused a malformed request (no `Metadata:
+    /// true` or `X-IDENTITY-HEADER`, no `api-version` or `resource`).
+    ManagedIdentityBadRequest,
     /// SharedTokenCacheCredential: no account in the shared cache.
     SharedTokenCacheEmpty,
     /// The Azure CLI is not installed or could not be run.
@@ -346,6 +349,15 @@ fn managed_identity_problem(s: &str) -> Option<(ChainProblem, bool)> {
     {
         return Some((ChainProblem::ManagedIdentityTenantClash, asked));
     }
+    let bad_request = [
+        "Required metadata header not specified",
+        "Required query variable",
+        "X-IDENTITY-HEADER request header",
+        "The api-version must be",
+    ];
+    if bad_request.iter().any(|p| contains_ci(s, p)) {
+        return Some((ChainProblem::ManagedIdentityBadRequest, asked));
+    }
     if contains_ci(s, "Multiple user assigned identities exist") {
         return Some((ChainProblem::ManagedIdentityAmbiguous, true));
     }
@@ -545,6 +557,10 @@ fn advice(p: ChainProblem, missing: &[String], codes: &[u32]) -> (String, String
         P::AppServiceIdentityFailed => (
             "The App Service / Azure Functions identity endpoint (IDENTITY_ENDPOINT with the IDENTITY_HEADER secret) refused or failed the request: usually the identity asked for is not assigned to the app, or the app has no identity.".into(),
             "In the app: Settings > Identity: turn the system-assigned identity on, or add the user-assigned identity and set AZURE_CLIENT_ID to its client ID. Restart the app so IDENTITY_ENDPOINT and IDENTITY_HEADER are set, and call the endpoint with the X-IDENTITY-HEADER header.".into(),
+        ),
+        P::ManagedIdentityBadRequest => (
+            "The managed identity endpoint refused the request as malformed: IMDS needs the header `Metadata: true` and the query `api-version` (2018-02-01 or later) and `resource`; App Service / Functions need `X-IDENTITY-HEADER: $IDENTITY_HEADER`, `api-version=2019-08-01` and `resource`. The identity itself may be fine.".into(),
+            "Let a library make the request (azure-identity's ManagedIdentityCredential, or the Databricks SDK with azure_use_msi = true), or send exactly: `curl -H 'Metadata: true' 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=2ff814a6-3304-4ab8-85cb-cd0e6f879c1d'` (on App Service: `curl -H \"X-IDENTITY-HEADER: $IDENTITY_HEADER\" \"$IDENTITY_ENDPOINT?api-version=2019-08-01&resource=2ff814a6-3304-4ab8-85cb-cd0e6f879c1d\"`).".into(),
         ),
         P::SharedTokenCacheEmpty => (
             "SharedTokenCacheCredential reads accounts cached by Visual Studio or older tools; there are none. It was skipped.".into(),

@@ -217,6 +217,34 @@ fn identity_endpoint_answers_without_a_credential_name() {
 }
 
 #[test]
+fn the_emulators_identity_endpoint_answers() {
+    // IMDS's and App Service's shapes, as the emulator answers them.
+    let cases = [
+        (
+            r#"{"error":"invalid_request","error_description":"Required metadata header not specified"}"#,
+            ChainProblem::ManagedIdentityBadRequest,
+        ),
+        (
+            r#"{"statusCode":401,"message":"The X-IDENTITY-HEADER request header is missing or does not match IDENTITY_HEADER.","correlationId":"c0ffee00-1234-4abc-8def-0123456789ab"}"#,
+            ChainProblem::ManagedIdentityBadRequest,
+        ),
+        (
+            r#"{"statusCode":400,"message":"Identity not found","correlationId":"c0ffee00-1234-4abc-8def-0123456789ab"}"#,
+            ChainProblem::ManagedIdentityNotAssigned,
+        ),
+        (
+            r#"{"statusCode":400,"message":"Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request","correlationId":"c0ffee00-1234-4abc-8def-0123456789ab"}"#,
+            ChainProblem::ManagedIdentityAmbiguous,
+        ),
+    ];
+    for (body, want) in cases {
+        let r = parse(body).unwrap_or_else(|e| panic!("{body}: {e}"));
+        let c = r.chain.unwrap_or_else(|| panic!("{body}"));
+        assert_eq!(c.attempts[0].problem, want, "{body}");
+    }
+}
+
+#[test]
 fn tenant_clash_of_the_cli_under_a_managed_identity() {
     let t = "default auth: azure-cli: cannot get access token: ERROR: Tenant shouldn't be specified for managed identity account\n. Config: host=https://adb-1234567890123456.7.azuredatabricks.net, azure_tenant_id=aaaaaaaa-1111-4111-8111-111111111111. Env: DATABRICKS_HOST, ARM_TENANT_ID";
     let r = parse(t).unwrap();
