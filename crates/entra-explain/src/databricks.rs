@@ -377,6 +377,69 @@ pub fn classify_databricks_answer(status: Option<u16>, text: &str) -> Vec<Databr
     scan(text, status)
 }
 
+/// Problems a Databricks answer states in so many words: any of the
+/// markers, the problem, our cause and fix.
+const STATED: &[(&[&str], DatabricksProblem, &str, &str)] = &[
+    (
+        &["PrematureJwtException", "must not be accepted before"],
+        DatabricksProblem::NotYetValid,
+        "Databricks refused the token because it is not valid yet (its nbf claim is in the future): the clock of the machine that got it, or Databricks', is off.",
+        "Synchronise the clock (NTP) of the machine that requested the token, or wait a minute and retry.",
+    ),
+    (
+        &["SignatureException"],
+        DatabricksProblem::BadSignature,
+        "Databricks could not verify the token's signature with the keys of the issuer it trusts: the token was altered or truncated, signed with another algorithm than RS256, or issued by another identity provider or tenant.",
+        "Copy the token again whole, or get a new one from Entra ID for Azure Databricks; `entra-doctor check` shows whether its signature verifies with the tenant's keys.",
+    ),
+    (
+        &["MalformedJwtException", "UnsupportedJwtException"],
+        DatabricksProblem::Malformed,
+        "What Databricks received is not a well-formed signed JWT (a cut or wrapped token, quotes or whitespace inside it, an unsigned token, or something that is not a token).",
+        "Send the access token itself, whole and on one line, as `Authorization: Bearer <token>`.",
+    ),
+    (
+        &["Unable to load OAuth Config"],
+        DatabricksProblem::OAuthConfig,
+        "Databricks could not load the Entra ID (OAuth) configuration that matches the token: the token was usually issued by a tenant other than the one the workspace belongs to (a guest's home tenant, a multi-tenant app signed in elsewhere), or the request went to the wrong host (for example an account-console URL with a workspace token).",
+        "Get the token from the workspace's own tenant (authority https://login.microsoftonline.com/<workspace-tenant-id>, or `az login --tenant <workspace-tenant-id>`), for resource 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d, and check the workspace URL (https://adb-<id>.<n>.azuredatabricks.net).",
+    ),
+    (
+        &["Credential was not sent", "unsupported type for this API"],
+        DatabricksProblem::CredentialNotSent,
+        "No usable credential reached Databricks: the Authorization header is missing, empty, or not of the form `Bearer <token>` (a proxy may also have removed it).",
+        "Send the header `Authorization: Bearer <token>` with the token on one line, and check that no proxy or redirect drops it (curl drops it when following a redirect to another host).",
+    ),
+    (
+        &["Invalid access token"],
+        DatabricksProblem::InvalidToken,
+        "Databricks could not validate the bearer token: it may be truncated or mangled, a personal access token that was revoked or has expired, an Entra token for another tenant or audience, or not a token at all.",
+        "Run `entra-doctor check` on the exact token you send to see which rule fails. For Entra tokens: aud must be 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d, iss the workspace's tenant, and exp in the future. For a personal access token, create a new one.",
+    ),
+    (
+        &["deactivated"],
+        DatabricksProblem::Deactivated,
+        "The user or service principal exists in the workspace but is deactivated.",
+        "A workspace admin reactivates it (Settings > Identity and access, or SCIM `active: true`); for identities synced from the account or Entra ID, in the account console.",
+    ),
+    (
+        &["Personal access tokens are disabled", "personal access token is disabled"],
+        DatabricksProblem::PatsDisabled,
+        "The workspace admin turned personal access tokens off: every PAT is refused, valid or not.",
+        "Use OAuth instead: `databricks auth login --host <workspace-url>` for a user (databricks-cli), a service principal's OAuth secret (oauth-m2m) or an Entra ID token; or ask an admin to allow PATs (Settings > Advanced > Personal access tokens).",
+    ),
+];
+
+/// Adds `problem` when `text` states it (see [`STATED`]).
+fn said(text: &str, problem: DatabricksProblem, out: &mut Vec<DatabricksFinding>) {
+    if let Some((_, p, cause, fix)) = STATED
+        .iter()
+        .find(|(markers, p, _, _)| *p == problem && markers.iter().any(|m| contains_ci(text, m)))
+    {
+        out.push(simple(*p, cause, fix));
+    }
+}
+
 /// Finds every Databricks problem `text` states. `status` is the HTTP status
 /// already known (from an `error_code` field, say), if any.
 pub(crate) fn scan(text: &str, status: Option<u16>) -> Vec<DatabricksFinding> {
@@ -421,36 +484,10 @@ pub(crate) fn scan(text: &str, status: Option<u16>) -> Vec<DatabricksFinding> {
     if contains_ci(text, "ExpiredJwtException") || contains_ci(text, "JWT expired at") {
         out.push(expiry_finding(text));
     }
-    if contains_ci(text, "PrematureJwtException")
-        || contains_ci(text, "must not be accepted before")
-    {
-        out.push(simple(
-            DatabricksProblem::NotYetValid,
-            "Databricks refused the token because it is not valid yet (its nbf claim is in the future): the clock of the machine that got it, or Databricks', is off.",
-            "Synchronise the clock (NTP) of the machine that requested the token, or wait a minute and retry.",
-        ));
-    }
-    if contains_ci(text, "SignatureException") {
-        out.push(simple(
-            DatabricksProblem::BadSignature,
-            "Databricks could not verify the token's signature with the keys of the issuer it trusts: the token was altered or truncated, signed with another algorithm than RS256, or issued by another identity provider or tenant.",
-            "Copy the token again whole, or get a new one from Entra ID for Azure Databricks; `entra-doctor check` shows whether its signature verifies with the tenant's keys.",
-        ));
-    }
-    if contains_ci(text, "MalformedJwtException") || contains_ci(text, "UnsupportedJwtException") {
-        out.push(simple(
-            DatabricksProblem::Malformed,
-            "What Databricks received is not a well-formed signed JWT (a cut or wrapped token, quotes or whitespace inside it, an unsigned token, or something that is not a token).",
-            "Send the access token itself, whole and on one line, as `Authorization: Bearer <token>`.",
-        ));
-    }
-    if contains_ci(text, "Unable to load OAuth Config") {
-        out.push(simple(
-            DatabricksProblem::OAuthConfig,
-            "Databricks could not load the Entra ID (OAuth) configuration that matches the token: the token was usually issued by a tenant other than the one the workspace belongs to (a guest's home tenant, a multi-tenant app signed in elsewhere), or the request went to the wrong host (for example an account-console URL with a workspace token).",
-            "Get the token from the workspace's own tenant (authority https://login.microsoftonline.com/<workspace-tenant-id>, or `az login --tenant <workspace-tenant-id>`), for resource 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d, and check the workspace URL (https://adb-<id>.<n>.azuredatabricks.net).",
-        ));
-    }
+    said(text, DatabricksProblem::NotYetValid, &mut out);
+    said(text, DatabricksProblem::BadSignature, &mut out);
+    said(text, DatabricksProblem::Malformed, &mut out);
+    said(text, DatabricksProblem::OAuthConfig, &mut out);
     if let Some(at) = find_ci(text, "Source IP address", 0)
         .filter(|_| contains_ci(text, "IP ACL") || contains_ci(text, "is blocked"))
     {
@@ -469,38 +506,10 @@ pub(crate) fn scan(text: &str, status: Option<u16>) -> Vec<DatabricksFinding> {
             fix: "Call from an allowed network (VPN, agent in the allowed range), or have a workspace admin add the address to the IP access list (Settings > Security > IP access list, or the ip-access-lists API).".into(),
         });
     }
-    if contains_ci(text, "Credential was not sent")
-        || contains_ci(text, "unsupported type for this API")
-    {
-        out.push(simple(
-            DatabricksProblem::CredentialNotSent,
-            "No usable credential reached Databricks: the Authorization header is missing, empty, or not of the form `Bearer <token>` (a proxy may also have removed it).",
-            "Send the header `Authorization: Bearer <token>` with the token on one line, and check that no proxy or redirect drops it (curl drops it when following a redirect to another host).",
-        ));
-    }
-    if contains_ci(text, "Invalid access token") {
-        out.push(simple(
-            DatabricksProblem::InvalidToken,
-            "Databricks could not validate the bearer token: it may be truncated or mangled, a personal access token that was revoked or has expired, an Entra token for another tenant or audience, or not a token at all.",
-            "Run `entra-doctor check` on the exact token you send to see which rule fails. For Entra tokens: aud must be 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d, iss the workspace's tenant, and exp in the future. For a personal access token, create a new one.",
-        ));
-    }
-    if contains_ci(text, "deactivated") {
-        out.push(simple(
-            DatabricksProblem::Deactivated,
-            "The user or service principal exists in the workspace but is deactivated.",
-            "A workspace admin reactivates it (Settings > Identity and access, or SCIM `active: true`); for identities synced from the account or Entra ID, in the account console.",
-        ));
-    }
-    if contains_ci(text, "Personal access tokens are disabled")
-        || contains_ci(text, "personal access token is disabled")
-    {
-        out.push(simple(
-            DatabricksProblem::PatsDisabled,
-            "The workspace admin turned personal access tokens off: every PAT is refused, valid or not.",
-            "Use OAuth instead: `databricks auth login --host <workspace-url>` for a user (databricks-cli), a service principal's OAuth secret (oauth-m2m) or an Entra ID token; or ask an admin to allow PATs (Settings > Advanced > Personal access tokens).",
-        ));
-    }
+    said(text, DatabricksProblem::CredentialNotSent, &mut out);
+    said(text, DatabricksProblem::InvalidToken, &mut out);
+    said(text, DatabricksProblem::Deactivated, &mut out);
+    said(text, DatabricksProblem::PatsDisabled, &mut out);
     out.extend(token_endpoint(text, None, None));
     let not_member = [
         "User not authorized",
