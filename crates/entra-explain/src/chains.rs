@@ -445,11 +445,7 @@ fn classify(cred: &str, s: &str) -> ChainProblem {
         }
         "SharedTokenCacheCredential" => ChainProblem::SharedTokenCacheEmpty,
         "AzureCliCredential" | "AzureCLICredential" => {
-            if contains_ci(s, "az login") || contains_ci(s, "login") {
-                ChainProblem::AzureCliNotLoggedIn
-            } else {
-                ChainProblem::AzureCliNotFound
-            }
+            azure_cli_problem(s).unwrap_or(ChainProblem::AzureCliNotFound)
         }
         "AzurePowerShellCredential" => ChainProblem::AzurePowerShellUnavailable,
         "AzureDeveloperCliCredential" | "AzureDeveloperCLICredential" => {
@@ -461,6 +457,27 @@ fn classify(cred: &str, s: &str) -> ChainProblem {
         | "InteractiveBrowserCredential"
         | "BrokerCredential" => ChainProblem::DeveloperToolUnavailable,
         _ => ChainProblem::Other,
+    }
+}
+
+/// The Azure CLI missing, or not signed in, by its caller's words.
+fn azure_cli_problem(s: &str) -> Option<ChainProblem> {
+    let missing = [
+        "not found",
+        "could not be found",
+        "not installed",
+        "Failed to invoke",
+        "not recognized",
+        "executable file",
+        "fork/exec",
+        "No such file",
+    ];
+    if missing.iter().any(|p| contains_ci(s, p)) {
+        Some(ChainProblem::AzureCliNotFound)
+    } else if contains_ci(s, "login") {
+        Some(ChainProblem::AzureCliNotLoggedIn)
+    } else {
+        None
     }
 }
 
@@ -828,12 +845,8 @@ fn method_failed(method: &str, reason: &str) -> CredentialAttempt {
         ChainProblem::DatabricksLoginExpired
     } else if !codes.is_empty() {
         ChainProblem::EntraRefused
-    } else if method == "azure-cli" && contains_ci(reason, "az login") {
-        ChainProblem::AzureCliNotLoggedIn
-    } else if method == "azure-cli"
-        && (contains_ci(reason, "not found") || contains_ci(reason, "executable file"))
-    {
-        ChainProblem::AzureCliNotFound
+    } else if let Some(p) = azure_cli_problem(reason).filter(|_| method == "azure-cli") {
+        p
     } else {
         ChainProblem::MethodFailed
     };

@@ -468,3 +468,34 @@ fn aadsts700024_gives_the_expiry() {
         "{steps}"
     );
 }
+
+#[test]
+fn chained_token_credential_javascript_names_credentials_by_their_words() {
+    let t = "AggregateAuthenticationError: ChainedTokenCredential authentication failed.
+CredentialUnavailableError: EnvironmentCredential is unavailable. No underlying credential could be used. To troubleshoot, visit https://aka.ms/azsdk/js/identity/environmentcredential/troubleshoot.
+CredentialUnavailableError: ManagedIdentityCredential: Authentication failed. Message Attempted to use the IMDS endpoint, but it is not available.
+CredentialUnavailableError: Azure CLI could not be found. Please visit https://aka.ms/azure-cli for installation instructions and then, once installed, authenticate to your Azure account using 'az login'.";
+    let r = parse(t).unwrap();
+    let c = r.chain.unwrap();
+    assert_eq!(c.name, "ChainedTokenCredential");
+    let got: Vec<(&str, ChainProblem)> = c
+        .attempts
+        .iter()
+        .map(|a| (a.credential.as_str(), a.problem))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "EnvironmentCredential",
+                ChainProblem::EnvironmentNotConfigured
+            ),
+            (
+                "ManagedIdentityCredential",
+                ChainProblem::ManagedIdentityUnreachable
+            ),
+            // "… could not be found … then … 'az login'": not installed.
+            ("AzureCliCredential", ChainProblem::AzureCliNotFound),
+        ]
+    );
+}
