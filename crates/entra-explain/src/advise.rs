@@ -491,7 +491,7 @@ fn chain_advice(chain: &Chain, a: &CredentialAttempt, k: &Known<'_>) -> Advice {
         ));
     }
     let mut steps = vec![k.fill(&a.fix)];
-    if a.problem == ChainProblem::MethodNotConfigured && !a.missing.is_empty() {
+    if a.problem == ChainProblem::NoMethodConfigured {
         let set: Vec<&str> = chain.config.iter().map(|s| s.name.as_str()).collect();
         if !set.is_empty() {
             steps.push(format!("Settings the SDK saw: {}.", set.join(", ")));

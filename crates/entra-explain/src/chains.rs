@@ -734,7 +734,10 @@ fn databricks_sdk(t: &str) -> Option<Chain> {
                 missing,
                 codes: Vec::new(),
                 cause,
-                fix: format!("To use {m}, provide {what}."),
+                fix: format!(
+                    "To use {m}, provide {}.",
+                    what.replace("<host>", host.as_deref().unwrap_or("<host>"))
+                ),
             });
         }
     } else {
