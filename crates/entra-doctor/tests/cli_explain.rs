@@ -166,3 +166,19 @@ fn a_federation_subject_mismatch_names_the_subject() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_credential_error_given_to_check_points_to_explain() {
+    for text in [
+        "ManagedIdentityCredential authentication unavailable, no response from the IMDS endpoint.",
+        "default auth: cannot configure default credentials. Config: host=https://adb-1.2.azuredatabricks.net",
+    ] {
+        let out = cmd().args(["check", text]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("that is an error") && err.contains("entra-doctor explain"),
+            "{err}"
+        );
+    }
+}

@@ -131,7 +131,11 @@ fn same_input(arg: Option<&str>, text: &str) -> String {
 /// recognises (an AADSTS code, an OAuth error, a redirect with error=).
 pub(crate) fn misdirected_error(text: &str, arg: Option<&str>, command: &str) -> Option<CliError> {
     let report = explain::parse(text).ok()?;
-    if report.codes.is_empty() && report.error.is_none() && report.http_status.is_none() {
+    if report.codes.is_empty()
+        && report.error.is_none()
+        && report.http_status.is_none()
+        && report.chain.is_none()
+    {
         return None;
     }
     Some(CliError::OtherCommand {
