@@ -99,3 +99,86 @@ fn a_databricks_wrong_audience_answer_is_explained() {
         "{v}"
     );
 }
+
+#[test]
+fn a_default_azure_credential_message_is_explained_credential_by_credential() {
+    let text = "DefaultAzureCredential failed to retrieve a token from the included credentials.\nAttempted credentials:\n\tEnvironmentCredential: EnvironmentCredential authentication unavailable. Environment variables are not fully configured.\n\tManagedIdentityCredential: ManagedIdentityCredential authentication unavailable, no response from the IMDS endpoint.\n\tAzureCliCredential: Azure CLI not found on path";
+    let (code, v) = explain_json(&[text]);
+    assert_eq!(code, 0, "{v}");
+    let attempts = &v["report"]["chain"]["attempts"];
+    assert_eq!(v["report"]["chain"]["name"], "DefaultAzureCredential");
+    assert_eq!(attempts[0]["credential"], "EnvironmentCredential");
+    assert_eq!(attempts[1]["problem"], "managed_identity_unreachable");
+    assert_eq!(attempts[2]["problem"], "azure_cli_not_found");
+    assert_eq!(v["explanation"]["advice"].as_array().unwrap().len(), 3);
+    assert!(v["explanation"]["headline"]
+        .as_str()
+        .unwrap()
+        .starts_with("DefaultAzureCredential: no credential got a token"));
+}
+
+#[test]
+fn a_databricks_sdk_default_auth_error_lists_what_each_method_lacks() {
+    let text = "default auth: cannot configure default credentials, please check https://docs.databricks.com/en/dev-tools/auth.html#databricks-client-unified-authentication to configure credentials for your preferred authentication method. Config: host=https://adb-1234567890123456.7.azuredatabricks.net. Env: DATABRICKS_HOST";
+    let (code, v) = explain_json(&[text]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["report"]["library"], "Databricks SDK");
+    let attempts = v["report"]["chain"]["attempts"].as_array().unwrap();
+    assert_eq!(attempts[0]["problem"], "no_method_configured");
+    let pat = attempts.iter().find(|a| a["credential"] == "pat").unwrap();
+    assert_eq!(pat["missing"][0], "token");
+}
+
+#[test]
+fn a_databricks_oauth_answer_is_explained() {
+    let body = r#"{"error_description":"redirect_uri 'http://127.0.0.1:53890' not registered for OAuth application 'databricks-cli'","error":"invalid_request"}"#;
+    let (code, v) = explain_json(&[body]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["report"]["kind"], "databricks_token_endpoint");
+    let f = &v["report"]["databricks"][0];
+    assert_eq!(f["problem"], "redirect_uri_not_registered");
+    assert_eq!(f["found"], "http://127.0.0.1:53890");
+}
+
+#[test]
+fn a_federation_subject_mismatch_names_the_subject() {
+    let text = "AADSTS700213: No matching federated identity record found for presented assertion subject 'repo:contoso/etl:environment:prod'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.";
+    let out = cmd()
+        .args([
+            "explain",
+            text,
+            "--client-id",
+            "0d0c1e2a-1111-4222-8333-444455556666",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("subject (sub)"), "{stdout}");
+    assert!(
+        stdout.contains("repo:contoso/etl:environment:prod"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "az ad app federated-credential list --id 0d0c1e2a-1111-4222-8333-444455556666"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_credential_error_given_to_check_points_to_explain() {
+    for text in [
+        "ManagedIdentityCredential authentication unavailable, no response from the IMDS endpoint.",
+        "default auth: cannot configure default credentials. Config: host=https://adb-1.2.azuredatabricks.net",
+    ] {
+        let out = cmd().args(["check", text]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("that is an error") && err.contains("entra-doctor explain"),
+            "{err}"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::chains::{Chain, ChainProblem, CredentialAttempt};
 use super::databricks::{issuer_tenant, DatabricksFinding, DatabricksProblem};
 use super::redirect::{compare_registered, Platform, RedirectComparison, RegisteredUri};
 use super::{CodeEntry, Context, ErrorReport, InputKind};
@@ -206,6 +207,8 @@ const WRONG_PLACE: &[u32] = &[
 const WRONG_USER: &[u32] = &[16000, 16003, 50020, 50034, 51004, 90072];
 const RESOURCE: &[u32] = &[50001, 500011, 650052, 650053];
 const SCOPE: &[u32] = &[28002, 28003, 70011, 700022, 700023, 901002, 900144, 90014];
+/// Workload identity federation: the external token was refused.
+const FEDERATION: &[u32] = &[50027, 70021, 700024, 700211, 700212, 700213, 7002138];
 const SIGN_IN_AGAIN: &[u32] = &[
     50089, 50132, 50133, 50173, 54005, 70000, 70008, 70043, 700082, 700084,
 ];
@@ -346,6 +349,11 @@ pub fn explain(report: &ErrorReport, ctx: &Context) -> Explanation {
         admin_consent_url: None,
         notes: Vec::new(),
     };
+    if let Some(chain) = &report.chain {
+        for a in &chain.attempts {
+            ex.advice.push(chain_advice(chain, a, &k));
+        }
+    }
     for entry in &report.entries {
         let advice = code_advice(entry, &k, &mut ex);
         ex.advice.push(advice);
@@ -373,6 +381,9 @@ pub fn explain(report: &ErrorReport, ctx: &Context) -> Explanation {
 }
 
 fn headline(report: &ErrorReport) -> String {
+    if let Some(h) = report.chain.as_ref().and_then(chain_headline) {
+        return h;
+    }
     if let Some(e) = report.entries.first() {
         let mut h = match e.name {
             Some(name) => format!("AADSTS{} {name}", e.code),
@@ -386,14 +397,113 @@ fn headline(report: &ErrorReport) -> String {
         }
         h
     } else if let Some(f) = report.databricks.first() {
-        format!(
-            "Azure Databricks rejected the request: {}",
-            problem_label(f.problem)
-        )
+        if f.problem.is_token_endpoint() {
+            format!(
+                "Databricks OAuth refused the request: {}",
+                problem_label(f.problem)
+            )
+        } else {
+            format!(
+                "Azure Databricks rejected the request: {}",
+                problem_label(f.problem)
+            )
+        }
     } else if let Some(err) = &report.error {
         format!("OAuth error {err}")
     } else {
         "Unrecognised error".to_owned()
+    }
+}
+
+/// "DefaultAzureCredential: no credential got a token (5 tried); …".
+fn chain_headline(chain: &Chain) -> Option<String> {
+    let first = chain.attempts.first()?;
+    let refused = chain
+        .attempts
+        .iter()
+        .find(|a| a.problem == ChainProblem::EntraRefused);
+    Some(match chain.name.as_str() {
+        "DefaultAzureCredential" | "ChainedTokenCredential" => {
+            let mut h = format!(
+                "{}: no credential got a token ({} tried)",
+                chain.name,
+                chain.attempts.len()
+            );
+            if let Some(r) = refused {
+                h.push_str(&format!("; Entra ID refused {}", r.credential));
+            }
+            h
+        }
+        "Databricks SDK default auth" => match first.problem {
+            ChainProblem::NoMethodConfigured => {
+                "Databricks SDK: no authentication method could be configured".to_owned()
+            }
+            ChainProblem::ConflictingMethods => {
+                "Databricks SDK: settings of more than one authentication method".to_owned()
+            }
+            p => format!(
+                "Databricks SDK: the {} method failed: {}",
+                first.credential,
+                chain_label(p)
+            ),
+        },
+        _ => format!("{}: {}", first.credential, chain_label(first.problem)),
+    })
+}
+
+/// A short label of a chain problem.
+fn chain_label(p: ChainProblem) -> &'static str {
+    use ChainProblem as P;
+    match p {
+        P::EnvironmentNotConfigured => "environment variables not set (skipped)",
+        P::WorkloadIdentityNotConfigured => "workload identity not configured (skipped)",
+        P::FederatedTokenFileUnreadable => "the federated token file cannot be read",
+        P::ManagedIdentityUnreachable => "no managed identity endpoint (not on Azure?)",
+        P::ManagedIdentityNotAssigned => "no managed identity is assigned to this resource",
+        P::ManagedIdentityNotFound => "the requested managed identity is not assigned here",
+        P::ManagedIdentityAmbiguous => "several user-assigned identities, none chosen",
+        P::ManagedIdentityTenantClash => "a tenant was asked of a managed-identity login",
+        P::AppServiceIdentityFailed => "the App Service identity endpoint refused",
+        P::ManagedIdentityBadRequest => "the identity endpoint refused a malformed request",
+        P::SharedTokenCacheEmpty => "no account in the shared token cache (skipped)",
+        P::AzureCliNotFound => "the Azure CLI is not installed or cannot run",
+        P::AzureCliNotLoggedIn => "the Azure CLI is not signed in",
+        P::AzurePowerShellUnavailable => "Azure PowerShell not available (skipped)",
+        P::AzureDeveloperCliUnavailable => "Azure Developer CLI not available (skipped)",
+        P::DeveloperToolUnavailable => "developer tool sign-in not available (skipped)",
+        P::EntraRefused => "refused by Microsoft Entra ID",
+        P::NoMethodConfigured => "no method is configured",
+        P::MethodNotConfigured => "not configured",
+        P::MethodFailed => "failed",
+        P::ConflictingMethods => "more than one method configured",
+        P::DatabricksOAuthNotSupported => "the host does not serve Databricks OAuth",
+        P::DatabricksLoginExpired => "the Databricks CLI login expired",
+        _ => "failed for another reason",
+    }
+}
+
+fn chain_advice(chain: &Chain, a: &CredentialAttempt, k: &Known<'_>) -> Advice {
+    let mut cause = k.fill(&a.cause);
+    if !a.said.is_empty() {
+        cause.push_str(&format!(
+            " It said: \"{}\"",
+            entra_token::text::clip(&a.said, 300)
+        ));
+    }
+    let mut steps = vec![k.fill(&a.fix)];
+    if a.problem == ChainProblem::NoMethodConfigured {
+        let set: Vec<&str> = chain.config.iter().map(|s| s.name.as_str()).collect();
+        if !set.is_empty() {
+            steps.push(format!("Settings the SDK saw: {}.", set.join(", ")));
+        }
+    }
+    k.tenant_id_hint(&mut steps);
+    Advice {
+        code: None,
+        title: format!("{}: {}", a.credential, chain_label(a.problem)),
+        cause,
+        steps,
+        links: Vec::new(),
     }
 }
 
@@ -410,6 +520,28 @@ fn problem_label(p: DatabricksProblem) -> &'static str {
         DatabricksProblem::OAuthConfig => "unable to load the OAuth configuration",
         DatabricksProblem::Unauthorized => "unauthorized (401)",
         DatabricksProblem::Forbidden => "forbidden (403)",
+        DatabricksProblem::MissingClaim => "the token lacks a claim Databricks requires",
+        DatabricksProblem::NotYetValid => "the token is not valid yet (nbf)",
+        DatabricksProblem::BadSignature => "the token's signature does not verify",
+        DatabricksProblem::Malformed => "not a well-formed signed JWT",
+        DatabricksProblem::Deactivated => "the identity is deactivated in the workspace",
+        DatabricksProblem::PatsDisabled => "personal access tokens are disabled",
+        DatabricksProblem::OAuthInvalidClient => {
+            "OAuth client authentication failed (invalid_client)"
+        }
+        DatabricksProblem::OAuthInvalidGrant => "the OAuth grant was refused (invalid_grant)",
+        DatabricksProblem::RefreshTokenInvalid => "the refresh token is invalid or expired",
+        DatabricksProblem::AuthorizationCodeInvalid => "the authorization code is invalid",
+        DatabricksProblem::PkceMismatch => "the PKCE code_verifier does not match",
+        DatabricksProblem::RedirectUriNotRegistered => "the redirect URI is not registered",
+        DatabricksProblem::OAuthAppNotEnabled => {
+            "the OAuth application is not enabled for the account"
+        }
+        DatabricksProblem::OAuthNotSupported => "the host does not serve Databricks OAuth",
+        DatabricksProblem::FederationPolicyMismatch => "no federation policy accepts the token",
+        DatabricksProblem::OAuthPrincipalInactive => "the identity is not active in the workspace",
+        DatabricksProblem::OAuthInvalidScope => "an unknown OAuth scope was asked for",
+        DatabricksProblem::OAuthRefused => "the OAuth request was refused",
     }
 }
 
@@ -445,6 +577,9 @@ fn code_advice(entry: &CodeEntry, k: &Known<'_>, ex: &mut Explanation) -> Advice
     }
     if RESOURCE.contains(&code) || SCOPE.contains(&code) {
         resource_steps(code, k, &mut steps);
+    }
+    if FEDERATION.contains(&code) {
+        federation_steps(code, k, &mut steps);
     }
     if SIGN_IN_AGAIN.contains(&code) {
         steps.push(format!(
@@ -605,6 +740,92 @@ fn wrong_place_steps(code: u32, k: &Known<'_>, steps: &mut Vec<String>) {
     }
 }
 
+/// Names the claim of the external token that matched no federated
+/// credential, with the value Entra saw, and how to compare it.
+fn federation_steps(code: u32, k: &Known<'_>, steps: &mut Vec<String>) {
+    let h = &k.report.hints;
+    let app = k.client.unwrap_or("<client-id>");
+    let shown = |v: &Option<String>| v.as_deref().map(|v| entra_token::text::clip(v, 300));
+    let (iss, sub, aud) = (
+        shown(&h.assertion_issuer),
+        shown(&h.assertion_subject),
+        shown(&h.assertion_audience),
+    );
+    let list = |query: &str| {
+        format!("`az ad app federated-credential list --id {app} --query \"{query}\" -o table`")
+    };
+    match code {
+        700211 => steps.push(match &iss {
+            Some(v) => format!("The claim that differs is the issuer (iss): the token has `{v}` and no federated credential of app {app} has exactly that issuer. List them with {}.", list("[].{name:name, issuer:issuer}")),
+            None => format!("The claim that differs is the issuer (iss): compare the token's iss (`entra-doctor decode` on it) with {}.", list("[].{name:name, issuer:issuer}")),
+        }),
+        700212 => steps.push(match &aud {
+            Some(v) => format!("The claim that differs is the audience (aud): the token has `{v}`, which no federated credential of app {app} lists. List them with {}.", list("[].{name:name, audiences:audiences}")),
+            None => format!("The claim that differs is the audience (aud): compare the token's aud with {}.", list("[].{name:name, audiences:audiences}")),
+        }),
+        700213 | 7002138 => {
+            steps.push(match &sub {
+                Some(v) => format!("The claim that differs is the subject (sub): the token has `{v}` and no federated credential of app {app} has exactly that subject{}. List them with {}.", if code == 7002138 { " (one has it in other letter case)" } else { "" }, list("[].{name:name, subject:subject}")),
+                None => format!("The claim that differs is the subject (sub): compare the token's sub with {}.", list("[].{name:name, subject:subject}")),
+            });
+            if let Some(v) = &sub {
+                if let Some(hint) = subject_hint(v) {
+                    steps.push(hint);
+                }
+            }
+        }
+        70021 => {
+            let said: Vec<String> = [("iss", &iss), ("sub", &sub), ("aud", &aud)]
+                .iter()
+                .filter_map(|(n, v)| v.as_ref().map(|v| format!("{n} `{v}`")))
+                .collect();
+            let what = if said.is_empty() {
+                "Decode the external token (`entra-doctor decode`) and compare its iss, sub and aud".to_owned()
+            } else {
+                format!("The token has {}: compare each", said.join(", "))
+            };
+            steps.push(format!("{what} with every federated credential of app {app}, exactly and case-sensitively: {}. Usually the subject differs (another branch, environment, pull request or service account).", list("[].{name:name, issuer:issuer, subject:subject, audiences:audiences}")));
+            if let Some(hint) = sub.as_deref().and_then(subject_hint) {
+                steps.push(hint);
+            }
+        }
+        700024 => {
+            if let Some(e) = &h.assertion_expires {
+                steps.push(format!("The assertion expired at {e} (the claim concerned is exp): it was read or made too early, or kept and reused."));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What a GitHub or Kubernetes subject says, for a subject mismatch.
+fn subject_hint(sub: &str) -> Option<String> {
+    if let Some(rest) = sub.strip_prefix("repo:") {
+        let repo = rest.split(':').next().unwrap_or(rest);
+        let kind = if rest.contains(":environment:") {
+            "a job that names an environment (GitHub then sends the environment, never the branch)"
+        } else if rest.contains(":pull_request") {
+            "a pull-request run"
+        } else if rest.contains(":ref:refs/tags/") {
+            "a tag"
+        } else if rest.contains(":ref:refs/heads/") {
+            "a branch"
+        } else {
+            "a customised subject template"
+        };
+        let ids = if repo.contains('@') {
+            " The owner and repository carry numeric IDs (`owner@id/repo@id`): the repository uses GitHub's immutable subject format, so a credential written with the plain names does not match; read the exact prefix with `gh api repos/<owner>/<repo>/actions/oidc/customization/sub`."
+        } else {
+            ""
+        };
+        return Some(format!("This is a GitHub Actions subject for repository `{repo}`, from {kind}. Register a credential with exactly this subject, or add one per branch or environment you deploy from.{ids}"));
+    }
+    sub.strip_prefix("system:serviceaccount:").map(|rest| {
+        let (ns, sa) = rest.split_once(':').unwrap_or((rest, ""));
+        format!("This is a Kubernetes service-account subject (namespace `{ns}`, service account `{sa}`): the credential's subject must be exactly `system:serviceaccount:{ns}:{sa}`, and the pod must run under that service account (and, for AKS workload identity, carry the label azure.workload.identity/use: \"true\").")
+    })
+}
+
 fn resource_steps(code: u32, k: &Known<'_>, steps: &mut Vec<String>) {
     let Some(r) = k.resource else {
         if SCOPE.contains(&code) {
@@ -698,6 +919,14 @@ fn notes(report: &ErrorReport, k: &Known<'_>) -> Vec<String> {
     }
     if report.library == Some("azure-identity") && report.codes.len() > 1 {
         notes.push("azure-identity's chained credentials (DefaultAzureCredential) try several ways to sign in; each code above comes from a different credential. Fix the one you mean to use, or select it explicitly.".into());
+    }
+    if let Some(c) = report.chain.as_ref().filter(|c| {
+        matches!(
+            c.name.as_str(),
+            "DefaultAzureCredential" | "ChainedTokenCredential"
+        )
+    }) {
+        notes.push(format!("{} tries its credentials in the order above and stops at the first that gets a token: the ones marked skipped only say they did not apply here. Fix the one you mean to use, or use that credential directly (ManagedIdentityCredential, WorkloadIdentityCredential, AzureCliCredential, …) so the error is its own.", c.name));
     }
     if k.host != DEFAULT_AUTHORITY_HOST {
         notes.push(format!("Authority host in use: {}.", k.host));

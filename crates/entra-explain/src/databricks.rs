@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::scan::{contains_ci, find_ci};
+use super::scan::{self, contains_ci, find_ci};
 use entra_token::catalogue::resources::{self, AZURE_DATABRICKS};
 
 /// The kind of problem a Databricks answer points at.
@@ -34,6 +34,83 @@ pub enum DatabricksProblem {
     Unauthorized,
     /// A bare 403 / PERMISSION_DENIED with no detail.
     Forbidden,
+    /// A claim Databricks requires is absent (`MissingClaimException`).
+    MissingClaim,
+    /// The token's `nbf` is in the future (`PrematureJwtException`).
+    NotYetValid,
+    /// The signature did not verify, or the key or algorithm is not one
+    /// Databricks trusts (`SignatureException`).
+    BadSignature,
+    /// Not a well-formed signed JWT (`MalformedJwtException`,
+    /// `UnsupportedJwtException`).
+    Malformed,
+    /// The user or service principal is deactivated in the workspace.
+    Deactivated,
+    /// Personal access tokens are turned off for the workspace.
+    PatsDisabled,
+    /// Databricks OAuth (`/oidc/v1/token`): `invalid_client`, the client ID
+    /// or OAuth secret is wrong.
+    #[serde(rename = "oauth_invalid_client")]
+    OAuthInvalidClient,
+    /// Databricks OAuth: `invalid_grant` without more detail.
+    #[serde(rename = "oauth_invalid_grant")]
+    OAuthInvalidGrant,
+    /// Databricks OAuth: the refresh token is invalid, expired or revoked.
+    RefreshTokenInvalid,
+    /// Databricks OAuth: the authorization code is invalid, spent, expired,
+    /// or redeemed with another redirect URI.
+    AuthorizationCodeInvalid,
+    /// Databricks OAuth: the PKCE `code_verifier` does not match the
+    /// `code_challenge` of the authorization request.
+    PkceMismatch,
+    /// Databricks OAuth: the redirect URI is not registered for the OAuth
+    /// application.
+    RedirectUriNotRegistered,
+    /// Databricks OAuth: the OAuth application (client ID) is not enabled
+    /// for the account.
+    #[serde(rename = "oauth_app_not_enabled")]
+    OAuthAppNotEnabled,
+    /// The host does not serve Databricks OAuth (not a Databricks host, or
+    /// a wrong one).
+    #[serde(rename = "oauth_not_supported")]
+    OAuthNotSupported,
+    /// Databricks token federation: no federation policy accepts the
+    /// external token (issuer, audience, subject, signature, expiry).
+    FederationPolicyMismatch,
+    /// Databricks OAuth: the user or service principal is not active in the
+    /// workspace.
+    #[serde(rename = "oauth_principal_inactive")]
+    OAuthPrincipalInactive,
+    /// Databricks OAuth: a scope other than `all-apis`, `sql`,
+    /// `offline_access` was asked for.
+    #[serde(rename = "oauth_invalid_scope")]
+    OAuthInvalidScope,
+    /// Databricks OAuth refused the request for a reason not listed here.
+    #[serde(rename = "oauth_refused")]
+    OAuthRefused,
+}
+
+impl DatabricksProblem {
+    /// Whether this is a refusal of Databricks' OAuth token endpoint (or its
+    /// authorize page), rather than of a token sent to an API.
+    pub fn is_token_endpoint(self) -> bool {
+        use DatabricksProblem as P;
+        matches!(
+            self,
+            P::OAuthInvalidClient
+                | P::OAuthInvalidGrant
+                | P::RefreshTokenInvalid
+                | P::AuthorizationCodeInvalid
+                | P::PkceMismatch
+                | P::RedirectUriNotRegistered
+                | P::OAuthAppNotEnabled
+                | P::OAuthNotSupported
+                | P::FederationPolicyMismatch
+                | P::OAuthPrincipalInactive
+                | P::OAuthInvalidScope
+                | P::OAuthRefused
+        )
+    }
 }
 
 /// One problem found in a Databricks answer, with its cause and fix.
@@ -156,6 +233,33 @@ fn claim_mismatches(text: &str) -> Vec<(String, String, String)> {
     out
 }
 
+/// `Expected <claim> claim to be: <x>, but was not present` (jjwt's
+/// MissingClaimException).
+fn missing_claims(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = find_ci(text, "expected ", from) {
+        from = at + 9;
+        let rest = &text[from..];
+        let Some(mid) = find_ci(rest, " claim to be:", 0) else {
+            continue;
+        };
+        let claim = rest[..mid].trim().trim_matches(|c| c == '\'' || c == '"');
+        let after = &rest[mid + 13..];
+        let Some(sep) = find_ci(after, ", but was not present", 0) else {
+            continue;
+        };
+        if claim.is_empty() || claim.len() > 40 || claim.contains(char::is_whitespace) {
+            continue;
+        }
+        out.push((claim.to_owned(), after[..sep].trim().to_owned()));
+        if out.len() >= 8 {
+            break;
+        }
+    }
+    out
+}
+
 /// The tenant segment of an Entra issuer (`https://sts.windows.net/<t>/`,
 /// `https://login.microsoftonline.com/<t>/v2.0`).
 pub(crate) fn issuer_tenant(iss: &str) -> Option<&str> {
@@ -264,6 +368,78 @@ fn simple(problem: DatabricksProblem, cause: &str, fix: &str) -> DatabricksFindi
     }
 }
 
+/// Classifies an Azure Databricks answer: every problem `text` (the body, or
+/// its message) states, most specific first, each with the claim and values
+/// it names. `status` is the HTTP status when known. This is the one
+/// classifier of Databricks' answers: `explain` renders its findings as
+/// advice, `check`'s membership step as a finding.
+pub fn classify_databricks_answer(status: Option<u16>, text: &str) -> Vec<DatabricksFinding> {
+    scan(text, status)
+}
+
+/// Problems a Databricks answer states in so many words: any of the
+/// markers, the problem, our cause and fix.
+const STATED: &[(&[&str], DatabricksProblem, &str, &str)] = &[
+    (
+        &["PrematureJwtException", "must not be accepted before"],
+        DatabricksProblem::NotYetValid,
+        "Databricks refused the token because it is not valid yet (its nbf claim is in the future): the clock of the machine that got it, or Databricks', is off.",
+        "Synchronise the clock (NTP) of the machine that requested the token, or wait a minute and retry.",
+    ),
+    (
+        &["SignatureException"],
+        DatabricksProblem::BadSignature,
+        "Databricks could not verify the token's signature with the keys of the issuer it trusts: the token was altered or truncated, signed with another algorithm than RS256, or issued by another identity provider or tenant.",
+        "Copy the token again whole, or get a new one from Entra ID for Azure Databricks; `entra-doctor check` shows whether its signature verifies with the tenant's keys.",
+    ),
+    (
+        &["MalformedJwtException", "UnsupportedJwtException"],
+        DatabricksProblem::Malformed,
+        "What Databricks received is not a well-formed signed JWT (a cut or wrapped token, quotes or whitespace inside it, an unsigned token, or something that is not a token).",
+        "Send the access token itself, whole and on one line, as `Authorization: Bearer <token>`.",
+    ),
+    (
+        &["Unable to load OAuth Config"],
+        DatabricksProblem::OAuthConfig,
+        "Databricks could not load the Entra ID (OAuth) configuration that matches the token: the token was usually issued by a tenant other than the one the workspace belongs to (a guest's home tenant, a multi-tenant app signed in elsewhere), or the request went to the wrong host (for example an account-console URL with a workspace token).",
+        "Get the token from the workspace's own tenant (authority https://login.microsoftonline.com/<workspace-tenant-id>, or `az login --tenant <workspace-tenant-id>`), for resource 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d, and check the workspace URL (https://adb-<id>.<n>.azuredatabricks.net).",
+    ),
+    (
+        &["Credential was not sent", "unsupported type for this API"],
+        DatabricksProblem::CredentialNotSent,
+        "No usable credential reached Databricks: the Authorization header is missing, empty, or not of the form `Bearer <token>` (a proxy may also have removed it).",
+        "Send the header `Authorization: Bearer <token>` with the token on one line, and check that no proxy or redirect drops it (curl drops it when following a redirect to another host).",
+    ),
+    (
+        &["Invalid access token"],
+        DatabricksProblem::InvalidToken,
+        "Databricks could not validate the bearer token: it may be truncated or mangled, a personal access token that was revoked or has expired, an Entra token for another tenant or audience, or not a token at all.",
+        "Run `entra-doctor check` on the exact token you send to see which rule fails. For Entra tokens: aud must be 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d, iss the workspace's tenant, and exp in the future. For a personal access token, create a new one.",
+    ),
+    (
+        &["deactivated"],
+        DatabricksProblem::Deactivated,
+        "The user or service principal exists in the workspace but is deactivated.",
+        "A workspace admin reactivates it (Settings > Identity and access, or SCIM `active: true`); for identities synced from the account or Entra ID, in the account console.",
+    ),
+    (
+        &["Personal access tokens are disabled", "personal access token is disabled"],
+        DatabricksProblem::PatsDisabled,
+        "The workspace admin turned personal access tokens off: every PAT is refused, valid or not.",
+        "Use OAuth instead: `databricks auth login --host <workspace-url>` for a user (databricks-cli), a service principal's OAuth secret (oauth-m2m) or an Entra ID token; or ask an admin to allow PATs (Settings > Advanced > Personal access tokens).",
+    ),
+];
+
+/// Adds `problem` when `text` states it (see [`STATED`]).
+fn said(text: &str, problem: DatabricksProblem, out: &mut Vec<DatabricksFinding>) {
+    if let Some((_, p, cause, fix)) = STATED
+        .iter()
+        .find(|(markers, p, _, _)| *p == problem && markers.iter().any(|m| contains_ci(text, m)))
+    {
+        out.push(simple(*p, cause, fix));
+    }
+}
+
 /// Finds every Databricks problem `text` states. `status` is the HTTP status
 /// already known (from an `error_code` field, say), if any.
 pub(crate) fn scan(text: &str, status: Option<u16>) -> Vec<DatabricksFinding> {
@@ -291,16 +467,27 @@ pub(crate) fn scan(text: &str, status: Option<u16>) -> Vec<DatabricksFinding> {
             "Decode the token (`entra-doctor check`): aud must be 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d and iss must name the workspace's tenant.",
         ));
     }
+    for (claim, expected) in missing_claims(text) {
+        out.push(DatabricksFinding {
+            problem: DatabricksProblem::MissingClaim,
+            cause: format!("Databricks expected the token to carry the `{claim}` claim (`{expected}`), and it has none."),
+            fix: if claim == "aud" {
+                format!("Request the token for Azure Databricks: `{GET_TOKEN}`, or the scope `{AZURE_DATABRICKS}/.default`.")
+            } else {
+                "Decode the token (`entra-doctor check`): send an access token Entra ID issued for Azure Databricks, not an ID token or a token of another issuer.".into()
+            },
+            claim: Some(claim),
+            expected: Some(expected),
+            found: None,
+        });
+    }
     if contains_ci(text, "ExpiredJwtException") || contains_ci(text, "JWT expired at") {
         out.push(expiry_finding(text));
     }
-    if contains_ci(text, "Unable to load OAuth Config") {
-        out.push(simple(
-            DatabricksProblem::OAuthConfig,
-            "Databricks could not load the Entra ID (OAuth) configuration that matches the token: the token was usually issued by a tenant other than the one the workspace belongs to (a guest's home tenant, a multi-tenant app signed in elsewhere), or the request went to the wrong host (for example an account-console URL with a workspace token).",
-            "Get the token from the workspace's own tenant (authority https://login.microsoftonline.com/<workspace-tenant-id>, or `az login --tenant <workspace-tenant-id>`), for resource 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d, and check the workspace URL (https://adb-<id>.<n>.azuredatabricks.net).",
-        ));
-    }
+    said(text, DatabricksProblem::NotYetValid, &mut out);
+    said(text, DatabricksProblem::BadSignature, &mut out);
+    said(text, DatabricksProblem::Malformed, &mut out);
+    said(text, DatabricksProblem::OAuthConfig, &mut out);
     if let Some(at) = find_ci(text, "Source IP address", 0)
         .filter(|_| contains_ci(text, "IP ACL") || contains_ci(text, "is blocked"))
     {
@@ -319,22 +506,11 @@ pub(crate) fn scan(text: &str, status: Option<u16>) -> Vec<DatabricksFinding> {
             fix: "Call from an allowed network (VPN, agent in the allowed range), or have a workspace admin add the address to the IP access list (Settings > Security > IP access list, or the ip-access-lists API).".into(),
         });
     }
-    if contains_ci(text, "Credential was not sent")
-        || contains_ci(text, "unsupported type for this API")
-    {
-        out.push(simple(
-            DatabricksProblem::CredentialNotSent,
-            "No usable credential reached Databricks: the Authorization header is missing, empty, or not of the form `Bearer <token>` (a proxy may also have removed it).",
-            "Send the header `Authorization: Bearer <token>` with the token on one line, and check that no proxy or redirect drops it (curl drops it when following a redirect to another host).",
-        ));
-    }
-    if contains_ci(text, "Invalid access token") {
-        out.push(simple(
-            DatabricksProblem::InvalidToken,
-            "Databricks could not validate the bearer token: it may be truncated or mangled, a personal access token that was revoked or has expired, an Entra token for another tenant or audience, or not a token at all.",
-            "Run `entra-doctor check` on the exact token you send to see which rule fails. For Entra tokens: aud must be 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d, iss the workspace's tenant, and exp in the future. For a personal access token, create a new one.",
-        ));
-    }
+    said(text, DatabricksProblem::CredentialNotSent, &mut out);
+    said(text, DatabricksProblem::InvalidToken, &mut out);
+    said(text, DatabricksProblem::Deactivated, &mut out);
+    said(text, DatabricksProblem::PatsDisabled, &mut out);
+    out.extend(token_endpoint(text, None, None));
     let not_member = [
         "User not authorized",
         "not authorized to access this workspace",
@@ -373,6 +549,258 @@ pub(crate) fn scan(text: &str, status: Option<u16>) -> Vec<DatabricksFinding> {
         }
     }
     out
+}
+
+/// `value_after` for a quoted value only.
+fn quoted_after(text: &str, marker: &str) -> Option<String> {
+    let at = find_ci(text, marker, 0)?;
+    let rest = text[at + marker.len()..].trim_start();
+    if !rest.starts_with('\'') && !rest.starts_with('"') {
+        return None;
+    }
+    scan::value_after(&text[at..], marker)
+}
+
+/// What Databricks' OAuth endpoints (`/oidc/v1/token`, `/oidc/v1/authorize`,
+/// the account's `/oidc/accounts/<id>/v1/…`) and the SDKs' OAuth errors say.
+/// `error` is the answer's OAuth `error`, `host` the workspace or account
+/// URL, when the caller knows them. Entra's own errors (with an AADSTS code)
+/// are not Databricks': nothing is found in them.
+pub(crate) fn token_endpoint(
+    text: &str,
+    error: Option<&str>,
+    host: Option<&str>,
+) -> Vec<DatabricksFinding> {
+    use DatabricksProblem as P;
+    if contains_ci(text, "AADSTS") {
+        return Vec::new();
+    }
+    let host_arg = host.map_or_else(
+        || "<host>".to_owned(),
+        |h| h.trim_end_matches('/').to_owned(),
+    );
+    let login = format!("databricks auth login --host {host_arg}");
+    let error = error
+        .map(str::to_owned)
+        .or_else(|| scan::oauth_error_word(text).map(str::to_owned))
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let finding =
+        |problem, found: Option<String>, expected: Option<String>, cause: String, fix: String| {
+            DatabricksFinding {
+                problem,
+                claim: None,
+                expected,
+                found,
+                cause,
+                fix,
+            }
+        };
+    if contains_ci(text, "not registered for OAuth application")
+        || (contains_ci(text, "redirect_uri") && contains_ci(text, "is not registered for client"))
+    {
+        let uri = quoted_after(text, "redirect_uri ");
+        let app =
+            quoted_after(text, "OAuth application ").or_else(|| quoted_after(text, "for client "));
+        let app_name = app
+            .clone()
+            .unwrap_or_else(|| "the OAuth application".into());
+        let mut fix = format!(
+            "Use a redirect URI registered for {app_name}, exactly (scheme, host, port and path)."
+        );
+        if app.as_deref() == Some("databricks-cli") {
+            fix.push_str(" The databricks-cli application accepts http://localhost:8020: use a Databricks CLI or SDK that listens there (a release that picked a random port was refused this way; upgrade), and keep port 8020 free.");
+        } else {
+            fix.push_str(" An account admin adds the URI to the app connection: account console > Settings > App connections > the app > Redirect URLs, or `databricks account custom-app-integration update <integration-id> --json '{\"redirect_urls\": [\"<uri>\"]}'`.");
+        }
+        out.push(finding(
+            P::RedirectUriNotRegistered,
+            uri.clone(),
+            app,
+            format!("Databricks refused the sign-in because the redirect URI{} is not one registered for {app_name}.", uri.as_deref().map(|u| format!(" `{u}`")).unwrap_or_default()),
+            fix,
+        ));
+    }
+    if contains_ci(text, "not available in Databricks account")
+        || (contains_ci(text, "invalid_client")
+            && contains_ci(text, "is not registered")
+            && !contains_ci(text, "redirect_uri"))
+    {
+        let client = quoted_after(text, "client_id: ").or_else(|| quoted_after(text, "Client "));
+        let shown = client.clone().unwrap_or_else(|| "<client-id>".into());
+        out.push(finding(
+            P::OAuthAppNotEnabled,
+            client,
+            None,
+            format!("The OAuth application `{shown}` is not enabled (registered) for this Databricks account, so the workspace does not know the client ID."),
+            format!("An account admin enables it: account console > Settings > App connections (a published app such as databricks-cli or dbt-databricks: `databricks account published-app-integration create --json '{{\"app_id\": \"{shown}\"}}'`; your own app: `databricks account custom-app-integration create`). Or use the client ID of an app that is enabled (the Databricks CLI's own is databricks-cli)."),
+        ));
+    }
+    if contains_ci(text, "OAuth is not supported for this host")
+        || contains_ci(text, "OAuth is not configured for this host")
+    {
+        out.push(finding(
+            P::OAuthNotSupported,
+            host.map(str::to_owned),
+            None,
+            format!("{host_arg} does not serve Databricks OAuth (its /oidc/.well-known/oauth-authorization-server is missing): it is not an Azure Databricks workspace or account host, it is mistyped, or it is a proxy or private-link name that does not pass /oidc through."),
+            format!("Check the host: a workspace is https://adb-<workspace-id>.<n>.azuredatabricks.net, the account is https://accounts.azuredatabricks.net with account_id; `curl -s {host_arg}/oidc/.well-known/oauth-authorization-server` must return JSON. With an Entra ID service principal (not a Databricks OAuth secret) use azure-client-secret (azure_client_id, azure_client_secret, azure_tenant_id) instead of oauth-m2m."),
+        ));
+    }
+    if contains_ci(text, "refresh token is invalid")
+        || contains_ci(text, "refresh_token is invalid")
+    {
+        out.push(finding(
+            P::RefreshTokenInvalid,
+            None,
+            None,
+            "Databricks refused the refresh token: it expired, was revoked (the user signed out, an admin revoked the app's tokens) or was already used (refresh tokens rotate: each is spent when redeemed).".into(),
+            format!("Sign in again: `{login}` (or --profile <name>); the CLI then stores a new refresh token in ~/.databricks/token-cache.json. Tools that keep their own copy must store the new refresh token returned by every refresh."),
+        ));
+    }
+    if contains_ci(text, "Authorization code is invalid")
+        || contains_ci(
+            text,
+            "redirect_uri does not match the one of the authorization request",
+        )
+    {
+        out.push(finding(
+            P::AuthorizationCodeInvalid,
+            None,
+            None,
+            "Databricks refused the authorization code: it was already redeemed, it expired (codes live minutes), it is from another workspace, or the redirect_uri sent with it is not the one of the authorization request.".into(),
+            format!("Start the sign-in again (`{login}`) and redeem the new code once, right away, with the same redirect_uri and client_id as the authorization request."),
+        ));
+    }
+    if contains_ci(text, "PKCE verification failed")
+        || contains_ci(text, "code_verifier does not match")
+        || (error == "invalid_grant" && contains_ci(text, "code_verifier"))
+    {
+        out.push(finding(
+            P::PkceMismatch,
+            None,
+            None,
+            "Databricks refused the code because the PKCE code_verifier sent with it is not the one whose S256 hash was the code_challenge of the authorization request: two sign-ins were mixed, or the client kept the wrong verifier.".into(),
+            format!("Start one sign-in again (`{login}`) and finish it before starting another; a custom client must send, with the code, the exact verifier it generated for that authorization request (code_challenge = BASE64URL(SHA256(verifier)), method S256)."),
+        ));
+    }
+    if contains_ci(text, "Token exchange failed")
+        || (contains_ci(text, "federation polic")
+            && !contains_ci(text, "federated identity record"))
+    {
+        let (claim, found, what) = federation_detail(text);
+        out.push(DatabricksFinding {
+            problem: P::FederationPolicyMismatch,
+            claim: claim.map(str::to_owned),
+            expected: None,
+            found,
+            cause: format!("Databricks refused the token exchange (token federation): {what}"),
+            fix: "Compare the external token (`entra-doctor decode` on it) with the federation policy: `databricks account federation-policy list` (account-wide) or `databricks account service-principal-federation-policy list <service-principal-id>`. The issuer must equal the policy's issuer exactly; the token's aud must be one of the policy's audiences (by default the Databricks account ID); the policy's subject must equal the claim named by subject_claim (default sub); the token must be signed RS256 or ES256 with a key the issuer publishes, and not be expired. For a service principal policy send client_id (the service principal's application ID) with the exchange.".into(),
+        });
+    }
+    if contains_ci(text, "is not active in this workspace")
+        || contains_ci(text, "not an active member")
+    {
+        out.push(finding(
+            P::OAuthPrincipalInactive,
+            None,
+            None,
+            "The credentials are right, but the user or service principal is not an active member of this workspace.".into(),
+            "A workspace admin adds (or reactivates) it: Settings > Identity and access > Users or Service principals, or assigns it to the workspace from the account console.".into(),
+        ));
+    }
+    if error == "invalid_scope" || (contains_ci(text, "Invalid scope") && out.is_empty()) {
+        out.push(finding(
+            P::OAuthInvalidScope,
+            find_ci(text, "Invalid scope: ", 0).map(|i| value_until_end(&text[i + 15..])),
+            Some("all-apis, sql, offline_access".into()),
+            "Databricks OAuth does not know a scope that was asked for.".into(),
+            "Ask for `all-apis` (add `offline_access` for a refresh token); `sql` for SQL only. Entra scopes such as 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/.default belong to Entra's token endpoint, not to Databricks'.".into(),
+        ));
+    }
+    let client_failed = error == "invalid_client"
+        || (contains_ci(text, "invalid_client")
+            && contains_ci(text, "Client authentication failed"));
+    if out.is_empty() && client_failed {
+        out.push(finding(
+            P::OAuthInvalidClient,
+            None,
+            None,
+            "Databricks could not authenticate the client: the client ID is not a service principal of this workspace or account, or the OAuth secret is wrong, expired or deleted. An Entra ID app's client secret is not a Databricks OAuth secret.".into(),
+            "For oauth-m2m use the service principal's application ID as client_id and a Databricks OAuth secret (Settings > Identity and access > Service principals > the principal > Secrets > Generate secret; shown once). For an Entra ID service principal with an Entra secret use azure-client-secret (azure_client_id, azure_client_secret, azure_tenant_id) instead.".into(),
+        ));
+    }
+    if out.is_empty() && error == "invalid_grant" {
+        out.push(finding(
+            P::OAuthInvalidGrant,
+            None,
+            None,
+            "Databricks refused the grant (code, refresh token or assertion): it is invalid, expired, spent or belongs to another client or workspace.".into(),
+            format!("Sign in again (`{login}`) to get a new grant."),
+        ));
+    }
+    out
+}
+
+/// Which claim a token-exchange refusal names, the value, and a sentence.
+fn federation_detail(text: &str) -> (Option<&'static str>, Option<String>, String) {
+    let said = find_ci(text, "Token exchange failed", 0)
+        .map(|at| value_until_end(&text[at..]))
+        .unwrap_or_else(|| entra_token::text::clip(text.trim(), 300));
+    if contains_ci(text, "signature") {
+        return (
+            None,
+            None,
+            format!("the token's signature does not verify with the issuer's keys. ({said})"),
+        );
+    }
+    if contains_ci(text, "expired") {
+        return (
+            Some("exp"),
+            None,
+            format!("the external token has expired. ({said})"),
+        );
+    }
+    let names_subject = [
+        "token subject",
+        "subject '",
+        "subject does not match",
+        "subject claim",
+    ]
+    .iter()
+    .any(|p| contains_ci(text, p));
+    if contains_ci(text, "issuer") && !contains_ci(text, "audience") && !names_subject {
+        let v = quoted_after(text, "issuer ");
+        return (
+            Some("iss"),
+            v,
+            format!("no federation policy trusts the token's issuer. ({said})"),
+        );
+    }
+    if contains_ci(text, "audience") {
+        let v = quoted_after(text, "audience ");
+        return (
+            Some("aud"),
+            v,
+            format!("the token's audience is not one the policy allows. ({said})"),
+        );
+    }
+    if names_subject {
+        let v = quoted_after(text, "subject ");
+        return (
+            Some("sub"),
+            v,
+            format!("the token's subject does not match the policy. ({said})"),
+        );
+    }
+    if contains_ci(text, "RS256") || contains_ci(text, "alg") {
+        return (
+            None,
+            None,
+            format!("the token's algorithm is not accepted (RS256 or ES256 only). ({said})"),
+        );
+    }
+    (None, None, said)
 }
 
 #[cfg(test)]

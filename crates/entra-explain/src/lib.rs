@@ -42,7 +42,11 @@
 //!
 //! - parse: `parse` (the entry point), with `scan` (case-insensitive search,
 //!   IDs, timestamps), `lenient` (JSON as libraries print it: single quotes,
-//!   Python's `True`/`None`) and `databricks` (what a Databricks answer says).
+//!   Python's `True`/`None`), `databricks` ([`classify_databricks_answer`],
+//!   the one classifier of Databricks' answers, and
+//!   [`parse_databricks_token_answer`] for its OAuth endpoints) and `chains`
+//!   (credential chains: DefaultAzureCredential's message, a Databricks SDK's
+//!   `default auth:` error, one [`CredentialAttempt`] per credential).
 //! - advise: [`explain`], [`Flow`] and [`admin_consent_url`]: the concrete
 //!   steps for each code and Databricks problem.
 //! - redirect and manifest: [`compare_redirect_uris`] and [`compare_registered`]
@@ -61,6 +65,7 @@
 
 pub mod aadsts;
 mod advise;
+mod chains;
 mod databricks;
 mod lenient;
 mod manifest;
@@ -71,9 +76,11 @@ mod scan;
 use serde::Serialize;
 
 pub use advise::{admin_consent_url, explain, Advice, Explanation, Flow, DEFAULT_AUTHORITY_HOST};
+pub use chains::{Chain, ChainProblem, CredentialAttempt, SdkSetting};
+pub use databricks::classify_databricks_answer;
 pub use databricks::{DatabricksFinding, DatabricksProblem};
 pub use manifest::registered_from_manifest;
-pub use parse::parse;
+pub use parse::{parse, parse_databricks_token_answer};
 pub use redirect::{
     compare_redirect_uris, compare_registered, Platform, PlatformMismatch, RedirectComparison,
     RegisteredUri, UriDifference,
@@ -145,6 +152,9 @@ pub enum InputKind {
     RedirectUrl,
     /// An Azure Databricks error answer (JSON, HTML or text).
     DatabricksResponse,
+    /// A refusal of Databricks' OAuth endpoints (`/oidc/v1/token`, the
+    /// authorize page, the token federation exchange).
+    DatabricksTokenEndpoint,
 }
 
 /// Details named inside the error description, used to make fixes concrete.
@@ -162,6 +172,21 @@ pub struct Hints {
     /// The resource named in the message (AADSTS500011).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
+    /// The external token's issuer (`iss`), as a federation error names it
+    /// (AADSTS70021, AADSTS700211).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertion_issuer: Option<String>,
+    /// The external token's subject (`sub`), as a federation error names it
+    /// (AADSTS70021, AADSTS700213, AADSTS7002138).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertion_subject: Option<String>,
+    /// The external token's audience (`aud`), as a federation error names it
+    /// (AADSTS70021, AADSTS700212).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertion_audience: Option<String>,
+    /// When the assertion expired, as AADSTS700024 says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assertion_expires: Option<String>,
 }
 
 /// One code, explained from the catalogue or, when unknown, generically.
@@ -224,6 +249,11 @@ pub struct ErrorReport {
     /// Problems stated by a Databricks answer.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub databricks: Vec<DatabricksFinding>,
+    /// A credential chain (DefaultAzureCredential, a single azure-identity
+    /// credential, a Databricks SDK `default auth:` error), one attempt per
+    /// credential or method, in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<Chain>,
     /// One entry per code, in the order of `codes`.
     pub entries: Vec<CodeEntry>,
 }

@@ -3,12 +3,13 @@
 
 use serde_json::{Map, Value};
 
+use super::chains;
 use super::databricks;
 use super::lenient;
 use super::scan::{self, contains_ci, find_ci};
 use super::{
-    lookup_url, CodeEntry, DatabricksProblem, ErrorReport, ExplainError, Hints, InputKind,
-    MAX_INPUT_BYTES,
+    lookup_url, CodeEntry, DatabricksFinding, DatabricksProblem, ErrorReport, ExplainError, Hints,
+    InputKind, MAX_INPUT_BYTES,
 };
 use crate::aadsts;
 use entra_token::limits::{json_depth_exceeds, MAX_JSON_DEPTH};
@@ -112,6 +113,84 @@ pub fn parse(input: &str) -> Result<ErrorReport, ExplainError> {
     b.finish(text, true)
 }
 
+/// Explains a refused request to Databricks' OAuth endpoints: the HTTP
+/// `status` (if any), the answer `body` and the `url` asked (the workspace's
+/// or account's `/oidc/v1/token`, `/oidc/accounts/<id>/v1/token`, …). Never
+/// fails: an answer that says nothing known still gets a finding, and one
+/// that is not Databricks' (an HTML page, a 404) says the host does not
+/// serve Databricks OAuth.
+pub fn parse_databricks_token_answer(status: Option<u16>, body: &str, url: &str) -> ErrorReport {
+    let host = url
+        .split_once("://")
+        .map(|(scheme, rest)| {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+            format!("{scheme}://{authority}")
+        })
+        .filter(|h| h.len() <= 300);
+    let mut report = parse(body).unwrap_or_else(|_| ErrorReport {
+        kind: InputKind::DatabricksTokenEndpoint,
+        library: None,
+        http_status: None,
+        codes: Vec::new(),
+        error: None,
+        suberror: None,
+        description: (!body.trim().is_empty()).then(|| entra_token::text::clip(body.trim(), 500)),
+        trace_id: None,
+        correlation_id: None,
+        timestamp: None,
+        error_uri: None,
+        claims: None,
+        hints: Hints::default(),
+        databricks: Vec::new(),
+        chain: None,
+        entries: Vec::new(),
+    });
+    if report.codes.is_empty() {
+        report.kind = InputKind::DatabricksTokenEndpoint;
+    }
+    if status.is_some() {
+        report.http_status = status;
+    }
+    let mut found = databricks::token_endpoint(body, report.error.as_deref(), host.as_deref());
+    if found.is_empty() && report.codes.is_empty() {
+        let looks_foreign = matches!(status, Some(404 | 405)) || body.trim_start().starts_with('<');
+        let text = if looks_foreign {
+            "OAuth is not supported for this host".to_owned()
+        } else {
+            String::new()
+        };
+        found = databricks::token_endpoint(&text, None, host.as_deref());
+        if found.is_empty() {
+            let said = report
+                .error
+                .clone()
+                .unwrap_or_else(|| "an error".to_owned());
+            found.push(DatabricksFinding {
+                problem: DatabricksProblem::OAuthRefused,
+                claim: None,
+                expected: None,
+                found: None,
+                cause: format!(
+                    "The Databricks token endpoint {} refused the request with {said}{}.",
+                    entra_token::text::clip(url, 200),
+                    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+                ),
+                fix: "Read the answer's error_description; check the host, the client ID and secret, and the grant sent.".into(),
+            });
+        }
+    }
+    // The token endpoint's findings replace the generic ones.
+    report.databricks.retain(|f| {
+        !f.problem.is_token_endpoint()
+            && !matches!(
+                f.problem,
+                DatabricksProblem::Unauthorized | DatabricksProblem::Forbidden
+            )
+    });
+    report.databricks.extend(found);
+    report
+}
+
 /// `AADSTS65001`, `aadsts65001:`, `65001`, possibly quoted.
 fn bare_code(text: &str) -> Option<u32> {
     let t = text
@@ -203,6 +282,12 @@ fn library(text: &str) -> Option<&'static str> {
         ("com.azure.identity", "azure-identity"),
         ("AuthenticationFailedException", "azure-identity"),
         ("DefaultAzureCredential", "azure-identity"),
+        ("ChainedTokenCredential", "azure-identity"),
+        ("ManagedIdentityCredential", "azure-identity"),
+        ("WorkloadIdentityCredential", "azure-identity"),
+        ("EnvironmentCredential", "azure-identity"),
+        ("AzureCliCredential", "azure-identity"),
+        ("AzureCLICredential", "azure-identity"),
         ("ClientSecretCredential", "azure-identity"),
         ("msal4j", "MSAL Java"),
         ("Microsoft.Identity.Client", "MSAL .NET"),
@@ -217,6 +302,10 @@ fn library(text: &str) -> Option<&'static str> {
         ("msal.", "MSAL Python"),
         ("databricks.sdk", "Databricks SDK"),
         ("default auth:", "Databricks SDK"),
+        (
+            "more than one authorization method configured",
+            "Databricks SDK",
+        ),
     ];
     MARKERS
         .iter()
@@ -329,12 +418,34 @@ impl Builder {
         look_for_databricks: bool,
     ) -> Result<ErrorReport, ExplainError> {
         let mut dbx = Vec::new();
+        let mut chain = None;
         if look_for_databricks {
+            chain = chains::scan(text);
+            if let Some(c) = &chain {
+                if self.library.is_none() {
+                    self.library = if c.name.starts_with("Databricks") {
+                        Some("Databricks SDK")
+                    } else if c.name != "managed identity endpoint" {
+                        Some("azure-identity")
+                    } else {
+                        None
+                    };
+                }
+                if self.kind == Some(InputKind::DatabricksResponse) {
+                    self.kind = Some(if self.library.is_some() {
+                        InputKind::LibraryException
+                    } else {
+                        InputKind::Message
+                    });
+                }
+            }
             if self.http_status.is_none() {
                 self.http_status = databricks::http_status(text);
             }
             dbx = databricks::scan(text, self.http_status);
-            if self.kind != Some(InputKind::DatabricksResponse) && !self.codes.is_empty() {
+            if (self.kind != Some(InputKind::DatabricksResponse) && !self.codes.is_empty())
+                || chain.is_some()
+            {
                 // A bare status inside an Entra error is not a Databricks verdict.
                 dbx.retain(|f| {
                     !matches!(
@@ -344,7 +455,13 @@ impl Builder {
                 });
             }
         }
-        if self.codes.is_empty() && self.error.is_none() && dbx.is_empty() {
+        if self.codes.is_empty()
+            && self.kind == Some(InputKind::TokenEndpointJson)
+            && dbx.iter().any(|f| f.problem.is_token_endpoint())
+        {
+            self.kind = Some(InputKind::DatabricksTokenEndpoint);
+        }
+        if self.codes.is_empty() && self.error.is_none() && dbx.is_empty() && chain.is_none() {
             return Err(ExplainError::NotRecognised);
         }
         let hints = hints(self.description.as_deref().unwrap_or(text));
@@ -368,6 +485,7 @@ impl Builder {
             claims: self.claims,
             hints,
             databricks: dbx,
+            chain,
             entries,
         })
     }
@@ -414,7 +532,8 @@ fn hints(desc: &str) -> Hints {
         .or_else(|| guid(scan::value_after(desc, "the application ")))
         .or_else(|| guid(scan::value_after(desc, "application ")))
         .or_else(|| guid(scan::value_after(desc, "client app id: ")))
-        .or_else(|| guid(scan::value_after(desc, "app id ")));
+        .or_else(|| guid(scan::value_after(desc, "app id ")))
+        .or_else(|| guid(scan::value_after(desc, "on app ")));
     let tenant = scan::value_after(desc, "in the tenant named ")
         .or_else(|| scan::value_after(desc, "tenant named "))
         .or_else(|| scan::value_after(desc, "in the directory "))
@@ -436,11 +555,18 @@ fn hints(desc: &str) -> Hints {
     } else {
         scan::value_after(desc, "resource value from request: ")
     };
+    let assertion = |labelled: &str, presented: &str| {
+        scan::value_after(desc, labelled).or_else(|| scan::value_after(desc, presented))
+    };
     Hints {
         redirect_uri,
         client_id,
         tenant,
         resource,
+        assertion_issuer: assertion("assertion issuer:", "presented assertion issuer "),
+        assertion_subject: assertion("assertion subject:", "presented assertion subject "),
+        assertion_audience: assertion("assertion audience:", "presented assertion audience "),
+        assertion_expires: scan::value_after(desc, "expiry time of assertion "),
     }
 }
 

@@ -396,17 +396,6 @@ pub fn databricks_error(body: &[u8]) -> (Option<String>, String) {
     (None, http::snippet(body))
 }
 
-/// "Expected aud claim to be: X, but was: Y." → (X, Y).
-fn expected_but_was(msg: &str, claim: &str) -> Option<(String, String)> {
-    let marker = format!("Expected {claim} claim to be: ");
-    let rest = &msg[msg.find(&marker)? + marker.len()..];
-    let (exp, was) = rest.split_once(", but was: ")?;
-    Some((
-        exp.trim().to_owned(),
-        was.trim().trim_end_matches('.').to_owned(),
-    ))
-}
-
 /// The membership finding.
 pub fn membership_finding(
     ws: &Workspace,
@@ -513,39 +502,69 @@ fn refused_finding(
             format!("the workspace {wsd} refused the token: {what} (it said {said})"),
         )
     };
-    if message.contains("IncorrectClaimException") || message.contains("MissingClaimException") {
-        if let Some((exp, was)) = expected_but_was(message, "aud") {
-            return base("the audience is wrong".into()).expected(exp).actual(was).fix(format!(
-                "Ask Entra ID for a token for Azure Databricks: 'az account get-access-token --resource {AZURE_DATABRICKS}', or the scope '{AZURE_DATABRICKS}/.default'."
-            ));
+    // One classifier of Databricks' answers (entra-explain's); rendered here
+    // as the membership finding. The token's own faults come first.
+    use entra_explain::DatabricksProblem as P;
+    let found = entra_explain::classify_databricks_answer(Some(status), message);
+    let token_fault = found.iter().find(|f| {
+        matches!(
+            f.problem,
+            P::WrongAudience
+                | P::WrongIssuer
+                | P::WrongClaim
+                | P::MissingClaim
+                | P::Expired
+                | P::NotYetValid
+                | P::BadSignature
+                | P::Malformed
+        )
+    });
+    if let Some(f) = token_fault {
+        let pair = || f.expected.clone().zip(f.found.clone());
+        return match f.problem {
+            P::WrongAudience => match pair() {
+                Some((exp, was)) => base("the audience is wrong".into()).expected(exp).actual(was).fix(format!(
+                    "Ask Entra ID for a token for Azure Databricks: 'az account get-access-token --resource {AZURE_DATABRICKS}', or the scope '{AZURE_DATABRICKS}/.default'."
+                )),
+                None => base("a claim is wrong".into())
+                    .fix("Compare the token's claims with what the message expects."),
+            },
+            P::WrongIssuer => match pair() {
+                Some((exp, was)) => base("the token comes from another tenant (issuer) than the workspace's".into()).expected(exp).actual(was).fix(
+                    "Sign in to the workspace's tenant: 'az login --tenant <workspace tenant>', or use the authority https://login.microsoftonline.com/<workspace tenant>.",
+                ),
+                None => base("a claim is wrong".into())
+                    .fix("Compare the token's claims with what the message expects."),
+            },
+            P::MissingClaim if f.claim.as_deref() == Some("aud") => {
+                base("the token has no audience".into())
+                    .fix(format!("Ask for a token for {AZURE_DATABRICKS}."))
+            }
+            P::WrongClaim | P::MissingClaim => base("a claim is wrong".into())
+                .fix("Compare the token's claims with what the message expects."),
+            P::Expired => base("the token has expired".into())
+                .fix("Get a new token; tools should ask for a fresh token before each call (MSAL and azure-identity cache and refresh)."),
+            P::NotYetValid => base("the token is not valid yet".into())
+                .fix("Synchronise this machine's clock (NTP), or wait a minute."),
+            P::BadSignature => base("its signature did not verify".into())
+                .fix("The token was altered, or was not issued by Entra ID for a tenant the workspace trusts; copy it again or get a new one."),
+            _ => base("it is not a well-formed signed JWT".into())
+                .fix("Send the access token itself, whole, as 'Authorization: Bearer <token>'."),
+        };
+    }
+    let said_problem = |p: P| found.iter().any(|f| f.problem == p);
+    if said_problem(P::IpBlocked) {
+        let ip = found
+            .iter()
+            .find(|f| f.problem == P::IpBlocked)
+            .and_then(|f| f.found.clone());
+        let mut f = base("the workspace's IP access list blocks this address".into()).fix(
+            "Call from an allowed network, or have a workspace admin add the address to the IP access list (Settings → Security → IP access list).",
+        );
+        if let Some(ip) = ip {
+            f = f.actual(ip);
         }
-        if let Some((exp, was)) = expected_but_was(message, "iss") {
-            return base("the token comes from another tenant (issuer) than the workspace's".into()).expected(exp).actual(was).fix(
-                "Sign in to the workspace's tenant: 'az login --tenant <workspace tenant>', or use the authority https://login.microsoftonline.com/<workspace tenant>.",
-            );
-        }
-        if message.contains(" aud ") {
-            return base("the token has no audience".into())
-                .fix(format!("Ask for a token for {AZURE_DATABRICKS}."));
-        }
-        return base("a claim is wrong".into())
-            .fix("Compare the token's claims with what the message expects.");
-    }
-    if message.contains("ExpiredJwtException") {
-        return base("the token has expired".into())
-            .fix("Get a new token; tools should ask for a fresh token before each call (MSAL and azure-identity cache and refresh).");
-    }
-    if message.contains("PrematureJwtException") {
-        return base("the token is not valid yet".into())
-            .fix("Synchronise this machine's clock (NTP), or wait a minute.");
-    }
-    if message.contains("SignatureException") {
-        return base("its signature did not verify".into())
-            .fix("The token was altered, or was not issued by Entra ID for a tenant the workspace trusts; copy it again or get a new one.");
-    }
-    if message.contains("MalformedJwtException") || message.contains("UnsupportedJwtException") {
-        return base("it is not a well-formed signed JWT".into())
-            .fix("Send the access token itself, whole, as 'Authorization: Bearer <token>'.");
+        return f;
     }
     match status {
         403 => {
@@ -558,9 +577,9 @@ fn refused_finding(
                 ),
                 Who::Unknown => format!("A workspace admin must add the token's principal to {wsd}."),
             };
-            let what = if message.to_ascii_lowercase().contains("deactivated") {
+            let what = if said_problem(P::Deactivated) {
                 "the principal is deactivated in the workspace"
-            } else if message.contains("Invalid access token") {
+            } else if said_problem(P::InvalidToken) {
                 "it is not a token the workspace accepts"
             } else {
                 "the principal is not a member of the workspace (or lacks workspace access)"
@@ -616,7 +635,48 @@ mod tests {
         );
         let html = b"<html><head><title>Error 401 io.jsonwebtoken.IncorrectClaimException: Expected aud claim to be: A, but was: B.</title></head><body><h2>HTTP ERROR 401</h2><pre>    io.jsonwebtoken.IncorrectClaimException: Expected aud claim to be: A, but was: B.</pre></body></html>";
         let (_, m) = databricks_error(html);
-        assert_eq!(expected_but_was(&m, "aud"), Some(("A".into(), "B".into())));
+        let f = &entra_explain::classify_databricks_answer(Some(401), &m)[0];
+        assert_eq!(
+            (f.expected.as_deref(), f.found.as_deref()),
+            (Some("A"), Some("B"))
+        );
+    }
+
+    #[test]
+    fn membership_and_explain_share_one_classifier() {
+        let cases: &[(u16, &str, &str)] = &[
+            (401, "Error while parsing token: io.jsonwebtoken.PrematureJwtException: JWT must not be accepted before 2030-01-01T00:00:00Z.", "not valid yet"),
+            (401, "Error while parsing token: io.jsonwebtoken.security.SignatureException: JWT signature does not match locally computed signature.", "signature did not verify"),
+            (401, "Error while parsing token: io.jsonwebtoken.MissingClaimException: Expected aud claim to be: 2ff814a6-3304-4ab8-85cb-cd0e6f879c1d, but was not present in the JWT claims.", "has no audience"),
+            (403, "User carol@contoso.onmicrosoft.com is deactivated in this workspace.", "deactivated"),
+            (403, "Source IP address: 203.0.113.7 is blocked by Databricks IP ACL for workspace: 1234", "IP access list"),
+            (403, "User not authorized.", "not a member"),
+        ];
+        for (status, message, what) in cases {
+            let f = refused_finding(
+                "https://adb-1.2.azuredatabricks.net",
+                &Who::Unknown,
+                *status,
+                None,
+                message,
+            );
+            assert!(f.message.contains(what), "{message}: {}", f.message);
+            // explain says the same about the same answer.
+            let report = entra_explain::parse(&format!(
+                r#"{{"error_code":"{status}","message":{}}}"#,
+                serde_json::Value::from(*message)
+            ))
+            .unwrap();
+            assert_eq!(
+                report.databricks.first().map(|d| d.problem),
+                entra_explain::classify_databricks_answer(Some(*status), message)
+                    .first()
+                    .map(|d| d.problem),
+                "{message}"
+            );
+        }
+        let ip = refused_finding("w", &Who::Unknown, 403, None, cases[4].1);
+        assert_eq!(ip.actual.as_deref(), Some("203.0.113.7"));
     }
 
     #[test]
