@@ -179,7 +179,10 @@ fn databricks_u2m_on_a_redirect_port_the_host_does_not_know_is_refused() {
     // The authorize page refused the redirect URI; its answer goes to the
     // explanations of Databricks' OAuth errors.
     assert!(
-        r.stderr.contains("/oidc/v1/authorize (400)") && r.stderr.contains("invalid_request"),
+        r.stderr.contains("/oidc/v1/authorize (400)")
+            && r.stderr.contains("the redirect URI is not registered")
+            && r.stderr.contains(&format!("http://localhost:{port}"))
+            && r.stderr.contains("http://localhost:8020"),
         "{}",
         r.stderr
     );

@@ -557,7 +557,14 @@ fn no_token(method: &str, f: Failure) -> Ran {
             ctx,
         } => {
             let said = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
-            match explain::parse(&body) {
+            // Databricks' own token endpoints answer in their words; Entra
+            // and `az` in theirs.
+            let parsed = if matches!(method, "oauth-m2m" | "databricks-cli") {
+                Ok(explain::parse_databricks_token_answer(status, &body, &url))
+            } else {
+                explain::parse(&body)
+            };
+            match parsed {
                 Ok(report) => {
                     let e = explain::explain(&report, &ctx);
                     let fix = e

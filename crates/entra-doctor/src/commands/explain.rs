@@ -75,9 +75,6 @@ pub fn run(args: ExplainArgs) -> Result<Outcome, CliError> {
 /// "No token: <what> was refused by <url> (<status>).", then the
 /// explanation on `out`; with `json`, the `explain --json` document on
 /// standard output instead. For `token --flow databricks-*` and `auth`.
-// Called by the Databricks OAuth flows of `token` and `auth` once they are
-// merged; until then only the tests below call it.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn databricks_refusal(
     mut out: &mut dyn std::io::Write,
     ctx: &Context,

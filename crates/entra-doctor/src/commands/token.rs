@@ -513,7 +513,17 @@ fn databricks(args: &TokenArgs, flow: FlowName) -> Result<Outcome, CliError> {
         Ok(t) => t,
         Err(FlowError::Failed(m)) => return Err(CliError::Usage(m)),
         Err(FlowError::Refused { url, status, body }) => {
-            return refused(args, &ctx, flow, &url, status, &body)
+            let mut err = anstream::stderr();
+            crate::commands::explain::databricks_refusal(
+                &mut err,
+                &ctx,
+                label(flow),
+                &url,
+                status,
+                &body,
+                args.json,
+            )?;
+            return Ok(Outcome::Failed);
         }
     };
     let mut out = anstream::stdout();
