@@ -190,6 +190,10 @@ pub struct Summary {
     pub version: &'static str,
     /// Access token or ID token.
     pub kind: TokenKind,
+    /// What the token is, among every kind told apart
+    /// ([`crate::kind::Kind`]): under Azure Databricks' default rules
+    /// here; `check` sets it under its own policy.
+    pub token_kind: crate::kind::Kind,
     /// "user", "service_principal" or "unknown".
     pub principal_type: &'static str,
     /// The user name, or the application ID.
@@ -286,6 +290,7 @@ impl Summary {
         Summary {
             version,
             kind: token_kind(&c),
+            token_kind: crate::rules::kind_of(&c, &crate::Policy::databricks(now)),
             principal_type,
             principal: principal_name,
             object_id,

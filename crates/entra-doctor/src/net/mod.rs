@@ -12,6 +12,7 @@ pub mod discovery;
 pub mod http;
 pub mod http_error;
 pub mod key_cache;
+pub mod pat;
 pub mod progress;
 pub mod workspace;
 
@@ -209,12 +210,12 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
         if !plan.discover_keys {
             return None;
         }
-        let source = discovery::source_for(
+        let source = discovery::source_for_host(
             token,
             plan.issuer.as_deref(),
             plan.authority.as_ref(),
             plan.env_cloud.clone(),
-            plan.workspace.as_ref().and_then(|w| w.cloud),
+            plan.workspace.as_ref(),
         );
         let source = match source {
             Ok(s) => s,
@@ -225,10 +226,17 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
         let r = discovery::fetch_keys(online, &source, kid, app.as_ref()).await;
         Some((Some(source), Ok(r)))
     };
+    // A token Databricks issued names no Entra tenant: the workspace's
+    // tenant is not looked up for it.
+    let databricks_issued = token
+        .claims()
+        .iss
+        .and_then(|v| v.as_str())
+        .is_some_and(|i| entra_token::kind::databricks_issuer(i).is_some());
     let tenant_fut = async {
         match &plan.workspace {
-            Some(ws) => Some(workspace::tenant(online, ws).await),
-            None => None,
+            Some(ws) if !databricks_issued => Some(workspace::tenant(online, ws).await),
+            _ => None,
         }
     };
     let member_fut = async {
