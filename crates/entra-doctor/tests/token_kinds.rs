@@ -7,6 +7,7 @@
 //! token under a custom `--authority`.
 
 mod online_common;
+mod serve_support;
 
 use std::io::{Read, Write};
 
@@ -270,5 +271,78 @@ fn decode_names_a_pat_and_an_oauth_secret_without_showing_them() {
         out.stdout.contains("personal access token") && !out.stdout.contains(DEMO_PAT),
         "{}",
         out.stdout
+    );
+}
+
+/// `POST /api/check` (what the page calls) names the kind, and checks a
+/// PAT and a Databricks token with the workspace given in the request.
+#[test]
+fn api_check_names_every_kind_and_checks_databricks_credentials_against_the_workspace() {
+    let s = Setup::new(config());
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().display().to_string();
+    let server = serve_support::Server::start_with(&[
+        "--authority",
+        s.emu.base_url(),
+        "--test-resolve",
+        "localhost=127.0.0.1",
+        "--allow-any-workspace-host",
+        "--cache-dir",
+        &cache_dir,
+    ]);
+    let ws = s.ws(DEMO_WORKSPACE);
+    let ask = |body: Value| {
+        let r = server.post_json("/api/check", &body.to_string());
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    };
+    let status = |v: &Value, check: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["check"] == check)
+            .map(|f| f["status"].as_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let v = ask(serde_json::json!({ "token": DEMO_PAT }));
+    assert_eq!(
+        (v["kind"].as_str(), v["valid"].as_bool()),
+        (Some("databricks_pat"), Some(false)),
+        "{v}"
+    );
+    assert!(!v.to_string().contains(DEMO_PAT));
+    let v = ask(serde_json::json!({ "token": DEMO_PAT, "workspace": ws }));
+    assert_eq!(
+        (v["kind"].as_str(), v["valid"].as_bool()),
+        (Some("databricks_pat"), Some(true)),
+        "{v}"
+    );
+    assert_eq!(status(&v, "membership"), "pass");
+    let v = ask(serde_json::json!({ "token": REVOKED_PAT, "workspace": ws }));
+    assert_eq!(v["valid"], false);
+    assert_eq!(status(&v, "membership"), "fail");
+
+    let token = databricks_token(&ws);
+    let v = ask(serde_json::json!({ "token": token, "workspace": ws }));
+    assert_eq!(
+        (v["kind"].as_str(), v["valid"].as_bool()),
+        (Some("databricks_oauth"), Some(true)),
+        "{v}"
+    );
+    let v = ask(serde_json::json!({ "token": token, "workspace": s.ws(OTHER_WS) }));
+    assert_eq!(v["valid"], false);
+    assert_eq!(status(&v, "issuer"), "fail");
+
+    let graph = s
+        .emu
+        .mint(&MintRequest::user(DEMO_USER).audience("https://graph.microsoft.com"));
+    let v = ask(serde_json::json!({ "token": graph }));
+    assert_eq!(v["kind"], "entra_graph");
+    let v = ask(serde_json::json!({ "token": s.emu.mint(&MintRequest::user(DEMO_USER)) }));
+    assert_eq!(
+        (v["kind"].as_str(), v["valid"].as_bool()),
+        (Some("entra_access"), Some(true)),
+        "{v}"
     );
 }
