@@ -251,6 +251,15 @@ pub(crate) fn tenant() -> Finding {
     )
 }
 
+/// The `lifetime` finding, with the fix for a Databricks token (the rule
+/// is the same as for Entra ID tokens).
+pub(crate) fn lifetime(mut f: Finding) -> Finding {
+    if f.status == Status::Fail && f.fix.is_some() {
+        f.fix = Some("Get a new token: Databricks OAuth access tokens live one hour. The CLI and SDKs refresh them from the refresh token ('databricks auth token --host <host>'); if the refresh token has expired too, run 'databricks auth login --host <host>' again, or for M2M ask <host>/oidc/v1/token again.".into());
+    }
+    f
+}
+
 /// Who a Databricks token speaks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ClientOutcome<'a> {

@@ -127,7 +127,7 @@ fn databricks_report(
         databricks::audience(c),
         databricks::issuer(c, policy),
         databricks::tenant(),
-        lifetime::describe(&life, policy),
+        databricks::lifetime(lifetime::describe(&life, policy)),
         databricks::identity(c),
     ];
     if detail == Detail::Brief {
