@@ -606,6 +606,18 @@ mod tests {
             .unwrap()
             .message
             .contains("Databricks CLI"));
+        let sm = crate::Summary::of(&t, 2000);
+        assert_eq!(
+            (sm.kind, sm.principal_type, sm.principal.as_deref()),
+            (crate::summary::TokenKind::Access, "user", Some("a@b.c"))
+        );
+        assert_eq!(sm.token_kind, crate::Kind::DatabricksOauth);
+        // An expired one is told how Databricks tokens are renewed.
+        let mut late = Policy::databricks(9000);
+        late.databricks_host = Some(ws.into());
+        let r = check_token(&t, &verified(), &late);
+        let fix = r.get(Check::Lifetime).unwrap().fix.clone().unwrap();
+        assert!(fix.contains("databricks auth login"), "{fix}");
         // Another workspace's host: the wrong host fails.
         p.databricks_host = Some("https://adb-3.4.azuredatabricks.net".into());
         let r = check_token(&t, &verified(), &p);
