@@ -12,9 +12,9 @@ mod serve_support;
 use std::io::{Read, Write};
 
 use entra_emulator::{
-    EmulatorConfig, MintRequest, PersonalAccessToken, WorkspaceConfig, WorkspaceMember,
-    DEMO_DATABRICKS_OAUTH_SECRET, DEMO_PAT, DEMO_SP_APP_ID, DEMO_TENANT_ID, DEMO_USER,
-    DEMO_WORKSPACE,
+    AccountConfig, EmulatorConfig, MintRequest, PersonalAccessToken, WorkspaceConfig,
+    WorkspaceMember, DEMO_DATABRICKS_OAUTH_SECRET, DEMO_PAT, DEMO_SP_APP_ID, DEMO_TENANT_ID,
+    DEMO_USER, DEMO_WORKSPACE,
 };
 use online_common::{bare_cmd, Cmd, Setup};
 use serde_json::Value;
@@ -40,6 +40,10 @@ fn config() -> EmulatorConfig {
 
 /// An M2M token from a workspace's `/oidc/v1/token` (client credentials).
 fn databricks_token(ws_url: &str) -> String {
+    databricks_token_at(ws_url, "/oidc/v1/token")
+}
+
+fn databricks_token_at(ws_url: &str, path: &str) -> String {
     let url = url::Url::parse(ws_url).unwrap();
     let addr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
     let body = format!(
@@ -48,7 +52,7 @@ fn databricks_token(ws_url: &str) -> String {
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
     write!(
         s,
-        "POST /oidc/v1/token HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -345,4 +349,69 @@ fn api_check_names_every_kind_and_checks_databricks_credentials_against_the_work
         (Some("entra_access"), Some(true)),
         "{v}"
     );
+}
+
+const ACCOUNT: &str = "9a8b7c6d-1111-4222-8333-444455556666";
+
+/// An account's token: valid on its own account host (no workspace SCIM
+/// there); on a workspace a warning, and its keys are not fetched from the
+/// account host the token names (not the host given): not verified.
+#[test]
+fn an_account_token_is_checked_against_the_account_host() {
+    let mut cfg = EmulatorConfig::default().account(
+        AccountConfig::new(ACCOUNT)
+            .member(WorkspaceMember::service_principal(
+                DEMO_SP_APP_ID,
+                "ci-pipeline",
+            ))
+            .oauth_secret(DEMO_SP_APP_ID, DEMO_DATABRICKS_OAUTH_SECRET),
+    );
+    let ws = cfg.workspaces.remove(0).account(ACCOUNT);
+    cfg.workspaces.push(ws);
+    let s = Setup::new(cfg);
+    let acct = s.emu.account_url(ACCOUNT).unwrap();
+    let token = databricks_token_at(&acct, &format!("/oidc/accounts/{ACCOUNT}/v1/token"));
+    let r = s
+        .check()
+        .args(["--workspace", &acct, "--allow-any-workspace-host"])
+        .run(&token);
+    r.expect_code(0);
+    assert_eq!(r.json["kind"], "databricks_oauth_account");
+    r.expect("signature", "pass")
+        .expect("issuer", "pass")
+        .expect("membership", "skip");
+    r.expect_msg("issuer", ACCOUNT);
+
+    let r = s.check_ws(DEMO_WORKSPACE).run(&token);
+    r.expect_code(2)
+        .expect("issuer", "warn")
+        .expect("signature", "skip");
+    r.expect_msg("issuer", "belongs to that account");
+}
+
+/// `check --batch`: a PAT line is named, not malformed, and never valid.
+#[test]
+fn a_batch_line_with_a_pat_is_recognised_and_not_verified() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("lines.txt");
+    std::fs::write(&file, format!("{DEMO_PAT}\nnot-a-token\n")).unwrap();
+    let mut c = bare_cmd(home.path());
+    c.args(["check", "--batch"])
+        .arg(&file)
+        .args(["--offline", "--no-cache"]);
+    let out = c.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains(DEMO_PAT), "{stdout}");
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert_eq!(lines[0]["valid"], false);
+    assert!(
+        lines[0]["failed"].as_array().unwrap().is_empty(),
+        "{stdout}"
+    );
+    assert_eq!(lines[1]["failed"][0], "format");
+    assert_eq!(out.status.code(), Some(1));
 }

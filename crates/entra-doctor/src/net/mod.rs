@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use entra_token::findings::names::{DISCOVERY, SIGNATURE, TENANT};
+use entra_token::findings::names::{DISCOVERY, MEMBERSHIP, SIGNATURE, TENANT};
 use entra_token::findings::Check;
 use entra_token::{Finding, KeySet, Token};
 use url::Url;
@@ -228,11 +228,20 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
     };
     // A token Databricks issued names no Entra tenant: the workspace's
     // tenant is not looked up for it.
-    let databricks_issued = token
+    let dbx_issuer = token
         .claims()
         .iss
         .and_then(|v| v.as_str())
-        .is_some_and(|i| entra_token::kind::databricks_issuer(i).is_some());
+        .and_then(entra_token::kind::databricks_issuer);
+    let databricks_issued = dbx_issuer.is_some();
+    // An account's token on its own account host: the workspace SCIM `Me`
+    // does not exist there (the account's is under /api/2.0/accounts/<id>).
+    let on_account_host = match (&dbx_issuer, &plan.workspace) {
+        (Some(d), Some(ws)) => {
+            d.account_id.is_some() && d.origin.eq_ignore_ascii_case(&ws.display())
+        }
+        _ => false,
+    };
     let tenant_fut = async {
         match &plan.workspace {
             Some(ws) if !databricks_issued => Some(workspace::tenant(online, ws).await),
@@ -241,8 +250,10 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
     };
     let member_fut = async {
         match &plan.workspace {
-            Some(ws) => Some(workspace::membership(online, ws, token.compact()).await),
-            None => None,
+            Some(ws) if !on_account_host => {
+                Some(workspace::membership(online, ws, token.compact()).await)
+            }
+            _ => None,
         }
     };
     let (keys, tenant, member) = tokio::join!(keys_fut, tenant_fut, member_fut);
@@ -332,6 +343,11 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
             out.failed_steps.push(e.to_string());
         }
         out.membership = Some(workspace::membership_finding(ws, token, &result));
+    } else if on_account_host {
+        out.membership = Some(Finding::skip(
+            MEMBERSHIP,
+            "not asked: an account's token on its account host (the workspace SCIM Me does not exist there)",
+        ));
     }
     out.cache_problem = online.cache.disk_problem();
     out
