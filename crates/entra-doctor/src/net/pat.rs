@@ -17,6 +17,22 @@ pub async fn run(online: &Online, plan: &Plan, pat: &str) -> OnlineOutcome {
     let Some(ws) = &plan.workspace else {
         return out;
     };
+    // Account hosts take no personal access tokens: it is not sent there.
+    if ws
+        .host
+        .host_str()
+        .is_some_and(|h| h.starts_with("accounts."))
+    {
+        out.membership = Some(
+            Finding::fail(MEMBERSHIP, format!("{} is a Databricks account host: account APIs never accept personal access tokens (they work on one workspace only); the token was not sent", ws.display()))
+                .fix("For account APIs use OAuth: 'databricks auth login --host <accounts host> --account-id <id>' (U2M) or a service principal's OAuth secret against <accounts host>/oidc/accounts/<id>/v1/token (M2M)."),
+        );
+        out.replace.push(Finding::skip(
+            SIGNATURE,
+            "not checked: a personal access token is checked only by its workspace",
+        ));
+        return out;
+    }
     let result = workspace::membership(online, ws, pat).await;
     if let Err(Miss::Net(e)) = &result {
         out.failed_steps.push(e.to_string());
@@ -95,7 +111,7 @@ pub fn findings(ws: &Workspace, result: &Result<Membership, Miss>) -> (Finding, 
                 Finding::fail(MEMBERSHIP, format!("the workspace {wsd} refused the token: personal access tokens are disabled there by its admin (it said {said})"))
                     .fix(format!("Ask a workspace admin to allow personal access tokens (Settings → Advanced → Personal access tokens, and the token permissions), or use OAuth instead: 'databricks auth login --host {wsd}' (U2M) or a service principal's OAuth secret (M2M)."))
             } else if message.contains("Invalid access token") || *status == 401 {
-                Finding::fail(MEMBERSHIP, format!("the workspace {wsd} does not accept this personal access token: it has expired, was revoked, or was issued by another workspace (Databricks answers all three alike; it said {said})"))
+                Finding::fail(MEMBERSHIP, format!("the workspace {wsd} does not accept this personal access token: it has expired, was revoked (Databricks also revokes tokens unused for 90 days), or was issued by another workspace (Databricks answers all three alike; it said {said})"))
                     .fix(new_pat.clone())
             } else if *status == 403 {
                 Finding::fail(MEMBERSHIP, format!("the workspace {wsd} refused the token's owner (it said {said})"))
@@ -171,6 +187,40 @@ mod tests {
             assert_ne!(m.status, Status::Pass, "{m:?}");
             assert_eq!(s.status, Status::Skip, "{s:?}");
         }
+    }
+
+    #[test]
+    fn a_pat_is_never_sent_to_an_account_host() {
+        let plan_ws =
+            workspace::parse_host("https://accounts.azuredatabricks.net", "--workspace", false)
+                .unwrap();
+        let opts = crate::net::OnlineOptions {
+            offline: true,
+            no_cache: true,
+            ..Default::default()
+        };
+        let home = tempfile::tempdir().unwrap();
+        let env = crate::net::databrickscfg::test_env::FakeEnv {
+            vars: Vec::new(),
+            home: home.path().to_owned(),
+        };
+        let mut plan = Plan::resolve(&opts, &env).unwrap();
+        plan.workspace = Some(plan_ws);
+        let online = plan
+            .online(crate::net::progress::Progress::stderr(false))
+            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let out = rt.block_on(run(&online, &plan, "dapi0123456789abcdef0123456789abcdef"));
+        let m = out.membership.unwrap();
+        assert_eq!(m.status, Status::Fail);
+        assert!(
+            m.message.contains("never accept personal access tokens"),
+            "{}",
+            m.message
+        );
+        assert!(out.failed_steps.is_empty());
     }
 
     #[test]
