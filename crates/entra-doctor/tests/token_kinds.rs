@@ -155,6 +155,19 @@ fn a_workspace_token_without_a_host_is_incomplete_and_fetches_no_keys() {
         r.fix("issuer")
     );
     assert_eq!(s.emu.total_requests(), 0, "{:?}", s.emu.request_counts());
+    // --issuer naming exactly that issuer: its discovery, verified.
+    let iss = format!("{}/oidc", s.ws(DEMO_WORKSPACE));
+    let r = s.check().args(["--issuer", &iss]).run(&token);
+    r.expect_code(0)
+        .expect("signature", "pass")
+        .expect("issuer", "pass");
+    // Another issuer named: no keys from the token's host, and the issuer fails.
+    let r = s
+        .check()
+        .args(["--issuer", &format!("{}/oidc", s.ws(OTHER_WS))])
+        .run(&token);
+    r.expect_code(1).expect("issuer", "fail");
+    assert_ne!(r.status("signature"), "pass");
     // decode names it too.
     let home = tempfile::tempdir().unwrap();
     let (code, d) = decode_json(home.path(), &token);
