@@ -177,10 +177,13 @@ pub fn classify(c: &Claims<'_>, accepted: &[String], entra_issuer: bool) -> Kind
         .iter()
         .any(|a| accepted.iter().any(|e| e == a.as_ref()));
     if for_accepted {
-        return if entra_issuer {
-            Kind::EntraAccess
-        } else {
-            Kind::OtherJwt
+        // An ID token checked as its own client's (`--audience <client>`)
+        // still says what it is when it carries an ID token's own marks.
+        let id_marks = c.nonce.is_some() || c.at_hash.is_some() || c.c_hash.is_some();
+        return match (entra_issuer, id_marks) {
+            (true, true) => Kind::EntraIdToken,
+            (true, false) => Kind::EntraAccess,
+            (false, _) => Kind::OtherJwt,
         };
     }
     if !entra_issuer {
@@ -288,6 +291,12 @@ mod tests {
         // Without nonce and without any access-token mark: still an ID token.
         let bare = r#"{"aud":"0f1e2d3c-0000-4000-8000-000000000001","sub":"s","oid":"o"}"#;
         assert_eq!(kind_of(bare, true), Kind::EntraIdToken);
+        // Checked for its own client (--audience): still an ID token.
+        let t = token(id);
+        let own = ["0f1e2d3c-0000-4000-8000-000000000001".to_owned()];
+        assert_eq!(classify(&t.claims(), &own, true), Kind::EntraIdToken);
+        let t = token(r#"{"aud":"0f1e2d3c-0000-4000-8000-000000000001","scp":"x"}"#);
+        assert_eq!(classify(&t.claims(), &own, true), Kind::EntraAccess);
     }
 
     #[test]
