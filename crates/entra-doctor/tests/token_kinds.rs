@@ -428,3 +428,73 @@ fn a_batch_line_with_a_pat_is_recognised_and_not_verified() {
     assert_eq!(lines[1]["failed"][0], "format");
     assert_eq!(out.status.code(), Some(1));
 }
+
+fn http_get(base: &str, path: &str) -> String {
+    let url = url::Url::parse(base).unwrap();
+    let addr = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap());
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    resp.split_once("\r\n\r\n").unwrap().1.to_owned()
+}
+
+/// Offline, with the keys given: a Databricks token is verified and
+/// compared with the host given; a Graph token is named; nothing is asked.
+#[test]
+fn offline_with_keys_every_kind_is_named_and_checked() {
+    let s = Setup::new(config());
+    let ws = s.ws(DEMO_WORKSPACE);
+    let token = databricks_token(&ws);
+    let dir = tempfile::tempdir().unwrap();
+    let ws_keys = dir.path().join("ws.json");
+    std::fs::write(&ws_keys, http_get(&ws, "/oidc/jwks.json")).unwrap();
+    let graph = s
+        .emu
+        .mint(&MintRequest::user(DEMO_USER).audience("https://graph.microsoft.com"));
+    let entra_keys = dir.path().join("entra.json");
+    std::fs::write(
+        &entra_keys,
+        s.emu
+            .jwks(DEMO_TENANT_ID, entra_emulator::TokenVersion::V1)
+            .unwrap()
+            .to_string(),
+    )
+    .unwrap();
+    s.emu.reset_request_counts();
+    let offline = |keys: &std::path::Path, extra: &[&str], t: &str| {
+        s.check_at(None)
+            .args(["--offline", "--jwks"])
+            .arg(keys)
+            .args(extra)
+            .run(t)
+    };
+    let r = offline(
+        &ws_keys,
+        &["--workspace", &ws, "--allow-any-workspace-host"],
+        &token,
+    );
+    assert_eq!(r.json["kind"], "databricks_oauth");
+    r.expect("signature", "pass")
+        .expect("issuer", "pass")
+        .expect("membership", "skip");
+    let r = offline(
+        &ws_keys,
+        &["--workspace", &s.ws(OTHER_WS), "--allow-any-workspace-host"],
+        &token,
+    );
+    r.expect_code(1)
+        .expect("signature", "pass")
+        .expect("issuer", "fail");
+    let r = offline(&entra_keys, &[], &graph);
+    r.expect_code(1).expect("audience", "fail");
+    assert_eq!(r.json["kind"], "entra_graph");
+    let r = offline(&entra_keys, &[], DEMO_PAT);
+    r.expect_code(2);
+    assert_eq!(r.json["kind"], "databricks_pat");
+    assert_eq!(s.emu.total_requests(), 0, "{:?}", s.emu.request_counts());
+}
