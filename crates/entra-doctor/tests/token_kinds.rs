@@ -479,7 +479,8 @@ fn offline_with_keys_every_kind_is_named_and_checked() {
         &token,
     );
     assert_eq!(r.json["kind"], "databricks_oauth");
-    r.expect("signature", "pass")
+    r.expect_code(0)
+        .expect("signature", "pass")
         .expect("issuer", "pass")
         .expect("membership", "skip");
     let r = offline(
