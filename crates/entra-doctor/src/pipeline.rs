@@ -18,28 +18,61 @@
 use std::sync::Arc;
 
 use entra_token::findings::{names, Status};
+use entra_token::kind::NonJwt;
 use entra_token::rules::{check_claims_with, check_token, lifetime_of, read_text, Detail, Times};
 use entra_token::verify::verify_token_prehashed;
 use entra_token::{input, rules, KeySet, Policy, Report, SignatureOutcome, Summary};
-use entra_token::{Finding, Token};
+use entra_token::{Finding, Kind, Token};
 
-use crate::net::{self, OnlineOutcome};
+use crate::net::{self, OnlineOutcome, Plan};
 use crate::verified_cache::{CacheKey, VerifiedCache, Weight};
 
 /// A token read once: the token and its `format` finding (how its text
 /// was wrapped), or the report of a token that did not parse.
-pub(crate) struct Parsed(Result<(Token, Finding), Report>);
+pub(crate) struct Parsed(Result<(Token, Finding), Report>, Option<(NonJwt, String)>);
 
 impl Parsed {
     /// The token, when it parsed.
     pub fn token(&self) -> Option<&Token> {
         self.0.as_ref().ok().map(|(t, _)| t)
     }
+
+    /// The personal access token, when that is what the text holds (not a
+    /// JWT: only its workspace can check it).
+    pub fn pat(&self) -> Option<&str> {
+        match &self.1 {
+            Some((NonJwt::Pat, t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The kind of a credential that is not a JWT.
+    pub fn non_jwt_kind(&self) -> Option<Kind> {
+        self.1.as_ref().map(|(k, _)| k.kind())
+    }
 }
 
 /// Reads `text` (bare, `Bearer ...`, a JSON answer, a pasted header) once.
 pub(crate) fn parse(text: &str) -> Parsed {
-    Parsed(read_text(text))
+    let read = read_text(text);
+    let non_jwt = match &read {
+        Ok(_) => None,
+        Err(_) => rules::non_jwt_in(text).map(|(k, t)| (k, t.to_owned())),
+    };
+    Parsed(read, non_jwt)
+}
+
+/// What the plan says about the host and authority the token is checked
+/// against, into the policy: a Databricks-issued token must come from the
+/// workspace (or account) host given; a v2 issuer under `--authority` is
+/// Entra's.
+pub(crate) fn apply_plan(policy: &mut Policy, plan: &Plan) {
+    if let Some(ws) = &plan.workspace {
+        policy.databricks_host = Some(ws.display());
+    }
+    if let Some(a) = &plan.authority {
+        policy.authority = Some(a.as_str().trim_end_matches('/').to_owned());
+    }
 }
 
 /// A token checked with every rule.
@@ -47,6 +80,8 @@ pub(crate) struct Checked {
     pub token: Option<Token>,
     pub report: Report,
     pub summary: Option<Summary>,
+    /// What was checked; `None` when the text was not recognised.
+    pub kind: Option<Kind>,
 }
 
 /// Applies the online outcome to `policy` (the workspace's tenant), then
@@ -58,14 +93,20 @@ pub(crate) fn finish(
     policy: &mut Policy,
     outcome: &OnlineOutcome,
 ) -> Checked {
+    let kind = parsed.non_jwt_kind();
     let (token, format) = match parsed.0 {
         Ok(read) => read,
-        Err(report) => {
+        Err(mut report) => {
+            // A personal access token: the workspace's answer, if asked.
+            if kind.is_some() {
+                net::merge(&mut report, outcome);
+            }
             return Checked {
                 token: None,
                 report,
                 summary: None,
-            }
+                kind,
+            };
         }
     };
     if let Some(t) = &outcome.tenant {
@@ -76,11 +117,13 @@ pub(crate) fn finish(
     let mut report = check_token(&token, &sig, policy);
     report.set(format);
     net::merge(&mut report, outcome);
-    let summary = Some(Summary::of_with_skew(&token, policy.now, policy.skew_secs));
+    let mut summary = Summary::of_with_skew(&token, policy.now, policy.skew_secs);
+    summary.token_kind = rules::kind_of(&token.claims(), policy);
     Checked {
+        kind: Some(summary.token_kind),
         token: Some(token),
         report,
-        summary,
+        summary: Some(summary),
     }
 }
 
@@ -145,6 +188,9 @@ pub(crate) fn check_cached(
         Ok((t, _)) => t,
         Err(e) => return Fast::Checked(rules::malformed_report(&e)),
     };
+    if let Some(k) = entra_token::kind::non_jwt(token_text) {
+        return Fast::Checked(rules::non_jwt_report(k, token_text));
+    }
     let (key, si_digest) = CacheKey::of(token_text);
     if let Some(hit) = cache.get(&key, generation) {
         let lifetime = lifetime_of(&hit.times, policy, true);

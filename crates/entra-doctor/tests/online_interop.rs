@@ -64,6 +64,49 @@ fn entra_shaped_issuer_validates_through_discovery() {
         .expect_msg("signature", "does not match");
 }
 
+/// A real provider's v2 token under a custom authority: its issuer
+/// `<authority>/<tenant>/v2.0` is Entra-shaped, so `--authority` alone (no
+/// `--issuer`) finds its discovery document and validates it, as
+/// `--issuer` does.
+#[test]
+fn entra_shaped_issuer_validates_under_a_custom_authority() {
+    let p = interop_support::start("provider.mjs", &["--tenant", TENANT]);
+    let issuer = p.info["issuer"].as_str().unwrap();
+    let authority = issuer
+        .strip_suffix(&format!("/{TENANT}/v2.0"))
+        .expect("an Entra-shaped issuer");
+    let run = |token_field: &str, extra: &[&str]| {
+        let home = tempfile::tempdir().unwrap();
+        let mut c = bare_cmd(home.path());
+        c.args([
+            "check",
+            "--json",
+            "--test-resolve",
+            "localhost=127.0.0.1",
+            "--no-cache",
+            "--audience",
+            p.info["audience"].as_str().unwrap(),
+        ]);
+        c.args(extra);
+        Cmd(c).run(p.info[token_field].as_str().unwrap())
+    };
+    let r = run("token", &["--authority", authority, "--tenant", TENANT]);
+    r.expect_code(0);
+    for c in ["discovery", "signature", "issuer", "tenant", "audience"] {
+        r.expect(c, "pass");
+    }
+    assert_eq!(r.json["kind"], "entra_access");
+    r.expect_msg(
+        "discovery",
+        &format!("{issuer}/.well-known/openid-configuration"),
+    );
+    let r = run("tampered", &["--authority", authority, "--tenant", TENANT]);
+    r.expect_code(1).expect("signature", "fail");
+    // Without the authority it is no Entra ID issuer (and not looked up).
+    let r = run("token", &["--tenant", TENANT]);
+    r.expect("issuer", "fail").expect("signature", "skip");
+}
+
 #[test]
 fn plain_issuer_validates_through_discovery() {
     let p = interop_support::start("provider.mjs", &[]);

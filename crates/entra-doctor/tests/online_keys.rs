@@ -123,8 +123,12 @@ fn plain_oidc_discovery_with_issuer() {
         "discovery",
         &format!("{iss}/.well-known/openid-configuration"),
     );
-    // Without --issuer a non-Entra issuer is not looked up.
+    // Under --authority the same v2 issuer (<authority>/<tid>/v2.0) is
+    // Entra-shaped, looked up at that authority and valid.
     let r = s.check().run(&token);
+    r.expect_code(0).expect("issuer", "pass");
+    // Without --issuer or --authority a non-Entra issuer is not looked up.
+    let r = s.check_at(None).run(&token);
     r.expect("discovery", "skip")
         .expect("signature", "skip")
         .expect_code(1);

@@ -193,6 +193,7 @@ members! {
     Claims, ClaimSpans {
         aud, iss, tid, exp, nbf, iat, ver, sub, oid, upn, unique_name, preferred_username, email, name,
         appid, azp, app_displayname, idtyp, scp, roles, nonce, at_hash, c_hash, idp, acct,
+        client_id, scope,
     }
 }
 

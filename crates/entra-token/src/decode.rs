@@ -31,6 +31,9 @@ pub struct Entry {
 /// A decoded token.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decoded {
+    /// What kind of token it is ([`crate::kind::Kind`]'s stable name), as
+    /// Azure Databricks' default rules see it.
+    pub kind: crate::kind::Kind,
     /// The header, as JSON.
     pub header: serde_json::Map<String, Value>,
     /// The claims, as JSON.
@@ -113,6 +116,7 @@ impl Decoded {
             })
             .collect();
         Decoded {
+            kind: crate::rules::kind_of(&token.claims(), &crate::Policy::databricks(now)),
             summary: Summary::of(token, now),
             header,
             payload,

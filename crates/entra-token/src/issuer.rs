@@ -82,6 +82,34 @@ pub fn parse(iss: &str) -> Option<EntraIssuer> {
     None
 }
 
+/// Like [`parse`], and also a v2 issuer `<authority>/<tenant>/v2.0` under
+/// a custom authority (`scheme://host[:port]`, as `--authority` gives it),
+/// compared without case on the scheme and host.
+pub fn parse_with_authority(iss: &str, authority: Option<&str>) -> Option<EntraIssuer> {
+    if let Some(p) = parse(iss) {
+        return Some(p);
+    }
+    let base = authority?.trim_end_matches('/');
+    if base.is_empty() || iss.len() <= base.len() || !iss.is_char_boundary(base.len()) {
+        return None;
+    }
+    let (head, path) = iss.split_at(base.len());
+    if !head.eq_ignore_ascii_case(base) {
+        return None;
+    }
+    let tenant = path.strip_prefix('/')?.strip_suffix("/v2.0")?;
+    if tenant.is_empty() || tenant.contains('/') {
+        return None;
+    }
+    let host = base.split_once("://").map_or(base, |(_, h)| h);
+    Some(EntraIssuer {
+        version: IssuerVersion::V2,
+        host: host.to_ascii_lowercase(),
+        tenant: tenant.to_owned(),
+        cloud: "a custom authority",
+    })
+}
+
 /// Whether `host` is one of Entra's issuer hosts, of either version.
 pub fn is_entra_host(host: &str) -> bool {
     let h = host.to_ascii_lowercase();
@@ -105,6 +133,30 @@ mod tests {
             (IssuerVersion::V2, "Azure US Government")
         );
         assert!(parse("https://sts.chinacloudapi.cn/t/").is_some());
+    }
+
+    #[test]
+    fn a_v2_issuer_under_a_custom_authority_is_entra_only_with_that_authority() {
+        let iss = "http://127.0.0.1:4000/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0";
+        assert!(parse(iss).is_none());
+        let p = parse_with_authority(iss, Some("http://127.0.0.1:4000")).unwrap();
+        assert_eq!(p.version, IssuerVersion::V2);
+        assert_eq!(p.tenant, "72f988bf-86f1-41af-91ab-2d7cd011db47");
+        assert_eq!(p.host, "127.0.0.1:4000");
+        assert!(parse_with_authority(iss, Some("http://127.0.0.1:4001")).is_none());
+        assert!(parse_with_authority(iss, None).is_none());
+        for no in [
+            "http://127.0.0.1:4000/t/v2.0/x",
+            "http://127.0.0.1:4000//v2.0",
+            "http://127.0.0.1:4000/a/b/v2.0",
+            "http://127.0.0.1:40000/t/v2.0",
+            "http://127.0.0.1:4000/t/",
+        ] {
+            assert!(
+                parse_with_authority(no, Some("http://127.0.0.1:4000")).is_none(),
+                "{no}"
+            );
+        }
     }
 
     #[test]

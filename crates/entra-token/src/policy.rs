@@ -26,6 +26,15 @@ pub struct Policy {
     /// is then a skip saying so, and the report is never valid. `alg`
     /// `none` and HMAC still fail. Default: false.
     pub skip_signature: bool,
+    /// The Databricks host (`scheme://host[:port]`) the token is checked
+    /// against (`--workspace`, the profile's host, or the origin of
+    /// `--issuer`): a Databricks-issued token must come from it. Default:
+    /// none (the host is not compared, and the `issuer` finding says so).
+    pub databricks_host: Option<String>,
+    /// A custom Entra authority (`scheme://host[:port]`, `--authority`):
+    /// a v2 issuer `<authority>/<tenant>/v2.0` is then an Entra ID issuer
+    /// too. Default: none (only Entra's own hosts).
+    pub authority: Option<String>,
 }
 
 impl Policy {
@@ -39,6 +48,8 @@ impl Policy {
             skew_secs: 300,
             now,
             skip_signature: false,
+            databricks_host: None,
+            authority: None,
         }
     }
 }

@@ -190,6 +190,10 @@ pub struct Summary {
     pub version: &'static str,
     /// Access token or ID token.
     pub kind: TokenKind,
+    /// What the token is, among every kind told apart
+    /// ([`crate::kind::Kind`]): under Azure Databricks' default rules
+    /// here; `check` sets it under its own policy.
+    pub token_kind: crate::kind::Kind,
     /// "user", "service_principal" or "unknown".
     pub principal_type: &'static str,
     /// The user name, or the application ID.
@@ -258,12 +262,28 @@ impl Summary {
                 None => "unknown",
             },
         };
-        let (principal_type, principal_name, object_id) = match principal(&c) {
-            Principal::User { name, oid, .. } => ("user", Some(name), oid),
-            Principal::ServicePrincipal { app_id, oid, .. } => {
-                ("service_principal", Some(app_id), oid)
-            }
-            Principal::Unknown => ("unknown", None, s(&c.oid).map(str::to_owned)),
+        // A token Databricks issued: `sub` is the user (or the service
+        // principal, when it equals `client_id`), and it is an access token.
+        let databricks = iss.and_then(crate::kind::databricks_issuer).is_some();
+        let dbx_principal =
+            databricks
+                .then(|| s(&c.sub))
+                .flatten()
+                .map(|sub| match s(&c.client_id) {
+                    Some(client) if client.eq_ignore_ascii_case(sub) => {
+                        ("service_principal", Some(sub.to_owned()), None)
+                    }
+                    _ => ("user", Some(sub.to_owned()), None),
+                });
+        let (principal_type, principal_name, object_id) = match dbx_principal {
+            Some(p) => p,
+            None => match principal(&c) {
+                Principal::User { name, oid, .. } => ("user", Some(name), oid),
+                Principal::ServicePrincipal { app_id, oid, .. } => {
+                    ("service_principal", Some(app_id), oid)
+                }
+                Principal::Unknown => ("unknown", None, s(&c.oid).map(str::to_owned)),
+            },
         };
         let audience = match audiences(&c.aud) {
             Claim::Present(a) => Some(a.join(", ")),
@@ -285,7 +305,12 @@ impl Summary {
         let h = token.header();
         Summary {
             version,
-            kind: token_kind(&c),
+            kind: if databricks {
+                TokenKind::Access
+            } else {
+                token_kind(&c)
+            },
+            token_kind: crate::rules::kind_of(&c, &crate::Policy::databricks(now)),
             principal_type,
             principal: principal_name,
             object_id,

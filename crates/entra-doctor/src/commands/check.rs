@@ -56,6 +56,8 @@ pub(crate) struct Checked {
     pub report: Report,
     pub summary: Option<Summary>,
     pub outcome: OnlineOutcome,
+    /// What was checked (`None`: not recognised).
+    pub kind: Option<entra_token::Kind>,
 }
 
 impl Checked {
@@ -120,8 +122,11 @@ pub(crate) fn check_with(
     let plan = Plan::resolve(options, &ProcessEnv).map_err(CliError::Usage)?;
     // The token is read once; the online steps and the rules see the same.
     let parsed = pipeline::parse(text);
-    let outcome = match parsed.token() {
-        Some(token) if plan.discover_keys || plan.workspace.is_some() => online(&plan, token)?,
+    pipeline::apply_plan(&mut policy, &plan);
+    let outcome = match (parsed.token(), parsed.pat()) {
+        (Some(token), _) if plan.discover_keys || plan.workspace.is_some() => online(&plan, token)?,
+        // A personal access token: only its workspace can check it.
+        (None, Some(pat)) if plan.workspace.is_some() => online_pat(&plan, pat)?,
         _ => OnlineOutcome {
             tenant: plan.configured_tenant.as_ref().map(|(t, _)| t.clone()),
             ..OnlineOutcome::default()
@@ -133,12 +138,16 @@ pub(crate) fn check_with(
         }
     }
     let pipeline::Checked {
-        report, summary, ..
+        report,
+        summary,
+        kind,
+        ..
     } = pipeline::finish(parsed, file_keys, &mut policy, &outcome);
     Ok(Checked {
         report,
         summary,
         outcome,
+        kind,
     })
 }
 
@@ -153,15 +162,35 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
     let written = if args.json {
         render::json::write(
             &mut out,
-            &render::json::CheckJson::new(&checked.report, checked.summary.as_ref()),
+            &render::json::CheckJson::new(&checked.report, checked.summary.as_ref())
+                .or_kind(checked.kind),
         )
     } else {
-        render::text::report(&mut out, &checked.report, checked.summary.as_ref())
+        let kind = checked.kind.filter(|_| checked.summary.is_none());
+        kind.map_or(Ok(()), |k| render::text::kind_line(&mut out, k))
+            .and_then(|()| {
+                render::text::report(&mut out, &checked.report, checked.summary.as_ref())
+            })
             .map_err(CliError::Write)
     };
     // A reader that stopped early (`| head -1`) does not change the verdict.
     crate::error::closed_pipe_ok(written)?;
     Ok(checked.exit())
+}
+
+/// Asks the workspace about a personal access token, on a small runtime
+/// of its own.
+pub(crate) fn online_pat(plan: &Plan, pat: &str) -> Result<OnlineOutcome, CliError> {
+    let progress = Progress::stderr(true);
+    let online = plan.online(progress.clone()).map_err(CliError::Usage)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let outcome = rt.block_on(net::pat::run(&online, plan, pat));
+    progress.finish();
+    rt.shutdown_timeout(Duration::from_millis(100));
+    Ok(outcome)
 }
 
 /// Runs the network steps on a small runtime of its own.

@@ -12,6 +12,27 @@ use crate::render;
 pub fn run(args: DecodeArgs) -> Result<Outcome, CliError> {
     let now = now_or(args.at.as_deref())?;
     let text = pasted_token(args.token.as_deref(), MAX_TOKEN_INPUT)?;
+    // A personal access token or an OAuth secret: not a JWT, nothing to
+    // decode; say what it is (masked), never "malformed".
+    if let Some((k, credential)) = entra_token::rules::non_jwt_in(&text) {
+        let report = entra_token::rules::non_jwt_report(k, credential);
+        let mut out = anstream::stdout();
+        closed_pipe_ok(if args.json {
+            render::json::write(
+                &mut out,
+                &render::json::CheckJson::new(&report, None).or_kind(Some(k.kind())),
+            )
+        } else {
+            render::text::kind_line(&mut out, k.kind())
+                .and_then(|()| render::text::report(&mut out, &report, None))
+                .map_err(CliError::Write)
+        })?;
+        return Ok(if report.claims_valid() {
+            Outcome::Ok
+        } else {
+            Outcome::Failed
+        });
+    }
     let parsed = input::extract(&text).and_then(|(t, wrapping)| {
         note_other_tokens(wrapping);
         Token::parse(t)

@@ -104,12 +104,31 @@ pub fn source_for(
             "the token has no issuer ('iss'), so its signing keys cannot be looked up".into(),
         );
     };
-    let Some(parsed) = issuer::parse(iss) else {
+    let authority_base = authority_flag.map(|a| a.as_str().trim_end_matches('/').to_owned());
+    let Some(parsed) = issuer::parse_with_authority(iss, authority_base.as_deref()) else {
+        if let Some(d) = entra_token::kind::databricks_issuer(iss) {
+            return Err(format!(
+                "the token was issued by Databricks ({}), and its keys are fetched only from the host you check against: give that host with --workspace (or a profile's host), or the issuer with --issuer; fetching keys from a host the token names would let the token choose its own keys",
+                entra_token::text::clip(&d.origin, 120)
+            ));
+        }
         return Err(format!(
             "the token's issuer '{}' is not an Entra ID issuer, so its keys are not looked up; give --issuer with that issuer to use its OpenID discovery, or the keys with --jwks",
             entra_token::text::clip(iss, 120)
         ));
     };
+    // A v2 issuer under a custom authority: that authority's discovery.
+    if !issuer::is_entra_host(&parsed.host) {
+        if let Some(a) = authority_flag {
+            return Ok(Source::Entra {
+                authority: a.clone(),
+                tenant: parsed.tenant,
+                version: parsed.version,
+                token_issuer: iss.to_owned(),
+                authority_from: "--authority".to_owned(),
+            });
+        }
+    }
     // The tenant goes into a URL path: a GUID or a domain name, nothing else.
     let t = &parsed.tenant;
     if !entra_token::tenant_id::is_tenant(t) {
@@ -154,6 +173,44 @@ pub fn source_for(
         token_issuer: iss.to_owned(),
         authority_from: from,
     })
+}
+
+/// Like [`source_for`], and for a token Databricks issued (`iss`
+/// `<host>/oidc` or `<host>/oidc/accounts/<id>`): that issuer's own OpenID
+/// discovery, but only when the issuer's host is the host the user pointed
+/// at (`workspace`, from `--workspace` or a profile). Otherwise no keys:
+/// the token must not pick the host its keys come from.
+pub fn source_for_host(
+    token: &Token,
+    issuer_flag: Option<&str>,
+    authority_flag: Option<&Url>,
+    env_cloud: Option<(Cloud, String)>,
+    workspace: Option<&crate::net::workspace::Workspace>,
+) -> Result<Source, String> {
+    if issuer_flag.is_none() {
+        let iss = token.claims().iss.and_then(|v| v.as_str());
+        let dbx = iss.and_then(|i| entra_token::kind::databricks_issuer(i).map(|d| (i, d)));
+        if let (Some((iss, d)), Some(ws)) = (dbx, workspace) {
+            if d.origin.eq_ignore_ascii_case(&ws.display()) {
+                return Ok(Source::Oidc {
+                    issuer: iss.to_owned(),
+                });
+            }
+            return Err(format!(
+                "the token was issued by Databricks at {}, not by {} (from {}), the host you check against; its keys are fetched only from that host, so its signature is not checked",
+                entra_token::text::clip(&d.origin, 120),
+                ws.display(),
+                ws.source
+            ));
+        }
+    }
+    source_for(
+        token,
+        issuer_flag,
+        authority_flag,
+        env_cloud,
+        workspace.and_then(|w| w.cloud),
+    )
 }
 
 impl Source {

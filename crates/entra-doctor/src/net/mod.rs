@@ -12,6 +12,7 @@ pub mod discovery;
 pub mod http;
 pub mod http_error;
 pub mod key_cache;
+pub mod pat;
 pub mod progress;
 pub mod workspace;
 
@@ -20,7 +21,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use entra_token::findings::names::{DISCOVERY, SIGNATURE, TENANT};
+use entra_token::findings::names::{DISCOVERY, MEMBERSHIP, SIGNATURE, TENANT};
 use entra_token::findings::Check;
 use entra_token::{Finding, KeySet, Token};
 use url::Url;
@@ -209,12 +210,12 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
         if !plan.discover_keys {
             return None;
         }
-        let source = discovery::source_for(
+        let source = discovery::source_for_host(
             token,
             plan.issuer.as_deref(),
             plan.authority.as_ref(),
             plan.env_cloud.clone(),
-            plan.workspace.as_ref().and_then(|w| w.cloud),
+            plan.workspace.as_ref(),
         );
         let source = match source {
             Ok(s) => s,
@@ -225,16 +226,34 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
         let r = discovery::fetch_keys(online, &source, kid, app.as_ref()).await;
         Some((Some(source), Ok(r)))
     };
+    // A token Databricks issued names no Entra tenant: the workspace's
+    // tenant is not looked up for it.
+    let dbx_issuer = token
+        .claims()
+        .iss
+        .and_then(|v| v.as_str())
+        .and_then(entra_token::kind::databricks_issuer);
+    let databricks_issued = dbx_issuer.is_some();
+    // An account's token on its own account host: the workspace SCIM `Me`
+    // does not exist there (the account's is under /api/2.0/accounts/<id>).
+    let on_account_host = match (&dbx_issuer, &plan.workspace) {
+        (Some(d), Some(ws)) => {
+            d.account_id.is_some() && d.origin.eq_ignore_ascii_case(&ws.display())
+        }
+        _ => false,
+    };
     let tenant_fut = async {
         match &plan.workspace {
-            Some(ws) => Some(workspace::tenant(online, ws).await),
-            None => None,
+            Some(ws) if !databricks_issued => Some(workspace::tenant(online, ws).await),
+            _ => None,
         }
     };
     let member_fut = async {
         match &plan.workspace {
-            Some(ws) => Some(workspace::membership(online, ws, token.compact()).await),
-            None => None,
+            Some(ws) if !on_account_host => {
+                Some(workspace::membership(online, ws, token.compact()).await)
+            }
+            _ => None,
         }
     };
     let (keys, tenant, member) = tokio::join!(keys_fut, tenant_fut, member_fut);
@@ -324,6 +343,11 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
             out.failed_steps.push(e.to_string());
         }
         out.membership = Some(workspace::membership_finding(ws, token, &result));
+    } else if on_account_host {
+        out.membership = Some(Finding::skip(
+            MEMBERSHIP,
+            "not asked: an account's token on its account host (the workspace SCIM Me does not exist there)",
+        ));
     }
     out.cache_problem = online.cache.disk_problem();
     out

@@ -11,6 +11,9 @@ use crate::error::CliError;
 /// The JSON shape of `check --json`.
 #[derive(Debug, Serialize)]
 pub struct CheckJson<'a> {
+    /// What was checked (`entra_access`, `databricks_pat`, ...: see the
+    /// README); null when it is not recognised (it did not parse).
+    pub kind: Option<entra_token::Kind>,
     /// The token is accepted: the signature verified with a trusted key
     /// and no finding failed.
     pub valid: bool,
@@ -31,6 +34,7 @@ pub struct CheckJson<'a> {
 impl<'a> CheckJson<'a> {
     pub fn new(report: &'a Report, summary: Option<&'a Summary>) -> CheckJson<'a> {
         CheckJson {
+            kind: summary.map(|s| s.token_kind),
             valid: report.valid(),
             claims_valid: report.claims_valid(),
             complete: report.complete(),
@@ -39,6 +43,15 @@ impl<'a> CheckJson<'a> {
             summary,
             findings: &report.findings,
         }
+    }
+}
+
+impl CheckJson<'_> {
+    /// Sets the kind when there is no summary to take it from (a personal
+    /// access token).
+    pub fn or_kind(mut self, kind: Option<entra_token::Kind>) -> Self {
+        self.kind = self.kind.or(kind);
+        self
     }
 }
 

@@ -53,6 +53,7 @@ fn summary_line(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         (None, Some(a)) => shown(a).into_owned(),
         _ => "no audience".into(),
     };
+    kind_line(out, s.token_kind)?;
     writeln!(out, "{BOLD}Token{BOLD:#}     {} {kind} · {who}", s.version)?;
     writeln!(out, "{BOLD}For{BOLD:#}       {resource}")?;
     if let Some(t) = &s.tenant {
@@ -74,6 +75,16 @@ fn summary_line(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         writeln!(out, "{YELLOW}Note{YELLOW:#}      header 'nonce': a Microsoft Graph token, verifiable only by Graph")?;
     }
     Ok(())
+}
+
+/// The kind of credential, in words and by its stable name.
+pub fn kind_line(out: &mut impl Write, k: entra_token::Kind) -> io::Result<()> {
+    writeln!(
+        out,
+        "{BOLD}Kind{BOLD:#}      {} ({})",
+        k.describe(),
+        k.as_str()
+    )
 }
 
 fn entry_line(out: &mut impl Write, e: &Entry, name_style: Style) -> io::Result<()> {

@@ -317,6 +317,18 @@ async fn api_check(State(st): State<Arc<AppState>>, req: Request) -> Result<Resp
     // see the same.
     let parsed = pipeline::parse(&body.token);
     let mut outcome = OnlineOutcome::default();
+    if let Some((_, plan)) = &st.online {
+        pipeline::apply_plan(&mut policy, plan);
+    }
+    if let Some(ws) = &workspace {
+        policy.databricks_host = Some(ws.display());
+    }
+    // A personal access token: only the workspace named can check it.
+    if let (Some(pat), Some((online, plan)), Some(ws)) = (parsed.pat(), &st.online, &workspace) {
+        let mut plan = plan.clone();
+        plan.workspace = Some(ws.clone());
+        outcome = crate::net::pat::run(online, &plan, pat).await;
+    }
     if let (Some(token), Some((online, plan))) = (parsed.token(), &st.online) {
         let discover = keys.is_none() && st.keys.is_discovery();
         if discover || workspace.is_some() {
@@ -335,10 +347,11 @@ async fn api_check(State(st): State<Arc<AppState>>, req: Request) -> Result<Resp
     }
     let work = move || -> Result<Vec<u8>, ApiError> {
         let checked = pipeline::finish(parsed, keys.as_deref(), &mut policy, &outcome);
-        let (token, report, summary) = (checked.token, checked.report, checked.summary);
+        let (token, report, summary, kind) =
+            (checked.token, checked.report, checked.summary, checked.kind);
         let decoded = token.as_ref().map(|t| Decoded::of(t, policy.now));
         let answer = CheckResponse {
-            check: CheckJson::new(&report, summary.as_ref()),
+            check: CheckJson::new(&report, summary.as_ref()).or_kind(kind),
             at: utc(policy.now),
             keys: source,
             decoded,

@@ -164,6 +164,7 @@ test("a token for Azure Resource Manager fails the audience check", async () => 
   assert.ok(rows.filter((r) => r.check !== "audience").every((r) => r.status === "PASS"));
   const fix = await page.textContent("#findings tr.fail td.fix");
   assert.match(fix, /2ff814a6-3304-4ab8-85cb-cd0e6f879c1d/);
+  assert.equal(await page.getAttribute("#summary dd.kind", "data-kind"), "entra_arm");
 });
 
 test("the failing finding's fix sits right under the verdict, above the fold at 1280x900, with a copy button", async () => {
@@ -208,6 +209,20 @@ test("without keys the page says the signature was not checked, never a green ve
   assert.ok(!cls.split(/\s+/).includes("pass"), `verdict class ${cls}`);
   const rows = await findingRows();
   assert.equal(rows.find((r) => r.check === "signature").status, "SKIP");
+});
+
+test("a personal access token is named as such, masked, and never a green verdict", async () => {
+  const pat = "dapi0123456789abcdef0123456789abcdef";
+  await page.fill("#token", pat);
+  await page.focus("#token");
+  await page.keyboard.press("Control+Enter");
+  await page.waitForFunction(() => (document.querySelector("#summary dd.kind") || {}).textContent?.includes("personal access token"), null, { timeout: 10000 });
+  assert.equal(await page.getAttribute("#summary dd.kind", "data-kind"), "databricks_pat");
+  const cls = await page.getAttribute("#verdict", "class");
+  assert.ok(!cls.split(/\s+/).includes("pass"), `verdict class ${cls}`);
+  const rows = await findingRows();
+  assert.equal(rows.find((r) => r.check === "format").status, "PASS");
+  assert.ok(!(await page.textContent("#findings")).includes(pat), "the PAT is shown masked");
 });
 
 test("the explain box: an AADSTS error, with the redirect URI comparison", async () => {

@@ -103,6 +103,14 @@ pub(crate) fn describe(o: &AudienceOutcome<'_>, policy: &Policy) -> Finding {
         msg.push_str(&format!(" ('{near}' differs only in case or a trailing slash, and audiences are compared exactly)"));
     }
     let mut fix = how_to_ask(policy);
+    let lead = auds.iter().find_map(|a| match resources::lookup(a).map(|r| r.name) {
+        Some("Microsoft Graph") => Some("This is a Microsoft Graph token: it is for Graph alone (its header nonce means only Graph can even verify it)."),
+        Some("Azure Resource Manager") => Some("This is an Azure Resource Manager token (what az account get-access-token gives without --resource): it is for managing Azure resources, not for the APIs of a Databricks workspace."),
+        _ => None,
+    });
+    if let (Some(lead), false) = (lead, id_token) {
+        fix = format!("{lead} {fix}");
+    }
     if id_token {
         fix = format!("This is an ID token (its audience is the client application). APIs take access tokens. {fix}");
     }

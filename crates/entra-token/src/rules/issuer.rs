@@ -63,7 +63,7 @@ pub(crate) fn decide<'a>(c: &crate::claims::Claims<'a>, policy: &Policy) -> Issu
             IssuerOutcome::PinnedWrong { iss }
         };
     }
-    let Some(parsed) = issuer::parse(iss) else {
+    let Some(parsed) = issuer::parse_with_authority(iss, policy.authority.as_deref()) else {
         return IssuerOutcome::NotEntra { iss };
     };
     if !crate::tenant_id::is_tenant(&parsed.tenant) {
@@ -121,7 +121,7 @@ pub(crate) fn describe(o: &IssuerOutcome<'_>, policy: &Policy) -> Finding {
             return Finding::fail(ISSUER, format!("'{iss}' is not an Entra ID issuer{hint}"))
                 .expected("https://sts.windows.net/<tenant-id>/ (v1) or https://login.microsoftonline.com/<tenant-id>/v2.0 (v2)")
                 .actual(*iss)
-                .fix("Azure Databricks accepts only tokens issued by Entra ID for the workspace's tenant. For another OpenID provider, give its issuer with --issuer.");
+                .fix("Azure Databricks accepts only tokens issued by Entra ID for the workspace's tenant. For another OpenID provider, give its issuer with --issuer (or, for an Entra-shaped v2 issuer <authority>/<tenant>/v2.0, the authority with --authority).");
         }
         IssuerOutcome::BadTenant { iss, tenant } => {
             return Finding::fail(
@@ -157,7 +157,12 @@ pub(crate) fn describe(o: &IssuerOutcome<'_>, policy: &Policy) -> Finding {
     let expected_tenant = policy.tenant.as_deref().unwrap_or(&parsed.tenant);
     let expected = match parsed.version {
         IssuerVersion::V1 => format!("https://{}/{expected_tenant}/", parsed.host),
-        IssuerVersion::V2 => format!("https://{}/{expected_tenant}/v2.0", parsed.host),
+        IssuerVersion::V2 => match &policy.authority {
+            Some(a) if !issuer::is_entra_host(&parsed.host) => {
+                format!("{}/{expected_tenant}/v2.0", a.trim_end_matches('/'))
+            }
+            _ => format!("https://{}/{expected_tenant}/v2.0", parsed.host),
+        },
     };
     let version = match parsed.version {
         IssuerVersion::V1 => "v1",

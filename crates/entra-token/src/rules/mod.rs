@@ -2,6 +2,7 @@
 //! finding. They read nothing but their arguments.
 
 mod audience;
+mod databricks;
 mod format;
 mod identity;
 mod issuer;
@@ -17,6 +18,7 @@ use crate::keys::KeySet;
 use crate::policy::Policy;
 use crate::verify::{verify_token, SignatureOutcome};
 
+pub use databricks::DATABRICKS_CLI;
 pub use format::format_failure;
 pub use lifetime::{lifetime_of, Times};
 pub use signature::signature_finding;
@@ -64,6 +66,9 @@ pub fn check_claims_with(
             describe()
         }
     };
+    if kind_of(c, policy).is_databricks_oauth() {
+        return databricks_report(token, c, sig, policy, detail);
+    }
     let aud = audience::decide(c, policy);
     let iss = issuer::decide(c, policy);
     let tid = tenant::decide(c, policy);
@@ -94,6 +99,43 @@ pub fn check_claims_with(
             }),
         ],
     }
+}
+
+/// What kind of token this is under `policy` (see [`crate::kind::classify`]):
+/// an Entra ID issuer includes a v2 issuer under the policy's authority.
+pub fn kind_of(c: &crate::claims::Claims<'_>, policy: &Policy) -> crate::kind::Kind {
+    let entra = crate::claims::string(&c.iss).ok().is_some_and(|iss| {
+        crate::issuer::parse_with_authority(iss, policy.authority.as_deref()).is_some()
+    });
+    crate::kind::classify(c, &policy.audiences, entra)
+}
+
+/// The report of a token Databricks issued: the same format, signature
+/// and lifetime rules; its scope, issuing host and client instead of
+/// Entra's audience, issuer, tenant and identity.
+fn databricks_report(
+    token: &Token,
+    c: &crate::claims::Claims<'_>,
+    sig: &SignatureOutcome,
+    policy: &Policy,
+    detail: Detail,
+) -> Report {
+    let life = lifetime::decide(&lifetime::Times::of(c), policy);
+    let mut findings = vec![
+        format::format_pass(token, Wrapping::Bare),
+        signature::signature_finding(token, sig, policy),
+        databricks::audience(c),
+        databricks::issuer(c, policy),
+        databricks::tenant(),
+        databricks::lifetime(lifetime::describe(&life, policy)),
+        databricks::identity(c),
+    ];
+    if detail == Detail::Brief {
+        for f in findings.iter_mut().filter(|f| f.status == Status::Pass) {
+            *f = Finding::pass(f.check, String::new());
+        }
+    }
+    Report { findings }
 }
 
 /// What a rule decided, before it is put in words.
@@ -138,6 +180,9 @@ pub fn signature_outcome(
 /// then verification and the rules: a caller that runs steps in between
 /// (the online checks) reads the text once with this.
 pub fn read_text(text: &str) -> Result<(Token, Finding), Report> {
+    if let Some(report) = non_jwt_text(text) {
+        return Err(report);
+    }
     let parsed = crate::input::extract(text).and_then(|(t, w)| Token::parse(t).map(|tok| (tok, w)));
     match parsed {
         Ok((token, wrapping)) => {
@@ -146,6 +191,67 @@ pub fn read_text(text: &str) -> Result<(Token, Finding), Report> {
         }
         Err(e) => Err(malformed_report(&e)),
     }
+}
+
+/// The credential in pasted text when it is a Databricks personal access
+/// token or OAuth secret (not a JWT), with the text it was found as.
+pub fn non_jwt_in(text: &str) -> Option<(crate::kind::NonJwt, &str)> {
+    let (t, _) = crate::input::extract(text).ok()?;
+    crate::kind::non_jwt(t).map(|k| (k, t))
+}
+
+/// The report for pasted text that is a personal access token or an OAuth
+/// secret, `None` for anything else.
+pub fn non_jwt_text(text: &str) -> Option<Report> {
+    // Only text that can be one: a JWT starts with eyJ.
+    if text.trim_start().starts_with("eyJ") {
+        return None;
+    }
+    non_jwt_in(text).map(|(k, t)| non_jwt_report(k, t))
+}
+
+/// The report for a personal access token (`dapi…`) or an OAuth secret
+/// (`dose…`): not a JWT, so no claim or signature rule applies; a PAT is
+/// checked only by the workspace that issued it. The credential is shown
+/// masked.
+pub fn non_jwt_report(kind: crate::kind::NonJwt, credential: &str) -> Report {
+    use crate::kind::NonJwt;
+    let masked = crate::text::redact_token(credential);
+    let (format, why) = match kind {
+        NonJwt::Pat => (
+            Finding::pass(
+                names::FORMAT,
+                format!("a Databricks personal access token ({masked}), not a JWT: it carries no claims or signature to read; only the workspace that issued it can say whether it is valid"),
+            )
+            .actual(masked.clone()),
+            "not applicable: a personal access token is not a JWT; only its workspace can check it",
+        ),
+        NonJwt::OauthSecret => (
+            Finding::fail(
+                names::FORMAT,
+                format!("a Databricks OAuth secret ({masked}), not a token: it is a service principal's client secret, and no API accepts it as a bearer token"),
+            )
+            .actual(masked.clone())
+            .fix("Exchange it for a token: POST <host>/oidc/v1/token with grant_type=client_credentials, scope=all-apis and the service principal's application ID and this secret (the SDKs' oauth-m2m does this). Treat the secret as a password: rotate it if it was shared."),
+            "not applicable: an OAuth secret is not a token",
+        ),
+    };
+    let mut findings = vec![format];
+    findings.push(match kind {
+        NonJwt::Pat => Finding::skip(names::SIGNATURE, "not checked: a personal access token has no signature; only the workspace that issued it can verify it")
+            .fix("Check it against its workspace: 'check --workspace https://<workspace-host> <token>' asks the workspace (SCIM Me) and explains its answer."),
+        NonJwt::OauthSecret => Finding::skip(names::SIGNATURE, why),
+    });
+    for name in [
+        names::AUDIENCE,
+        names::ISSUER,
+        names::TENANT,
+        names::LIFETIME,
+        names::IDENTITY,
+    ] {
+        findings.push(Finding::skip(name, why));
+    }
+    Report { findings }
 }
 
 /// The report for a token that did not parse.
@@ -468,6 +574,144 @@ mod tests {
             }
         }
         assert_eq!(statuses.len(), 4, "the cases reach every status");
+    }
+
+    fn verified() -> SignatureOutcome {
+        SignatureOutcome::Verified {
+            alg: crate::Algorithm::RS256,
+            key: "k".into(),
+            key_issuer: None,
+        }
+    }
+
+    fn dbx_token(iss: &str) -> Token {
+        token(
+            &json!({"iss": iss, "aud": "databricks-cli", "sub": "a@b.c", "client_id": "databricks-cli",
+            "scope": "all-apis offline_access", "iat": 1000, "exp": 5000}),
+        )
+    }
+
+    #[test]
+    fn a_databricks_token_is_checked_by_databricks_rules_against_the_host_given() {
+        let ws = "https://adb-1.2.azuredatabricks.net";
+        let t = dbx_token(&format!("{ws}/oidc"));
+        let mut p = policy(None);
+        p.databricks_host = Some(ws.into());
+        assert_eq!(kind_of(&t.claims(), &p), crate::Kind::DatabricksOauth);
+        let r = check_token(&t, &verified(), &p);
+        assert!(r.valid(), "{:#?}", r.findings);
+        assert_eq!(r.get(Check::Tenant).unwrap().status, Status::Skip);
+        assert!(r
+            .get(Check::Identity)
+            .unwrap()
+            .message
+            .contains("Databricks CLI"));
+        let sm = crate::Summary::of(&t, 2000);
+        assert_eq!(
+            (sm.kind, sm.principal_type, sm.principal.as_deref()),
+            (crate::summary::TokenKind::Access, "user", Some("a@b.c"))
+        );
+        assert_eq!(sm.token_kind, crate::Kind::DatabricksOauth);
+        // An expired one is told how Databricks tokens are renewed.
+        let mut late = Policy::databricks(9000);
+        late.databricks_host = Some(ws.into());
+        let r = check_token(&t, &verified(), &late);
+        let fix = r.get(Check::Lifetime).unwrap().fix.clone().unwrap();
+        assert!(fix.contains("databricks auth login"), "{fix}");
+        // Another workspace's host: the wrong host fails.
+        p.databricks_host = Some("https://adb-3.4.azuredatabricks.net".into());
+        let r = check_token(&t, &verified(), &p);
+        assert_eq!(r.failed().collect::<Vec<_>>(), vec!["issuer"]);
+        // No host given: not compared, never valid.
+        let r = check_token(&t, &verified(), &policy(None));
+        assert_eq!(r.get(Check::Issuer).unwrap().status, Status::Skip);
+        // Unverified: incomplete whatever the claims.
+        p.databricks_host = Some(ws.into());
+        let r = check_token(&t, &SignatureOutcome::NoKeys, &p);
+        assert_eq!(r.verdict(), crate::Verdict::Incomplete);
+        // Brief keeps statuses.
+        let b = check_token_with(&t, &verified(), &p, Detail::Brief);
+        assert!(b
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Pass)
+            .all(|f| f.message.is_empty()));
+        assert_eq!(b.findings.len(), 7);
+    }
+
+    #[test]
+    fn a_personal_access_token_is_recognised_never_malformed_and_never_valid_alone() {
+        let pat = "dapi0123456789abcdef0123456789abcdef";
+        for text in [
+            pat.to_owned(),
+            format!("Bearer {pat}"),
+            format!("export DATABRICKS_TOKEN={pat}"),
+        ] {
+            let (tok, r) = check_text(&text, None, &policy(None));
+            assert!(tok.is_none());
+            let f = r.get(Check::Format).unwrap();
+            assert_eq!(f.status, Status::Pass, "{text}");
+            assert!(f.message.contains("personal access token"), "{}", f.message);
+            assert!(!f.message.contains(pat), "the PAT is masked: {}", f.message);
+            assert_eq!(r.verdict(), crate::Verdict::Incomplete);
+        }
+        let (_, r) = check_text("dose0000demo0000not0000a0000real0000", None, &policy(None));
+        assert_eq!(r.get(Check::Format).unwrap().status, Status::Fail);
+        assert!(!format!("{r:?}").contains("dose0000demo0000not0000a0000real0000"));
+        // Almost a PAT is still malformed.
+        let (_, r) = check_text("dapi0123", None, &policy(None));
+        assert_eq!(r.get(Check::Format).unwrap().status, Status::Fail);
+    }
+
+    #[test]
+    fn a_v2_issuer_under_a_custom_authority_passes_only_with_that_authority() {
+        let iss = format!("http://127.0.0.1:4000/{T1}/v2.0");
+        let t = token(&with("iss", json!(iss)));
+        let mut p = policy(Some(T1));
+        let c = t.claims();
+        assert!(format!("{:?}", issuer::decide(&c, &p)).starts_with("NotEntra "));
+        p.authority = Some("http://127.0.0.1:4000".into());
+        let o = issuer::decide(&c, &p);
+        // Recognised as Entra's v2 shape (the base claims say ver 1.0).
+        assert!(format!("{o:?}").starts_with("VersionMismatch "), "{o:?}");
+        let t2 = token(&{
+            let mut v = with("iss", json!(iss));
+            v["ver"] = json!("2.0");
+            v
+        });
+        let f = issuer::describe(&issuer::decide(&t2.claims(), &p), &p);
+        assert_eq!(f.status, Status::Pass, "{f:?}");
+        assert_eq!(f.expected.as_deref(), Some(iss.as_str()));
+        assert_eq!(kind_of(&t2.claims(), &p), crate::Kind::EntraAccess);
+    }
+
+    #[test]
+    fn graph_and_arm_tokens_are_named_with_the_fix() {
+        for (aud, kind, word) in [
+            (
+                "https://graph.microsoft.com",
+                crate::Kind::EntraGraph,
+                "Microsoft Graph token",
+            ),
+            (
+                "https://management.azure.com/",
+                crate::Kind::EntraArm,
+                "Azure Resource Manager token",
+            ),
+        ] {
+            let mut c = with("aud", json!(aud));
+            c["scp"] = json!("User.Read");
+            let t = token(&c);
+            assert_eq!(kind_of(&t.claims(), &policy(None)), kind);
+            let r = check_token(&t, &verified(), &policy(None));
+            let f = r.get(Check::Audience).unwrap();
+            assert_eq!(f.status, Status::Fail);
+            let fix = f.fix.as_deref().unwrap();
+            assert!(
+                fix.contains(word) && fix.contains(AZURE_DATABRICKS),
+                "{fix}"
+            );
+        }
     }
 
     #[test]

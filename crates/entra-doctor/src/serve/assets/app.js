@@ -170,7 +170,7 @@
     els.keysNote.textContent = d.keys === "server" ? "Using the server's keys (--jwks)." : d.keys === "discovery" ? "Using the issuer's published keys." : "";
     renderVerdict(d);
     renderFixes(d.findings || []);
-    renderSummary(d.summary);
+    renderSummary(d.summary, d.kind);
     renderFindings(d.findings || []);
     renderDecoded(d.decoded);
     show(els.results, true);
@@ -238,10 +238,27 @@
     }
   }
 
-  function renderSummary(s) {
+  // The stable kind names of `check --json` (README), in words.
+  const KIND_LABEL = {
+    entra_access: "Entra ID access token",
+    entra_id_token: "Entra ID token (an ID token: APIs refuse it)",
+    entra_graph: "Entra ID access token for Microsoft Graph",
+    entra_arm: "Entra ID access token for Azure Resource Manager",
+    entra_other_api: "Entra ID access token for another API",
+    databricks_oauth: "Databricks OAuth token (issued by a workspace)",
+    databricks_oauth_account: "Databricks OAuth token (issued by an account)",
+    databricks_pat: "Databricks personal access token (not a JWT: only its workspace can check it)",
+    databricks_oauth_secret: "Databricks OAuth secret (a client secret, not a token)",
+    other_jwt: "JWT from another issuer",
+  };
+
+  function renderSummary(s, credential) {
     clear(els.summary);
+    if (credential) {
+      els.summary.append(el("dt", null, "Kind"), el("dd", { class: "kind", "data-kind": credential }, KIND_LABEL[credential] || String(credential).replace(/_/g, " ")));
+    }
     if (!s) {
-      els.summary.append(el("dt", null, "Token"), el("dd", null, "not readable: see the format finding"));
+      if (!credential) els.summary.append(el("dt", null, "Token"), el("dd", null, "not readable: see the format finding"));
       return;
     }
     const row = (k, v, cls) => {
