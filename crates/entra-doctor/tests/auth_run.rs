@@ -102,7 +102,7 @@ fn pat_is_checked_by_the_workspace_alone_and_accepted() {
 
 #[test]
 fn an_expired_pat_is_diagnosed_with_a_new_token_as_the_fix() {
-    let expired = "dapi00000000000000000000000000000ex1";
+    let expired = "dapi00000000000000000000000000000ee1";
     let mut cfg = EmulatorConfig::default();
     cfg.workspaces[0] = cfg.workspaces[0]
         .clone()
@@ -120,7 +120,7 @@ fn an_expired_pat_is_diagnosed_with_a_new_token_as_the_fix() {
     assert!(text(&r, "membership", "message").contains("expired"));
     let fix = text(&r, "membership", "fix");
     assert!(
-        fix.contains("Generate new token") && fix.contains("DATABRICKS_TOKEN"),
+        fix.contains("Access tokens") && fix.contains("DATABRICKS_TOKEN"),
         "{fix}"
     );
     assert!(!r.stdout.contains(expired));
@@ -157,9 +157,11 @@ fn oauth_m2m_on_a_workspace_gets_a_databricks_token_the_workspace_accepts() {
     assert!(text(&r, "credential", "message").contains("/oidc/v1/token"));
     assert_eq!(status(&r, "membership"), "pass", "{}", r.stdout);
     assert!(text(&r, "membership", "message").contains(DEMO_SP_APP_ID));
-    // The verdict is the pipeline's (which reads Databricks tokens its own
-    // way); the exit status says the same as `valid`.
-    assert_eq!(r.code == 0, valid(&r), "{}", r.stdout);
+    // A Databricks token, verified with the workspace's own keys.
+    code(&r, 0);
+    assert!(valid(&r));
+    assert_eq!(r.json["kind"], "databricks_oauth");
+    assert_eq!(status(&r, "signature"), "pass", "{}", r.stdout);
     assert_eq!(
         s.emu
             .workspace_request_count(DEMO_WORKSPACE, "/oidc/v1/token"),
@@ -218,7 +220,8 @@ fn oauth_m2m_on_an_account_host_uses_the_accounts_endpoints() {
     );
     assert_eq!(status(&r, "membership"), "pass", "{}", r.stdout);
     assert!(text(&r, "membership", "message").contains(&format!("account {ACCOUNT}")));
-    assert_eq!(r.code == 0, valid(&r));
+    code(&r, 0);
+    assert!(valid(&r), "{}", r.stdout);
 }
 
 /// A Databricks CLI login, as `databricks auth login` leaves it: the
@@ -323,7 +326,8 @@ fn databricks_cli_uses_a_fresh_cached_login() {
     );
     assert_eq!(status(&r, "membership"), "pass", "{}", r.stdout);
     assert!(text(&r, "membership", "message").contains(DEMO_USER));
-    assert_eq!(r.code == 0, valid(&r));
+    code(&r, 0);
+    assert!(valid(&r), "{}", r.stdout);
     assert_eq!(
         s.emu
             .workspace_request_count(DEMO_WORKSPACE, "/oidc/v1/token"),
@@ -360,7 +364,8 @@ fn databricks_cli_renews_an_expired_login_without_writing_the_cache() {
         before,
         "the CLI's cache is not written"
     );
-    assert_eq!(r.code == 0, valid(&r));
+    code(&r, 0);
+    assert!(valid(&r), "{}", r.stdout);
 }
 
 #[test]
@@ -604,7 +609,7 @@ fn demo_tells_the_wrong_method_and_the_expired_pat_stories() {
         "{five}"
     );
     assert!(
-        six.contains("FAIL  membership") && six.contains("Generate new token"),
+        six.contains("FAIL  membership") && six.contains("Access tokens"),
         "{six}"
     );
     assert!(six.contains("Valid: the workspace accepted the personal access token"));

@@ -21,7 +21,7 @@ use serde_json::{json, Value as Json};
 use url::Url;
 
 use crate::cli::AuthArgs;
-use crate::commands::check::{online, verdict_outcome};
+use crate::commands::check::{self, verdict_outcome};
 use crate::config::resolve::Resolved;
 use crate::error::{CliError, Outcome};
 use crate::flows::databricks::{self as dbx, OidcHost};
@@ -31,9 +31,8 @@ use crate::net::databrickscfg::Env;
 use crate::net::http::{self, Get, Redirects};
 use crate::net::key_cache::Miss;
 use crate::net::progress::Progress;
-use crate::net::workspace::{self, Cloud, Membership, Workspace};
-use crate::net::{OnlineOptions, OnlineOutcome, Plan};
-use crate::pipeline;
+use crate::net::workspace::{self, Cloud, Workspace};
+use crate::net::{OnlineOptions, Plan};
 
 /// What running the method came to.
 pub(crate) struct Ran {
@@ -42,6 +41,8 @@ pub(crate) struct Ran {
     pub summary: Option<Summary>,
     /// "jwt", "pat", or none when no token was obtained.
     pub token_kind: Option<&'static str>,
+    /// The engine's name of the credential's kind (`check --json`'s `kind`).
+    pub kind: Option<&'static str>,
     pub verdict: VerdictSentence,
     pub outcome: Outcome,
     /// The token endpoint's refusal explained, when it refused.
@@ -617,6 +618,7 @@ fn no_token(method: &str, f: Failure) -> Ran {
         report,
         summary: None,
         token_kind: None,
+        kind: None,
         verdict,
         outcome,
         explanation,
@@ -658,44 +660,35 @@ fn plan(cx: &Cx) -> Result<(Plan, Option<Workspace>), CliError> {
         }
         w
     });
-    if cx.is_account() {
-        plan.workspace = None;
-    } else {
-        plan.workspace = ws.clone();
-    }
+    plan.workspace = ws.clone();
+    plan.account_host = cx.is_account();
     Ok((plan, ws))
 }
 
 fn check_token(cx: &Cx, credential: Finding, token: &str) -> Result<Ran, CliError> {
     let (plan, ws) = plan(cx)?;
-    if !is_jwt(token) {
-        return check_pat(cx, &plan, ws.as_ref(), credential, token);
+    if !is_jwt(token) && cx.is_account() {
+        return check_account_pat(cx, &plan, ws.as_ref(), credential, token);
     }
-    let mut policy = Policy::databricks(now());
-    if let Some(cloud) = ws.as_ref().and_then(|w| w.cloud) {
-        policy.audiences = vec![cloud.databricks_resource().to_owned()];
-    }
-    let parsed = pipeline::parse(token);
-    let outcome = match parsed.token() {
-        Some(t) => online(&plan, t)?,
-        None => OnlineOutcome::default(),
-    };
-    let pipeline::Checked {
-        token: parsed_token,
-        mut report,
-        summary,
-    } = pipeline::finish(parsed, None, &mut policy, &outcome);
-    let mut incomplete = !outcome.failed_steps.is_empty();
-    if let (true, Some(ws), Some(t)) = (cx.is_account(), ws.as_ref(), parsed_token.as_ref()) {
-        let (f, net_failed) = account_me(cx, &plan, ws, token, Some(t))?;
+    // The check of `check --workspace`: the token read once, its keys, the
+    // workspace's tenant and SCIM `Me` (a PAT: the workspace alone).
+    let checked = check::check_planned(token, None, &plan, Policy::databricks(now()), false)?;
+    let mut report = checked.report;
+    let mut incomplete = !checked.outcome.failed_steps.is_empty();
+    let jwt = checked.token;
+    if let (true, Some(ws)) = (cx.is_account(), ws.as_ref()) {
+        let (f, net_failed) = account_me(cx, &plan, ws, token, jwt.as_ref())?;
         incomplete |= net_failed;
         report.set(f);
     }
-    if let Some(t) = &parsed_token {
+    if let Some(t) = &jwt {
         wrong_host(cx, t, &mut report);
     }
     report.findings.insert(0, credential);
-    let verdict = report.verdict_sentence();
+    let mut verdict = report.verdict_sentence();
+    if !is_jwt(token) && verdict.verdict == Verdict::Valid {
+        verdict.rest = ": the workspace accepted the personal access token (a PAT has no signature: the workspace is the only one that can verify it).".into();
+    }
     let outcome = if incomplete {
         Outcome::Incomplete
     } else {
@@ -703,8 +696,9 @@ fn check_token(cx: &Cx, credential: Finding, token: &str) -> Result<Ran, CliErro
     };
     Ok(Ran {
         report,
-        summary,
-        token_kind: Some("jwt"),
+        summary: checked.summary,
+        token_kind: Some(if is_jwt(token) { "jwt" } else { "pat" }),
+        kind: checked.kind.map(|k| k.as_str()),
         verdict,
         outcome,
         explanation: None,
@@ -771,7 +765,7 @@ fn wrong_host(cx: &Cx, t: &Token, report: &mut Report) {
 
 /// A personal access token: no signature, no claims; the workspace's (or
 /// the account's) answer is the whole check.
-fn check_pat(
+fn check_account_pat(
     cx: &Cx,
     plan: &Plan,
     ws: Option<&Workspace>,
@@ -792,21 +786,8 @@ fn check_pat(
     let Some(ws) = ws else {
         return Err(CliError::Usage("no host to send the token to".into()));
     };
-    let (member, net_failed) = if cx.is_account() {
-        account_me(cx, plan, ws, token, None)?
-    } else {
-        let progress = Progress::stderr(true);
-        let online = plan.online(progress.clone()).map_err(CliError::Usage)?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
-        let result = rt.block_on(workspace::membership(&online, ws, token));
-        progress.finish();
-        rt.shutdown_timeout(Duration::from_millis(100));
-        let net_failed = matches!(result, Err(Miss::Net(_)));
-        (pat_finding(cx, ws, &result), net_failed)
-    };
+    // An account host: PATs are a workspace's; the account's answer says so.
+    let (member, net_failed) = account_me(cx, plan, ws, token, None)?;
     let report = Report {
         findings: vec![credential, format, member],
     };
@@ -838,77 +819,12 @@ fn check_pat(
         report,
         summary: None,
         token_kind: Some("pat"),
+        kind: Some(entra_token::Kind::DatabricksPat.as_str()),
         verdict,
         outcome,
         explanation: None,
         not_built: None,
     })
-}
-
-/// The workspace's answer to a personal access token.
-fn pat_finding(cx: &Cx, ws: &Workspace, result: &Result<Membership, Miss>) -> Finding {
-    let host = cx.host.clone().unwrap_or_else(|| ws.display());
-    let from =
-        cx.r.value("token")
-            .map(|v| v.source.to_string())
-            .unwrap_or_else(|| "the token setting".into());
-    match result {
-        Ok(Membership::Found {
-            user_name,
-            application_id,
-            active,
-            ..
-        }) => {
-            let kind = if application_id.is_some() {
-                "service principal"
-            } else {
-                "user"
-            };
-            if *active == Some(false) {
-                return Finding::fail(
-                    MEMBERSHIP,
-                    format!("the workspace {host} knows the token's {kind} {user_name}, but it is deactivated"),
-                )
-                .fix(format!("A workspace admin must reactivate {user_name} in {host}."));
-            }
-            Finding::pass(
-                MEMBERSHIP,
-                format!("the workspace {host} accepted the personal access token: it belongs to the {kind} {user_name}"),
-            )
-            .actual(user_name.clone())
-        }
-        Ok(Membership::Refused {
-            status, message, ..
-        }) => {
-            let said = format!("HTTP {status}: {message}");
-            if message.to_ascii_lowercase().contains("disabled") {
-                Finding::fail(
-                    MEMBERSHIP,
-                    format!("the workspace {host} refused the token: personal access tokens are disabled for this workspace (it said {said})"),
-                )
-                .fix(format!(
-                    "Ask a workspace admin to allow personal access tokens (Settings → Advanced → Personal Access Tokens), or use OAuth instead: `databricks auth login --host {host}` (databricks-cli), or a service principal's OAuth secret (DATABRICKS_CLIENT_ID/DATABRICKS_CLIENT_SECRET, oauth-m2m)."
-                ))
-            } else {
-                Finding::fail(
-                    MEMBERSHIP,
-                    format!("the workspace {host} does not accept this personal access token: it has expired, was revoked, or was made in another workspace (Databricks answers these alike; it said {said})"),
-                )
-                .actual(from.clone())
-                .fix(format!(
-                    "Create a new token in {host} (Settings → Developer → Access tokens → Generate new token) and put it in {from}; a PAT works only in the workspace that made it. Or use OAuth: `databricks auth login --host {host}`."
-                ))
-            }
-        }
-        Err(m) => Finding::skip(
-            MEMBERSHIP,
-            format!(
-                "the workspace could not be asked: {}",
-                workspace::miss_text(m)
-            ),
-        )
-        .fix(workspace::net_fix(m, "the host URL")),
-    }
 }
 
 /// `GET <account host>/api/2.0/accounts/<id>/scim/v2/Me` with the token:
@@ -1009,6 +925,7 @@ pub(crate) fn json_fields(ran: &Ran) -> Vec<(&'static str, Json)> {
         ("valid", json!(ran.outcome == Outcome::Ok)),
         ("verdict", json!(ran.verdict.to_string())),
         ("token_kind", json!(ran.token_kind)),
+        ("kind", json!(ran.kind)),
         (
             "report",
             json!({

@@ -58,6 +58,8 @@ pub(crate) struct Checked {
     pub outcome: OnlineOutcome,
     /// What was checked (`None`: not recognised).
     pub kind: Option<entra_token::Kind>,
+    /// The token, when it parsed as one.
+    pub token: Option<Token>,
 }
 
 impl Checked {
@@ -116,17 +118,29 @@ pub(crate) fn check_with(
     text: &str,
     file_keys: Option<&KeySet>,
     options: &OnlineOptions,
-    mut policy: Policy,
+    policy: Policy,
     audience_given: bool,
 ) -> Result<Checked, CliError> {
     let plan = Plan::resolve(options, &ProcessEnv).map_err(CliError::Usage)?;
+    check_planned(text, file_keys, &plan, policy, audience_given)
+}
+
+/// [`check_with`] with the online plan already made (`auth` makes its own
+/// for the host it runs the method against).
+pub(crate) fn check_planned(
+    text: &str,
+    file_keys: Option<&KeySet>,
+    plan: &Plan,
+    mut policy: Policy,
+    audience_given: bool,
+) -> Result<Checked, CliError> {
     // The token is read once; the online steps and the rules see the same.
     let parsed = pipeline::parse(text);
-    pipeline::apply_plan(&mut policy, &plan);
+    pipeline::apply_plan(&mut policy, plan);
     let outcome = match (parsed.token(), parsed.pat()) {
-        (Some(token), _) if plan.discover_keys || plan.workspace.is_some() => online(&plan, token)?,
+        (Some(token), _) if plan.discover_keys || plan.workspace.is_some() => online(plan, token)?,
         // A personal access token: only its workspace can check it.
-        (None, Some(pat)) if plan.workspace.is_some() => online_pat(&plan, pat)?,
+        (None, Some(pat)) if plan.workspace.is_some() => online_pat(plan, pat)?,
         _ => OnlineOutcome {
             tenant: plan.configured_tenant.as_ref().map(|(t, _)| t.clone()),
             ..OnlineOutcome::default()
@@ -141,13 +155,14 @@ pub(crate) fn check_with(
         report,
         summary,
         kind,
-        ..
+        token,
     } = pipeline::finish(parsed, file_keys, &mut policy, &outcome);
     Ok(Checked {
         report,
         summary,
         outcome,
         kind,
+        token,
     })
 }
 

@@ -75,6 +75,9 @@ pub struct Plan {
     pub env_cloud: Option<(Cloud, String)>,
     pub issuer: Option<String>,
     pub workspace: Option<Workspace>,
+    /// The workspace URL is an account host (`accounts.…`): no workspace
+    /// tenant or workspace SCIM `Me` there (`auth` asks the account's own).
+    pub account_host: bool,
     /// A tenant given by configuration (flag, profile, environment), and where.
     pub configured_tenant: Option<(String, String)>,
     /// The application for app-specific keys, and where it came from.
@@ -151,6 +154,7 @@ impl Plan {
             env_cloud,
             issuer: o.issuer.clone(),
             workspace,
+            account_host: false,
             configured_tenant,
             client_id,
             resource_id: settings.azure_workspace_resource_id.map(|s| s.value),
@@ -244,13 +248,15 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
     };
     let tenant_fut = async {
         match &plan.workspace {
-            Some(ws) if !databricks_issued => Some(workspace::tenant(online, ws).await),
+            Some(ws) if !databricks_issued && !plan.account_host => {
+                Some(workspace::tenant(online, ws).await)
+            }
             _ => None,
         }
     };
     let member_fut = async {
         match &plan.workspace {
-            Some(ws) if !on_account_host => {
+            Some(ws) if !on_account_host && !plan.account_host => {
                 Some(workspace::membership(online, ws, token.compact()).await)
             }
             _ => None,
