@@ -5,6 +5,7 @@ mod auth;
 mod batch;
 mod check;
 mod completions;
+mod dbx_federation;
 mod decode;
 mod demo;
 mod explain;

@@ -73,6 +73,7 @@ pub(crate) fn explain_flow(f: FlowName) -> &'static str {
         FlowName::AuthCode => "interactive",
         FlowName::DeviceCode => "device_code",
         FlowName::AzureCli => "azure_cli",
+        FlowName::DatabricksFederation => "databricks_token_federation",
     }
 }
 
@@ -84,6 +85,7 @@ pub(crate) fn label(f: FlowName) -> &'static str {
         FlowName::AuthCode => "authorization code with PKCE",
         FlowName::DeviceCode => "device code",
         FlowName::AzureCli => "the Azure CLI",
+        FlowName::DatabricksFederation => "Databricks token federation",
     }
 }
 
@@ -133,6 +135,9 @@ fn show_config(s: &Settings, flow: FlowName, target: &Target) -> Result<Outcome,
 pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
     let s = settings::resolve(&flags(&args), &ProcessEnv).map_err(CliError::Usage)?;
     let flow = args.flow.unwrap_or_else(|| infer_flow(&s));
+    if flow == FlowName::DatabricksFederation {
+        return crate::commands::dbx_federation::run(&args);
+    }
     let target = Target::new(args.resource.as_deref(), args.scope.as_deref(), args.v2);
     if args.show_config {
         return show_config(&s, flow, &target);
@@ -336,6 +341,10 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
                 rt.block_on(azcli::get_token("az", &target, t, Duration::from_secs(120))),
             )
         }
+        // Run above, before the Entra settings are needed.
+        FlowName::DatabricksFederation => {
+            return crate::commands::dbx_federation::run(&args);
+        }
     };
     // The check that follows has its own display.
     progress.finish();
@@ -373,7 +382,7 @@ fn tracked<T>(step: Step, r: Result<T, FlowError>) -> Result<T, FlowError> {
     r
 }
 
-fn refused(
+pub(crate) fn refused(
     args: &TokenArgs,
     ctx: &Context,
     flow: FlowName,
