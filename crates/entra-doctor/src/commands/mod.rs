@@ -10,6 +10,7 @@ mod decode;
 mod demo;
 mod explain;
 mod serve;
+mod sp_management;
 mod token;
 
 use std::time::{SystemTime, UNIX_EPOCH};

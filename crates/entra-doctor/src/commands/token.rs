@@ -525,7 +525,17 @@ pub(crate) fn check(
     if let Some(a) = authority {
         online.authority = Some(a.to_owned());
     }
-    let checked = check_online(token, &args.policy, &online, policy)?;
+    let mut checked = check_online(token, &args.policy, &online, policy)?;
+    // A service principal the workspace does not know: the management-token path.
+    crate::commands::sp_management::retry(&mut checked, token, &args.online, |app, t| {
+        crate::commands::sp_management::arm_from_settings(
+            app,
+            t,
+            &args.online,
+            args.policy.tenant.as_deref(),
+            args.certificate.clone(),
+        )
+    })?;
     report_checked(&checked, out)
 }
 
