@@ -432,3 +432,45 @@ fn a_bad_policy_file_is_a_clear_usage_error() {
     r.expect_code(2);
     assert!(r.stderr.contains("no 'oidc_policy.issuer'"), "{}", r.stderr);
 }
+
+#[test]
+fn a_policy_without_audiences_expects_the_account_id_the_workspace_names() {
+    let f = fixture();
+    let policy = f.file(
+        "account-policy.json",
+        &format!(
+            r#"{{"oidc_policy":{{"issuer":"{}","subject_claim":"email"}}}}"#,
+            f.server.url
+        ),
+    );
+    let ws = f.s.ws(DEMO_WORKSPACE);
+    let run = |aud: &str| {
+        let t = f
+            .issuer
+            .token_with("u-1", aud, 600, &[("email", DEMO_USER)]);
+        let file = f.file("subject.jwt", &t);
+        f.token_cmd()
+            .args([
+                "--workspace",
+                &ws,
+                "--subject-token-file",
+                &file,
+                "--policy",
+                &policy,
+                "--no-check",
+            ])
+            .run_plain()
+    };
+    // No DATABRICKS_ACCOUNT_ID: the account ID comes from the workspace's host metadata.
+    let r = run(ACCOUNT);
+    r.expect_code(0);
+    assert!(r.stderr.contains("is the account ID"), "{}", r.stderr);
+    let r = run(&format!("{ws}/oidc/v1/token"));
+    r.expect_code(1);
+    assert!(
+        r.stderr.contains("lists no audiences")
+            && r.stderr.contains(&format!("expected   {ACCOUNT}")),
+        "{}",
+        r.stderr
+    );
+}

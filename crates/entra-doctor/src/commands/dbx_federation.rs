@@ -20,8 +20,8 @@ use crate::commands::{keys, now_or};
 use crate::config::consumers::resolve_with_profile;
 use crate::error::{CliError, Outcome};
 use crate::flows::dbx_federation::{
-    choose_source, exchange, is_account_host, issuer_keys, read_subject_token, DatabricksHost,
-    SourceSettings,
+    choose_source, exchange, is_account_host, issuer_keys, read_subject_token,
+    workspace_account_id, DatabricksHost, SourceSettings,
 };
 use crate::flows::{FlowError, Http, TokenResponse};
 use crate::input_source::read_file;
@@ -171,8 +171,27 @@ pub(crate) fn run(args: &TokenArgs) -> Result<Outcome, CliError> {
             (None, Some(Ok((k, from)))) => Some((k, from.as_str())),
             _ => None,
         };
+        // A policy without audiences expects the account ID: from the
+        // settings, else the workspace's host metadata.
+        let mut account = settings.account_id.clone();
+        if let (None, true, false, DatabricksHost::Workspace(h)) = (
+            &account,
+            p.audiences.is_empty(),
+            args.online.offline,
+            &settings.host,
+        ) {
+            let step =
+                progress.start("the workspace's account ID (/.well-known/databricks-config)");
+            match rt.block_on(workspace_account_id(&http, h)) {
+                Ok(a) => {
+                    step.done(&a);
+                    account = Some(a);
+                }
+                Err(e) => step.failed(&entra_token::text::clip(&e, 80)),
+            }
+        }
         let inputs = Inputs {
-            account_id: settings.account_id.as_deref(),
+            account_id: account.as_deref(),
             now,
             keys,
         };

@@ -336,6 +336,21 @@ pub async fn issuer_keys(
     Ok((k, jwks_uri))
 }
 
+/// The workspace's account ID from its host metadata
+/// (`<host>/.well-known/databricks-config`, as the SDKs read it).
+pub async fn workspace_account_id(http: &Http, host: &Url) -> Result<String, String> {
+    let url = format!(
+        "{}/.well-known/databricks-config",
+        host.as_str().trim_end_matches('/')
+    );
+    let obj = get_json(http, &url).await?;
+    obj.get("account_id")
+        .and_then(Value::as_str)
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{url} names no account_id"))
+}
+
 async fn get_json(http: &Http, url: &str) -> Result<Map<String, Value>, String> {
     let u = Url::parse(url).map_err(|e| format!("'{url}' is not a URL: {e}"))?;
     crate::net::http::check_url(&u)?;
