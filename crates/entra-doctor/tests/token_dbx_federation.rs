@@ -474,3 +474,37 @@ fn a_policy_without_audiences_expects_the_account_id_the_workspace_names() {
         r.stderr
     );
 }
+
+#[test]
+fn show_config_says_what_the_exchange_would_use_and_sends_nothing() {
+    let f = fixture();
+    let ws = f.s.ws(DEMO_WORKSPACE);
+    let t = f.issuer.token(SUB, AUD, 600);
+    let r = f
+        .token_cmd()
+        .args([
+            "--workspace",
+            &ws,
+            "--client-id",
+            DEMO_SP_APP_ID,
+            "--show-config",
+        ])
+        .env("DATABRICKS_OIDC_TOKEN", &t)
+        .run_plain();
+    r.expect_code(0);
+    assert!(
+        r.stdout.contains(&format!("{ws}/oidc/v1/token"))
+            && r.stdout
+                .contains("the environment variable DATABRICKS_OIDC_TOKEN")
+            && r.stdout
+                .contains(&format!("{DEMO_SP_APP_ID}  (--client-id)")),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains(&t));
+    assert_eq!(
+        f.s.emu
+            .workspace_request_count(DEMO_WORKSPACE, "/oidc/v1/token"),
+        0
+    );
+}

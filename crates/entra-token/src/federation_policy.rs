@@ -211,11 +211,12 @@ impl FederationPolicy {
         })
     }
 
-    /// The policy's name for messages: its `name`, else its issuer.
+    /// The policy's name for messages: the last part of its `name`
+    /// (`accounts/…/federationPolicies/<this>`), else its issuer.
     pub fn label(&self) -> String {
-        match &self.name {
-            Some(n) => format!("the federation policy {n}"),
-            None => format!("the federation policy for {}", self.issuer),
+        match self.name.as_deref().and_then(|n| n.rsplit('/').next()) {
+            Some(n) if !n.is_empty() => format!("the policy '{n}'"),
+            _ => format!("the policy for {}", self.issuer),
         }
     }
 
@@ -565,7 +566,7 @@ pub fn describe(e: &Evaluation, policy: &FederationPolicy, token: &Token) -> Rep
     });
 
     findings.push(match &e.issuer {
-        IssuerOutcome::Match(i) => Finding::pass(ISSUER, format!("the issuer '{i}' is exactly {label}'s")).actual(i.clone()),
+        IssuerOutcome::Match(i) => Finding::pass(ISSUER, format!("the issuer '{i}' is exactly the one {label} names")).actual(i.clone()),
         IssuerOutcome::Differs { token: t, policy: p } => {
             let near = if t.eq_ignore_ascii_case(p) {
                 " (they differ only in letter case; the comparison is exact)".to_owned()
@@ -574,7 +575,7 @@ pub fn describe(e: &Evaluation, policy: &FederationPolicy, token: &Token) -> Rep
             } else {
                 format!(" (they differ from character {})", first_difference(t, p))
             };
-            Finding::fail(ISSUER, format!("the token's issuer '{t}' is not {label}'s '{p}'{near}"))
+            Finding::fail(ISSUER, format!("the token's issuer '{t}' is not the one {label} names, '{p}'{near}"))
                 .expected(p.clone())
                 .actual(t.clone())
                 .fix(format!("Set the policy's oidc_policy.issuer to '{t}' exactly (if that issuer is to be trusted), or use a token of '{p}'."))
@@ -600,7 +601,7 @@ pub fn describe(e: &Evaluation, policy: &FederationPolicy, token: &Token) -> Rep
     });
 
     findings.push(match &e.subject {
-        SubjectOutcome::Match { claim, value } => Finding::pass(IDENTITY, format!("the '{claim}' claim '{value}' is {label}'s subject")).actual(value.clone()),
+        SubjectOutcome::Match { claim, value } => Finding::pass(IDENTITY, format!("the '{claim}' claim '{value}' is the subject {label} requires")).actual(value.clone()),
         SubjectOutcome::Names { claim, value } => Finding::pass(
             IDENTITY,
             format!("the '{claim}' claim '{value}' names the Databricks user or service principal (it must exist in the account)"),
@@ -608,7 +609,7 @@ pub fn describe(e: &Evaluation, policy: &FederationPolicy, token: &Token) -> Rep
         .actual(value.clone()),
         SubjectOutcome::Differs { claim, token: t, policy: p } => Finding::fail(
             IDENTITY,
-            format!("the token's '{claim}' is '{t}', not {label}'s subject '{p}' (they differ from character {})", first_difference(t, p)),
+            format!("the token's '{claim}' is '{t}', not the subject {label} requires, '{p}' (they differ from character {})", first_difference(t, p)),
         )
         .expected(p.clone())
         .actual(t.clone())
@@ -642,6 +643,8 @@ mod tests {
         assert_eq!(api.subject_claim, "sub");
         assert_eq!(api.kind, PolicyKind::Account);
         assert_eq!(api.uid.as_deref(), Some("u"));
+        assert_eq!(api.label(), "the policy 'p'");
+        assert_eq!(bare.label(), "the policy for https://i");
     }
 
     #[test]

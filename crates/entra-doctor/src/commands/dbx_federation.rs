@@ -110,8 +110,55 @@ fn read_policy(args: &TokenArgs) -> Result<Option<FederationPolicy>, CliError> {
         .map_err(|e| CliError::Usage(format!("--policy {}: {e}", path.display())))
 }
 
+/// `--show-config`: what the exchange would use, and where it came from;
+/// sends nothing.
+fn show_config(args: &TokenArgs, settings: &Resolved) -> Result<Outcome, CliError> {
+    let mut out = anstream::stdout();
+    let source = choose_source(&settings.sources, &settings.host, &ProcessEnv);
+    let rows = [
+        ("flow", "Databricks token federation (RFC 8693)".to_owned()),
+        ("host", settings.host.describe()),
+        ("token URL", settings.host.token_url()),
+        (
+            "subject token",
+            source
+                .map(|s| s.describe())
+                .unwrap_or_else(|| "(none configured)".into()),
+        ),
+        (
+            "client id",
+            settings
+                .client_id
+                .as_ref()
+                .map(|(c, src)| format!("{c}  ({src})"))
+                .unwrap_or_else(|| "(none: account policy)".into()),
+        ),
+        (
+            "account id",
+            settings
+                .account_id
+                .clone()
+                .unwrap_or_else(|| "(not set)".into()),
+        ),
+        (
+            "policy",
+            args.federation_policy
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "(none: not evaluated)".into()),
+        ),
+    ];
+    for (k, v) in rows {
+        writeln!(out, "{k:<14} {}", crate::render::text::shown(&v)).map_err(CliError::Write)?;
+    }
+    Ok(Outcome::Ok)
+}
+
 pub(crate) fn run(args: &TokenArgs) -> Result<Outcome, CliError> {
     let settings = resolve(args)?;
+    if args.show_config {
+        return show_config(args, &settings);
+    }
     let policy = read_policy(args)?;
     let source = choose_source(&settings.sources, &settings.host, &ProcessEnv).ok_or_else(|| {
         CliError::Usage(
@@ -214,9 +261,9 @@ pub(crate) fn run(args: &TokenArgs) -> Result<Outcome, CliError> {
         {
             writeln!(
                 err,
-                "The external token from {} against {}:",
+                "The external token from {} against the federation policy {}:",
                 source.describe(),
-                p.label()
+                p.name.as_deref().unwrap_or(&p.issuer)
             )
             .map_err(CliError::Write)?;
             render::text::report(&mut err, &report, None).map_err(CliError::Write)?;
