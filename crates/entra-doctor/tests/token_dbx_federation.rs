@@ -469,7 +469,8 @@ fn a_policy_without_audiences_expects_the_account_id_the_workspace_names() {
     r.expect_code(1);
     assert!(
         r.stderr.contains("lists no audiences")
-            && r.stderr.contains(&format!("expected   {ACCOUNT}")),
+            && r.stderr.contains(&format!("expected   {ACCOUNT}"))
+            && r.stderr.contains("DATABRICKS_TOKEN_AUDIENCE"),
         "{}",
         r.stderr
     );

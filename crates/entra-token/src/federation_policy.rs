@@ -133,6 +133,12 @@ impl FederationPolicy {
                 json_kind(&v)
             )));
         };
+        if let Some(Value::Array(list)) = outer.get("policies") {
+            return Err(PolicyError(format!(
+                "the file is a list of {} policies (federation-policy list): give one of them (federation-policy get <id>)",
+                list.len()
+            )));
+        }
         let (wrapper, oidc) = match outer.get("oidc_policy") {
             Some(Value::Object(o)) => (Some(&outer), o),
             Some(other) => {
@@ -542,11 +548,18 @@ pub fn describe(e: &Evaluation, policy: &FederationPolicy, token: &Token) -> Rep
             } else {
                 format!("{label} allows {}", quoted(allowed))
             };
+            // The SDKs ask GitHub for the workspace's token endpoint when
+            // token_audience is not set.
+            let sdk_default = if token.iter().any(|a| a.ends_with("/oidc/v1/token")) {
+                " The Databricks SDKs ask GitHub Actions for the workspace's token endpoint as the audience unless token_audience (DATABRICKS_TOKEN_AUDIENCE) is set: set it to an allowed audience."
+            } else {
+                ""
+            };
             Finding::fail(AUDIENCE, format!("the token's audience {} is not allowed: {how}", quoted(token)))
                 .expected(allowed.join(" or "))
                 .actual(token.join(", "))
                 .fix(format!(
-                    "Ask the identity provider for a token with the audience {} (GitHub Actions: core.getIDToken('<audience>') or the 'audience' input), or add '{}' to the policy's audiences.",
+                    "Ask the identity provider for a token with the audience {} (GitHub Actions: core.getIDToken('<audience>') or the 'audience' input), or add '{}' to the policy's audiences.{sdk_default}",
                     quoted(allowed),
                     token.first().map(String::as_str).unwrap_or("")
                 ))
@@ -670,6 +683,7 @@ mod tests {
         assert!(e(r#"{"oidc_policy":{"audiences":["a"]}}"#).contains("no 'oidc_policy.issuer'"));
         assert!(e(r#"{"issuer":"https://i","audiences":"a"}"#).contains("'audiences' is a string"));
         assert!(e(r#"{"x":1}"#).contains("neither 'oidc_policy' nor 'issuer'"));
+        assert!(e(r#"{"policies":[{},{}]}"#).contains("a list of 2 policies"));
         assert!(e(&" ".repeat(MAX_POLICY_BYTES + 1)).contains("bound"));
         assert!(e(&format!("{}{}", "[".repeat(100), "]".repeat(100))).contains("nested"));
     }
