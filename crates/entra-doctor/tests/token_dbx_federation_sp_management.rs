@@ -72,11 +72,16 @@ fn token_gets_a_contributor_service_principal_in_through_the_management_token_pa
     );
     r.expect_code(0);
     assert!(!r.stderr.contains(SECRET));
-    // Both requests went to SCIM Me, and an ARM token was asked for.
+    // SCIM Me was asked again, and a second token (the ARM one) was asked for.
     assert!(
         s.emu
             .workspace_request_count(DEMO_WORKSPACE, "/api/2.0/preview/scim/v2/Me")
             >= 2
+    );
+    assert_eq!(
+        s.emu
+            .request_count(&format!("/{DEMO_TENANT_ID}/oauth2/token")),
+        2
     );
 }
 
@@ -138,5 +143,33 @@ fn check_runs_the_path_with_the_configured_credential_or_says_what_is_missing() 
     assert!(
         fix.contains("management-token path applies") && fix.contains("no client secret"),
         "{fix}"
+    );
+}
+
+#[test]
+fn a_user_who_is_not_a_member_gets_no_management_token_retry() {
+    let s = setup();
+    let token = s
+        .emu
+        .mint(&MintRequest::user("stranger@contoso.onmicrosoft.com"));
+    s.emu.reset_request_counts();
+    let r = s
+        .check_ws(DEMO_WORKSPACE)
+        .env("ARM_CLIENT_ID", OUTSIDER)
+        .env("ARM_CLIENT_SECRET", SECRET)
+        .env("DATABRICKS_AZURE_RESOURCE_ID", RESOURCE)
+        .run(&token);
+    r.expect_code(1).expect("membership", "fail");
+    assert!(!r.fix("membership").contains("management-token"));
+    assert_eq!(
+        s.emu
+            .workspace_request_count(DEMO_WORKSPACE, "/api/2.0/preview/scim/v2/Me"),
+        1
+    );
+    // No ARM token was asked for either.
+    assert_eq!(
+        s.emu
+            .request_count(&format!("/{DEMO_TENANT_ID}/oauth2/token")),
+        0
     );
 }
