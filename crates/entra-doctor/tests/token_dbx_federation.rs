@@ -421,6 +421,16 @@ fn without_a_policy_a_refusal_says_how_to_see_which_claim_differs() {
     r.expect_code(1);
     assert!(r.stderr.contains("Token exchange failed"), "{}", r.stderr);
     assert!(r.stderr.contains("--policy FILE"), "{}", r.stderr);
+    // What the token says is shown, and that its signature was not verified.
+    assert!(
+        r.stderr
+            .contains(&format!("sub {SUB}, aud https://github.com/other-org"))
+            && r.stderr.contains("signature is not verified"),
+        "{}",
+        r.stderr
+    );
+    // No keys were fetched: no issuer was named.
+    assert!(f.server.seen.lock().unwrap().is_empty());
 }
 
 #[test]

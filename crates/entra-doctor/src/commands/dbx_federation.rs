@@ -200,6 +200,29 @@ pub(crate) fn run(args: &TokenArgs) -> Result<Outcome, CliError> {
 
     // The policy, evaluated before the exchange: what differs, named.
     let mut evaluation_failed = false;
+    if policy.is_none() {
+        // Said, not evaluated: no issuer is named, so no keys are fetched.
+        let c = external.payload_value();
+        let claim = |k: &str| match c.get(k) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => "(none)".into(),
+        };
+        let exp = c
+            .get("exp")
+            .and_then(serde_json::Value::as_i64)
+            .map(|e| format!(", expires {}", entra_token::timefmt::relative(e, now)))
+            .unwrap_or_default();
+        writeln!(
+            err,
+            "The external token from {}: iss {}, sub {}, aud {}{exp}; its signature is not verified (no --policy names its issuer).\n",
+            source.describe(),
+            crate::render::text::shown(&claim("iss")),
+            crate::render::text::shown(&claim("sub")),
+            crate::render::text::shown(&claim("aud")),
+        )
+        .map_err(CliError::Write)?;
+    }
     if let Some(p) = &policy {
         let fetched = match (&file_keys, args.online.offline) {
             (Some(_), _) | (None, true) => None,
