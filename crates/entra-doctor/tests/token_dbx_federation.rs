@@ -519,3 +519,40 @@ fn show_config_says_what_the_exchange_would_use_and_sends_nothing() {
         0
     );
 }
+
+#[test]
+fn keys_from_a_discovery_document_of_another_issuer_are_not_used() {
+    let f = fixture();
+    // The policy and the token say "<server>/"; the server's discovery says "<server>".
+    let slash = format!("{}/", f.server.url);
+    let other = ExternalIssuer::generate(slash.clone()).unwrap();
+    let policy = f.file(
+        "slash-policy.json",
+        &format!(
+            r#"{{"oidc_policy":{{"issuer":"{slash}","audiences":["{AUD}"],"subject":"{SUB}"}}}}"#
+        ),
+    );
+    let r = f
+        .ws_cmd(&other.token(SUB, AUD, 600))
+        .args(["--policy", &policy])
+        .run_plain();
+    let sig = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("signature"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        sig.starts_with("SKIP") && sig.contains("its keys are not used"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("The policy accepts the token's claims."));
+    assert!(!f
+        .server
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.starts_with("GET /keys")));
+}

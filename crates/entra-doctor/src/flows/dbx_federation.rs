@@ -342,6 +342,15 @@ pub async fn issuer_keys(
             let issuer = policy.issuer.trim_end_matches('/');
             let disco = format!("{issuer}/.well-known/openid-configuration");
             let obj = get_json(http, &disco).await?;
+            // OpenID Connect Discovery §4.3: the document is the issuer's own.
+            let named = obj.get("issuer").and_then(Value::as_str).unwrap_or("");
+            if named != policy.issuer {
+                return Err(format!(
+                    "{disco} names the issuer '{}', not the policy's '{}': its keys are not used",
+                    entra_token::text::clip(named, 120),
+                    policy.issuer
+                ));
+            }
             obj.get("jwks_uri")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
