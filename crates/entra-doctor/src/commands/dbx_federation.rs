@@ -78,14 +78,7 @@ fn resolve(args: &TokenArgs) -> Result<Resolved, CliError> {
         (None, Some(c)) => Some((c.to_owned(), src("client_id"))),
         (None, None) => None,
     };
-    let sources = SourceSettings {
-        file_flag: args.subject_token_file.clone(),
-        oidc_token_env: r.get("oidc_token_env").map(str::to_owned),
-        oidc_token_filepath: r
-            .get("oidc_token_filepath")
-            .map(|p| (p.to_owned(), src("oidc_token_filepath"))),
-        token_audience: r.get("token_audience").map(str::to_owned),
-    };
+    let sources = SourceSettings::from_resolved(&r, args.subject_token_file.clone());
     Ok(Resolved {
         host,
         account_id: r.get("account_id").map(str::to_owned),

@@ -132,6 +132,26 @@ pub struct SourceSettings {
     pub token_audience: Option<String>,
 }
 
+impl SourceSettings {
+    /// From the one settings resolver's values (`oidc_token_env`,
+    /// `oidc_token_filepath`, `token_audience`), and a file flag if any.
+    pub fn from_resolved(r: &crate::config::resolve::Resolved, file_flag: Option<PathBuf>) -> Self {
+        SourceSettings {
+            file_flag,
+            oidc_token_env: r.get("oidc_token_env").map(str::to_owned),
+            oidc_token_filepath: r.get("oidc_token_filepath").map(|p| {
+                (
+                    p.to_owned(),
+                    r.value("oidc_token_filepath")
+                        .map(|v| v.source.to_string())
+                        .unwrap_or_default(),
+                )
+            }),
+            token_audience: r.get("token_audience").map(str::to_owned),
+        }
+    }
+}
+
 /// Chooses where the external token comes from, in the SDKs' order: the
 /// flag, `env-oidc` (the variable `oidc_token_env` names, default
 /// `DATABRICKS_OIDC_TOKEN`), `file-oidc`, then GitHub Actions. `None`:
