@@ -556,3 +556,83 @@ fn keys_from_a_discovery_document_of_another_issuer_are_not_used() {
         .iter()
         .any(|l| l.starts_with("GET /keys")));
 }
+
+#[test]
+fn an_es256_token_is_verified_and_exchanged() {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    use base64::Engine as _;
+    const EC_ISSUER: &str = "https://ec-idp.example";
+    let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
+    let point = key.public_key().as_ref().to_vec();
+    let jwks = format!(
+        r#"{{"keys":[{{"kty":"EC","crv":"P-256","kid":"ec-1","use":"sig","x":"{}","y":"{}"}}]}}"#,
+        b64(&point[1..33]),
+        b64(&point[33..65])
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let h = b64(br#"{"alg":"ES256","typ":"JWT","kid":"ec-1"}"#);
+    let c = b64(format!(
+        r#"{{"iss":"{EC_ISSUER}","aud":"{AUD}","sub":"{SUB}","iat":{now},"exp":{}}}"#,
+        now + 600
+    )
+    .as_bytes());
+    let sig = key
+        .sign(&SystemRandom::new(), format!("{h}.{c}").as_bytes())
+        .unwrap();
+    let token = format!("{h}.{c}.{}", b64(sig.as_ref()));
+
+    let mut cfg = EmulatorConfig::default();
+    cfg.workspaces[0] = cfg.workspaces[0].clone().federation_policy(
+        FederationPolicy::new(EC_ISSUER, jwks.clone())
+            .audiences(&[AUD])
+            .for_service_principal(DEMO_SP_APP_ID, SUB),
+    );
+    let s = Setup::new(cfg);
+    let dir = tempfile::tempdir().unwrap();
+    let w = |n: &str, t: &str| {
+        let p = dir.path().join(n);
+        std::fs::write(&p, t).unwrap();
+        p
+    };
+    let mut c = bare_cmd(s.home.path());
+    c.args([
+        "token",
+        "--flow",
+        "databricks-federation",
+        "--allow-any-workspace-host",
+        "--no-cache",
+        "--no-check",
+        "--workspace",
+        &s.ws(DEMO_WORKSPACE),
+        "--client-id",
+        DEMO_SP_APP_ID,
+    ])
+    .arg("--policy")
+    .arg(w(
+        "p.json",
+        &format!(r#"{{"oidc_policy":{{"issuer":"{EC_ISSUER}","audiences":["{AUD}"],"subject":"{SUB}"}}}}"#),
+    ))
+    .arg("--jwks")
+    .arg(w("jwks.json", &jwks))
+    .arg("--subject-token-file")
+    .arg(w("t.jwt", &token));
+    let r = Cmd(c).run_plain();
+    r.expect_code(0);
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("signature"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        line.starts_with("PASS") && line.contains("ES256") && line.contains("--jwks"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout.trim().split('.').count(), 3);
+}
