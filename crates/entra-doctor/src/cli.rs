@@ -231,6 +231,12 @@ pub struct OnlineArgs {
     /// the token is for (its aud), and verify only tokens for it.
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
+    /// The workspace's Azure resource ID (default: azure_workspace_resource_id,
+    /// DATABRICKS_AZURE_RESOURCE_ID): for a service principal that is not a
+    /// workspace member, the management-token path
+    /// (X-Databricks-Azure-SP-Management-Token) is tried with it.
+    #[arg(long, value_name = "ID")]
+    pub workspace_resource_id: Option<String>,
     /// Never use the network: keys from --jwks or the cache only.
     #[arg(long, env = "ENTRA_DOCTOR_OFFLINE", value_parser = clap::builder::BoolishValueParser::new())]
     pub offline: bool,
@@ -400,6 +406,10 @@ pub enum FlowName {
     /// with PKCE at <host>/oidc/v1/authorize, client databricks-cli, redirect
     /// http://localhost:8020 (--redirect-port), scopes all-apis offline_access.
     DatabricksU2m,
+    /// Databricks token federation: an external JWT (--subject-token-file,
+    /// DATABRICKS_OIDC_TOKEN, GitHub Actions) exchanged at the workspace's or
+    /// account's /oidc/v1/token, evaluated against --policy first.
+    DatabricksFederation,
 }
 
 /// `token`: get a token, then check it or explain the refusal.
@@ -455,6 +465,21 @@ pub struct TokenArgs {
     /// Do not check the token after getting it.
     #[arg(long)]
     pub no_check: bool,
+    /// databricks-federation: the federation policy, as the account API
+    /// returns it ({"name", "oidc_policy": {"issuer", "audiences", "subject",
+    /// "subject_claim"}, ...}) or its oidc_policy alone.
+    #[arg(long = "policy", value_name = "FILE")]
+    pub federation_policy: Option<PathBuf>,
+    /// databricks-federation: the file holding the external token (default:
+    /// the variable oidc_token_env names or DATABRICKS_OIDC_TOKEN, then
+    /// oidc_token_filepath, then GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL).
+    #[arg(long, value_name = "FILE")]
+    pub subject_token_file: Option<PathBuf>,
+    /// databricks-federation: the host is a Databricks account host (the
+    /// exchange goes to /oidc/accounts/<account_id>/v1/token); implied by an
+    /// accounts.* host.
+    #[arg(long)]
+    pub account_host: bool,
     /// The tenant (--tenant), and the rules of the check that follows.
     #[command(flatten)]
     pub policy: PolicyArgs,

@@ -295,6 +295,16 @@ pub struct WorkspaceConfig {
     /// Token federation policies (RFC 8693 exchange at `/oidc/v1/token`).
     #[serde(default)]
     pub federation_policies: Vec<FederationPolicy>,
+    /// The workspace's Azure resource ID
+    /// (`/subscriptions/…/resourceGroups/…/providers/Microsoft.Databricks/workspaces/…`),
+    /// for the service principal management-token path.
+    #[serde(default)]
+    pub azure_resource_id: Option<String>,
+    /// Application IDs of service principals with Contributor (or Owner) on the
+    /// workspace resource: with an ARM token in `X-Databricks-Azure-SP-Management-Token`
+    /// they are let in although not members, as Azure Databricks adds them.
+    #[serde(default)]
+    pub resource_contributors: Vec<String>,
 }
 
 /// A Databricks token federation policy: which external tokens may be exchanged for a
@@ -512,7 +522,22 @@ impl WorkspaceConfig {
             pats_disabled: false,
             account_id: None,
             federation_policies: Vec::new(),
+            azure_resource_id: None,
+            resource_contributors: Vec::new(),
         }
+    }
+
+    /// Sets the workspace's Azure resource ID.
+    pub fn azure_resource_id(mut self, id: impl Into<String>) -> Self {
+        self.azure_resource_id = Some(id.into());
+        self
+    }
+
+    /// Gives a service principal Contributor on the workspace resource.
+    pub fn resource_contributor(mut self, app_id: impl Into<String>) -> Self {
+        self.resource_contributors
+            .push(app_id.into().to_ascii_lowercase());
+        self
     }
 
     /// Adds a token federation policy.

@@ -63,6 +63,40 @@ pub(crate) fn authenticate(
     ws: &WorkspaceState,
     authorization: Option<&[u8]>,
 ) -> Result<WorkspaceMember, Reject> {
+    authenticate_with(shared, ws, authorization, &Management::default())
+}
+
+/// The headers of the service principal management-token path: an ARM token
+/// of the same service principal, and the workspace's Azure resource ID.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Management<'a> {
+    pub(crate) token: Option<&'a [u8]>,
+    pub(crate) resource_id: Option<&'a [u8]>,
+}
+
+/// `X-Databricks-Azure-SP-Management-Token`.
+pub(crate) const SP_MANAGEMENT_TOKEN_HEADER: &str = "x-databricks-azure-sp-management-token";
+/// `X-Databricks-Azure-Workspace-Resource-Id`.
+pub(crate) const WORKSPACE_RESOURCE_ID_HEADER: &str = "x-databricks-azure-workspace-resource-id";
+
+/// The Azure Resource Manager audiences a management token may carry.
+const ARM_AUDIENCES: [&str; 4] = [
+    "https://management.core.windows.net/",
+    "https://management.core.windows.net",
+    "https://management.azure.com/",
+    "https://management.azure.com",
+];
+
+/// Like [`authenticate`], with the management-token headers: a service
+/// principal that is not a member is let in when its ARM token verifies and
+/// it is Contributor on the workspace resource named (Azure Databricks then
+/// adds it to the workspace).
+pub(crate) fn authenticate_with(
+    shared: &Shared,
+    ws: &WorkspaceState,
+    authorization: Option<&[u8]>,
+    mgmt: &Management<'_>,
+) -> Result<WorkspaceMember, Reject> {
     let Some(raw) = authorization else {
         return Err(Reject::new(
             StatusCode::UNAUTHORIZED,
@@ -83,7 +117,7 @@ pub(crate) fn authenticate(
             "Malformed Authorization header: expected 'Bearer <token>'.",
         ));
     }
-    let principal = verify_token(shared, ws, token)?;
+    let principal = verify_token(shared, ws, token, DATABRICKS_RESOURCE_ID)?;
     let member = ws
         .config
         .members
@@ -96,7 +130,12 @@ pub(crate) fn authenticate(
             _ => false,
         });
     match member {
-        None => Err(Reject::new(StatusCode::FORBIDDEN, "User not authorized.")),
+        None => match (&principal, mgmt.token) {
+            (Principal::ServicePrincipal(app), Some(m)) => {
+                management_path(shared, ws, app, m, mgmt)
+            }
+            _ => Err(Reject::new(StatusCode::FORBIDDEN, "User not authorized.")),
+        },
         Some(m) if !m.active => Err(Reject::new(
             StatusCode::FORBIDDEN,
             format!("User {} is deactivated in this workspace.", m.name),
@@ -105,7 +144,87 @@ pub(crate) fn authenticate(
     }
 }
 
-fn verify_token(shared: &Shared, ws: &WorkspaceState, token: &str) -> Result<Principal, Reject> {
+/// The management-token path for a service principal that is not a member.
+fn management_path(
+    shared: &Shared,
+    ws: &WorkspaceState,
+    app: &str,
+    raw: &[u8],
+    mgmt: &Management<'_>,
+) -> Result<WorkspaceMember, Reject> {
+    let token = std::str::from_utf8(raw).unwrap_or("").trim();
+    let token = token
+        .strip_prefix("Bearer ")
+        .or_else(|| token.strip_prefix("bearer "))
+        .unwrap_or(token);
+    if token.matches('.').count() != 2 {
+        return Err(Reject::forbidden(
+            "Invalid X-Databricks-Azure-SP-Management-Token: not a JWT.",
+        ));
+    }
+    let arm = ARM_AUDIENCES
+        .iter()
+        .find(|a| token_audience(token).as_deref() == Some(**a))
+        .copied()
+        .unwrap_or(ARM_AUDIENCES[0]);
+    let who = verify_token(shared, ws, token, arm).map_err(|r| {
+        Reject::forbidden(format!(
+            "Invalid X-Databricks-Azure-SP-Management-Token: {}",
+            r.message
+        ))
+    })?;
+    if who != Principal::ServicePrincipal(app.to_owned())
+        && who != Principal::ServicePrincipal(app.to_ascii_lowercase())
+    {
+        return Err(Reject::forbidden(
+            "The X-Databricks-Azure-SP-Management-Token is not for the service principal of the \
+             Authorization token.",
+        ));
+    }
+    let named = mgmt
+        .resource_id
+        .and_then(|r| std::str::from_utf8(r).ok())
+        .map(str::trim)
+        .unwrap_or("");
+    if named.is_empty() {
+        return Err(Reject::forbidden(
+            "Missing X-Databricks-Azure-Workspace-Resource-Id header: the management token \
+             needs the workspace's Azure resource ID.",
+        ));
+    }
+    let ours = ws.config.azure_resource_id.as_deref().unwrap_or("");
+    if !named.eq_ignore_ascii_case(ours) {
+        return Err(Reject::forbidden(format!(
+            "X-Databricks-Azure-Workspace-Resource-Id '{named}' is not this workspace's \
+             resource ID."
+        )));
+    }
+    let contributor = ws
+        .config
+        .resource_contributors
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(app));
+    if !contributor {
+        return Err(Reject::forbidden(format!(
+            "Service principal {app} is not a member of this workspace and does not have \
+             Contributor or Owner on the workspace resource {ours}."
+        )));
+    }
+    Ok(WorkspaceMember::service_principal(app, app))
+}
+
+fn token_audience(token: &str) -> Option<String> {
+    let p = token.split('.').nth(1)?;
+    let claims: Map<String, Value> = serde_json::from_slice(&b64url_decode(p)?).ok()?;
+    claims.get("aud").and_then(Value::as_str).map(str::to_owned)
+}
+
+fn verify_token(
+    shared: &Shared,
+    ws: &WorkspaceState,
+    token: &str,
+    audience: &str,
+) -> Result<Principal, Reject> {
     let dots = token.matches('.').count();
     if dots == 0 {
         // Not a JWT: Databricks treats it as a personal access token.
@@ -227,14 +346,12 @@ fn verify_token(shared: &Shared, ws: &WorkspaceState, token: &str) -> Result<Pri
     }
 
     let aud_ok = match claims.get("aud") {
-        Some(Value::String(a)) => a == DATABRICKS_RESOURCE_ID,
-        Some(Value::Array(list)) => list
-            .iter()
-            .any(|a| a.as_str() == Some(DATABRICKS_RESOURCE_ID)),
+        Some(Value::String(a)) => a == audience,
+        Some(Value::Array(list)) => list.iter().any(|a| a.as_str() == Some(audience)),
         _ => false,
     };
     if !aud_ok {
-        return Err(incorrect_claim(&claims, "aud", DATABRICKS_RESOURCE_ID));
+        return Err(incorrect_claim(&claims, "aud", audience));
     }
     let tid = &ws.config.tenant_id;
     let v1 = shared.issuers.v1(tid);

@@ -408,8 +408,9 @@ fn exchange(shared: &Shared, ws: &WorkspaceState, f: &[(String, String)]) -> Res
     let (Some(header), Some(claims), Some(sig)) = (decode(h), decode(c), b64url_decode(s)) else {
         return exchange_failed("the subject token is not a JWT");
     };
-    if header.get("alg").and_then(Value::as_str) != Some("RS256") {
-        return exchange_failed("only RS256 subject tokens are accepted");
+    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
+    if alg != "RS256" && alg != "ES256" {
+        return exchange_failed("only RS256 and ES256 subject tokens are accepted");
     }
     let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
     let auds: Vec<&str> = match claims.get("aud") {
@@ -474,7 +475,13 @@ fn exchange(shared: &Shared, ws: &WorkspaceState, f: &[(String, String)]) -> Res
             "the token subject '{named}' does not match the federation policy"
         ));
     }
-    if !crate::federation::signature_ok(&policy.jwks, &header, &format!("{h}.{c}"), &sig) {
+    let signed = format!("{h}.{c}");
+    let verified = if alg == "ES256" {
+        es256_ok(&policy.jwks, &header, &signed, &sig)
+    } else {
+        crate::federation::signature_ok(&policy.jwks, &header, &signed, &sig)
+    };
+    if !verified {
         return exchange_failed(
             "the subject token signature does not verify with the issuer's keys",
         );
@@ -502,6 +509,40 @@ fn exchange(shared: &Shared, ws: &WorkspaceState, f: &[(String, String)]) -> Res
         }
         None => exchange_failed(&format!("'{named}' is not an active member")),
     }
+}
+
+/// An ES256 signature (JWS: r || s, 64 bytes) by an EC P-256 key of the set.
+fn es256_ok(jwks: &str, header: &Map<String, Value>, signed: &str, sig: &[u8]) -> bool {
+    let Ok(Value::Object(set)) = serde_json::from_str::<Value>(jwks) else {
+        return false;
+    };
+    let kid = header.get("kid").and_then(Value::as_str);
+    let keys = set
+        .get("keys")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    keys.iter().any(|k| {
+        let s = |n: &str| k.get(n).and_then(Value::as_str);
+        if s("kty") != Some("EC")
+            || s("crv") != Some("P-256")
+            || kid.is_some_and(|kid| s("kid").is_some_and(|x| x != kid))
+        {
+            return false;
+        }
+        let (Some(x), Some(y)) = (
+            s("x").and_then(b64url_decode),
+            s("y").and_then(b64url_decode),
+        ) else {
+            return false;
+        };
+        let mut point = vec![4u8];
+        point.extend_from_slice(&x);
+        point.extend_from_slice(&y);
+        signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &point)
+            .verify(signed.as_bytes(), sig)
+            .is_ok()
+    })
 }
 
 fn client_auth_failed() -> Response {

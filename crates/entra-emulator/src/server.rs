@@ -605,7 +605,12 @@ async fn scim_me(State(w): State<WorkspaceRoute>, req: Request) -> Response {
         .headers()
         .get(header::AUTHORIZATION)
         .map(HeaderValue::as_bytes);
-    match databricks::authenticate(&w.shared, ws, auth) {
+    let h = |n: &str| req.headers().get(n).map(HeaderValue::as_bytes);
+    let mgmt = databricks::Management {
+        token: h(databricks::SP_MANAGEMENT_TOKEN_HEADER),
+        resource_id: h(databricks::WORKSPACE_RESOURCE_ID_HEADER),
+    };
+    match databricks::authenticate_with(&w.shared, ws, auth, &mgmt) {
         Ok(member) => databricks_json(
             Some(&ws.org_id),
             StatusCode::OK,

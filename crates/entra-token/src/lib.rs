@@ -135,6 +135,7 @@ pub mod catalogue;
 pub mod claims;
 pub mod cloud;
 pub mod decode;
+pub mod federation_policy;
 pub mod findings;
 pub mod input;
 pub mod issuer;

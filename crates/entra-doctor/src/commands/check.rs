@@ -171,7 +171,17 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
     policy.skip_signature = args.skip_signature;
     let text = crate::input_source::pasted_token(args.token.as_deref(), MAX_TOKEN_INPUT)?;
     crate::commands::explain::refuse_misdirected(&text, args.token.as_deref(), "check")?;
-    let checked = check_online(&text, &args.policy, &args.online, policy)?;
+    let mut checked = check_online(&text, &args.policy, &args.online, policy)?;
+    // A service principal the workspace does not know: the management-token path.
+    crate::commands::sp_management::retry(&mut checked, &text, &args.online, |app, t| {
+        crate::commands::sp_management::arm_from_settings(
+            app,
+            t,
+            &args.online,
+            args.policy.tenant.as_deref(),
+            None,
+        )
+    })?;
     checked.warn_cache();
     let mut out = anstream::stdout();
     let written = if args.json {

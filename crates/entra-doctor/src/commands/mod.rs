@@ -6,10 +6,12 @@ mod auth_run;
 mod batch;
 mod check;
 mod completions;
+mod dbx_federation;
 mod decode;
 mod demo;
 mod explain;
 mod serve;
+mod sp_management;
 mod token;
 
 use std::time::{SystemTime, UNIX_EPOCH};

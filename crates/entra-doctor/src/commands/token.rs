@@ -77,6 +77,7 @@ pub(crate) fn explain_flow(f: FlowName) -> &'static str {
         FlowName::AzureCli => "azure_cli",
         FlowName::DatabricksM2m => "m2m",
         FlowName::DatabricksU2m => "u2m",
+        FlowName::DatabricksFederation => "databricks_token_federation",
     }
 }
 
@@ -90,6 +91,7 @@ pub(crate) fn label(f: FlowName) -> &'static str {
         FlowName::AzureCli => "the Azure CLI",
         FlowName::DatabricksM2m => "Databricks OAuth M2M (client credentials)",
         FlowName::DatabricksU2m => "Databricks OAuth U2M (authorization code with PKCE)",
+        FlowName::DatabricksFederation => "Databricks token federation",
     }
 }
 
@@ -141,6 +143,9 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
     let flow = args.flow.unwrap_or_else(|| infer_flow(&s));
     if matches!(flow, FlowName::DatabricksM2m | FlowName::DatabricksU2m) {
         return databricks(&args, flow);
+    }
+    if flow == FlowName::DatabricksFederation {
+        return crate::commands::dbx_federation::run(&args);
     }
     let target = Target::new(args.resource.as_deref(), args.scope.as_deref(), args.v2);
     if args.show_config {
@@ -349,6 +354,10 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
                 step,
                 rt.block_on(azcli::get_token("az", &target, t, Duration::from_secs(120))),
             )
+        }
+        // Run above, before the Entra settings are needed.
+        FlowName::DatabricksFederation => {
+            return crate::commands::dbx_federation::run(&args);
         }
     };
     // The check that follows has its own display.
@@ -564,7 +573,7 @@ fn tracked<T>(step: Step, r: Result<T, FlowError>) -> Result<T, FlowError> {
     r
 }
 
-fn refused(
+pub(crate) fn refused(
     args: &TokenArgs,
     ctx: &Context,
     flow: FlowName,
@@ -707,7 +716,17 @@ pub(crate) fn check(
     if let Some(a) = authority {
         online.authority = Some(a.to_owned());
     }
-    let checked = check_online(token, &args.policy, &online, policy)?;
+    let mut checked = check_online(token, &args.policy, &online, policy)?;
+    // A service principal the workspace does not know: the management-token path.
+    crate::commands::sp_management::retry(&mut checked, token, &args.online, |app, t| {
+        crate::commands::sp_management::arm_from_settings(
+            app,
+            t,
+            &args.online,
+            args.policy.tenant.as_deref(),
+            args.certificate.clone(),
+        )
+    })?;
     report_checked(&checked, out)
 }
 

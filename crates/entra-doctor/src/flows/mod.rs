@@ -11,6 +11,7 @@ pub mod assertion;
 pub mod azcli;
 pub mod cache;
 pub mod databricks;
+pub mod dbx_federation;
 pub mod device;
 pub mod loopback;
 pub mod secret;
@@ -255,6 +256,30 @@ impl Http {
         let r = self
             .client
             .get(url)
+            .send()
+            .await
+            .map_err(|e| FlowError::Failed(format!("{url}: {}", chain(&e))))?;
+        Http::read(url, r).await
+    }
+
+    /// GETs a URL with extra headers (marked sensitive: never logged), not
+    /// following redirects: status, body, `Location`.
+    pub async fn get_authorized(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<(u16, Vec<u8>, Option<String>), FlowError> {
+        let mut req = self.client.get(url);
+        for (k, v) in headers {
+            let mut value = reqwest::header::HeaderValue::from_str(v).map_err(|_| {
+                FlowError::Failed(format!(
+                    "{url}: the {k} header holds characters not allowed in HTTP"
+                ))
+            })?;
+            value.set_sensitive(true);
+            req = req.header(*k, value);
+        }
+        let r = req
             .send()
             .await
             .map_err(|e| FlowError::Failed(format!("{url}: {}", chain(&e))))?;

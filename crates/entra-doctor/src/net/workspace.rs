@@ -359,6 +359,113 @@ async fn membership_inner(
     }
 }
 
+/// The headers of the service principal management-token path.
+pub const SP_MANAGEMENT_TOKEN_HEADER: &str = "X-Databricks-Azure-SP-Management-Token";
+/// The workspace's Azure resource ID header sent with it.
+pub const WORKSPACE_RESOURCE_ID_HEADER: &str = "X-Databricks-Azure-Workspace-Resource-Id";
+
+/// Whether a refusal is "not a member" (403, neither a deactivated
+/// principal nor a token the workspace does not take): the answer the
+/// management-token path can change.
+pub fn refused_as_not_member(m: &Membership) -> bool {
+    match m {
+        Membership::Refused {
+            status: 403,
+            message,
+            ..
+        } => {
+            let l = message.to_ascii_lowercase();
+            !(l.contains("deactivated")
+                || l.contains("invalid access token")
+                || l.contains("disabled"))
+        }
+        _ => false,
+    }
+}
+
+/// SCIM `Me` with the token, and for the management-token path an ARM
+/// token of the same service principal and the workspace's Azure resource
+/// ID (as the Databricks SDKs send them). Never redirected; the headers are
+/// sensitive (never logged).
+pub async fn membership_with_management(
+    http: &crate::flows::Http,
+    ws: &Workspace,
+    token: &str,
+    management: Option<(&str, &str)>,
+) -> Result<Membership, String> {
+    let url = ws.endpoint("/api/2.0/preview/scim/v2/Me");
+    let bearer = format!("Bearer {token}");
+    let mut headers = vec![
+        ("Authorization", bearer.as_str()),
+        ("Accept", "application/json"),
+    ];
+    if let Some((arm, resource_id)) = management {
+        headers.push((SP_MANAGEMENT_TOKEN_HEADER, arm));
+        headers.push((WORKSPACE_RESOURCE_ID_HEADER, resource_id));
+    }
+    let (status, body, location) = http
+        .get_authorized(url.as_str(), &headers)
+        .await
+        .map_err(|e| e.to_string())?;
+    match status {
+        200..=299 => {
+            let obj = http::parse_json_object(&body).map_err(|e| e.to_string())?;
+            let s = |k: &str| obj.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+            Ok(Membership::Found {
+                user_name: s("userName").ok_or("the SCIM answer has no 'userName'")?,
+                display_name: s("displayName"),
+                active: obj.get("active").and_then(|v| v.as_bool()),
+                application_id: s("applicationId"),
+            })
+        }
+        300..=399 => Err(format!(
+            "HTTP {status} redirect to {}: not followed",
+            location.as_deref().unwrap_or("(no Location)")
+        )),
+        400 | 401 | 403 => {
+            let (error_code, message) = databricks_error(&body);
+            Ok(Membership::Refused {
+                status,
+                error_code,
+                message,
+            })
+        }
+        code => Err(format!("HTTP {code}: {}", databricks_error(&body).1)),
+    }
+}
+
+/// The membership finding after the management-token path was tried.
+pub fn management_finding(
+    ws: &Workspace,
+    app: &str,
+    resource_id: &str,
+    result: &Membership,
+) -> Finding {
+    let wsd = ws.display();
+    match result {
+        Membership::Found { user_name, .. } => Finding::pass(
+            MEMBERSHIP,
+            format!(
+                "the workspace {wsd} let the service principal {app} in through the management-token path (X-Databricks-Azure-SP-Management-Token with the resource {resource_id}): it is not a member, but has Contributor or Owner on the workspace resource, so Azure Databricks adds it"
+            ),
+        )
+        .actual(user_name.clone()),
+        Membership::Refused {
+            status, message, ..
+        } => Finding::fail(
+            MEMBERSHIP,
+            format!(
+                "the workspace {wsd} refused the service principal {app}: it is not a member, and the management-token path failed too (HTTP {status}: {message})"
+            ),
+        )
+        .expected(format!("Contributor or Owner on {resource_id}"))
+        .actual(message.clone())
+        .fix(format!(
+            "Either a workspace admin adds the service principal (application ID {app}) to {wsd}, or it is given Contributor (or Owner) on the workspace resource {resource_id} in Azure (Access control (IAM)); check that {resource_id} is this workspace's resource ID."
+        )),
+    }
+}
+
 /// Databricks' error text: `{"error_code","message"}` JSON, an HTML error
 /// page (its `<pre>` or `<title>`), or the start of the body.
 pub fn databricks_error(body: &[u8]) -> (Option<String>, String) {
