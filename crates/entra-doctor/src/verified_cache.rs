@@ -1,6 +1,6 @@
-//! The verified-token cache: one type, used by `check --batch` (what is
-//! remembered of a token's check) and by `serve`'s GET /auth (a token's
-//! signature outcome).
+//! The verified-token cache: one type, one set of bounds, used by
+//! `check --batch` and `serve`'s GET /auth through the fast path of
+//! `pipeline` (what is remembered of a token's check).
 //!
 //! An RSA verification costs far more than the rest of a check, and the same
 //! token comes back often (a log, a session behind a reverse proxy). The
@@ -9,8 +9,8 @@
 //! cannot be turned back into one), and its inner digest is the one RS256,
 //! PS256 and ES256 verification needs anyway, so a miss costs no extra hash.
 //! Every entry carries the generation of the key set it was reached with: a
-//! hit needs the same generation, so new keys are never answered from an
-//! outcome reached with old ones.
+//! hit needs a generation the caller still takes for current, so new keys
+//! are never answered from an outcome reached with old ones.
 //!
 //! Bounded three ways ([`Bounds`]): entries, bytes (an entry says its own
 //! [`Weight`]), and idle time (an entry not used for that long is gone).
@@ -21,7 +21,9 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_lc_rs::digest::{self, Digest, SHA256};
+use aws_lc_rs::digest::{self, SHA256};
+
+pub use aws_lc_rs::digest::Digest;
 
 const SHARDS: usize = 32;
 
@@ -80,13 +82,6 @@ impl Hasher for PassThrough {
 /// Roughly the bytes a cached value holds, with its own allocations.
 pub trait Weight {
     fn weight(&self) -> usize;
-}
-
-impl Weight for entra_token::SignatureOutcome {
-    fn weight(&self) -> usize {
-        // The enum and the small texts a failure may carry.
-        std::mem::size_of::<Self>() + 128
-    }
 }
 
 /// The bounds of a cache.
@@ -181,18 +176,30 @@ impl<V: Weight> VerifiedCache<V> {
 
     /// The value remembered for this token with keys of `generation`, when
     /// it was used within the idle time.
+    #[cfg(test)]
     pub fn get(&self, key: &CacheKey, generation: u64) -> Option<Arc<V>> {
-        self.get_at(key, generation, Instant::now())
+        self.get_at(key, |g| g == generation, Instant::now())
     }
 
-    fn get_at(&self, key: &CacheKey, generation: u64, now: Instant) -> Option<Arc<V>> {
+    /// The value remembered for this token with keys of a generation that
+    /// `current` accepts, when it was used within the idle time.
+    pub fn get_current(&self, key: &CacheKey, current: impl Fn(u64) -> bool) -> Option<Arc<V>> {
+        self.get_at(key, current, Instant::now())
+    }
+
+    fn get_at(
+        &self,
+        key: &CacheKey,
+        current: impl Fn(u64) -> bool,
+        now: Instant,
+    ) -> Option<Arc<V>> {
         let mut shard = self.shards[key.shard()].lock().ok()?;
         let entry = shard.map.get_mut(key)?;
         if now.saturating_duration_since(entry.used) > self.idle {
             shard.remove(key);
             return None;
         }
-        if entry.generation != generation {
+        if !current(entry.generation) {
             return None;
         }
         entry.used = now;
@@ -346,10 +353,16 @@ mod tests {
         let t0 = Instant::now();
         c.put_at(k, 0, Arc::new(Sized(1)), t0);
         // Used within the idle time, it stays (and its idle time restarts).
-        assert!(c.get_at(&k, 0, t0 + Duration::from_secs(50)).is_some());
-        assert!(c.get_at(&k, 0, t0 + Duration::from_secs(100)).is_some());
+        assert!(c
+            .get_at(&k, |g| g == 0, t0 + Duration::from_secs(50))
+            .is_some());
+        assert!(c
+            .get_at(&k, |g| g == 0, t0 + Duration::from_secs(100))
+            .is_some());
         // Unused for longer, it is gone and its bytes with it.
-        assert!(c.get_at(&k, 0, t0 + Duration::from_secs(200)).is_none());
+        assert!(c
+            .get_at(&k, |g| g == 0, t0 + Duration::from_secs(200))
+            .is_none());
         assert_eq!(c.len(), 0);
         assert_eq!(c.bytes(), 0);
     }

@@ -37,8 +37,8 @@ use crate::net::{Online, Plan};
 
 pub use keysource::KeySource;
 
+use crate::pipeline::Remembered;
 use crate::verified_cache::{Bounds, VerifiedCache};
-use entra_token::SignatureOutcome;
 
 /// What `serve` was asked for, already validated.
 pub struct Config {
@@ -81,7 +81,7 @@ pub struct AppState {
     pub keys: KeySource,
     pub online: Option<(Arc<Online>, Plan)>,
     pub allow_any_workspace_host: bool,
-    pub token_cache: Option<VerifiedCache<SignatureOutcome>>,
+    pub token_cache: Option<VerifiedCache<Remembered>>,
     /// Host names the page and API answer to.
     pub allowed_hosts: Vec<String>,
     /// Slots of the requests that carry a body (POST /api/*): slow bodies
