@@ -110,20 +110,24 @@ impl Bounds {
 /// Per entry besides its value: key, map slot, order slot, `Arc`, times.
 const OVERHEAD: usize = 128;
 
+/// An entry, kept small (it is most of the cache's memory when the values
+/// are small): its weight is the value's own, asked again on removal (a
+/// value behind an `Arc` does not change), and its times are in seconds.
 struct Entry<V> {
     generation: u64,
     value: Arc<V>,
-    weight: usize,
-    used: Instant,
-    /// Which insertion this is, to match it with its place in `order`.
-    seq: u64,
+    /// Last used, in seconds since the cache was made.
+    used: u32,
+    /// Which insertion this is, to match it with its place in `order`
+    /// (wrapping: the order holds far fewer places than 2^32).
+    seq: u32,
 }
 
 struct Shard<V> {
     map: HashMap<CacheKey, Entry<V>, BuildHasherDefault<PassThrough>>,
-    order: VecDeque<(CacheKey, u64)>,
+    order: VecDeque<(CacheKey, u32)>,
     bytes: usize,
-    next_seq: u64,
+    next_seq: u32,
 }
 
 impl<V> Default for Shard<V> {
@@ -137,10 +141,10 @@ impl<V> Default for Shard<V> {
     }
 }
 
-impl<V> Shard<V> {
+impl<V: Weight> Shard<V> {
     fn remove(&mut self, key: &CacheKey) {
         if let Some(e) = self.map.remove(key) {
-            self.bytes -= e.weight;
+            self.bytes = self.bytes.saturating_sub(OVERHEAD + e.value.weight());
         }
     }
 
@@ -161,7 +165,10 @@ pub struct VerifiedCache<V> {
     shards: Box<[Mutex<Shard<V>>]>,
     per_shard: usize,
     bytes_per_shard: usize,
-    idle: Duration,
+    /// The idle bound, in whole seconds.
+    idle: u64,
+    /// When the cache was made: entries' times count from here.
+    epoch: Instant,
 }
 
 impl<V: Weight> VerifiedCache<V> {
@@ -170,8 +177,14 @@ impl<V: Weight> VerifiedCache<V> {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             per_shard: bounds.entries.div_ceil(SHARDS).max(1),
             bytes_per_shard: (bounds.bytes / SHARDS).max(1),
-            idle: bounds.idle,
+            idle: bounds.idle.as_secs(),
+            epoch: Instant::now(),
         }
+    }
+
+    /// `now` in seconds since the cache was made.
+    fn seconds(&self, now: Instant) -> u32 {
+        u32::try_from(now.saturating_duration_since(self.epoch).as_secs()).unwrap_or(u32::MAX)
     }
 
     /// The value remembered for this token with keys of `generation`, when
@@ -193,9 +206,10 @@ impl<V: Weight> VerifiedCache<V> {
         current: impl Fn(u64) -> bool,
         now: Instant,
     ) -> Option<Arc<V>> {
+        let now = self.seconds(now);
         let mut shard = self.shards[key.shard()].lock().ok()?;
         let entry = shard.map.get_mut(key)?;
-        if now.saturating_duration_since(entry.used) > self.idle {
+        if u64::from(now.saturating_sub(entry.used)) > self.idle {
             shard.remove(key);
             return None;
         }
@@ -231,7 +245,7 @@ impl<V: Weight> VerifiedCache<V> {
             order.retain(|(k, seq)| map.get(k).is_some_and(|e| e.seq == *seq));
         }
         let seq = shard.next_seq;
-        shard.next_seq += 1;
+        shard.next_seq = seq.wrapping_add(1);
         shard.order.push_back((key, seq));
         shard.bytes += weight;
         shard.map.insert(
@@ -239,8 +253,7 @@ impl<V: Weight> VerifiedCache<V> {
             Entry {
                 generation,
                 value,
-                weight,
-                used: now,
+                used: self.seconds(now),
                 seq,
             },
         );
