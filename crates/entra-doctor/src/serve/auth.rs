@@ -127,7 +127,13 @@ async fn decide(st: &AppState, headers: &HeaderMap) -> Verdict {
     // The one fast path (as batch's): from the cache, or parsed once; the
     // keys are awaited between its two steps.
     let pending = match pipeline::lookup(text, &policy, cache, |g| st.keys.is_current(g)) {
-        Step::Done(fast) => return verdict(&fast, || Token::parse(text).ok()),
+        Step::Done(fast) => {
+            return refusal(&fast).unwrap_or_else(|| match Token::parse(text) {
+                Ok(token) => allow(&token),
+                // Cannot be: the token parsed when it was checked.
+                Err(e) => Verdict::Deny("invalid_token", format!("format: {e}")),
+            });
+        }
         Step::NeedKeys(p) => p,
     };
     let fast = match signature(st, &pending, &policy).await {
@@ -141,27 +147,30 @@ async fn decide(st: &AppState, headers: &HeaderMap) -> Verdict {
         }
         Err(KeyFetchError::Unavailable(why)) => return Verdict::Unavailable(why),
     };
-    verdict(&fast, || Some(pending.token().clone()))
+    refusal(&fast).unwrap_or_else(|| allow(pending.token()))
 }
 
-/// The verdict of a checked token: its first failure, else allowed when its
-/// signature verified. `token` gives the token for the `X-Auth-*` headers
-/// (parsed only then).
-fn verdict(fast: &pipeline::Fast, token: impl FnOnce() -> Option<Token>) -> Verdict {
+/// Why a checked token is refused: its first failure, or a signature not
+/// verified; `None` when it is accepted.
+fn refusal(fast: &pipeline::Fast) -> Option<Verdict> {
     if let Some(f) = fast.first_failure() {
-        return Verdict::Deny("invalid_token", format!("{}: {}", f.check, f.message));
+        return Some(Verdict::Deny(
+            "invalid_token",
+            format!("{}: {}", f.check, f.message),
+        ));
     }
     if !fast.signature_verified() {
-        return Verdict::Deny(
+        return Some(Verdict::Deny(
             "invalid_token",
             "signature: not checked, so not accepted: the server has no signing keys (start it with --jwks)".into(),
-        );
+        ));
     }
-    match token() {
-        Some(t) => Verdict::Allow(Box::new(who(&t))),
-        // Cannot be: the token parsed when it was checked.
-        None => Verdict::Deny("invalid_token", "format: the token does not parse".into()),
-    }
+    None
+}
+
+/// An accepted token: who it speaks for, in the `X-Auth-*` headers.
+fn allow(token: &Token) -> Verdict {
+    Verdict::Allow(Box::new(who(token)))
 }
 
 /// What the key step found for a token the cache did not answer.
