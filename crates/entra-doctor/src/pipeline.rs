@@ -96,9 +96,11 @@ pub(crate) fn finish(
 /// so that the `lifetime` rule reruns without parsing the token again (and
 /// its finding goes back to its place among the others).
 pub(crate) struct Remembered {
-    findings: Vec<Finding>,
-    /// How many of `findings` come before the `lifetime` finding.
-    lifetime_at: usize,
+    /// Boxed, not a `Vec`: no spare capacity, and a smaller entry.
+    findings: Box<[Finding]>,
+    /// How many of `findings` come before the `lifetime` finding (there
+    /// are seven rules).
+    lifetime_at: u8,
     times: Times,
 }
 
@@ -108,7 +110,7 @@ impl Weight for Remembered {
     /// quarter more for the allocator.
     fn weight(&self) -> usize {
         let text = |o: &Option<String>| o.as_ref().map_or(0, String::capacity);
-        let findings = self.findings.capacity() * std::mem::size_of::<Finding>()
+        let findings = std::mem::size_of_val(&*self.findings)
             + self
                 .findings
                 .iter()
@@ -133,7 +135,8 @@ impl Fast {
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         let (before, lifetime, after) = match self {
             Fast::Hit(r, l) => {
-                let (before, after) = r.findings.split_at(r.lifetime_at.min(r.findings.len()));
+                let at = usize::from(r.lifetime_at).min(r.findings.len());
+                let (before, after) = r.findings.split_at(at);
                 (before, Some(l), after)
             }
             Fast::Checked(r) => (r.findings.as_slice(), None, &[][..]),
@@ -280,14 +283,13 @@ fn remember(report: &Report, claims: &entra_token::claims::Claims<'_>) -> Rememb
     let mut lifetime_at = 0;
     for f in &report.findings {
         if f.check == names::LIFETIME {
-            lifetime_at = findings.len();
+            lifetime_at = u8::try_from(findings.len()).unwrap_or(u8::MAX);
         } else if f.status != Status::Pass {
             findings.push(f.clone());
         }
     }
-    findings.shrink_to_fit();
     Remembered {
-        findings,
+        findings: findings.into_boxed_slice(),
         lifetime_at,
         times: Times::of(claims),
     }
