@@ -312,3 +312,21 @@ fn a_repeated_refused_token_gets_the_same_answer_from_the_cache() {
     }
     assert_eq!(s.get("/healthz", &[]).json()["token_cache_entries"], 2);
 }
+
+#[test]
+fn a_token_naming_a_key_the_server_lacks_is_not_remembered() {
+    // Each request asks the key source again (Entra may have just published
+    // the key), so the refusal is not cached.
+    let s = Server::with_examples(&[]);
+    let unknown =
+        with_header(&serde_json::json!({"typ": "JWT", "alg": "RS256", "kid": "not-published-yet"}));
+    for _ in 0..3 {
+        let r = s.auth(Some(&unknown));
+        assert_eq!(r.status, 401, "{r:?}");
+        assert!(description(&r).starts_with("signature: "), "{r:?}");
+    }
+    assert_eq!(s.get("/healthz", &[]).json()["token_cache_entries"], 0);
+    // A token whose signature verified is remembered.
+    assert_eq!(s.auth(Some(&example("databricks-token.jwt"))).status, 200);
+    assert_eq!(s.get("/healthz", &[]).json()["token_cache_entries"], 1);
+}

@@ -197,10 +197,7 @@ async fn signature(
         return Ok(Found::Remembered(hit));
     }
     let mut outcome = pending.verify(&keys.set, policy);
-    if matches!(
-        outcome,
-        SignatureOutcome::Failed(entra_token::verify::SignatureFailure::KeyNotFound { .. })
-    ) {
+    if key_not_found(&outcome) {
         if let Some(newer) = st.keys.refresh(token, keys.generation).await? {
             keys = newer;
             if let Some(hit) = pending.remembered(cache, keys.generation, policy) {
@@ -209,10 +206,18 @@ async fn signature(
             outcome = pending.verify(&keys.set, policy);
         }
     }
-    Ok(Found::Signature(
-        Signature::Checked(outcome),
-        Some(keys.generation),
-    ))
+    // A key still missing is not remembered: the next request asks the
+    // source again (its refetch is throttled), so a token signed with a key
+    // Entra has just published passes once the source has it.
+    let generation = (!key_not_found(&outcome)).then_some(keys.generation);
+    Ok(Found::Signature(Signature::Checked(outcome), generation))
+}
+
+fn key_not_found(outcome: &SignatureOutcome) -> bool {
+    matches!(
+        outcome,
+        SignatureOutcome::Failed(entra_token::verify::SignatureFailure::KeyNotFound { .. })
+    )
 }
 
 fn header_value(s: &str) -> HeaderValue {
