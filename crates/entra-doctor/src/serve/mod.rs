@@ -206,10 +206,12 @@ pub fn run(mut config: Config) -> Result<Outcome, CliError> {
 
 /// The server's threads: one per core (at most [`MAX_THREADS`]), each with
 /// a single-threaded runtime of its own that serves the connections it is
-/// handed from start to end. Measured (bench/serve-auth.sh beside 2 cores'
-/// worth of wrk): with one multi-threaded runtime a request often wakes a
-/// second worker to steal it, and the requests a proxy sends on a kept-alive
-/// connection gain nothing from moving between threads.
+/// handed from start to end, instead of one work-stealing runtime: the
+/// requests a proxy sends on a kept-alive connection gain nothing from
+/// moving between threads. Measured with bench/serve-auth.sh on a busy
+/// machine: the same CPU time and context switches per request, more
+/// requests per second for /auth (see the README). A slow request (a large
+/// pasted key set) delays only the connections of its own thread.
 fn threads() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
