@@ -22,9 +22,13 @@
 #   a >= 0.9 x the bound 1 / (1/h + 1/openssl): the most a server with this
 #     HTTP cost and one verification per request at openssl's speed can do;
 #   p99 < 5 ms in a, b and c; no error but the expected 401s.
+# Each run also prints the server's CPU time and context switches per
+# request (from /proc, over the timed run): steadier than req/s when the
+# machine is busy, and where a cost beyond /healthz + one verification shows.
 #
 # Settings: DURATION (s, default 10), CONNECTIONS (16), WRK_THREADS (nproc),
-# N_VALID (5000), N_CACHED (1000), N_INVALID_EACH (250), SKIP_BUILD=1.
+# N_VALID (5000), N_CACHED (1000), N_INVALID_EACH (250), SKIP_BUILD=1, BIN (the binary:
+# target/release/entra-doctor).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -36,7 +40,7 @@ N_VALID=${N_VALID:-5000}
 N_CACHED=${N_CACHED:-1000}
 N_INVALID_EACH=${N_INVALID_EACH:-250}
 OUT=bench/out/serve-auth
-BIN=target/release/entra-doctor
+BIN=${BIN:-target/release/entra-doctor}
 TENANT=8f3c1d2e-5b7a-4c19-9e2d-6a1b3c4d5e6f
 
 for tool in wrk nginx openssl python3; do
@@ -71,7 +75,16 @@ stop_server() {
 # (No failing command in the trap: under set -e it would become the exit status.)
 trap 'stop_server; if [ -n "${NGINX_PID:-}" ]; then kill "$NGINX_PID" 2>/dev/null || true; fi' EXIT
 
-# run NAME TOKENS_FILE COUNT(0|1) SERVE_FLAGS...: prints "NAME rps p99_us errors non2xx peak_rss_kib 401s total"
+# cpu_and_switches PID: "<utime+stime ticks> <context switches>" of the process, all threads.
+cpu_and_switches() {
+  local ticks switches
+  ticks=$(awk '{ print $14 + $15 }' "/proc/$1/stat")
+  switches=$(cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { n += $2 } END { print n + 0 }')
+  echo "$ticks $switches"
+}
+
+# run NAME TOKENS_FILE COUNT(0|1) SERVE_FLAGS...: prints "NAME rps p99_us errors non2xx peak_rss_kib 401s total
+# cpu_us_per_request switches_per_request" (the server's CPU time and context switches in the timed run)
 # (WRK_PATH=/healthz: the same requests to the health check.)
 run() {
   local name=$1 tokens=$2 count=$3
@@ -86,8 +99,11 @@ run() {
   [ -n "$url" ] || { echo "serve-auth: the server printed no URL" >&2; cat "$OUT/$name.serve.log" >&2; exit 2; }
   # Warm up (connections, and for the cached runs the cache), then measure.
   WRK_COUNT_STATUS=0 wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d 2s -s bench/serve-auth.lua "$url" -- "$tokens" > /dev/null
+  local before after
+  before=$(cpu_and_switches "$SERVER_PID")
   WRK_COUNT_STATUS=0 wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency -s bench/serve-auth.lua \
     "$url" -- "$tokens" > "$OUT/$name.wrk.txt"
+  after=$(cpu_and_switches "$SERVER_PID")
   if [ "$count" = 1 ]; then
     # Answers by status: a separate run, since handing every answer to Lua
     # slows wrk (on the same cores) and would distort the timing run.
@@ -118,7 +134,12 @@ run() {
   else
     errors=$(( non2xx + sockerr ))
   fi
-  echo "$name $rps $p99 $errors $non2xx $hwm ${s401:-0} $total"
+  local timed_requests cost
+  timed_requests=$(sed -E 's/.* requests=([0-9]+).*/\1/' <<< "$line")
+  cost=$(awk -v b="$before" -v a="$after" -v n="$timed_requests" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    split(b, x, " "); split(a, y, " "); if (n == 0) n = 1
+    printf "%.1f %.2f", (y[1] - x[1]) * 1e6 / hz / n, (y[2] - x[2]) / n }')
+  echo "$name $rps $p99 $errors $non2xx $hwm ${s401:-0} $total $cost"
 }
 
 echo "== wrk: $WRK_THREADS threads, $CONNECTIONS connections, ${DURATION}s per run, on the same $CORES cores as the server" >&2
@@ -162,7 +183,7 @@ NGINX_RPS=$(sed -nE 's/^RESULT .* rps=([0-9]+).*/\1/p' "$OUT/nginx.wrk.txt")
 
 A=$(cat "$OUT/a.result") B=$(cat "$OUT/b.result") C=$(cat "$OUT/c.result") H=$(cat "$OUT/h.result")
 
-fmt() { awk -v ov="$OPENSSL_VERIFY" '{ printf "%-10s %9d req/s  %5.2fx  p99 %6.2f ms  errors %d  peak RSS %6.1f MiB", $1, $2, $2 / ov, $3 / 1000, $4, $6 / 1024; if ($1 == "c-mix") printf "  401s %d of %d (%.1f %%)", $7, $8, 100 * $7 / $8; printf "\n" }' <<< "$1"; }
+fmt() { awk -v ov="$OPENSSL_VERIFY" '{ printf "%-10s %9d req/s  %5.2fx  p99 %6.2f ms  errors %d  peak RSS %6.1f MiB  server CPU %5.1f us/req, %4.2f switches/req", $1, $2, $2 / ov, $3 / 1000, $4, $6 / 1024, $9, $10; if ($1 == "c-mix") printf "  401s %d of %d (%.1f %%)", $7, $8, 100 * $7 / $8; printf "\n" }' <<< "$1"; }
 
 echo
 echo "openssl rsa2048 verify/s (-multi $CORES): $OPENSSL_VERIFY"

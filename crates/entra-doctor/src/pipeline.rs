@@ -9,11 +9,18 @@
 //! merges the online findings. The online steps are the one function
 //! [`net::run`], given the parsed token.
 //!
-//! `check --batch` goes through [`check_cached`], the fast path: a token
-//! seen before is answered from the verified-token cache (only the
-//! `lifetime` rule reruns); a new one is parsed once, verified with the
-//! signing input's digest the cache key already computed, and checked
-//! with the given [`Detail`].
+//! `check --batch` and GET /auth go through the fast path, one pipeline in
+//! two steps so that a caller finds the keys its own way between them
+//! (batch by a blocking lookup, [`check_cached`]; /auth from its
+//! asynchronous key source, with a refetch on an unknown kid):
+//! 1. [`lookup`]: a token seen before with keys still current is answered
+//!    from the verified-token cache (only the `lifetime` rule reruns, and
+//!    its finding keeps its place); a new one is parsed once
+//!    ([`Step::NeedKeys`]).
+//! 2. [`Pending::verify`] with the caller's keys (the signing input's
+//!    digest is the one the cache key computed), then [`Pending::finish`]:
+//!    every rule with the given [`Detail`]; the findings that did not pass
+//!    (but `lifetime`) and the time claims are remembered.
 
 use std::sync::Arc;
 
@@ -25,7 +32,7 @@ use entra_token::{input, rules, KeySet, Policy, Report, SignatureOutcome, Summar
 use entra_token::{Finding, Kind, Token};
 
 use crate::net::{self, OnlineOutcome, Plan};
-use crate::verified_cache::{CacheKey, VerifiedCache, Weight};
+use crate::verified_cache::{CacheKey, Digest, VerifiedCache, Weight};
 
 /// A token read once: the token and its `format` finding (how its text
 /// was wrapped), or the report of a token that did not parse.
@@ -129,9 +136,14 @@ pub(crate) fn finish(
 
 /// What the fast path remembers of a token already checked: every finding
 /// that does not depend on the time and did not pass, and the time claims,
-/// so that the `lifetime` rule reruns without parsing the token again.
+/// so that the `lifetime` rule reruns without parsing the token again (and
+/// its finding goes back to its place among the others).
 pub(crate) struct Remembered {
-    findings: Vec<Finding>,
+    /// Boxed, not a `Vec`: no spare capacity, and a smaller entry.
+    findings: Box<[Finding]>,
+    /// How many of `findings` come before the `lifetime` finding (there
+    /// are seven rules).
+    lifetime_at: u8,
     times: Times,
 }
 
@@ -141,17 +153,17 @@ impl Weight for Remembered {
     /// quarter more for the allocator.
     fn weight(&self) -> usize {
         let text = |o: &Option<String>| o.as_ref().map_or(0, String::capacity);
-        let findings = self.findings.capacity() * std::mem::size_of::<Finding>()
+        let findings = std::mem::size_of_val(&*self.findings)
             + self
                 .findings
                 .iter()
                 .map(|f| f.message.capacity() + text(&f.expected) + text(&f.actual) + text(&f.fix))
                 .sum::<usize>();
-        std::mem::size_of::<Times>() + findings * 5 / 4
+        std::mem::size_of::<Self>() + findings * 5 / 4
     }
 }
 
-/// The answer of [`check_cached`].
+/// The answer of the fast path.
 pub(crate) enum Fast {
     /// From the cache: the remembered findings and the `lifetime` rule
     /// rerun at the policy's time.
@@ -161,21 +173,181 @@ pub(crate) enum Fast {
 }
 
 impl Fast {
-    /// The findings, passing ones included when checked now.
+    /// The findings in the order of a full check, passing ones included
+    /// when checked now.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        let (remembered, lifetime, report) = match self {
-            Fast::Hit(r, l) => (r.findings.as_slice(), Some(l), &[][..]),
-            Fast::Checked(r) => (&[][..], None, r.findings.as_slice()),
+        let (before, lifetime, after) = match self {
+            Fast::Hit(r, l) => {
+                let at = usize::from(r.lifetime_at).min(r.findings.len());
+                let (before, after) = r.findings.split_at(at);
+                (before, Some(l), after)
+            }
+            Fast::Checked(r) => (r.findings.as_slice(), None, &[][..]),
         };
-        remembered.iter().chain(lifetime).chain(report.iter())
+        before.iter().chain(lifetime).chain(after.iter())
+    }
+
+    /// The first failing finding, in the order of a full check.
+    pub fn first_failure(&self) -> Option<&Finding> {
+        self.findings().find(|f| f.status == Status::Fail)
+    }
+
+    /// Whether the signature verified (its finding passed).
+    pub fn signature_verified(&self) -> bool {
+        !self
+            .findings()
+            .any(|f| f.check == names::SIGNATURE && f.status != Status::Pass)
     }
 }
 
-/// The fast path: `text` (bare, `Bearer ...`, a JSON answer) answered from
-/// `cache` when this exact token was checked with keys of `generation`,
-/// else parsed once, verified with the keys `keys` gives for it (or why
-/// there are none) and checked with `detail`; what does not depend on the
-/// time is remembered.
+/// The first step of the fast path: the answer, or the parsed token that
+/// needs its keys. (Unboxed: the parsed token is moved once, not
+/// allocated again.)
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Step {
+    /// Answered: from the cache, or the token does not parse.
+    Done(Fast),
+    /// Not in the cache (or not with keys still current): the caller finds
+    /// the keys for [`Pending::token`] its own way, then
+    /// [`Pending::finish`]es.
+    NeedKeys(Pending),
+}
+
+/// A token parsed once, waiting for its keys.
+pub(crate) struct Pending {
+    token: Token,
+    key: CacheKey,
+    /// SHA-256 of the signing input, for a prehashed verification.
+    digest: Digest,
+}
+
+/// The signature outcome the caller gives [`Pending::finish`].
+pub(crate) enum Signature {
+    /// Verified, or refused, with the keys found.
+    Checked(SignatureOutcome),
+    /// No keys; with why, when there is a reason to say.
+    NoKeys(Option<String>),
+}
+
+/// The fast path's first step, the same for every caller: the compact
+/// token `text` answered from `cache` when this exact token was checked
+/// with keys whose generation `current` still accepts, else parsed once.
+/// Nothing here waits: a caller with an asynchronous key source awaits its
+/// keys between this and [`Pending::finish`].
+pub(crate) fn lookup(
+    text: &str,
+    policy: &Policy,
+    cache: Option<&VerifiedCache<Remembered>>,
+    current: impl Fn(u64) -> bool,
+) -> Step {
+    // A personal access token or another non-JWT credential: recognised,
+    // never verified here.
+    if let Some(k) = entra_token::kind::non_jwt(text) {
+        return Step::Done(Fast::Checked(rules::non_jwt_report(k, text)));
+    }
+    let (key, digest) = CacheKey::of(text);
+    if let Some(hit) = cache.and_then(|c| c.get_current(&key, &current)) {
+        return Step::Done(hit_at(hit, policy));
+    }
+    match Token::parse(text) {
+        Ok(token) => Step::NeedKeys(Pending { token, key, digest }),
+        Err(e) => Step::Done(Fast::Checked(rules::malformed_report(&e))),
+    }
+}
+
+fn hit_at(hit: Arc<Remembered>, policy: &Policy) -> Fast {
+    let lifetime = lifetime_of(&hit.times, policy, true);
+    Fast::Hit(hit, lifetime)
+}
+
+impl Pending {
+    /// The token, to look its keys up.
+    pub fn token(&self) -> &Token {
+        &self.token
+    }
+
+    /// The answer from `cache` when the token was checked with keys of
+    /// exactly `generation` (the keys the caller just found: a generation
+    /// the first step did not take for current may be so again).
+    pub fn remembered(
+        &self,
+        cache: Option<&VerifiedCache<Remembered>>,
+        generation: u64,
+        policy: &Policy,
+    ) -> Option<Fast> {
+        let hit = cache?.get_current(&self.key, |g| g == generation)?;
+        Some(hit_at(hit, policy))
+    }
+
+    /// Verifies the signature with `keys`, reusing the signing input's
+    /// digest the cache key computed.
+    pub fn verify(&self, keys: &KeySet, policy: &Policy) -> SignatureOutcome {
+        verify_token_prehashed(&self.token, keys, &policy.algorithms, Some(&self.digest))
+    }
+
+    /// The second step: every rule with `detail`, from the signature
+    /// outcome `sig` (ignored when the policy skips the signature); what
+    /// does not depend on the time is remembered in `cache` under the keys'
+    /// `generation`, when one is given.
+    pub fn finish(
+        &self,
+        sig: Signature,
+        generation: Option<u64>,
+        policy: &Policy,
+        cache: Option<&VerifiedCache<Remembered>>,
+        detail: Detail,
+    ) -> Fast {
+        let (sig, no_keys_why) = match sig {
+            _ if policy.skip_signature => (SignatureOutcome::Skipped, None),
+            Signature::Checked(outcome) => (outcome, None),
+            Signature::NoKeys(why) => (SignatureOutcome::NoKeys, why),
+        };
+        let claims = self.token.claims();
+        let mut report = check_claims_with(&self.token, &claims, &sig, policy, detail);
+        if let Some(why) = no_keys_why {
+            // Say why there are no keys, unless the signature failed anyway
+            // (alg none, HMAC).
+            if report
+                .get(names::SIGNATURE)
+                .is_some_and(|f| f.status == Status::Skip)
+            {
+                report.set(
+                    Finding::skip(names::SIGNATURE, format!("not checked: {why}"))
+                        .fix("Give the signing keys with --jwks FILE, or run without --offline so that discovery can fetch them; to check the claims alone, say --skip-signature."),
+                );
+            }
+        }
+        if let (Some(cache), Some(generation)) = (cache, generation) {
+            cache.put(self.key, generation, Arc::new(remember(&report, &claims)));
+        }
+        Fast::Checked(report)
+    }
+}
+
+/// What the cache keeps of a report: the findings that did not pass, but
+/// for `lifetime` (whose place is noted), and the time claims.
+fn remember(report: &Report, claims: &entra_token::claims::Claims<'_>) -> Remembered {
+    let mut findings = Vec::new();
+    let mut lifetime_at = 0;
+    for f in &report.findings {
+        if f.check == names::LIFETIME {
+            lifetime_at = u8::try_from(findings.len()).unwrap_or(u8::MAX);
+        } else if f.status != Status::Pass {
+            findings.push(f.clone());
+        }
+    }
+    Remembered {
+        findings: findings.into_boxed_slice(),
+        lifetime_at,
+        times: Times::of(claims),
+    }
+}
+
+/// The fast path of `check --batch`, whose keys come from a blocking
+/// lookup: `text` (bare, `Bearer ...`, a JSON answer) through [`lookup`]
+/// (keys of `generation` only) and, on a miss, verified with the keys
+/// `keys` gives for it (or why there are none) and [`Pending::finish`]ed
+/// with `detail`.
 pub(crate) fn check_cached(
     text: &str,
     policy: &Policy,
@@ -188,90 +360,21 @@ pub(crate) fn check_cached(
         Ok((t, _)) => t,
         Err(e) => return Fast::Checked(rules::malformed_report(&e)),
     };
-    if let Some(k) = entra_token::kind::non_jwt(token_text) {
-        return Fast::Checked(rules::non_jwt_report(k, token_text));
-    }
-    let (key, si_digest) = CacheKey::of(token_text);
-    if let Some(hit) = cache.get(&key, generation) {
-        let lifetime = lifetime_of(&hit.times, policy, true);
-        return Fast::Hit(hit, lifetime);
-    }
-    let token = match Token::parse(token_text) {
-        Ok(t) => t,
-        Err(e) => return Fast::Checked(rules::malformed_report(&e)),
+    let pending = match lookup(token_text, policy, Some(cache), |g| g == generation) {
+        Step::Done(fast) => return fast,
+        Step::NeedKeys(p) => p,
     };
-    let mut no_keys_why = None;
     let sig = if policy.skip_signature {
-        SignatureOutcome::Skipped
+        Signature::NoKeys(None)
     } else {
-        match keys(&token) {
-            Ok(Some(k)) => verify_token_prehashed(&token, &k, &policy.algorithms, Some(&si_digest)),
-            Ok(None) => SignatureOutcome::NoKeys,
-            Err(why) => {
-                no_keys_why = Some(why);
-                SignatureOutcome::NoKeys
-            }
+        match keys(pending.token()) {
+            Ok(Some(k)) => Signature::Checked(pending.verify(&k, policy)),
+            Ok(None) => Signature::NoKeys(None),
+            Err(why) => Signature::NoKeys(Some(why)),
         }
     };
-    let claims = token.claims();
-    let mut report = check_claims_with(&token, &claims, &sig, policy, detail);
-    if let Some(why) = no_keys_why {
-        // Say why there are no keys, unless the signature failed anyway
-        // (alg none, HMAC).
-        if report
-            .get(names::SIGNATURE)
-            .is_some_and(|f| f.status == Status::Skip)
-        {
-            report.set(
-                Finding::skip(names::SIGNATURE, format!("not checked: {why}"))
-                    .fix("Give the signing keys with --jwks FILE, or run without --offline so that discovery can fetch them; to check the claims alone, say --skip-signature."),
-            );
-        }
-    }
-    let remembered = Remembered {
-        findings: report
-            .findings
-            .iter()
-            .filter(|f| f.status != Status::Pass && f.check != names::LIFETIME)
-            .cloned()
-            .collect(),
-        times: Times::of(&claims),
-    };
-    cache.put(key, generation, Arc::new(remembered));
-    Fast::Checked(report)
-}
-
-/// The signature step of the fast path for GET /auth, whose keys come
-/// asynchronously: the outcome for this exact token with keys of
-/// `generation` from `cache`, else verified with the signing input's digest
-/// the cache key computed, and remembered.
-pub(crate) fn signature_cached(
-    token: &Token,
-    keys: &KeySet,
-    generation: u64,
-    policy: &Policy,
-    cache: Option<&VerifiedCache<SignatureOutcome>>,
-) -> Arc<SignatureOutcome> {
-    let Some(cache) = cache else {
-        return Arc::new(verify_token_prehashed(
-            token,
-            keys,
-            &policy.algorithms,
-            None,
-        ));
-    };
-    let (key, digest) = CacheKey::of(token.compact());
-    if let Some(hit) = cache.get(&key, generation) {
-        return hit;
-    }
-    let outcome = Arc::new(verify_token_prehashed(
-        token,
-        keys,
-        &policy.algorithms,
-        Some(&digest),
-    ));
-    cache.put(key, generation, outcome.clone());
-    outcome
+    // Batch never swaps its keys: whatever it found is remembered.
+    pending.finish(sig, Some(generation), policy, Some(cache), detail)
 }
 
 #[cfg(test)]
@@ -371,5 +474,101 @@ mod tests {
         // Another generation of keys is not answered from the cache.
         let other = check_cached(text, &p, &cache, 1, Detail::Brief, |_| Ok(None));
         assert!(matches!(other, Fast::Checked(_)));
+    }
+    const TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsiLCJ0eXAiOiJKV1QifQ.eyJhdWQiOiIyZmY4MTRhNi0zMzA0LTRhYjgtODVjYi1jZDBlNmY4NzljMWQiLCJpc3MiOiJodHRwczovL3N0cy53aW5kb3dzLm5ldC8xMTExMTExMS0xMTExLTQxMTEtODExMS0xMTExMTExMTExMTEvIiwidGlkIjoiMTExMTExMTEtMTExMS00MTExLTgxMTEtMTExMTExMTExMTExIiwiZXhwIjoxNzAwMDAzNjAwLCJpYXQiOjE3MDAwMDAwMDAsIm5iZiI6MTcwMDAwMDAwMH0.c2ln";
+
+    fn non_passing(f: &Fast) -> Vec<(String, Status)> {
+        f.findings()
+            .filter(|f| f.status != Status::Pass)
+            .map(|f| (f.check.as_str().to_owned(), f.status))
+            .collect()
+    }
+
+    #[test]
+    fn a_hit_puts_the_lifetime_finding_back_in_its_place() {
+        // Another tenant: `tenant` (before lifetime) fails; later than exp:
+        // `lifetime` fails too, and a hit must name the same first failure
+        // in the same order as a fresh check.
+        let mut p = policy();
+        p.tenant = Some("22222222-2222-4222-8222-222222222222".into());
+        let cache = VerifiedCache::new(crate::verified_cache::Bounds::entries(16));
+        let first = check_cached(TOKEN, &p, &cache, 0, Detail::Brief, |_| Ok(None));
+        assert!(matches!(first, Fast::Checked(_)));
+        let mut later = p.clone();
+        later.now += 2 * 3600;
+        let hit = check_cached(TOKEN, &later, &cache, 0, Detail::Brief, |_| Ok(None));
+        assert!(matches!(hit, Fast::Hit(..)));
+        let fresh = check_cached(
+            TOKEN,
+            &later,
+            &VerifiedCache::new(crate::verified_cache::Bounds::entries(16)),
+            0,
+            Detail::Brief,
+            |_| Ok(None),
+        );
+        assert!(matches!(fresh, Fast::Checked(_)));
+        assert_eq!(non_passing(&hit), non_passing(&fresh));
+        let order: Vec<String> = non_passing(&hit).into_iter().map(|(c, _)| c).collect();
+        let at = |name: &str| order.iter().position(|c| c == name);
+        assert!(at("tenant") < at("lifetime"), "{order:?}");
+        // identity (no user nor application named) comes after lifetime.
+        assert!(at("identity") > at("lifetime"), "{order:?}");
+        assert_eq!(
+            hit.first_failure().map(|f| f.check.as_str()),
+            fresh.first_failure().map(|f| f.check.as_str())
+        );
+        assert!(!hit.signature_verified());
+    }
+
+    #[test]
+    fn lookup_answers_only_generations_the_caller_takes_for_current() {
+        let p = policy();
+        let cache = VerifiedCache::new(crate::verified_cache::Bounds::entries(16));
+        let Step::NeedKeys(pending) = lookup(TOKEN, &p, Some(&cache), |_| true) else {
+            panic!("an empty cache answered");
+        };
+        // No keys and no generation: nothing is remembered.
+        let fast = pending.finish(
+            Signature::NoKeys(None),
+            None,
+            &p,
+            Some(&cache),
+            Detail::Brief,
+        );
+        assert!(matches!(fast, Fast::Checked(_)));
+        assert_eq!(cache.len(), 0);
+        // Remembered under generation 7.
+        let outcome = SignatureOutcome::NoKeys;
+        pending.finish(
+            Signature::Checked(outcome),
+            Some(7),
+            &p,
+            Some(&cache),
+            Detail::Brief,
+        );
+        assert_eq!(cache.len(), 1);
+        assert!(matches!(
+            lookup(TOKEN, &p, Some(&cache), |g| g == 7),
+            Step::Done(Fast::Hit(..))
+        ));
+        // A generation the caller no longer takes for current: parsed
+        // again, and answered from the cache only for the exact keys found.
+        let Step::NeedKeys(again) = lookup(TOKEN, &p, Some(&cache), |_| false) else {
+            panic!("a stale generation answered");
+        };
+        assert!(again.remembered(Some(&cache), 8, &p).is_none());
+        assert!(again.remembered(Some(&cache), 7, &p).is_some());
+        // Without a cache, always parsed; a malformed token is answered.
+        assert!(matches!(
+            lookup(TOKEN, &p, None, |_| true),
+            Step::NeedKeys(_)
+        ));
+        let Step::Done(bad) = lookup("a.b", &p, Some(&cache), |_| true) else {
+            panic!("a malformed token needs no keys");
+        };
+        assert_eq!(
+            bad.first_failure().map(|f| f.check.as_str()),
+            Some("format")
+        );
     }
 }

@@ -1,6 +1,6 @@
-//! The verified-token cache: one type, used by `check --batch` (what is
-//! remembered of a token's check) and by `serve`'s GET /auth (a token's
-//! signature outcome).
+//! The verified-token cache: one type, one set of bounds, used by
+//! `check --batch` and `serve`'s GET /auth through the fast path of
+//! `pipeline` (what is remembered of a token's check).
 //!
 //! An RSA verification costs far more than the rest of a check, and the same
 //! token comes back often (a log, a session behind a reverse proxy). The
@@ -9,8 +9,8 @@
 //! cannot be turned back into one), and its inner digest is the one RS256,
 //! PS256 and ES256 verification needs anyway, so a miss costs no extra hash.
 //! Every entry carries the generation of the key set it was reached with: a
-//! hit needs the same generation, so new keys are never answered from an
-//! outcome reached with old ones.
+//! hit needs a generation the caller still takes for current, so new keys
+//! are never answered from an outcome reached with old ones.
 //!
 //! Bounded three ways ([`Bounds`]): entries, bytes (an entry says its own
 //! [`Weight`]), and idle time (an entry not used for that long is gone).
@@ -21,7 +21,9 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_lc_rs::digest::{self, Digest, SHA256};
+use aws_lc_rs::digest::{self, SHA256};
+
+pub use aws_lc_rs::digest::Digest;
 
 const SHARDS: usize = 32;
 
@@ -82,13 +84,6 @@ pub trait Weight {
     fn weight(&self) -> usize;
 }
 
-impl Weight for entra_token::SignatureOutcome {
-    fn weight(&self) -> usize {
-        // The enum and the small texts a failure may carry.
-        std::mem::size_of::<Self>() + 128
-    }
-}
-
 /// The bounds of a cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Bounds {
@@ -115,20 +110,24 @@ impl Bounds {
 /// Per entry besides its value: key, map slot, order slot, `Arc`, times.
 const OVERHEAD: usize = 128;
 
+/// An entry, kept small (it is most of the cache's memory when the values
+/// are small): its weight is the value's own, asked again on removal (a
+/// value behind an `Arc` does not change), and its times are in seconds.
 struct Entry<V> {
     generation: u64,
     value: Arc<V>,
-    weight: usize,
-    used: Instant,
-    /// Which insertion this is, to match it with its place in `order`.
-    seq: u64,
+    /// Last used, in seconds since the cache was made.
+    used: u32,
+    /// Which insertion this is, to match it with its place in `order`
+    /// (wrapping: the order holds far fewer places than 2^32).
+    seq: u32,
 }
 
 struct Shard<V> {
     map: HashMap<CacheKey, Entry<V>, BuildHasherDefault<PassThrough>>,
-    order: VecDeque<(CacheKey, u64)>,
+    order: VecDeque<(CacheKey, u32)>,
     bytes: usize,
-    next_seq: u64,
+    next_seq: u32,
 }
 
 impl<V> Default for Shard<V> {
@@ -142,10 +141,10 @@ impl<V> Default for Shard<V> {
     }
 }
 
-impl<V> Shard<V> {
+impl<V: Weight> Shard<V> {
     fn remove(&mut self, key: &CacheKey) {
         if let Some(e) = self.map.remove(key) {
-            self.bytes -= e.weight;
+            self.bytes = self.bytes.saturating_sub(OVERHEAD + e.value.weight());
         }
     }
 
@@ -166,7 +165,10 @@ pub struct VerifiedCache<V> {
     shards: Box<[Mutex<Shard<V>>]>,
     per_shard: usize,
     bytes_per_shard: usize,
-    idle: Duration,
+    /// The idle bound, in whole seconds.
+    idle: u64,
+    /// When the cache was made: entries' times count from here.
+    epoch: Instant,
 }
 
 impl<V: Weight> VerifiedCache<V> {
@@ -175,24 +177,43 @@ impl<V: Weight> VerifiedCache<V> {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             per_shard: bounds.entries.div_ceil(SHARDS).max(1),
             bytes_per_shard: (bounds.bytes / SHARDS).max(1),
-            idle: bounds.idle,
+            idle: bounds.idle.as_secs(),
+            epoch: Instant::now(),
         }
+    }
+
+    /// `now` in seconds since the cache was made.
+    fn seconds(&self, now: Instant) -> u32 {
+        u32::try_from(now.saturating_duration_since(self.epoch).as_secs()).unwrap_or(u32::MAX)
     }
 
     /// The value remembered for this token with keys of `generation`, when
     /// it was used within the idle time.
+    #[cfg(test)]
     pub fn get(&self, key: &CacheKey, generation: u64) -> Option<Arc<V>> {
-        self.get_at(key, generation, Instant::now())
+        self.get_at(key, |g| g == generation, Instant::now())
     }
 
-    fn get_at(&self, key: &CacheKey, generation: u64, now: Instant) -> Option<Arc<V>> {
+    /// The value remembered for this token with keys of a generation that
+    /// `current` accepts, when it was used within the idle time.
+    pub fn get_current(&self, key: &CacheKey, current: impl Fn(u64) -> bool) -> Option<Arc<V>> {
+        self.get_at(key, current, Instant::now())
+    }
+
+    fn get_at(
+        &self,
+        key: &CacheKey,
+        current: impl Fn(u64) -> bool,
+        now: Instant,
+    ) -> Option<Arc<V>> {
+        let now = self.seconds(now);
         let mut shard = self.shards[key.shard()].lock().ok()?;
         let entry = shard.map.get_mut(key)?;
-        if now.saturating_duration_since(entry.used) > self.idle {
+        if u64::from(now.saturating_sub(entry.used)) > self.idle {
             shard.remove(key);
             return None;
         }
-        if entry.generation != generation {
+        if !current(entry.generation) {
             return None;
         }
         entry.used = now;
@@ -224,7 +245,7 @@ impl<V: Weight> VerifiedCache<V> {
             order.retain(|(k, seq)| map.get(k).is_some_and(|e| e.seq == *seq));
         }
         let seq = shard.next_seq;
-        shard.next_seq += 1;
+        shard.next_seq = seq.wrapping_add(1);
         shard.order.push_back((key, seq));
         shard.bytes += weight;
         shard.map.insert(
@@ -232,8 +253,7 @@ impl<V: Weight> VerifiedCache<V> {
             Entry {
                 generation,
                 value,
-                weight,
-                used: now,
+                used: self.seconds(now),
                 seq,
             },
         );
@@ -346,10 +366,16 @@ mod tests {
         let t0 = Instant::now();
         c.put_at(k, 0, Arc::new(Sized(1)), t0);
         // Used within the idle time, it stays (and its idle time restarts).
-        assert!(c.get_at(&k, 0, t0 + Duration::from_secs(50)).is_some());
-        assert!(c.get_at(&k, 0, t0 + Duration::from_secs(100)).is_some());
+        assert!(c
+            .get_at(&k, |g| g == 0, t0 + Duration::from_secs(50))
+            .is_some());
+        assert!(c
+            .get_at(&k, |g| g == 0, t0 + Duration::from_secs(100))
+            .is_some());
         // Unused for longer, it is gone and its bytes with it.
-        assert!(c.get_at(&k, 0, t0 + Duration::from_secs(200)).is_none());
+        assert!(c
+            .get_at(&k, |g| g == 0, t0 + Duration::from_secs(200))
+            .is_none());
         assert_eq!(c.len(), 0);
         assert_eq!(c.bytes(), 0);
     }

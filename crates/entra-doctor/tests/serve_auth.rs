@@ -290,3 +290,43 @@ fn keep_alive_serves_many_requests_on_one_connection() {
     let text = String::from_utf8_lossy(&raw);
     assert_eq!(text.matches("HTTP/1.1 200 OK").count(), 21);
 }
+
+#[test]
+fn a_repeated_refused_token_gets_the_same_answer_from_the_cache() {
+    // Refused after its signature verified (another API; a token of another
+    // tenant), then asked again: the second answer comes from the
+    // verified-token cache and says the same, for the same first failure.
+    let s = Server::start(&[
+        "--jwks",
+        &serve_support::jwks_path(),
+        "--tenant",
+        "11111111-2222-3333-4444-555555555555",
+    ]);
+    for name in ["arm-token.jwt", "databricks-token.jwt"] {
+        let token = example(name);
+        let first = s.auth(Some(&token));
+        assert_eq!(first.status, 401, "{first:?}");
+        let second = s.auth(Some(&token));
+        assert_eq!(second.status, 401, "{second:?}");
+        assert_eq!(description(&first), description(&second));
+    }
+    assert_eq!(s.get("/healthz", &[]).json()["token_cache_entries"], 2);
+}
+
+#[test]
+fn a_token_naming_a_key_the_server_lacks_is_not_remembered() {
+    // Each request asks the key source again (Entra may have just published
+    // the key), so the refusal is not cached.
+    let s = Server::with_examples(&[]);
+    let unknown =
+        with_header(&serde_json::json!({"typ": "JWT", "alg": "RS256", "kid": "not-published-yet"}));
+    for _ in 0..3 {
+        let r = s.auth(Some(&unknown));
+        assert_eq!(r.status, 401, "{r:?}");
+        assert!(description(&r).starts_with("signature: "), "{r:?}");
+    }
+    assert_eq!(s.get("/healthz", &[]).json()["token_cache_entries"], 0);
+    // A token whose signature verified is remembered.
+    assert_eq!(s.auth(Some(&example("databricks-token.jwt"))).status, 200);
+    assert_eq!(s.get("/healthz", &[]).json()["token_cache_entries"], 1);
+}

@@ -32,7 +32,7 @@ use crate::net::databrickscfg::ProcessEnv;
 use crate::net::progress::Progress;
 use crate::net::Plan;
 use crate::pipeline::{self, Remembered};
-use crate::serve::keysource::{KeyFetchError, KeySource};
+use crate::serve::keysource::{issuer_of, KeyFetchError, KeySource};
 use crate::verified_cache::{Bounds, VerifiedCache};
 
 /// Tokens remembered: a few dozen bytes each when they pass; the byte
@@ -149,13 +149,7 @@ impl OnlineKeys {
 
     /// The keys for `token`, or why there are none.
     fn keys_for(&self, token: &Token) -> Result<Arc<KeySet>, String> {
-        let iss = token
-            .claims()
-            .iss
-            .as_ref()
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned();
+        let iss = issuer_of(token).unwrap_or_default().to_owned();
         // Tokens of another tenant than --tenant's are not looked up (the
         // source says so below), so they do not count.
         let counted = self.tenant.as_deref().is_none_or(|t| {

@@ -22,13 +22,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use entra_token::input::{self, BearerError};
 use entra_token::limits::MAX_TOKEN_BYTES;
-use entra_token::rules::{check_token_with, Detail};
+use entra_token::rules::Detail;
 use entra_token::summary::{principal, Principal};
-use entra_token::{issuer, SignatureOutcome, Status, Token};
+use entra_token::{issuer, Policy, SignatureOutcome, Token};
 
 use super::keysource::KeyFetchError;
 use super::{sanitize, AppState};
-use crate::pipeline;
+use crate::pipeline::{self, Pending, Signature, Step};
 
 /// The longest error_description sent.
 const MAX_DESCRIPTION: usize = 300;
@@ -122,53 +122,102 @@ async fn decide(st: &AppState, headers: &HeaderMap) -> Verdict {
             format!("format: the token is over the limit of {MAX_TOKEN_BYTES} bytes"),
         );
     }
-    let token = match Token::parse(text) {
-        Ok(t) => t,
-        Err(e) => return Verdict::Deny("invalid_token", format!("format: {e}")),
+    let policy = st.policy_at(st.now());
+    let cache = st.token_cache.as_ref();
+    // The one fast path (as batch's): from the cache, or parsed once; the
+    // keys are awaited between its two steps.
+    let pending = match pipeline::lookup(text, &policy, cache, |g| st.keys.is_current(g)) {
+        Step::Done(fast) => {
+            return refusal(&fast).unwrap_or_else(|| match Token::parse(text) {
+                Ok(token) => allow(&token),
+                // Cannot be: the token parsed when it was checked.
+                Err(e) => Verdict::Deny("invalid_token", format!("format: {e}")),
+            });
+        }
+        Step::NeedKeys(p) => p,
     };
-    let sig = match signature(st, &token).await {
-        Ok(s) => s,
+    let fast = match signature(st, &pending, &policy).await {
+        Ok(Found::Remembered(fast)) => fast,
+        Ok(Found::Signature(sig, generation)) => {
+            // Brief: a passing rule builds no message; only a failure's is sent.
+            pending.finish(sig, generation, &policy, cache, Detail::Brief)
+        }
         Err(KeyFetchError::Refused(why)) => {
             return Verdict::Deny("invalid_token", format!("signature: {why}"))
         }
         Err(KeyFetchError::Unavailable(why)) => return Verdict::Unavailable(why),
     };
-    let policy = st.policy_at(st.now());
-    // Brief: a passing rule builds no message; only a failure's is sent.
-    let report = check_token_with(&token, &sig, &policy, Detail::Brief);
-    if let Some(f) = report.findings.iter().find(|f| f.status == Status::Fail) {
-        return Verdict::Deny("invalid_token", format!("{}: {}", f.check, f.message));
-    }
-    if !sig.is_verified() {
-        return Verdict::Deny(
-            "invalid_token",
-            "signature: not checked, so not accepted: the server has no signing keys (start it with --jwks)".into(),
-        );
-    }
-    Verdict::Allow(Box::new(who(&token)))
+    refusal(&fast).unwrap_or_else(|| allow(pending.token()))
 }
 
-/// The signature outcome, from the cache when this exact token was seen
-/// with the same keys. A token naming a key the set lacks asks the source
-/// to refresh once.
-async fn signature(st: &AppState, token: &Token) -> Result<Arc<SignatureOutcome>, KeyFetchError> {
-    let Some(mut keys) = st.keys.keys_for(token, st.policy.tenant.as_deref()).await? else {
-        return Ok(Arc::new(SignatureOutcome::NoKeys));
-    };
+/// Why a checked token is refused: its first failure, or a signature not
+/// verified; `None` when it is accepted.
+fn refusal(fast: &pipeline::Fast) -> Option<Verdict> {
+    if let Some(f) = fast.first_failure() {
+        return Some(Verdict::Deny(
+            "invalid_token",
+            format!("{}: {}", f.check, f.message),
+        ));
+    }
+    if !fast.signature_verified() {
+        return Some(Verdict::Deny(
+            "invalid_token",
+            "signature: not checked, so not accepted: the server has no signing keys (start it with --jwks)".into(),
+        ));
+    }
+    None
+}
+
+/// An accepted token: who it speaks for, in the `X-Auth-*` headers.
+fn allow(token: &Token) -> Verdict {
+    Verdict::Allow(Box::new(who(token)))
+}
+
+/// What the key step found for a token the cache did not answer.
+enum Found {
+    /// Checked before with the keys just found.
+    Remembered(pipeline::Fast),
+    /// The outcome, and the generation of the keys it was reached with.
+    Signature(Signature, Option<u64>),
+}
+
+/// The signature outcome with the source's keys for the token. A token
+/// naming a key the set lacks asks the source to refresh once.
+async fn signature(
+    st: &AppState,
+    pending: &Pending,
+    policy: &Policy,
+) -> Result<Found, KeyFetchError> {
+    let token = pending.token();
     let cache = st.token_cache.as_ref();
-    let mut outcome =
-        pipeline::signature_cached(token, &keys.set, keys.generation, &st.policy, cache);
-    if matches!(
-        *outcome,
-        SignatureOutcome::Failed(entra_token::verify::SignatureFailure::KeyNotFound { .. })
-    ) {
+    let Some(mut keys) = st.keys.keys_for(token, st.policy.tenant.as_deref()).await? else {
+        return Ok(Found::Signature(Signature::NoKeys(None), None));
+    };
+    if let Some(hit) = pending.remembered(cache, keys.generation, policy) {
+        return Ok(Found::Remembered(hit));
+    }
+    let mut outcome = pending.verify(&keys.set, policy);
+    if key_not_found(&outcome) {
         if let Some(newer) = st.keys.refresh(token, keys.generation).await? {
             keys = newer;
-            outcome =
-                pipeline::signature_cached(token, &keys.set, keys.generation, &st.policy, cache);
+            if let Some(hit) = pending.remembered(cache, keys.generation, policy) {
+                return Ok(Found::Remembered(hit));
+            }
+            outcome = pending.verify(&keys.set, policy);
         }
     }
-    Ok(outcome)
+    // A key still missing is not remembered: the next request asks the
+    // source again (its refetch is throttled), so a token signed with a key
+    // Entra has just published passes once the source has it.
+    let generation = (!key_not_found(&outcome)).then_some(keys.generation);
+    Ok(Found::Signature(Signature::Checked(outcome), generation))
+}
+
+fn key_not_found(outcome: &SignatureOutcome) -> bool {
+    matches!(
+        outcome,
+        SignatureOutcome::Failed(entra_token::verify::SignatureFailure::KeyNotFound { .. })
+    )
 }
 
 fn header_value(s: &str) -> HeaderValue {

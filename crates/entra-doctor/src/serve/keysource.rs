@@ -55,6 +55,9 @@ pub struct Discovery {
     pub online: Arc<Online>,
     pub plan: Plan,
     by_issuer: Mutex<HashMap<String, (Keys, Instant)>>,
+    /// When each generation in `by_issuer` was last had from the shared
+    /// cache: what [`KeySource::is_current`] answers from.
+    confirmed: Mutex<HashMap<u64, Instant>>,
     /// The generation of each key set, by its URL.
     sets: Mutex<HashMap<String, Keys>>,
     generation: AtomicU64,
@@ -92,6 +95,7 @@ impl KeySource {
             online,
             plan,
             by_issuer: Mutex::new(HashMap::new()),
+            confirmed: Mutex::new(HashMap::new()),
             sets: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(1),
         }))
@@ -122,6 +126,21 @@ impl KeySource {
                 let keys = d.fetch(token).await?;
                 Ok((keys.generation != seen).then_some(keys))
             }
+        }
+    }
+
+    /// Whether keys of `generation` are still the source's keys, as
+    /// [`KeySource::keys_for`] would answer now without asking further
+    /// (for discovery: a set had from the shared cache within the recheck
+    /// interval), so that an outcome reached with them may be reused
+    /// without looking the token's keys up.
+    pub fn is_current(&self, generation: u64) -> bool {
+        match self {
+            KeySource::Fixed { keys, .. } => generation == keys.generation,
+            KeySource::Discovery(d) => d
+                .confirmed
+                .lock()
+                .is_ok_and(|c| c.get(&generation).is_some_and(|at| at.elapsed() < RECHECK)),
         }
     }
 
@@ -160,13 +179,18 @@ impl KeySource {
     }
 }
 
+/// The token's issuer (`iss`), by which its keys are looked up.
+pub(crate) fn issuer_of(token: &Token) -> Option<&str> {
+    token.claims().iss.and_then(|v| v.as_str())
+}
+
 impl Discovery {
     async fn keys_for(
         &self,
         token: &Token,
         only_tenant: Option<&str>,
     ) -> Result<Option<Keys>, KeyFetchError> {
-        let Some(iss) = token.claims().iss.as_ref().and_then(|v| v.as_str()) else {
+        let Some(iss) = issuer_of(token) else {
             return Err(KeyFetchError::Refused(
                 "the token has no issuer ('iss'), so its signing keys cannot be looked up".into(),
             ));
@@ -191,13 +215,7 @@ impl Discovery {
     /// Asks the shared cache (which fetches when it must), and remembers the
     /// answer by issuer; a set that changed gets a new generation.
     async fn fetch(&self, token: &Token) -> Result<Keys, KeyFetchError> {
-        let iss = token
-            .claims()
-            .iss
-            .as_ref()
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned();
+        let iss = issuer_of(token).unwrap_or_default().to_owned();
         let source = discovery::source_for(
             token,
             self.plan.issuer.as_deref(),
@@ -219,10 +237,17 @@ impl Discovery {
         // remembered by issuer.
         if found.app_keys_of.is_none() {
             if let Ok(mut map) = self.by_issuer.lock() {
+                let now = Instant::now();
+                if let Ok(mut confirmed) = self.confirmed.lock() {
+                    if confirmed.len() >= MAX_ISSUERS {
+                        confirmed.clear();
+                    }
+                    confirmed.insert(keys.generation, now);
+                }
                 if map.len() >= MAX_ISSUERS {
                     map.clear();
                 }
-                map.insert(iss, (keys.clone(), Instant::now()));
+                map.insert(iss, (keys.clone(), now));
             }
         }
         Ok(keys)
