@@ -10,6 +10,7 @@ mod demo;
 mod explain;
 mod serve;
 mod token;
+mod token_secretless;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

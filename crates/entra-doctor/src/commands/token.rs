@@ -28,7 +28,7 @@ use crate::flows::settings::{self, Flags, Settings, Sourced};
 use crate::flows::{
     self, azcli, device, ClientCredential, Endpoint, FlowError, Http, Target, TokenResponse,
 };
-use crate::net::databrickscfg::ProcessEnv;
+use crate::net::databrickscfg::{Env, ProcessEnv};
 use crate::net::looks_like_guid;
 use crate::net::progress::{Progress, Step};
 use crate::render;
@@ -51,14 +51,21 @@ fn flags(args: &TokenArgs) -> Flags {
 }
 
 /// The flow to use when none is named, in the order of azure-identity's
-/// EnvironmentCredential: a secret, a certificate, a username; else the Azure CLI.
-fn infer_flow(s: &Settings) -> FlowName {
+/// EnvironmentCredential: a secret, a certificate, a username; then
+/// DefaultAzureCredential's workload identity (AZURE_FEDERATED_TOKEN_FILE) and
+/// managed identity when an endpoint variable names it (never IMDS unasked);
+/// else the Azure CLI.
+fn infer_flow(s: &Settings, env: &dyn Env) -> FlowName {
     if s.client_secret.is_some() {
         FlowName::ClientSecret
     } else if s.certificate.is_some() {
         FlowName::ClientCertificate
     } else if s.username.is_some() {
         FlowName::Password
+    } else if env.var("AZURE_FEDERATED_TOKEN_FILE").is_some() {
+        FlowName::Federated
+    } else if env.var("IDENTITY_ENDPOINT").is_some() || env.var("MSI_ENDPOINT").is_some() {
+        FlowName::ManagedIdentity
     } else {
         FlowName::AzureCli
     }
@@ -73,6 +80,8 @@ pub(crate) fn explain_flow(f: FlowName) -> &'static str {
         FlowName::AuthCode => "interactive",
         FlowName::DeviceCode => "device_code",
         FlowName::AzureCli => "azure_cli",
+        FlowName::ManagedIdentity => "managed_identity",
+        FlowName::Federated => "federated",
     }
 }
 
@@ -84,6 +93,8 @@ pub(crate) fn label(f: FlowName) -> &'static str {
         FlowName::AuthCode => "authorization code with PKCE",
         FlowName::DeviceCode => "device code",
         FlowName::AzureCli => "the Azure CLI",
+        FlowName::ManagedIdentity => "managed identity",
+        FlowName::Federated => "workload identity federation",
     }
 }
 
@@ -132,10 +143,13 @@ fn show_config(s: &Settings, flow: FlowName, target: &Target) -> Result<Outcome,
 
 pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
     let s = settings::resolve(&flags(&args), &ProcessEnv).map_err(CliError::Usage)?;
-    let flow = args.flow.unwrap_or_else(|| infer_flow(&s));
+    let flow = args.flow.unwrap_or_else(|| infer_flow(&s, &ProcessEnv));
     let target = Target::new(args.resource.as_deref(), args.scope.as_deref(), args.v2);
     if args.show_config {
         return show_config(&s, flow, &target);
+    }
+    if matches!(flow, FlowName::ManagedIdentity | FlowName::Federated) {
+        return super::token_secretless::run(&args, &s, flow, &target);
     }
     let user_flow = matches!(
         flow,
@@ -336,6 +350,10 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
                 rt.block_on(azcli::get_token("az", &target, t, Duration::from_secs(120))),
             )
         }
+        // Run by token_secretless above.
+        FlowName::ManagedIdentity | FlowName::Federated => Err(FlowError::Failed(
+            "internal: this flow is run by token_secretless".into(),
+        )),
     };
     // The check that follows has its own display.
     progress.finish();
@@ -373,7 +391,7 @@ fn tracked<T>(step: Step, r: Result<T, FlowError>) -> Result<T, FlowError> {
     r
 }
 
-fn refused(
+pub(crate) fn refused(
     args: &TokenArgs,
     ctx: &Context,
     flow: FlowName,
@@ -442,7 +460,7 @@ fn az_time(epoch: i64) -> String {
     format!("{}.000000", t.trim_end_matches('Z').replacen('T', " ", 1))
 }
 
-fn tenant_of(token: &str) -> Option<String> {
+pub(crate) fn tenant_of(token: &str) -> Option<String> {
     Token::parse(token).ok().and_then(|t| {
         t.payload_value()
             .get("tid")
@@ -451,7 +469,7 @@ fn tenant_of(token: &str) -> Option<String> {
     })
 }
 
-fn success(
+pub(crate) fn success(
     args: &TokenArgs,
     flow: FlowName,
     target: &Target,

@@ -11,7 +11,9 @@ pub mod assertion;
 pub mod azcli;
 pub mod cache;
 pub mod device;
+pub mod federated;
 pub mod loopback;
+pub mod msi;
 pub mod secret;
 pub mod settings;
 
