@@ -121,17 +121,7 @@ fn managed_identity(
         Err(FlowError::Refused { url, status, body }) => match msi::diagnose(&body, &req) {
             Some(d) => {
                 let answer = msi::answer_message(&body).unwrap_or_default();
-                let code = status.map(|s| format!(" ({s})")).unwrap_or_default();
-                writeln!(
-                    err,
-                    "No token: {} was refused by {}{code}.\n\nanswer  {}\ncause   {}\nfix     {}",
-                    label(FlowName::ManagedIdentity),
-                    shown(&url),
-                    shown(&entra_token::text::clip(&answer, 500)),
-                    shown(&d.cause),
-                    shown(&d.fix)
-                )
-                .map_err(CliError::Write)?;
+                write_msi_refusal(&mut err, &url, status, &answer, &d)?;
                 if args.json {
                     let v = serde_json::json!({
                         "flow": "managed_identity",
@@ -152,6 +142,27 @@ fn managed_identity(
             }
         },
     }
+}
+
+/// A managed identity endpoint's refusal, diagnosed.
+pub(crate) fn write_msi_refusal(
+    out: &mut dyn Write,
+    url: &str,
+    status: Option<u16>,
+    answer: &str,
+    d: &msi::Diagnosis,
+) -> Result<(), CliError> {
+    let code = status.map(|s| format!(" ({s})")).unwrap_or_default();
+    writeln!(
+        out,
+        "No token: {} was refused by {}{code}.\n\nanswer  {}\ncause   {}\nfix     {}",
+        label(FlowName::ManagedIdentity),
+        shown(url),
+        shown(&entra_token::text::clip(answer, 500)),
+        shown(&d.cause),
+        shown(&d.fix)
+    )
+    .map_err(CliError::Write)
 }
 
 fn context(flow: FlowName, s: &Settings, tenant: Option<&str>, target: &Target) -> Context {
@@ -252,7 +263,7 @@ fn federated_flow(
 }
 
 /// The external token by its claims (never whole).
-fn show_external(err: &mut dyn Write, src: &ExternalSource, x: &External) {
+pub(crate) fn show_external(err: &mut dyn Write, src: &ExternalSource, x: &External) {
     let exp = x
         .exp
         .map(|e| {
@@ -267,7 +278,7 @@ fn show_external(err: &mut dyn Write, src: &ExternalSource, x: &External) {
         .unwrap_or_else(|| "(none)".into());
     let _ = writeln!(
         err,
-        "External token from {}:\n  iss  {}\n  sub  {}\n  aud  {}\n  exp  {}\n  alg  {}",
+        "External token from {}:\n  iss  {}\n  sub  {}\n  aud  {}\n  exp  {}\n  alg  {}\n",
         shown(&src.label()),
         shown(&x.iss),
         shown(&x.sub),
