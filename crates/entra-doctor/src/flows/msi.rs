@@ -281,6 +281,23 @@ pub async fn get_token(req: &MsiRequest, timeout: Duration) -> Result<TokenRespo
     }
 }
 
+/// The managed identity flow as one call, for `token` and `auth`: finds the
+/// endpoint ([`detect`]; `imds_endpoint` is `--imds-endpoint`), asks it for
+/// `target` as `identity`. AKS workload identity (AZURE_FEDERATED_TOKEN_FILE)
+/// is the federated flow: that source is an error here, so the caller runs
+/// [`super::federated::run`] with that file.
+#[allow(dead_code)] // the call `auth`'s azure-msi method makes
+pub async fn managed_identity_token(
+    env: &dyn Env,
+    imds_endpoint: Option<&str>,
+    identity: Identity,
+    target: &Target,
+    timeout: Duration,
+) -> Result<TokenResponse, FlowError> {
+    let source = detect(env, imds_endpoint).map_err(FlowError::Failed)?;
+    get_token(&MsiRequest::new(source, identity, target), timeout).await
+}
+
 /// What a managed identity endpoint's refusal means, and the fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnosis {
@@ -459,6 +476,32 @@ mod tests {
         let u = app.url().unwrap();
         assert!(u.contains("api-version=2019-08-01") && u.contains("mi_res_id="));
         assert!(!u.contains("s3cret"));
+    }
+
+    #[test]
+    fn no_endpoint_is_said_within_the_probe_bound() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let t0 = std::time::Instant::now();
+        let r = rt.block_on(managed_identity_token(
+            &env(vec![]),
+            Some(&format!("http://127.0.0.1:{port}")),
+            Identity::Default,
+            &Target::new(None, None, false),
+            Duration::from_secs(3),
+        ));
+        match r {
+            Err(FlowError::Failed(m)) => assert!(m.contains("no managed identity endpoint"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(t0.elapsed() < Duration::from_secs(3));
     }
 
     #[test]
