@@ -68,6 +68,17 @@ fn managed_identity(
     rt: &tokio::runtime::Runtime,
 ) -> Result<Outcome, CliError> {
     let mut err = anstream::stderr();
+    let named_by_flag = s
+        .client_id
+        .as_ref()
+        .is_some_and(|c| c.source == "--client-id");
+    if named_by_flag
+        && (args.secretless.object_id.is_some() || args.secretless.msi_res_id.is_some())
+    {
+        return Err(CliError::Usage(
+            "name the managed identity once: --client-id, --object-id or --msi-res-id".into(),
+        ));
+    }
     let identity = match (
         &s.client_id,
         &args.secretless.object_id,

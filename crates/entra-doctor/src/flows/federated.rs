@@ -182,6 +182,9 @@ async fn github_token(
         super::msi::GetError::Unreachable(m) | super::msi::GetError::Other(m) => {
             FlowError::Failed(format!("{shown}: {m}"))
         }
+        super::msi::GetError::TimedOut => {
+            FlowError::Failed(format!("{shown}: no answer within {} s", timeout.as_secs()))
+        }
     })?;
     let value = serde_json::from_slice::<Value>(&body)
         .ok()

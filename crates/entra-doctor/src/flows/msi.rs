@@ -94,10 +94,11 @@ impl Source {
     }
 }
 
-/// Finds the endpoint as azure-identity does. `imds_flag` is `--imds-endpoint`.
+/// Finds the endpoint as azure-identity does. `imds_flag` is `--imds-endpoint`:
+/// given, it wins (IMDS there, whatever the variables say).
 pub fn detect(env: &dyn Env, imds_flag: Option<&str>) -> Result<Source, String> {
     let var = |n: &str| env.var(n).map(|v| v.trim().to_owned());
-    if let Some(endpoint) = var("IDENTITY_ENDPOINT") {
+    if let Some(endpoint) = var("IDENTITY_ENDPOINT").filter(|_| imds_flag.is_none()) {
         if var("IDENTITY_SERVER_THUMBPRINT").is_some() {
             return Err("IDENTITY_ENDPOINT and IDENTITY_SERVER_THUMBPRINT are set: this is Service Fabric's managed identity, which entra-doctor does not support".into());
         }
@@ -113,14 +114,14 @@ pub fn detect(env: &dyn Env, imds_flag: Option<&str>) -> Result<Source, String> 
         }
         return Err("IDENTITY_ENDPOINT is set but IDENTITY_HEADER is not: App Service and Functions set both; set IDENTITY_HEADER too (or unset IDENTITY_ENDPOINT to use IMDS)".into());
     }
-    if var("MSI_ENDPOINT").is_some() {
+    if var("MSI_ENDPOINT").is_some() && imds_flag.is_none() {
         return Err(if var("MSI_SECRET").is_some() {
             "MSI_ENDPOINT and MSI_SECRET are set: this is Azure Machine Learning's managed identity, which entra-doctor does not support".into()
         } else {
             "MSI_ENDPOINT is set: this is Azure Cloud Shell's managed identity, which entra-doctor does not support; in Cloud Shell use `az account get-access-token` (--flow azure-cli)".into()
         });
     }
-    if let Some(token_file) = var("AZURE_FEDERATED_TOKEN_FILE") {
+    if let Some(token_file) = var("AZURE_FEDERATED_TOKEN_FILE").filter(|_| imds_flag.is_none()) {
         return Ok(Source::WorkloadIdentity { token_file });
     }
     let (base, from) = match (imds_flag, var("AZURE_POD_IDENTITY_AUTHORITY_HOST")) {
@@ -200,8 +201,10 @@ pub(crate) async fn get_bounded(
         req = req.header(*k, *v);
     }
     let mut r = req.send().await.map_err(|e| {
-        if e.is_connect() || (e.is_timeout() && !e.is_body()) {
+        if e.is_connect() {
             GetError::Unreachable(super::chain(&e))
+        } else if e.is_timeout() {
+            GetError::TimedOut
         } else {
             GetError::Other(super::chain(&e))
         }
@@ -226,6 +229,8 @@ pub(crate) async fn get_bounded(
 #[derive(Debug)]
 pub(crate) enum GetError {
     Unreachable(String),
+    /// Connected, but no answer within the overall bound.
+    TimedOut,
     Other(String),
 }
 
@@ -264,6 +269,13 @@ pub async fn get_token(req: &MsiRequest, timeout: Duration) -> Result<TokenRespo
                 "no managed identity endpoint: nothing answered at {} within {} s ({e}). Not on Azure, or this resource has no managed identity endpoint: on a VM, turn on a system- or user-assigned identity (Identity blade); elsewhere use another flow.",
                 req.source.label(),
                 PROBE_CONNECT.as_secs()
+            )))
+        }
+        Err(GetError::TimedOut) => {
+            return Err(FlowError::Failed(format!(
+                "no managed identity endpoint answered: {} accepted the connection but sent no answer within {} s (--timeout). Not an Azure managed identity endpoint, or it is overloaded; check --imds-endpoint / IDENTITY_ENDPOINT.",
+                req.source.label(),
+                timeout.as_secs()
             )))
         }
         Err(GetError::Other(e)) => {
@@ -430,6 +442,15 @@ mod tests {
             }
             s => panic!("{s:?}"),
         }
+        // --imds-endpoint is explicit: it beats the variables.
+        let app = env(vec![
+            ("IDENTITY_ENDPOINT", "http://127.0.0.1:1/msi/token".into()),
+            ("IDENTITY_HEADER", "h".into()),
+        ]);
+        assert!(matches!(
+            detect(&app, Some("http://127.0.0.1:7")).unwrap(),
+            Source::Imds { .. }
+        ));
         match detect(&env(vec![]), None).unwrap() {
             Source::Imds { base, .. } => assert_eq!(base, IMDS_DEFAULT),
             s => panic!("{s:?}"),
@@ -523,6 +544,8 @@ mod tests {
         let d = diagnose(r#"{"statusCode":400,"message":"Multiple user assigned identities exist, please specify"}"#, &req).unwrap();
         assert!(d.fix.contains("--client-id"), "{d:?}");
         assert!(diagnose("not json", &req).is_none());
+        let d = diagnose(r#"{"error":"invalid_resource","error_description":"AADSTS500011: The resource principal named https://x.example was not found in the tenant"}"#, &req).unwrap();
+        assert!(d.cause.contains("wrong audience"), "{d:?}");
         assert!(tenant_clash("a", "--tenant", Some("A")).is_none());
         assert!(tenant_clash("a", "--tenant", Some("b"))
             .unwrap()
