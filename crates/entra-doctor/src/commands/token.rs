@@ -120,7 +120,11 @@ fn credential(s: &Settings, flow: FlowName) -> Result<ClientCredential, CliError
     }
 }
 
-fn show_config(s: &Settings, flow: FlowName, target: &Target) -> Result<Outcome, CliError> {
+pub(crate) fn show_config(
+    s: &Settings,
+    flow: FlowName,
+    target: &Target,
+) -> Result<Outcome, CliError> {
     let mut out = anstream::stdout();
     let w = |out: &mut anstream::AutoStream<std::io::Stdout>, k: &str, v: &str, src: &str| {
         if src.is_empty() {
@@ -145,11 +149,11 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
     let s = settings::resolve(&flags(&args), &ProcessEnv).map_err(CliError::Usage)?;
     let flow = args.flow.unwrap_or_else(|| infer_flow(&s, &ProcessEnv));
     let target = Target::new(args.resource.as_deref(), args.scope.as_deref(), args.v2);
-    if args.show_config {
-        return show_config(&s, flow, &target);
-    }
     if matches!(flow, FlowName::ManagedIdentity | FlowName::Federated) {
         return super::token_secretless::run(&args, &s, flow, &target);
+    }
+    if args.show_config {
+        return show_config(&s, flow, &target);
     }
     let user_flow = matches!(
         flow,

@@ -26,6 +26,25 @@ pub fn run(
     flow: FlowName,
     target: &Target,
 ) -> Result<Outcome, CliError> {
+    if args.show_config {
+        let outcome = super::token::show_config(s, flow, target)?;
+        let source = if flow == FlowName::ManagedIdentity {
+            msi::detect(&ProcessEnv, args.secretless.imds_endpoint.as_deref())
+                .map(|src| src.label())
+        } else {
+            federated::external_source(
+                args.secretless.federated_token_file.as_deref(),
+                args.secretless.federated_token_env.as_deref(),
+                args.secretless.federated_audience.as_deref(),
+                &ProcessEnv,
+            )
+            .map(|src| src.label())
+        };
+        let text = source.unwrap_or_else(|e| format!("(none: {e})"));
+        writeln!(anstream::stdout(), "{:<14} {}", "endpoint", shown(&text))
+            .map_err(CliError::Write)?;
+        return Ok(outcome);
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
