@@ -295,15 +295,24 @@ pub async fn run(
 }
 
 /// A federated identity credential as `az ad app federated-credential list`
-/// prints it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+/// prints it (its other fields, `id`, `description`, are ignored).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FederatedCredential {
-    #[serde(default)]
     pub name: String,
     pub issuer: String,
     pub subject: String,
-    #[serde(default)]
     pub audiences: Vec<String>,
+}
+
+/// As read: `null` where az prints it.
+#[derive(serde::Deserialize)]
+struct RawCredential {
+    name: Option<String>,
+    issuer: Option<String>,
+    subject: Option<String>,
+    audiences: Option<Vec<String>>,
+    #[serde(rename = "claimsMatchingExpression")]
+    claims_matching: Option<Value>,
 }
 
 /// Reads the credentials: an array of objects, or one object.
@@ -330,13 +339,31 @@ pub fn parse_credentials(text: &[u8]) -> Result<Vec<FederatedCredential>, String
     if list.is_empty() {
         return Err("no federated credential in the file (the app has none: add one with `az ad app federated-credential create`)".into());
     }
-    list.into_iter()
-        .enumerate()
-        .map(|(i, o)| {
-            serde_json::from_value(o)
-                .map_err(|e| format!("credential {}: {e} (needs issuer and subject)", i + 1))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (i, o) in list.into_iter().enumerate() {
+        let r: RawCredential =
+            serde_json::from_value(o).map_err(|e| format!("credential {}: {e}", i + 1))?;
+        let name = r.name.unwrap_or_default();
+        let Some(issuer) = r.issuer else {
+            return Err(format!("credential {} ('{name}') has no issuer", i + 1));
+        };
+        let subject = match (r.subject, r.claims_matching.is_some_and(|c| !c.is_null())) {
+            (Some(s), _) => s,
+            // Flexible credentials match an expression, not a subject: not compared.
+            (None, true) => continue,
+            (None, false) => return Err(format!("credential {} ('{name}') has no subject", i + 1)),
+        };
+        out.push(FederatedCredential {
+            name,
+            issuer,
+            subject,
+            audiences: r.audiences.unwrap_or_default(),
+        });
+    }
+    if out.is_empty() {
+        return Err("no federated credential with a subject in the file (flexible credentials, with claimsMatchingExpression, are not compared)".into());
+    }
+    Ok(out)
 }
 
 /// One claim that differs from the credential.
@@ -531,5 +558,12 @@ mod tests {
         assert!(text.contains("Trailing slash"), "{text}");
         assert!(parse_credentials(b"[]").is_err());
         assert!(parse_credentials(b"[{\"name\":1}]").is_err());
+        assert!(parse_credentials(br#"[{"name":"n","issuer":"i"}]"#).is_err());
+        // az's own shape: id, description null; a flexible credential is skipped.
+        let az = br#"[{"audiences":["api://AzureADTokenExchange"],"description":null,"id":"x","issuer":"i","name":"a","subject":"s"},
+                      {"audiences":[],"issuer":"i","name":"flex","subject":null,"claimsMatchingExpression":{"value":"claims['sub'] matches 'repo:*'","languageVersion":1}}]"#;
+        let l = parse_credentials(az).unwrap();
+        assert_eq!(l.len(), 1);
+        assert_eq!(l[0].subject, "s");
     }
 }
