@@ -284,6 +284,48 @@ fn subject_mismatch_names_the_claim_the_credential_and_the_position() {
 }
 
 #[test]
+fn subject_mismatch_in_json_carries_the_differing_claim_and_position() {
+    let f = start();
+    let jwt = f.ext.token(
+        "repo:contoso/pipeline:environment:Prod",
+        FEDERATION_AUDIENCE,
+        600,
+    );
+    let creds = f.home.path().join("fic.json");
+    std::fs::write(&creds, CREDS).unwrap();
+    let mut c = f.cmd();
+    c.arg("--json")
+        .arg("--federated-token-file")
+        .arg(f.token_file(&jwt))
+        .arg("--federated-credential")
+        .arg(&creds);
+    let o = run(c);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["report"]["codes"][0], 700213, "{v}");
+    assert_eq!(
+        v["external_token"]["sub"], "repo:contoso/pipeline:environment:Prod",
+        "{v}"
+    );
+    assert_eq!(
+        v["external_token"]["sub"],
+        "repo:contoso/pipeline:environment:Prod"
+    );
+    let fc = &v["federated_credential"];
+    // Nearest: the environment credential; only the letter case differs, and
+    // the comparison is case-sensitive.
+    assert_eq!(fc["name"], "prod-env", "{v}");
+    assert_eq!(fc["matched"], false);
+    let d = &fc["differences"][0];
+    assert_eq!(d["claim"], "sub");
+    assert_eq!(d["expected"], "repo:contoso/pipeline:environment:prod");
+    // "repo:contoso/pipeline:environment:" is 34 characters.
+    assert_eq!(d["position"], 35);
+    assert_eq!(d["case_only"], true);
+    assert_never_whole(&o, &jwt);
+}
+
+#[test]
 fn issuer_trailing_slash_and_audience_are_compared_with_a_single_credential() {
     let f = start();
     let jwt = f.ext.token(SUBJECT, "api://Other", 600);

@@ -269,14 +269,19 @@ fn federated_flow(
         Err(FlowError::Failed(m)) => Err(CliError::Usage(m)),
         Err(FlowError::Refused { url, status, body }) => {
             let ctx = context(FlowName::Federated, s, Some(&tenant), target);
+            let cmp = match (&ext, &creds) {
+                (Some(x), Some(c)) => federated::compare(x, c),
+                _ => None,
+            };
+            if args.json {
+                return federated_json(&ctx, &body, ext.as_ref(), cmp.as_ref());
+            }
             let outcome = refused(args, &ctx, FlowName::Federated, &url, status, &body)?;
             let _ = writeln!(err);
             match (&ext, &creds) {
-                (Some(x), Some(c)) => {
-                    if let Some(cmp) = federated::compare(x, c) {
-                        for line in federated::comparison_lines(&cmp) {
-                            let _ = writeln!(err, "{}", shown(&line));
-                        }
+                (Some(_), Some(_)) => {
+                    for line in cmp.iter().flat_map(federated::comparison_lines) {
+                        let _ = writeln!(err, "{}", shown(&line));
                     }
                 }
                 (Some(_), None) => {
@@ -290,6 +295,62 @@ fn federated_flow(
             Ok(outcome)
         }
     }
+}
+
+/// `--json` on a federation refusal: the explanation (as `explain --json`),
+/// the external token's claims, and the comparison with the nearest
+/// federated credential, on standard output.
+fn federated_json(
+    ctx: &Context,
+    body: &str,
+    ext: Option<&External>,
+    cmp: Option<&federated::Comparison>,
+) -> Result<Outcome, CliError> {
+    use serde_json::{json, Value};
+    let mut v = match entra_explain::parse(body) {
+        Ok(report) => {
+            let explanation = entra_explain::explain(&report, ctx);
+            serde_json::to_value(crate::render::json::ExplainJson {
+                report: &report,
+                explanation: &explanation,
+            })
+            .unwrap_or(Value::Null)
+        }
+        Err(_) => json!({ "answer": entra_token::text::clip(body, 2000) }),
+    };
+    if let Value::Object(m) = &mut v {
+        if let Some(x) = ext {
+            m.insert(
+                "external_token".into(),
+                json!({ "iss": x.iss, "sub": x.sub, "aud": x.aud, "exp": x.exp, "alg": x.alg }),
+            );
+        }
+        if let Some(c) = cmp {
+            let diffs: Vec<Value> = c
+                .mismatches
+                .iter()
+                .map(|d| {
+                    json!({
+                        "claim": d.claim,
+                        "presented": d.presented,
+                        "expected": d.expected,
+                        "position": d.difference.as_ref().map(|t| t.position),
+                        "case_only": d.difference.as_ref().is_some_and(|t| t.case_only),
+                    })
+                })
+                .collect();
+            m.insert(
+                "federated_credential".into(),
+                json!({
+                    "name": c.credential.name,
+                    "matched": c.mismatches.is_empty(),
+                    "differences": diffs,
+                }),
+            );
+        }
+    }
+    crate::render::json::write(&mut anstream::stdout(), &v)?;
+    Ok(Outcome::Failed)
 }
 
 /// The external token by its claims (never whole).
