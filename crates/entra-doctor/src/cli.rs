@@ -410,6 +410,11 @@ pub enum FlowName {
     /// DATABRICKS_OIDC_TOKEN, GitHub Actions) exchanged at the workspace's or
     /// account's /oidc/v1/token, evaluated against --policy first.
     DatabricksFederation,
+    /// A managed identity: App Service / Functions (IDENTITY_ENDPOINT),
+    /// AKS workload identity (AZURE_FEDERATED_TOKEN_FILE), else IMDS.
+    ManagedIdentity,
+    /// Workload identity federation: an external token as client_assertion.
+    Federated,
 }
 
 /// `token`: get a token, then check it or explain the refusal.
@@ -456,6 +461,9 @@ pub struct TokenArgs {
     /// How long to wait for the sign-in (auth-code), in seconds.
     #[arg(long, value_name = "SECS", default_value = "300", value_parser = parse_secs)]
     pub sign_in_timeout: std::time::Duration,
+    /// The managed identity and federation settings (boxed: they are rare).
+    #[command(flatten)]
+    pub secretless: Box<SecretlessArgs>,
     /// Show each setting and where it came from (secrets masked), and stop.
     #[arg(long)]
     pub show_config: bool,
@@ -491,6 +499,36 @@ pub struct TokenArgs {
     /// instead (tests and the demo).
     #[arg(long = "test-host", value_name = "URL=LOOPBACK_URL", hide = true, value_parser = parse_test_host)]
     pub test_host: Vec<(String, String)>,
+}
+
+/// `token`'s flags for `--flow managed-identity` and `--flow federated`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SecretlessArgs {
+    /// managed-identity: the identity's object ID (instead of --client-id).
+    #[arg(long, value_name = "GUID", conflicts_with = "msi_res_id")]
+    pub object_id: Option<String>,
+    /// managed-identity: the identity's Azure resource ID.
+    #[arg(long, value_name = "ID")]
+    pub msi_res_id: Option<String>,
+    /// managed-identity: the IMDS address (default
+    /// AZURE_POD_IDENTITY_AUTHORITY_HOST, else http://169.254.169.254).
+    #[arg(long, value_name = "URL")]
+    pub imds_endpoint: Option<String>,
+    /// federated: a file holding the external token (default
+    /// AZURE_FEDERATED_TOKEN_FILE).
+    #[arg(long, value_name = "FILE")]
+    pub federated_token_file: Option<PathBuf>,
+    /// federated: an environment variable holding the external token.
+    #[arg(long, value_name = "NAME", conflicts_with = "federated_token_file")]
+    pub federated_token_env: Option<String>,
+    /// federated: the audience asked of GitHub Actions (default
+    /// api://AzureADTokenExchange).
+    #[arg(long, value_name = "AUD")]
+    pub federated_audience: Option<String>,
+    /// federated: the app's federated credentials (the JSON of `az ad app
+    /// federated-credential list`), compared with the token on a refusal.
+    #[arg(long, value_name = "FILE")]
+    pub federated_credential: Option<PathBuf>,
 }
 
 /// `auth`: the settings and the method, as the Databricks SDKs choose them.

@@ -82,8 +82,8 @@ pub use databricks::{DatabricksFinding, DatabricksProblem};
 pub use manifest::registered_from_manifest;
 pub use parse::{parse, parse_databricks_token_answer};
 pub use redirect::{
-    compare_redirect_uris, compare_registered, Platform, PlatformMismatch, RedirectComparison,
-    RegisteredUri, UriDifference,
+    compare_redirect_uris, compare_registered, first_difference, Platform, PlatformMismatch,
+    RedirectComparison, RegisteredUri, TextDifference, UriDifference,
 };
 
 /// The most text [`parse`] accepts, in bytes (64 KiB): far more than any

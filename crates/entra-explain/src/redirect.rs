@@ -428,6 +428,68 @@ fn whole_text_difference(requested: &str, registered: &str) -> UriDifference {
     }
 }
 
+/// Where two strings first differ, compared character by character and
+/// case-sensitively, as Entra compares redirect URIs and federated
+/// credentials' issuer, subject and audience.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TextDifference {
+    /// 1-based position of the first differing character.
+    pub position: usize,
+    /// The presented text from that position on.
+    pub presented_rest: String,
+    /// The expected (registered) text from that position on.
+    pub expected_rest: String,
+    /// The texts are equal but for letter case.
+    pub case_only: bool,
+}
+
+impl TextDifference {
+    /// One sentence: where they differ, and how.
+    pub fn describe(&self) -> String {
+        let rest = |s: &str| {
+            if s.is_empty() {
+                "(the end)".to_owned()
+            } else {
+                format!("`{s}`")
+            }
+        };
+        let case = if self.case_only {
+            " They differ only in letter case, and the comparison is case-sensitive."
+        } else {
+            ""
+        };
+        format!(
+            "First difference at character {}: {} presented, {} expected.{case}",
+            self.position,
+            rest(&self.presented_rest),
+            rest(&self.expected_rest)
+        )
+    }
+}
+
+/// The first difference between `presented` and `expected`; `None` when equal.
+pub fn first_difference(presented: &str, expected: &str) -> Option<TextDifference> {
+    if presented == expected {
+        return None;
+    }
+    // Equal characters have equal lengths: one byte offset serves both.
+    let (mut at, mut position) = (0, 1);
+    for (a, b) in presented.chars().zip(expected.chars()) {
+        if a != b {
+            break;
+        }
+        at += a.len_utf8();
+        position += 1;
+    }
+    Some(TextDifference {
+        position,
+        presented_rest: presented[at..].to_owned(),
+        expected_rest: expected[at..].to_owned(),
+        case_only: presented.eq_ignore_ascii_case(expected)
+            || presented.to_lowercase() == expected.to_lowercase(),
+    })
+}
+
 /// The loopback exception: for public clients, Entra ignores the port of an
 /// `http` loopback redirect URI.
 fn only_loopback_port(requested: &str, diffs: &[UriDifference]) -> bool {
@@ -591,6 +653,25 @@ mod tests {
         assert!(c.matched);
         assert!(c.differences.is_empty());
         assert_eq!(c.nearest.unwrap().url, "http://localhost:8020");
+    }
+
+    #[test]
+    fn first_difference_names_position_and_rests() {
+        let d = first_difference(
+            "repo:org/repo:ref:refs/heads/dev",
+            "repo:org/repo:ref:refs/heads/main",
+        )
+        .unwrap();
+        assert_eq!(d.position, 30);
+        assert_eq!(d.presented_rest, "dev");
+        assert_eq!(d.expected_rest, "main");
+        assert!(!d.case_only);
+        let d = first_difference("repo:Org/r", "repo:org/r").unwrap();
+        assert_eq!((d.position, d.case_only), (6, true));
+        let d = first_difference("https://x/", "https://x").unwrap();
+        assert_eq!((d.position, d.expected_rest.as_str()), (10, ""));
+        assert!(d.describe().contains("(the end)"));
+        assert!(first_difference("a", "a").is_none());
     }
 
     #[test]

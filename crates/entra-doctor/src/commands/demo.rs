@@ -10,6 +10,10 @@
 //! 5. `auth`: the SDK picks another method than the service principal the
 //!    user set up, and says why;
 //! 6. `auth`: an expired personal access token, diagnosed, then a valid one.
+//! 7. a managed identity on a VM with two user-assigned identities: none
+//!    named, diagnosed; then named, a token checked against the workspace;
+//! 8. workload identity federation from GitHub Actions on the wrong branch:
+//!    AADSTS700213, and the subject compared with the federated credential.
 //!
 //! Exit status 0 when every step turned out as the story says.
 
@@ -105,6 +109,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
                 .redirect_uri("https://portal.contoso.com/signin-oidc", Platform::Web),
         );
     }
+    let secretless = secretless_config(&mut cfg)?;
     let emu = Emulator::start_blocking(cfg)
         .map_err(|e| CliError::Usage(format!("cannot start the emulator: {e}")))?;
     let base = emu.base_url().to_owned();
@@ -291,6 +296,9 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
         }
     }
     as_told &= auth_stories(out, &base, &ws, &emu)?;
+    // 7-8. Managed identity and workload identity federation.
+    as_told &= story_managed_identity(out, 7, &rt, &base, &ws)?;
+    as_told &= story_federation_subject(out, 8, &rt, &http, &ep, &ws, &secretless)?;
     let outcome = if as_told {
         say(
             out,
@@ -493,6 +501,206 @@ With a new token (Settings → Developer → Access tokens):
     let fresh = story_auth(out, base, ws, &env(entra_emulator::DEMO_PAT))?;
     Ok(expired == Outcome::Failed && fresh == Outcome::Ok)
 }
+// ── Stories 7 and 8: managed identity and workload identity federation ──
+
+/// The VM's two user-assigned identities (story 5).
+const MI_BUILD: &str = "5e1f0000-0000-4000-8000-00000000b001";
+const MI_DEPLOY: &str = "5e1f0000-0000-4000-8000-00000000d002";
+/// The app GitHub Actions federates into (story 6), and its credential.
+const CI_APP_ID: &str = "c1c1c1c1-0000-4000-8000-0000000000c1";
+const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+const CI_SUBJECT: &str = "repo:contoso/pipelines:ref:refs/heads/main";
+const CI_WRONG_SUBJECT: &str = "repo:contoso/pipelines:ref:refs/heads/release";
+
+/// Adds what stories 5 and 6 need: two user-assigned identities (the first
+/// a workspace member), the CI app with its federated credential, and the
+/// stand-in GitHub issuer that signs the external tokens.
+fn secretless_config(cfg: &mut EmulatorConfig) -> Result<entra_emulator::ExternalIssuer, CliError> {
+    use entra_emulator::{ExternalIssuer, FederatedCredential, ManagedIdentity};
+    let github = ExternalIssuer::generate(GITHUB_ISSUER)
+        .map_err(|e| CliError::Usage(format!("cannot start the demo issuer: {e}")))?;
+    let res = |n: &str| {
+        format!("/subscriptions/0000/resourceGroups/demo/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{n}")
+    };
+    cfg.managed_identities.push(ManagedIdentity::user(
+        DEMO_TENANT_ID,
+        MI_BUILD,
+        "5e1f0000-0000-4000-8000-0000000000f1",
+        &res("build"),
+    ));
+    cfg.managed_identities.push(ManagedIdentity::user(
+        DEMO_TENANT_ID,
+        MI_DEPLOY,
+        "5e1f0000-0000-4000-8000-0000000000f2",
+        &res("deploy"),
+    ));
+    if let Some(t) = cfg.tenants.first_mut() {
+        t.apps.push(
+            AppRegistration::new(CI_APP_ID, "github-ci").federated_credential(
+                FederatedCredential::new(GITHUB_ISSUER, CI_SUBJECT, github.jwks()),
+            ),
+        );
+    }
+    if let Some(w) = cfg.workspaces.first_mut() {
+        *w = w
+            .clone()
+            .service_principal(MI_BUILD, "vm-build-identity")
+            .service_principal(CI_APP_ID, "github-ci");
+    }
+    Ok(github)
+}
+
+/// Story 5: IMDS with two user-assigned identities and none named, then
+/// with `--client-id`.
+fn story_managed_identity(
+    out: &mut dyn Write,
+    n: u32,
+    rt: &tokio::runtime::Runtime,
+    base: &str,
+    ws: &str,
+) -> Result<bool, CliError> {
+    use crate::flows::msi::{self, Identity, MsiRequest, Source};
+    heading(
+        out,
+        n,
+        "A VM with two user-assigned managed identities, none named",
+    )?;
+    say(
+        out,
+        &format!(
+            "$ entra-doctor token --flow managed-identity --imds-endpoint {base} --workspace {ws}
+"
+        ),
+    )?;
+    let databricks = Target::V1 {
+        resource: DATABRICKS_RESOURCE.to_owned(),
+    };
+    let imds = Source::Imds {
+        base: base.to_owned(),
+        from: "--imds-endpoint".into(),
+    };
+    let mut as_told = true;
+    let req = MsiRequest::new(imds.clone(), Identity::Default, &databricks);
+    match rt.block_on(msi::get_token(&req, Duration::from_secs(15))) {
+        Err(FlowError::Refused { url, status, body }) => match msi::diagnose(&body, &req) {
+            Some(d) => {
+                let answer = msi::answer_message(&body).unwrap_or_default();
+                super::token_secretless::write_msi_refusal(out, &url, status, &answer, &d)?;
+            }
+            None => {
+                as_told = false;
+                say(out, &format!("unexpected: {body}"))?;
+            }
+        },
+        other => {
+            as_told = false;
+            say(out, &format!("unexpected: {}", describe(&other)))?;
+        }
+    }
+    say(out, &format!("
+$ entra-doctor token --flow managed-identity --imds-endpoint {base} --client-id {MI_BUILD} --workspace {ws}
+"))?;
+    let req = MsiRequest::new(imds, Identity::ClientId(MI_BUILD.into()), &databricks);
+    match rt.block_on(msi::get_token(&req, Duration::from_secs(15))) {
+        Ok(t) => {
+            say(
+                out,
+                &format!(
+                    "{}
+",
+                    got(&t)
+                ),
+            )?;
+            if check(base, ws, &t.access_token, out)? != Outcome::Ok {
+                as_told = false;
+            }
+        }
+        other => {
+            as_told = false;
+            say(out, &format!("unexpected: {}", describe(&other)))?;
+        }
+    }
+    Ok(as_told)
+}
+
+/// Story 6: GitHub Actions on the release branch, the credential naming
+/// main: AADSTS700213, explained and compared.
+fn story_federation_subject(
+    out: &mut dyn Write,
+    n: u32,
+    rt: &tokio::runtime::Runtime,
+    http: &Http,
+    ep: &Endpoint,
+    ws: &str,
+    github: &entra_emulator::ExternalIssuer,
+) -> Result<bool, CliError> {
+    use crate::flows::federated::{self, ExternalSource, FederatedCredential};
+    heading(
+        out,
+        n,
+        "GitHub Actions on the wrong branch: AADSTS700213, the subject compared",
+    )?;
+    say(out, &format!("$ entra-doctor token --flow federated --client-id {CI_APP_ID} --federated-credential fic.json --workspace {ws}   # in a job on refs/heads/release
+"))?;
+    let databricks = Target::V1 {
+        resource: DATABRICKS_RESOURCE.to_owned(),
+    };
+    let jwt = Secret::new(github.token(CI_WRONG_SUBJECT, federated::TOKEN_EXCHANGE_AUDIENCE, 600));
+    let src = ExternalSource::GitHub {
+        request_url: String::new(),
+        request_token: Secret::new(""),
+        audience: federated::TOKEN_EXCHANGE_AUDIENCE.into(),
+    };
+    let ext = federated::decode_external(jwt.expose()).map_err(CliError::Usage)?;
+    super::token_secretless::show_external(out, &src, &ext);
+    let mut as_told = true;
+    match rt.block_on(federated::exchange(http, ep, &databricks, CI_APP_ID, &jwt)) {
+        Err(FlowError::Refused { url, status, body }) => {
+            let ctx = context(
+                FlowName::Federated,
+                CI_APP_ID,
+                DATABRICKS_RESOURCE,
+                &ep.authority,
+            );
+            explain_refusal(out, &ctx, FlowName::Federated, &url, status, &body)?;
+            let creds = [FederatedCredential {
+                name: "main-branch".into(),
+                issuer: GITHUB_ISSUER.into(),
+                subject: CI_SUBJECT.into(),
+                audiences: vec![federated::TOKEN_EXCHANGE_AUDIENCE.into()],
+            }];
+            say(out, "")?;
+            match federated::compare(&ext, &creds) {
+                Some(c) if c.mismatches.iter().any(|m| m.claim == "sub") => {
+                    for line in federated::comparison_lines(&c) {
+                        say(out, &line)?;
+                    }
+                }
+                _ => as_told = false,
+            }
+        }
+        other => {
+            as_told = false;
+            say(out, &format!("unexpected: {}", describe(&other)))?;
+        }
+    }
+    say(
+        out,
+        "
+The same job on main:",
+    )?;
+    let jwt = Secret::new(github.token(CI_SUBJECT, federated::TOKEN_EXCHANGE_AUDIENCE, 600));
+    match rt.block_on(federated::exchange(http, ep, &databricks, CI_APP_ID, &jwt)) {
+        Ok(t) => say(out, &got(&t))?,
+        other => {
+            as_told = false;
+            say(out, &format!("unexpected: {}", describe(&other)))?;
+        }
+    }
+    Ok(as_told)
+}
+
+// ── end of stories 7 and 8 ──
 
 /// `--keep`: the exports and commands that work against this emulator from
 /// another terminal, then wait for Ctrl-C (or SIGTERM).
@@ -504,7 +712,7 @@ fn keep_running(
 ) -> Result<(), CliError> {
     heading(
         out,
-        7,
+        9,
         "Your turn: the emulator keeps running (Ctrl-C stops it)",
     )?;
     say(out, "In another terminal:\n")?;

@@ -13,6 +13,7 @@ mod explain;
 mod serve;
 mod sp_management;
 mod token;
+mod token_secretless;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -30,7 +30,7 @@ use crate::flows::settings::{self, Flags, Settings, Sourced};
 use crate::flows::{
     self, azcli, device, ClientCredential, Endpoint, FlowError, Http, Target, TokenResponse,
 };
-use crate::net::databrickscfg::ProcessEnv;
+use crate::net::databrickscfg::{Env, ProcessEnv};
 use crate::net::looks_like_guid;
 use crate::net::progress::{Progress, Step};
 use crate::render;
@@ -53,14 +53,21 @@ fn flags(args: &TokenArgs) -> Flags {
 }
 
 /// The flow to use when none is named, in the order of azure-identity's
-/// EnvironmentCredential: a secret, a certificate, a username; else the Azure CLI.
-fn infer_flow(s: &Settings) -> FlowName {
+/// EnvironmentCredential: a secret, a certificate, a username; then
+/// DefaultAzureCredential's workload identity (AZURE_FEDERATED_TOKEN_FILE) and
+/// managed identity when an endpoint variable names it (never IMDS unasked);
+/// else the Azure CLI.
+fn infer_flow(s: &Settings, env: &dyn Env) -> FlowName {
     if s.client_secret.is_some() {
         FlowName::ClientSecret
     } else if s.certificate.is_some() {
         FlowName::ClientCertificate
     } else if s.username.is_some() {
         FlowName::Password
+    } else if env.var("AZURE_FEDERATED_TOKEN_FILE").is_some() {
+        FlowName::Federated
+    } else if env.var("IDENTITY_ENDPOINT").is_some() || env.var("MSI_ENDPOINT").is_some() {
+        FlowName::ManagedIdentity
     } else {
         FlowName::AzureCli
     }
@@ -78,6 +85,8 @@ pub(crate) fn explain_flow(f: FlowName) -> &'static str {
         FlowName::DatabricksM2m => "m2m",
         FlowName::DatabricksU2m => "u2m",
         FlowName::DatabricksFederation => "databricks_token_federation",
+        FlowName::ManagedIdentity => "managed_identity",
+        FlowName::Federated => "federated",
     }
 }
 
@@ -92,6 +101,8 @@ pub(crate) fn label(f: FlowName) -> &'static str {
         FlowName::DatabricksM2m => "Databricks OAuth M2M (client credentials)",
         FlowName::DatabricksU2m => "Databricks OAuth U2M (authorization code with PKCE)",
         FlowName::DatabricksFederation => "Databricks token federation",
+        FlowName::ManagedIdentity => "managed identity",
+        FlowName::Federated => "workload identity federation",
     }
 }
 
@@ -117,7 +128,11 @@ fn credential(s: &Settings, flow: FlowName) -> Result<ClientCredential, CliError
     }
 }
 
-fn show_config(s: &Settings, flow: FlowName, target: &Target) -> Result<Outcome, CliError> {
+pub(crate) fn show_config(
+    s: &Settings,
+    flow: FlowName,
+    target: &Target,
+) -> Result<Outcome, CliError> {
     let mut out = anstream::stdout();
     let w = |out: &mut anstream::AutoStream<std::io::Stdout>, k: &str, v: &str, src: &str| {
         if src.is_empty() {
@@ -140,7 +155,7 @@ fn show_config(s: &Settings, flow: FlowName, target: &Target) -> Result<Outcome,
 
 pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
     let s = settings::resolve(&flags(&args), &ProcessEnv).map_err(CliError::Usage)?;
-    let flow = args.flow.unwrap_or_else(|| infer_flow(&s));
+    let flow = args.flow.unwrap_or_else(|| infer_flow(&s, &ProcessEnv));
     if matches!(flow, FlowName::DatabricksM2m | FlowName::DatabricksU2m) {
         return databricks(&args, flow);
     }
@@ -148,6 +163,9 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
         return crate::commands::dbx_federation::run(&args);
     }
     let target = Target::new(args.resource.as_deref(), args.scope.as_deref(), args.v2);
+    if matches!(flow, FlowName::ManagedIdentity | FlowName::Federated) {
+        return super::token_secretless::run(&args, &s, flow, &target);
+    }
     if args.show_config {
         return show_config(&s, flow, &target);
     }
@@ -359,6 +377,10 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
         FlowName::DatabricksFederation => {
             return crate::commands::dbx_federation::run(&args);
         }
+        // Run by token_secretless above.
+        FlowName::ManagedIdentity | FlowName::Federated => Err(FlowError::Failed(
+            "internal: this flow is run by token_secretless".into(),
+        )),
     };
     // The check that follows has its own display.
     progress.finish();
@@ -642,7 +664,7 @@ fn az_time(epoch: i64) -> String {
     format!("{}.000000", t.trim_end_matches('Z').replacen('T', " ", 1))
 }
 
-fn tenant_of(token: &str) -> Option<String> {
+pub(crate) fn tenant_of(token: &str) -> Option<String> {
     Token::parse(token).ok().and_then(|t| {
         t.payload_value()
             .get("tid")
@@ -651,7 +673,7 @@ fn tenant_of(token: &str) -> Option<String> {
     })
 }
 
-fn success(
+pub(crate) fn success(
     args: &TokenArgs,
     flow: FlowName,
     target: &Target,

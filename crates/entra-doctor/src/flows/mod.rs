@@ -13,7 +13,9 @@ pub mod cache;
 pub mod databricks;
 pub mod dbx_federation;
 pub mod device;
+pub mod federated;
 pub mod loopback;
+pub mod msi;
 pub mod secret;
 pub mod settings;
 
