@@ -3,7 +3,7 @@
 //! --batch`, every rule and every class of malformed input, through the
 //! built binary.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::*;
 use serde_json::{json, Value};

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 //! End-to-end tests of `explain`.
 
-mod cli_support;
+use crate::cli_support;
 
 use cli_support::cmd;
 use serde_json::Value;

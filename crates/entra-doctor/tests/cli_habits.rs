@@ -2,7 +2,7 @@
 //! The CLI as people use it from a shell: completions, the man page, help
 //! with examples, closed pipes, JSON errors, and every shape of paste.
 
-mod cli_support;
+use crate::cli_support;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;

@@ -5,7 +5,7 @@
 //! pass, and a FIFO at an entry's path must not hang `check --offline`.
 //! Everything here is offline: nothing is fetched.
 
-mod serve_support;
+use crate::serve_support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::cargo::CommandCargoExt;
 use serde_json::{json, Value};
 
-const TENANT: &str = "8f3c1d2e-5b7a-4c19-9e2d-6a1b3c4d5e6f";
+use crate::cli_support::TENANT;
 
 fn examples(name: &str) -> String {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))

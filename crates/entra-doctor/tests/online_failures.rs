@@ -3,7 +3,7 @@
 //! emulator or met on 127.0.0.1, ends within its bound, names the step, the
 //! URL and the cause, leaves the other findings standing, and exits 2.
 
-mod online_common;
+use crate::online_common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

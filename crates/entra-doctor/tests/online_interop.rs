@@ -8,13 +8,13 @@
 //! `npm ci --prefix crates/entra-doctor/tests/interop/oidc-provider`.
 //! Without them the test fails, saying so.
 
-mod interop_support;
-mod online_common;
+use crate::interop_support;
+use crate::online_common;
 
 use interop_support::ProviderProcess;
 use online_common::{bare_cmd, Cmd, Run};
 
-const TENANT: &str = "7a1e5c2d-3b4f-4a69-8e0d-1c2b3a4d5e6f";
+use crate::interop_support::TENANT;
 
 fn check(p: &ProviderProcess, token_field: &str, extra: &[&str]) -> Run {
     let home = tempfile::tempdir().unwrap();

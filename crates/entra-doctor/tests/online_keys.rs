@@ -3,7 +3,7 @@
 //! v1 and v2, sovereign-cloud issuers, plain OIDC discovery, key rotation,
 //! application-specific keys, key/issuer binding, the cache and --offline.
 
-mod online_common;
+use crate::online_common;
 
 use entra_emulator::{
     EmulatorConfig, IssuerConfig, KeyChoice, MintRequest, TenantConfig, TokenVersion,

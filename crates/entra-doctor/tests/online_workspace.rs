@@ -3,7 +3,7 @@
 //! (SCIM Me) and Databricks' answers as findings, the workspace URL from
 //! flags, DATABRICKS_HOST and ~/.databrickscfg, and the host allow-list.
 
-mod online_common;
+use crate::online_common;
 
 use entra_emulator::{
     EmulatorConfig, MintRequest, TenantConfig, WorkspaceConfig, WorkspaceMember, DEMO_SP_APP_ID,

@@ -2,7 +2,7 @@
 //! `serve`: the page's assets and headers, POST /api/check, the guards
 //! (Host, Origin, Content-Type) and the health check.
 
-mod serve_support;
+use crate::serve_support;
 
 use serde_json::{json, Value};
 use serve_support::{example, Server, TENANT};

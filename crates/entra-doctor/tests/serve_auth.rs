@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 //! `serve`: GET /auth, the reverse-proxy endpoint.
 
-mod serve_support;
+use crate::serve_support;
 
 use serve_support::{example, Resp, Server, TENANT};
 

@@ -3,7 +3,7 @@
 //! OpenID discovery, through the shared cache, against the emulator on
 //! 127.0.0.1. One fetch serves every request waiting for it.
 
-mod serve_support;
+use crate::serve_support;
 
 use entra_emulator::{
     Emulator, EmulatorConfig, MintRequest, RunningEmulator, DEMO_TENANT_ID, DEMO_USER,

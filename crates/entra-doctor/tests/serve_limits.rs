@@ -2,7 +2,7 @@
 //! `serve`: bounds on what a client can make the server do: header size,
 //! requests in flight (with and without a body), request time, body rate.
 
-mod serve_support;
+use crate::serve_support;
 
 use std::io::Write;
 use std::net::TcpStream;

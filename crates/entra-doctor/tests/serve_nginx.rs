@@ -6,7 +6,7 @@
 //! loopback port, proxying `/` to entra-doctor's /healthz after asking
 //! /auth. Without nginx this test fails: CI installs it.
 
-mod serve_support;
+use crate::serve_support;
 
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};

@@ -4,7 +4,7 @@
 //! colour on and off, and must show control characters and bidi overrides
 //! as visible escapes. JSON keeps the exact values.
 
-mod cli_support;
+use crate::cli_support;
 
 use std::path::PathBuf;
 use std::process::Command as StdCommand;

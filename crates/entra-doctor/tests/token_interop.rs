@@ -10,7 +10,7 @@
 //! `npm ci --prefix crates/entra-doctor/tests/interop/oidc-provider`.
 //! Without them the test fails, saying so.
 
-mod interop_support;
+use crate::interop_support;
 
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use assert_cmd::Command;
 use interop_support::ProviderProcess;
 use serde_json::Value;
 
-const TENANT: &str = "7a1e5c2d-3b4f-4a69-8e0d-1c2b3a4d5e6f";
+use crate::interop_support::TENANT;
 
 fn token(p: &ProviderProcess, home: &std::path::Path) -> Command {
     let s = |k: &str| p.info[k].as_str().unwrap().to_owned();

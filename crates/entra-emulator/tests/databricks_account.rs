@@ -2,7 +2,7 @@
 //! A Databricks account host: `/oidc/accounts/<id>/…`, its tokens, and workspace tokens
 //! refused there.
 
-mod common;
+use crate::common;
 
 use common::{client, segment};
 use entra_emulator::{

@@ -2,7 +2,7 @@
 //! Databricks OAuth on a workspace: discovery, keys, M2M, U2M with PKCE, refresh, and the
 //! workspace's check of the tokens it issued.
 
-mod common;
+use crate::common;
 
 use aws_lc_rs::digest;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

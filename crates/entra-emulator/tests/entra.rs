@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may unwrap
 //! The Entra side: discovery documents, key sets, errors, aliases, rotation, minting.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

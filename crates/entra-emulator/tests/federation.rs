@@ -2,7 +2,7 @@
 //! Entra workload identity federation at the token endpoint: an external token as
 //! `client_assertion`, checked against the app's federated credentials.
 
-mod common;
+use crate::common;
 
 use common::{client, segment};
 use entra_emulator::{

@@ -2,7 +2,7 @@
 //! Managed identity endpoints: the IMDS shape and the App Service shape, with system-
 //! and user-assigned identities and their documented failures.
 
-mod common;
+use crate::common;
 
 use common::{client, segment};
 use entra_emulator::{

@@ -2,7 +2,7 @@
 //! Personal access tokens on a workspace's APIs: valid, unknown, revoked, expired, and
 //! switched off by the admin.
 
-mod common;
+use crate::common;
 
 use common::client;
 use entra_emulator::{

@@ -2,7 +2,7 @@
 //! Databricks token federation: RFC 8693 exchange of an external JWT at
 //! `/oidc/v1/token` under workspace and account federation policies.
 
-mod common;
+use crate::common;
 
 use common::{client, segment};
 use entra_emulator::{

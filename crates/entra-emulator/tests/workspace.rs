@@ -2,7 +2,7 @@
 //! The Azure Databricks side: tenant discovery through /aad/auth and token checks of
 //! the SCIM `Me` endpoint.
 
-mod common;
+use crate::common;
 
 use common::{client, no_redirect_client, segment};
 use entra_emulator::{

@@ -18,7 +18,7 @@
 //! examples with a JSON payload (RFC 7520 §6, RFC 7515 A.x) go through
 //! `Token::parse` + `verify_token`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

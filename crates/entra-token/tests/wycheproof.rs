@@ -18,7 +18,7 @@
 //! vectors where the engine knowingly differs from Wycheproof's label are
 //! listed, with the reason, in `deviations()`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -15,6 +15,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+/// The tenant the provider's scripts are started with (`--tenant`).
+pub const TENANT: &str = "7a1e5c2d-3b4f-4a69-8e0d-1c2b3a4d5e6f";
+
 /// The running provider; stopped (standard input closed, then killed) on drop.
 pub struct ProviderProcess {
     child: Child,
