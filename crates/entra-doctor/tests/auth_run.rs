@@ -8,7 +8,7 @@
 //! `https://accounts.azuredatabricks.net`) are sent to the emulator with the
 //! hidden `--test-host`; nothing leaves 127.0.0.1.
 
-mod online_common;
+use crate::online_common;
 
 use std::path::Path;
 

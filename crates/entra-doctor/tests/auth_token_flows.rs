@@ -3,7 +3,7 @@
 //! emulator: a Databricks OAuth token from the workspace (or account) host
 //! itself, and the host's refusals explained.
 
-mod online_common;
+use crate::online_common;
 
 use entra_emulator::{
     AccountConfig, EmulatorConfig, WorkspaceMember, DEMO_DATABRICKS_OAUTH_SECRET, DEMO_SP_APP_ID,

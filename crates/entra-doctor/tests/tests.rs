@@ -9,9 +9,12 @@ mod online_common;
 mod serve_support;
 
 mod auth_dry_run;
+mod auth_run;
+mod auth_token_flows;
 mod cli;
 mod cli_explain;
 mod cli_habits;
+mod demo_msi_wif;
 mod demo_run;
 mod key_cache_trust;
 mod online_failures;
@@ -26,8 +29,16 @@ mod serve_discovery;
 mod serve_limits;
 mod serve_nginx;
 mod terminal_escapes;
+mod token_dbx_federation;
+mod token_dbx_federation_interop;
+mod token_dbx_federation_sp_management;
+mod token_federated;
+mod token_federated_interop;
 mod token_flows;
 mod token_interop;
+mod token_kinds;
+mod token_msi;
+mod token_msi_real_client;
 mod token_settings;
 
 /// A file in tests/ that is not named above would never be compiled

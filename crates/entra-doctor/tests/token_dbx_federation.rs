@@ -5,7 +5,7 @@
 //! Databricks token checked. The external issuer (discovery, keys) and
 //! GitHub's ID token endpoint are a small loopback server of this test.
 
-mod online_common;
+use crate::online_common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;

@@ -9,8 +9,8 @@
 //! `npm ci --prefix crates/entra-doctor/tests/interop/oidc-provider`.
 //! Without them the test fails, saying so.
 
-mod interop_support;
-mod online_common;
+use crate::interop_support;
+use crate::online_common;
 
 use base64::Engine as _;
 use entra_emulator::{EmulatorConfig, FederationPolicy, DEMO_SP_APP_ID, DEMO_WORKSPACE};

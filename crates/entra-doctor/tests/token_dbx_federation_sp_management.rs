@@ -6,7 +6,7 @@
 //! `X-Databricks-Azure-Workspace-Resource-Id` (the emulator lets in a
 //! Contributor on the workspace resource, refuses anyone else).
 
-mod online_common;
+use crate::online_common;
 
 use entra_emulator::{
     AppRegistration, EmulatorConfig, MintRequest, DEMO_TENANT_ID, DEMO_WORKSPACE,

@@ -6,7 +6,7 @@
 //! them. Needs Node.js and
 //! `npm ci --prefix crates/entra-doctor/tests/interop/oidc-provider`.
 
-mod interop_support;
+use crate::interop_support;
 
 use std::time::Duration;
 

@@ -6,8 +6,8 @@
 //! personal access tokens (checked only by their workspace), and a v2
 //! token under a custom `--authority`.
 
-mod online_common;
-mod serve_support;
+use crate::online_common;
+use crate::serve_support;
 
 use std::io::{Read, Write};
 

@@ -3,7 +3,7 @@
 //! `X-Databricks-Azure-SP-Management-Token` with the workspace's resource ID
 //! lets in a service principal that is Contributor on the workspace resource.
 
-mod common;
+use crate::common;
 
 use common::client;
 use entra_emulator::{Emulator, EmulatorConfig, MintRequest, RunningEmulator, DEMO_WORKSPACE};

@@ -14,6 +14,7 @@ mod managed_identity;
 mod pat;
 mod real_clients;
 mod signin;
+mod sp_management_token;
 mod token_federation;
 mod workspace;
 

@@ -3,9 +3,8 @@
 //! versions of real error texts, returns a report or an error and never
 //! panics, and neither does explaining what it returned.
 
-// The same mutator as the engine's mutation test.
-#[path = "../../entra-token/tests/mutate/mod.rs"]
-mod mutate;
+// The same mutator as the engine's mutation test (tests/tests.rs).
+use crate::mutate;
 
 use mutate::{mutate, Rng};
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use entra_token::{check_text, input, KeySet, Policy, Token};
 
 // The mutator is shared with entra-explain's mutation test.
-mod mutate;
+use crate::mutate;
 
 use mutate::{mutate, Rng};
 

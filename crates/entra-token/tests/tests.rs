@@ -4,6 +4,7 @@
 //! file as `tests/<area>.rs` and name it here.
 
 mod common;
+mod mutate;
 
 mod jose_cookbook;
 mod no_panic;
