@@ -676,3 +676,55 @@ fn a_host_outside_the_azure_domains_gets_no_secret_without_the_flag() {
         "the secret was not sent"
     );
 }
+
+/// A service principal that is not a member of the workspace but is
+/// Contributor on its Azure resource: with azure_workspace_resource_id set,
+/// `auth` (azure-client-secret) takes the management-token path as the SDKs
+/// do, and gets in; without it, the fix says which setting opens the path.
+#[test]
+fn azure_client_secret_outside_the_workspace_takes_the_management_token_path() {
+    const OUTSIDER: &str = "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e";
+    const SECRET: &str = "outsider-secret-value";
+    const RESOURCE: &str = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Databricks/workspaces/ws";
+    let mut cfg = EmulatorConfig::default();
+    cfg.tenants[0] = cfg.tenants[0]
+        .clone()
+        .app(entra_emulator::AppRegistration::new(OUTSIDER, "outside-pipeline").secret(SECRET));
+    cfg.workspaces[0] = cfg.workspaces[0]
+        .clone()
+        .azure_resource_id(RESOURCE)
+        .resource_contributor(OUTSIDER);
+    let s = Setup::new(cfg);
+    let run = |resource: Option<&str>| {
+        let mut c = auth(&s)
+            .env("DATABRICKS_HOST", AZURE_HOST)
+            .env("ARM_CLIENT_ID", OUTSIDER)
+            .env("ARM_CLIENT_SECRET", SECRET)
+            .env("ARM_TENANT_ID", DEMO_TENANT_ID);
+        if let Some(r) = resource {
+            c = c.env("DATABRICKS_AZURE_RESOURCE_ID", r);
+        }
+        c.args(["--authority", s.emu.base_url(), "--test-host"])
+            .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
+            .run_plain()
+    };
+    let without = run(None);
+    code(&without, 1);
+    assert_eq!(method(&without), "azure-client-secret");
+    assert_eq!(status(&without, "membership"), "fail");
+    assert!(
+        text(&without, "membership", "fix").contains("DATABRICKS_AZURE_RESOURCE_ID"),
+        "{}",
+        without.stdout
+    );
+    let with = run(Some(RESOURCE));
+    code(&with, 0);
+    assert!(valid(&with));
+    assert_eq!(status(&with, "membership"), "pass", "{}", with.stdout);
+    assert!(
+        text(&with, "membership", "message").contains("management-token path"),
+        "{}",
+        with.stdout
+    );
+    assert!(!with.stdout.contains(SECRET) && !with.stderr.contains(SECRET));
+}

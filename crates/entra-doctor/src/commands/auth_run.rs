@@ -20,8 +20,9 @@ use entra_token::{Finding, Policy, Report, Status, Summary, Token, Verdict, Verd
 use serde_json::{json, Value as Json};
 use url::Url;
 
-use crate::cli::AuthArgs;
+use crate::cli::{AuthArgs, OnlineArgs};
 use crate::commands::check::{self, verdict_outcome};
+use crate::commands::sp_management::{self, Arm};
 use crate::config::resolve::Resolved;
 use crate::error::{CliError, Outcome};
 use crate::flows::databricks::{self as dbx, OidcHost};
@@ -32,7 +33,7 @@ use crate::net::http::{self, Get, Redirects};
 use crate::net::key_cache::Miss;
 use crate::net::progress::Progress;
 use crate::net::workspace::{self, Cloud, Workspace};
-use crate::net::{OnlineOptions, Plan};
+use crate::net::{OnlineOptions, OnlineOutcome, Plan};
 
 /// What running the method came to.
 pub(crate) struct Ran {
@@ -493,7 +494,69 @@ fn run_with(method: &'static str, cx: &Cx) -> Result<Ran, CliError> {
         None => Finding::pass(CREDENTIAL, got_it),
         Some((why, fix)) => Finding::warn(CREDENTIAL, format!("{got_it}; but {why}")).fix(fix),
     };
-    check_token(cx, credential, got.token.expose())
+    let mut ran = check_token(cx, credential, got.token.expose())?;
+    if method == "azure-client-secret" {
+        management_path(cx, &mut ran, got.token.expose())?;
+    }
+    Ok(ran)
+}
+
+/// `azure-client-secret` and a service principal the workspace does not
+/// know: with `azure_workspace_resource_id` set, the SDKs send the same
+/// principal's ARM token in `X-Databricks-Azure-SP-Management-Token`, and a
+/// Contributor on the workspace resource gets in. The path of `check`
+/// ([`sp_management::retry`]): whether it applies, then its answer in place
+/// of the `membership` finding.
+fn management_path(cx: &Cx, ran: &mut Ran, token: &str) -> Result<(), CliError> {
+    let online = OnlineArgs {
+        workspace: cx.base.clone(),
+        profile: cx.args.profile.clone(),
+        allow_any_workspace_host: cx.args.allow_any_workspace_host || cx.base != cx.host,
+        authority: cx.args.authority.clone(),
+        client_id: None,
+        workspace_resource_id: cx.r.get("azure_workspace_resource_id").map(str::to_owned),
+        offline: false,
+        cache_dir: cx.args.cache_dir.clone(),
+        no_cache: false,
+        connect_timeout: cx.args.connect_timeout,
+        timeout: cx.args.timeout,
+        test_resolve: cx.args.test_resolve.clone(),
+    };
+    let mut checked = check::Checked {
+        report: std::mem::take(&mut ran.report),
+        summary: None,
+        outcome: OnlineOutcome::default(),
+        kind: None,
+        token: None,
+    };
+    let arm = |app: &str, _: &Token| {
+        let configured = cx.r.get("azure_client_id").unwrap_or_default();
+        if !configured.eq_ignore_ascii_case(app) {
+            return Arm::Unavailable(format!(
+                "the token's application {app} is not the configured azure_client_id"
+            ));
+        }
+        match (authority(cx), tenant(cx)) {
+            (Ok(authority), Ok((tenant, _))) => Arm::Credential {
+                ep: Endpoint { authority, tenant },
+                client_id: app.to_owned(),
+                cred: ClientCredential::Secret(Secret::new(
+                    cx.r.get("azure_client_secret").unwrap_or_default(),
+                )),
+            },
+            _ => Arm::Unavailable(
+                "the tenant or the authority for the ARM token is not known".into(),
+            ),
+        }
+    };
+    let retried = sp_management::retry(&mut checked, token, &online, arm);
+    ran.report = checked.report;
+    retried?;
+    ran.verdict = ran.report.verdict_sentence();
+    if ran.outcome != Outcome::Incomplete {
+        ran.outcome = verdict_outcome(ran.report.verdict());
+    }
+    Ok(())
 }
 
 /// Another method's settings, all set but not used by `method`: why the
