@@ -87,7 +87,7 @@ pub(crate) fn finish(
 /// What the fast path remembers of a token already checked: every finding
 /// that does not depend on the time and did not pass, and the time claims,
 /// so that the `lifetime` rule reruns without parsing the token again.
-pub(crate) struct Remembered {
+pub struct Remembered {
     findings: Vec<Finding>,
     times: Times,
 }
@@ -109,7 +109,7 @@ impl Weight for Remembered {
 }
 
 /// The answer of [`check_cached`].
-pub(crate) enum Fast {
+pub enum Fast {
     /// From the cache: the remembered findings and the `lifetime` rule
     /// rerun at the policy's time.
     Hit(Arc<Remembered>, Finding),
@@ -133,7 +133,7 @@ impl Fast {
 /// else parsed once, verified with the keys `keys` gives for it (or why
 /// there are none) and checked with `detail`; what does not depend on the
 /// time is remembered.
-pub(crate) fn check_cached(
+pub fn check_cached(
     text: &str,
     policy: &Policy,
     cache: &VerifiedCache<Remembered>,
