@@ -11,15 +11,19 @@
 //! cores with the GIL released, against one key set parsed once.
 
 use std::io::Read;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use entra_doctor::pipeline::{self, Fast, Remembered};
+use entra_doctor::verified_cache::{Bounds, VerifiedCache};
 use entra_explain as engine_explain;
 use entra_token::decode::Decoded as EngineDecoded;
+use entra_token::findings::{names, verdict_of_unpassed, Verdict};
 use entra_token::limits::{MAX_KEYSET_BYTES, MAX_TOKEN_BYTES};
+use entra_token::rules::Detail;
 use entra_token::timefmt::parse_instant;
 use entra_token::{check_text, input, Algorithm, Finding as EngineFinding, KeySet as EngineKeySet};
-use entra_token::{Policy, Report as EngineReport, Summary, Token};
+use entra_token::{Policy, Report as EngineReport, Status, Summary, Token};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -350,16 +354,66 @@ impl Finding {
     }
 }
 
-/// The verdict on one token and every rule's finding.
-#[pyclass(frozen, module = "entra_doctor")]
-struct Report {
+/// Every finding of one token and its summary.
+struct Full {
     report: EngineReport,
     summary: Option<Summary>,
 }
 
+/// What a batch keeps of a token checked on the fast path, to build its
+/// findings the first time Python asks for them: the same check, with
+/// every finding in full (the engine is pure: the same verdict).
+struct Recipe {
+    text: Option<String>,
+    keys: Option<Arc<EngineKeySet>>,
+    policy: Arc<Policy>,
+    now: i64,
+}
+
+impl Recipe {
+    fn build(&self) -> Full {
+        let mut policy = (*self.policy).clone();
+        policy.now = self.now;
+        check_one(
+            self.text.as_deref().unwrap_or(""),
+            self.keys.as_deref(),
+            &policy,
+        )
+    }
+}
+
+enum Source {
+    /// Checked in full (check()).
+    Built(Full),
+    /// Checked on the fast path (check_batch): built when first asked for.
+    Later(Recipe, OnceLock<Full>),
+}
+
+/// The verdict on one token and every rule's finding.
+#[pyclass(frozen, module = "entra_doctor")]
+struct Report {
+    brief: Brief,
+    source: Source,
+}
+
 impl Report {
+    fn built(full: Full) -> Report {
+        Report {
+            brief: Brief::of_report(&full.report),
+            source: Source::Built(full),
+        }
+    }
+
+    fn full(&self) -> &Full {
+        match &self.source {
+            Source::Built(f) => f,
+            Source::Later(recipe, cell) => cell.get_or_init(|| recipe.build()),
+        }
+    }
+
     fn json(&self) -> PyResult<serde_json::Value> {
-        entra_doctor::check_json(&self.report, self.summary.as_ref())
+        let full = self.full();
+        entra_doctor::check_json(&full.report, full.summary.as_ref())
             .map_err(|e| Error::new_err(e.to_string()))
     }
 }
@@ -369,21 +423,22 @@ impl Report {
     /// The engine's verdict, as `check`'s exit status 0 and `"valid"`.
     #[getter]
     fn valid(&self) -> bool {
-        self.report.valid()
+        self.brief.valid
     }
     /// Every check ran (none skipped).
     #[getter]
     fn complete(&self) -> bool {
-        self.report.complete()
+        self.brief.complete
     }
     /// The names of the failed checks.
     #[getter]
     fn failed(&self) -> Vec<&'static str> {
-        self.report.failed().collect()
+        self.brief.failed.clone()
     }
     #[getter]
     fn findings(&self) -> Vec<Finding> {
-        self.report
+        self.full()
+            .report
             .findings
             .iter()
             .map(|f| Finding { inner: f.clone() })
@@ -393,14 +448,17 @@ impl Report {
     /// did not parse as a token.
     #[getter]
     fn summary(&self, py: Python<'_>) -> PyResult<Option<PyObject>> {
-        match &self.summary {
+        match &self.full().summary {
             Some(s) => Ok(Some(to_py(py, &json_of(s)?)?)),
             None => Ok(None),
         }
     }
     /// The finding of one check, by name, or None.
     fn get(&self, check: &str) -> Option<Finding> {
-        self.report.get(check).map(|f| Finding { inner: f.clone() })
+        self.full()
+            .report
+            .get(check)
+            .map(|f| Finding { inner: f.clone() })
     }
     /// The object `entra-doctor check --json` prints for this token.
     fn to_dict(&self, py: Python<'_>) -> PyResult<PyObject> {
@@ -411,16 +469,174 @@ impl Report {
         serde_json::to_string(&self.json()?).map_err(|e| Error::new_err(e.to_string()))
     }
     fn __repr__(&self) -> String {
-        let failed: Vec<_> = self.report.failed().collect();
         format!(
             "<Report valid={} failed={:?}>",
-            if self.report.valid() { "True" } else { "False" },
-            failed
+            if self.brief.valid { "True" } else { "False" },
+            self.brief.failed
         )
     }
 }
 
-fn check_one(text: &str, keys: Option<&EngineKeySet>, policy: &Policy) -> Report {
+/// A token's verdict without its words: what `.valid`, `.complete` and
+/// `.failed` answer.
+struct Brief {
+    valid: bool,
+    complete: bool,
+    failed: Vec<&'static str>,
+}
+
+impl Brief {
+    fn of_report(r: &EngineReport) -> Brief {
+        Brief {
+            valid: r.valid(),
+            complete: r.complete(),
+            failed: r.failed().collect(),
+        }
+    }
+
+    /// From the fast path's findings: every report the rules make has a
+    /// `signature` finding, so the findings that did not pass decide.
+    fn of_fast(fast: &Fast) -> Brief {
+        let mut failed = Vec::new();
+        let mut complete = true;
+        for f in fast.findings() {
+            match f.status {
+                Status::Fail => failed.push(f.check.as_str()),
+                Status::Skip => complete = false,
+                _ => {}
+            }
+        }
+        // In the order of a full report (a cache hit gives `lifetime` last).
+        failed.sort_by_key(|name| check_rank(name));
+        let unpassed = fast.findings().filter(|f| f.status != Status::Pass);
+        Brief {
+            valid: verdict_of_unpassed(unpassed) == Verdict::Valid,
+            complete,
+            failed,
+        }
+    }
+}
+
+/// The place of a check in a full report.
+fn check_rank(name: &str) -> usize {
+    [
+        names::FORMAT,
+        names::SIGNATURE,
+        names::AUDIENCE,
+        names::ISSUER,
+        names::TENANT,
+        names::LIFETIME,
+        names::IDENTITY,
+    ]
+    .iter()
+    .position(|n| *n == name)
+    .unwrap_or(usize::MAX)
+}
+
+// ---------------------------------------------------------------- cache
+
+/// The verified-token cache of the CLI's `check --batch`, for Python: a
+/// token checked before with the same key set and options is answered
+/// without verifying its signature again (only the `lifetime` rule reruns).
+/// It holds no token, only SHA-256 digests of them, and is bounded in
+/// entries, bytes (24 MiB) and idle time (15 min).
+#[pyclass(frozen, module = "entra_doctor", name = "VerifiedCache")]
+struct TokenCache {
+    cache: VerifiedCache<Remembered>,
+    /// The generation in use and what it was reached with: the key set's
+    /// bytes and the policy but for its time.
+    state: Mutex<(u64, Option<CacheUse>)>,
+}
+
+type CacheUse = (Option<Arc<Vec<u8>>>, Policy);
+
+impl TokenCache {
+    fn with_entries(entries: usize) -> TokenCache {
+        TokenCache {
+            cache: VerifiedCache::new(Bounds::entries(entries)),
+            state: Mutex::new((0, None)),
+        }
+    }
+
+    /// The generation for a call with `keys` and `policy`: the one in use
+    /// when both are those it was reached with, else a new one (so that no
+    /// outcome reached with other keys or options is answered).
+    fn generation(&self, keys: Option<&KeySet>, policy: &Policy) -> u64 {
+        let mut timeless = policy.clone();
+        timeless.now = 0;
+        let source = keys.map(|k| k.source.clone());
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let same = match &state.1 {
+            Some((s, p)) => {
+                *p == timeless
+                    && match (s, &source) {
+                        (None, None) => true,
+                        (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+                        _ => false,
+                    }
+            }
+            None => false,
+        };
+        if !same {
+            state.0 += 1;
+            state.1 = Some((source, timeless));
+        }
+        state.0
+    }
+}
+
+#[pymethods]
+impl TokenCache {
+    #[new]
+    #[pyo3(signature = (entries=DEFAULT_CACHE_ENTRIES))]
+    fn py_new(entries: usize) -> PyResult<TokenCache> {
+        if !(1..=MAX_CACHE_ENTRIES).contains(&entries) {
+            return Err(PyValueError::new_err(format!(
+                "entries {entries} is out of range (1 to {MAX_CACHE_ENTRIES})"
+            )));
+        }
+        Ok(TokenCache::with_entries(entries))
+    }
+    /// How many tokens it remembers.
+    fn __len__(&self) -> usize {
+        self.cache.len()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "<entra_doctor.VerifiedCache of {} token(s), at most {}>",
+            self.cache.len(),
+            self.cache.capacity()
+        )
+    }
+}
+
+/// Entries of a cache made for one call, as the CLI batch's.
+const DEFAULT_CACHE_ENTRIES: usize = 1 << 17;
+const MAX_CACHE_ENTRIES: usize = 1 << 24;
+
+/// One token on the fast path: the CLI batch's `check_cached` (brief
+/// findings, the verified-token cache), with the keys given or none. The
+/// one place the Python package calls it.
+fn check_fast(
+    text: &str,
+    keys: Option<&Arc<EngineKeySet>>,
+    policy: &Policy,
+    cache: &VerifiedCache<Remembered>,
+    generation: u64,
+) -> Fast {
+    if text.len() > MAX_TOKEN_INPUT {
+        let e = entra_token::FormatError::TooLong {
+            len: text.len(),
+            max: MAX_TOKEN_INPUT,
+        };
+        return Fast::Checked(entra_token::rules::malformed_report(&e));
+    }
+    pipeline::check_cached(text, policy, cache, generation, Detail::Brief, |_| {
+        Ok(keys.cloned())
+    })
+}
+
+fn check_one(text: &str, keys: Option<&EngineKeySet>, policy: &Policy) -> Full {
     let (token, report) = if text.len() > MAX_TOKEN_INPUT {
         let e = entra_token::FormatError::TooLong {
             len: text.len(),
@@ -433,7 +649,7 @@ fn check_one(text: &str, keys: Option<&EngineKeySet>, policy: &Policy) -> Report
     let summary = token
         .as_ref()
         .map(|t| Summary::of_with_skew(t, policy.now, policy.skew_secs));
-    Report { report, summary }
+    Full { report, summary }
 }
 
 /// check(token, *, jwks=None, audience=None, tenant=None, issuer=None,
@@ -460,7 +676,11 @@ fn check(
         None => now(),
     };
     let policy = policy_of(audience, tenant, issuer, algorithms, skew, now)?;
-    Ok(check_one(token, keys.as_ref().map(|k| &*k.inner), &policy))
+    Ok(Report::built(check_one(
+        token,
+        keys.as_ref().map(|k| &*k.inner),
+        &policy,
+    )))
 }
 
 /// One token of a batch: its text, or None (null in a table).
@@ -512,41 +732,45 @@ fn batch_instants(ats: Option<&Bound<'_, PyAny>>, n: usize, default: i64) -> PyR
     Ok(out)
 }
 
-/// Checks every text on `threads` threads, results in input order. A None
-/// text is reported as an empty token (format fails).
-fn check_all(
-    texts: &[Option<String>],
-    instants: &[i64],
-    keys: Option<&EngineKeySet>,
+/// Runs `one` over 0..n on `threads` threads, results in input order; each
+/// call gets the policy at that token's instant.
+fn check_all<T: Send>(
+    n: usize,
     policy: &Policy,
+    instants: &[i64],
     threads: usize,
-) -> Vec<Report> {
-    let one = |i: usize| {
-        let mut p = policy.clone();
-        p.now = instants[i];
-        check_one(texts[i].as_deref().unwrap_or(""), keys, &p)
-    };
-    let n = texts.len();
+    one: impl Fn(usize, &Policy) -> T + Sync,
+) -> Vec<T> {
     let threads = threads.clamp(1, 256).min(n.max(1));
+    let run = |p: &mut Policy, range: std::ops::Range<usize>, out: &mut Vec<T>| {
+        for i in range {
+            p.now = instants[i];
+            out.push(one(i, p));
+        }
+    };
     if threads == 1 || n < 64 {
-        return (0..n).map(one).collect();
+        let mut out = Vec::with_capacity(n);
+        run(&mut policy.clone(), 0..n, &mut out);
+        return out;
     }
     // Small interleaved blocks: tokens of one kind cluster in logs.
     const BLOCK: usize = 256;
     let blocks = n.div_ceil(BLOCK);
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut parts: Vec<(usize, Vec<Report>)> = std::thread::scope(|s| {
+    let mut parts: Vec<(usize, Vec<T>)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
+                    let mut p = policy.clone();
                     let mut done = Vec::new();
                     loop {
                         let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         if b >= blocks {
                             break;
                         }
-                        let range = b * BLOCK..((b + 1) * BLOCK).min(n);
-                        done.push((b, range.map(one).collect::<Vec<_>>()));
+                        let mut out = Vec::with_capacity(BLOCK);
+                        run(&mut p, b * BLOCK..((b + 1) * BLOCK).min(n), &mut out);
+                        done.push((b, out));
                     }
                     done
                 })
@@ -558,7 +782,11 @@ fn check_all(
             .collect()
     });
     parts.sort_unstable_by_key(|(b, _)| *b);
-    parts.into_iter().flat_map(|(_, r)| r).collect()
+    let mut out = Vec::with_capacity(n);
+    for (_, part) in parts {
+        out.extend(part);
+    }
+    out
 }
 
 fn default_threads() -> usize {
@@ -567,9 +795,52 @@ fn default_threads() -> usize {
         .unwrap_or(1)
 }
 
-/// check_batch(tokens, *, jwks=None, ..., ats=None, threads=None) -> list[Report]
+/// The arguments every batch call shares, read into the engine's inputs.
+struct BatchInput {
+    keys: Option<KeySet>,
+    policy: Policy,
+    texts: Vec<Option<String>>,
+    instants: Vec<i64>,
+    threads: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn batch_input(
+    tokens: &Bound<'_, PyAny>,
+    jwks: Option<&Bound<'_, PyAny>>,
+    audience: Option<&Bound<'_, PyAny>>,
+    tenant: Option<&str>,
+    issuer: Option<&str>,
+    at: Option<&Bound<'_, PyAny>>,
+    skew: i64,
+    algorithms: Option<Vec<String>>,
+    ats: Option<&Bound<'_, PyAny>>,
+    threads: Option<usize>,
+) -> PyResult<BatchInput> {
+    let keys = match jwks {
+        Some(j) => keyset_of(j)?,
+        None => None,
+    };
+    let now = match at {
+        Some(a) => instant_of(a)?,
+        None => now(),
+    };
+    let policy = policy_of(audience, tenant, issuer, algorithms, skew, now)?;
+    let texts = batch_texts(tokens)?;
+    let instants = batch_instants(ats, texts.len(), now)?;
+    Ok(BatchInput {
+        keys,
+        policy,
+        texts,
+        instants,
+        threads: threads.unwrap_or_else(default_threads),
+    })
+}
+
+/// check_batch(tokens, *, jwks=None, ..., ats=None, threads=None,
+/// cache=None) -> list[Report]
 #[pyfunction]
-#[pyo3(signature = (tokens, *, jwks=None, audience=None, tenant=None, issuer=None, at=None, skew=300, algorithms=None, ats=None, threads=None))]
+#[pyo3(signature = (tokens, *, jwks=None, audience=None, tenant=None, issuer=None, at=None, skew=300, algorithms=None, ats=None, threads=None, cache=None))]
 #[allow(clippy::too_many_arguments)]
 fn check_batch(
     py: Python<'_>,
@@ -583,27 +854,64 @@ fn check_batch(
     algorithms: Option<Vec<String>>,
     ats: Option<&Bound<'_, PyAny>>,
     threads: Option<usize>,
+    cache: Option<&Bound<'_, TokenCache>>,
 ) -> PyResult<Vec<Report>> {
-    let keys = match jwks {
-        Some(j) => keyset_of(j)?,
-        None => None,
+    let input = batch_input(
+        tokens, jwks, audience, tenant, issuer, at, skew, algorithms, ats, threads,
+    )?;
+    let own;
+    let cache = match cache {
+        Some(c) => c.get(),
+        None => {
+            own = TokenCache::with_entries(DEFAULT_CACHE_ENTRIES);
+            &own
+        }
     };
-    let now = match at {
-        Some(a) => instant_of(a)?,
-        None => now(),
-    };
-    let policy = policy_of(audience, tenant, issuer, algorithms, skew, now)?;
-    let texts = batch_texts(tokens)?;
-    let instants = batch_instants(ats, texts.len(), now)?;
-    let threads = threads.unwrap_or_else(default_threads);
-    let keys_ref = keys.as_ref().map(|k| &*k.inner);
-    Ok(py.allow_threads(|| check_all(&texts, &instants, keys_ref, &policy, threads)))
+    let generation = cache.generation(input.keys.as_ref(), &input.policy);
+    let keys = input.keys.as_ref().map(|k| k.inner.clone());
+    let texts = &input.texts;
+    let briefs = py.allow_threads(|| {
+        check_all(
+            texts.len(),
+            &input.policy,
+            &input.instants,
+            input.threads,
+            |i, p| {
+                let text = texts[i].as_deref().unwrap_or("");
+                Brief::of_fast(&check_fast(
+                    text,
+                    keys.as_ref(),
+                    p,
+                    &cache.cache,
+                    generation,
+                ))
+            },
+        )
+    });
+    let policy = Arc::new(input.policy);
+    Ok(briefs
+        .into_iter()
+        .zip(input.texts)
+        .zip(input.instants)
+        .map(|((brief, text), now)| Report {
+            brief,
+            source: Source::Later(
+                Recipe {
+                    text,
+                    keys: keys.clone(),
+                    policy: policy.clone(),
+                    now,
+                },
+                OnceLock::new(),
+            ),
+        })
+        .collect())
 }
 
 /// The verdict columns of many tokens (for Arrow tables and Spark):
 /// a dict of lists, `expires_at` in epoch seconds.
 #[pyfunction]
-#[pyo3(signature = (tokens, *, jwks=None, audience=None, tenant=None, issuer=None, at=None, skew=300, algorithms=None, ats=None, threads=None, reports=false))]
+#[pyo3(signature = (tokens, *, jwks=None, audience=None, tenant=None, issuer=None, at=None, skew=300, algorithms=None, ats=None, threads=None, reports=false, cache=None))]
 #[allow(clippy::too_many_arguments)]
 fn check_columns<'py>(
     py: Python<'py>,
@@ -618,23 +926,39 @@ fn check_columns<'py>(
     ats: Option<&Bound<'py, PyAny>>,
     threads: Option<usize>,
     reports: bool,
+    cache: Option<&Bound<'py, TokenCache>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let keys = match jwks {
-        Some(j) => keyset_of(j)?,
-        None => None,
+    let input = batch_input(
+        tokens, jwks, audience, tenant, issuer, at, skew, algorithms, ats, threads,
+    )?;
+    let own;
+    let cache = match cache {
+        Some(c) => c.get(),
+        None => {
+            own = TokenCache::with_entries(DEFAULT_CACHE_ENTRIES);
+            &own
+        }
     };
-    let now = match at {
-        Some(a) => instant_of(a)?,
-        None => now(),
-    };
-    let policy = policy_of(audience, tenant, issuer, algorithms, skew, now)?;
-    let texts = batch_texts(tokens)?;
-    let instants = batch_instants(ats, texts.len(), now)?;
-    let threads = threads.unwrap_or_else(default_threads);
-    let keys_ref = keys.as_ref().map(|k| &*k.inner);
+    let generation = cache.generation(input.keys.as_ref(), &input.policy);
+    let keys = input.keys.as_ref().map(|k| k.inner.clone());
+    let texts = &input.texts;
     let cols = py.allow_threads(|| {
-        let all = check_all(&texts, &instants, keys_ref, &policy, threads);
-        Columns::of(&all, &instants, reports)
+        let rows = check_all(
+            texts.len(),
+            &input.policy,
+            &input.instants,
+            input.threads,
+            |i, p| {
+                let text = texts[i].as_deref().unwrap_or("");
+                if reports {
+                    Row::of_full(check_one(text, keys.as_deref(), p), p.now)
+                } else {
+                    let fast = check_fast(text, keys.as_ref(), p, &cache.cache, generation);
+                    Row::of_fast(&fast, text, p)
+                }
+            },
+        );
+        Columns::of(rows, reports)
     });
     let d = PyDict::new(py);
     d.set_item("valid", cols.valid)?;
@@ -652,6 +976,80 @@ fn check_columns<'py>(
     Ok(d)
 }
 
+/// One token's verdict columns.
+struct Row {
+    brief: Brief,
+    principal: Option<String>,
+    principal_type: Option<&'static str>,
+    tenant: Option<String>,
+    audience: Option<String>,
+    expires_at: Option<i64>,
+    message: Option<String>,
+    report: Option<String>,
+}
+
+impl Row {
+    fn new(brief: Brief, summary: Option<Summary>, now: i64, message: Option<String>) -> Row {
+        let (principal, principal_type, tenant, audience, expires_at) = match summary {
+            Some(s) => (
+                s.principal,
+                Some(s.principal_type),
+                s.tenant,
+                s.audience,
+                s.expires_in_secs.map(|left| now + left),
+            ),
+            None => (None, None, None, None, None),
+        };
+        Row {
+            brief,
+            principal,
+            principal_type,
+            tenant,
+            audience,
+            expires_at,
+            message,
+            report: None,
+        }
+    }
+
+    /// From a full check, with `check --json`'s object.
+    fn of_full(full: Full, now: i64) -> Row {
+        let report = entra_doctor::check_json(&full.report, full.summary.as_ref())
+            .ok()
+            .and_then(|v| serde_json::to_string(&v).ok());
+        let message = full
+            .report
+            .findings
+            .iter()
+            .find(|f| f.status == Status::Fail)
+            .map(|f| f.message.clone());
+        let brief = Brief::of_report(&full.report);
+        Row {
+            report,
+            ..Row::new(brief, full.summary, now, message)
+        }
+    }
+
+    /// From the fast path; the summary from the token read again (a cache
+    /// hit did not read it).
+    fn of_fast(fast: &Fast, text: &str, policy: &Policy) -> Row {
+        let message = fast
+            .findings()
+            .filter(|f| f.status == Status::Fail)
+            .min_by_key(|f| check_rank(f.check.as_str()))
+            .map(|f| f.message.clone());
+        let summary = if text.len() > MAX_TOKEN_INPUT {
+            None
+        } else {
+            input::extract(text)
+                .and_then(|(t, _)| Token::parse(t))
+                .ok()
+                .map(|t| Summary::of_with_skew(&t, policy.now, policy.skew_secs))
+        };
+        Row::new(Brief::of_fast(fast), summary, policy.now, message)
+    }
+}
+
 #[derive(Default)]
 struct Columns {
     valid: Vec<bool>,
@@ -667,32 +1065,20 @@ struct Columns {
 }
 
 impl Columns {
-    fn of(all: &[Report], instants: &[i64], reports: bool) -> Columns {
+    fn of(rows: Vec<Row>, reports: bool) -> Columns {
         let mut c = Columns::default();
-        for (r, &now) in all.iter().zip(instants) {
-            c.valid.push(r.report.valid());
-            c.complete.push(r.report.complete());
-            c.failed.push(r.report.failed().collect());
-            let s = r.summary.as_ref();
-            c.principal.push(s.and_then(|s| s.principal.clone()));
-            c.principal_type.push(s.map(|s| s.principal_type));
-            c.tenant.push(s.and_then(|s| s.tenant.clone()));
-            c.audience.push(s.and_then(|s| s.audience.clone()));
-            c.expires_at
-                .push(s.and_then(|s| s.expires_in_secs).map(|left| now + left));
-            c.message.push(
-                r.report
-                    .findings
-                    .iter()
-                    .find(|f| f.status == entra_token::Status::Fail)
-                    .map(|f| f.message.clone()),
-            );
+        for r in rows {
+            c.valid.push(r.brief.valid);
+            c.complete.push(r.brief.complete);
+            c.failed.push(r.brief.failed);
+            c.principal.push(r.principal);
+            c.principal_type.push(r.principal_type);
+            c.tenant.push(r.tenant);
+            c.audience.push(r.audience);
+            c.expires_at.push(r.expires_at);
+            c.message.push(r.message);
             if reports {
-                c.report.push(
-                    entra_doctor::check_json(&r.report, r.summary.as_ref())
-                        .ok()
-                        .and_then(|v| serde_json::to_string(&v).ok()),
-                );
+                c.report.push(r.report);
             }
         }
         c
@@ -925,6 +1311,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<KeySet>()?;
     m.add_class::<Finding>()?;
     m.add_class::<Report>()?;
+    m.add_class::<TokenCache>()?;
     m.add_class::<Decoded>()?;
     m.add_class::<Explanation>()?;
     m.add_function(wrap_pyfunction!(check, m)?)?;

@@ -276,6 +276,90 @@ def test_check_batch_gives_check_one_by_one_in_input_order():
                                               entra_doctor.check(SP, jwks=JWKS, tenant=TENANT, at=AT).valid, True]
 
 
+def _verdict(r):
+    return (r.valid, r.complete, r.failed)
+
+
+def _columns_of_check(r, at):
+    """The verdict columns check_columns gives, from one full check()."""
+    s = r.summary or {}
+    fail = next((f for f in r.findings if f.status == "fail"), None)
+    left = s.get("expires_in_secs")
+    return dict(valid=r.valid, complete=r.complete, failed=r.failed, principal=s.get("principal"),
+                principal_type=s.get("principal_type"), tenant=s.get("tenant"),
+                audience=s.get("audience"), expires_at=None if left is None else at + left,
+                message=fail.message if fail else None)
+
+
+def _assert_fast_path_agrees(tokens, at, **kwargs):
+    """check_batch's verdicts (the brief path and the verified-token cache:
+    each token twice, the second a cache hit) and check_columns' columns
+    equal check()'s full report, token by token."""
+    doubled = [t for t in tokens for _ in (0, 1)]
+    reports = entra_doctor.check_batch(doubled, at=at, threads=2, **kwargs)
+    cols = entra_doctor._native.check_columns(doubled, at=at, threads=2, **kwargs)
+    for i, t in enumerate(doubled):
+        full = entra_doctor.check(t or "", at=at, **kwargs)
+        assert _verdict(reports[i]) == _verdict(full), (i, t and t[:20])
+        row = {name: cols[name][i] for name in entra_doctor.COLUMNS}
+        assert row == _columns_of_check(full, at), (i, t and t[:20])
+    return reports
+
+
+def test_check_batch_verdicts_from_the_cache_equal_full_checks_on_the_corpora():
+    exp = entra_doctor.decode(TOKEN).claims["exp"]
+    mixed = [TOKEN, ARM, SP, "garbage", None, "", "a.b.c", "Bearer " + TOKEN, "x" * 70_000]
+    for at in (AT, exp + 3600):  # inside the lifetime, then expired
+        _assert_fast_path_agrees(mixed, at, jwks=JWKS, tenant=TENANT)
+        _assert_fast_path_agrees(mixed, at, jwks=None, tenant=TENANT)
+        _assert_fast_path_agrees(mixed, at, jwks=PEM, audience="https://management.azure.com/")
+    for sub in ("real-entra", "real-entra-negative"):
+        for name, token, keys, claims in cases(sub):
+            at = claims.get("suggested_validation_time", claims.get("iat", 0) + 60)
+            _assert_fast_path_agrees([token], at, jwks=keys, audience=claims["aud"],
+                                     tenant=claims.get("tid"))
+            # Another tenant and a wrong key set: other failures, same agreement.
+            _assert_fast_path_agrees([token], at, jwks=JWKS, audience=claims["aud"],
+                                     tenant="72f988bf-86f1-41af-91ab-2d7cd011db47")
+
+
+def test_a_batch_report_builds_its_findings_when_asked_and_they_agree_with_its_verdict():
+    reports = entra_doctor.check_batch([ARM, TOKEN], jwks=JWKS, tenant=TENANT, at=AT)
+    assert repr(reports[0]) == '<Report valid=False failed=["audience"]>'
+    assert [f.check for f in reports[0].findings if f.status == "fail"] == reports[0].failed
+    assert reports[1].to_dict()["valid"] is True and reports[1].summary["tenant"] == TENANT
+    assert reports[1].findings is not reports[1].findings  # fresh objects, same content
+    assert [f.to_dict() for f in reports[1].findings] == [f.to_dict() for f in reports[1].findings]
+
+
+def test_a_verified_cache_kept_across_calls_answers_only_for_the_same_keys_and_options():
+    cache = entra_doctor.VerifiedCache()
+    assert len(cache) == 0
+    first = entra_doctor.check_batch([TOKEN] * 100 + [SP] * 100, jwks=JWKS, tenant=TENANT, at=AT,
+                                     cache=cache)
+    assert first[0].valid and len(cache) == 2  # each distinct token verified once
+    # Other keys: not answered from the outcome reached with JWKS.
+    other = cases("real-entra")[0][2]
+    assert _verdict(entra_doctor.check_batch([TOKEN], jwks=other, tenant=TENANT, at=AT, cache=cache)[0]) \
+        == _verdict(entra_doctor.check(TOKEN, jwks=other, tenant=TENANT, at=AT))
+    assert entra_doctor.check(TOKEN, jwks=other, tenant=TENANT, at=AT).valid is False
+    # Other options: another tenant fails tenant, as check() says.
+    other_tenant = dict(jwks=JWKS, tenant="72f988bf-86f1-41af-91ab-2d7cd011db47", at=AT)
+    wrong = entra_doctor.check_batch([TOKEN], cache=cache, **other_tenant)[0]
+    assert "tenant" in wrong.failed
+    assert wrong.failed == entra_doctor.check(TOKEN, **other_tenant).failed
+    # The same keys and options again, later than exp: the lifetime rule reruns.
+    exp = entra_doctor.decode(TOKEN).claims["exp"]
+    late = entra_doctor.check_batch([TOKEN], jwks=JWKS, tenant=TENANT, at=exp + 3600, cache=cache)[0]
+    assert late.failed == ["lifetime"] and not late.valid
+    back = entra_doctor.check_batch([TOKEN], jwks=JWKS, tenant=TENANT, at=AT, cache=cache)[0]
+    assert back.valid
+    with pytest.raises(ValueError, match="entries"):
+        entra_doctor.VerifiedCache(entries=0)
+    with pytest.raises(TypeError):
+        entra_doctor.check_batch([TOKEN], jwks=JWKS, cache={})
+
+
 def test_check_batch_with_one_instant_per_token():
     exp = entra_doctor.decode(TOKEN).claims["exp"]
     reports = entra_doctor.check_batch([TOKEN, TOKEN, TOKEN], jwks=JWKS, tenant=TENANT,

@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 import random
 import shutil
+import sys
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -36,6 +38,9 @@ def _b64(b: bytes) -> str:
 @pytest.fixture(scope="module")
 def spark():
     assert shutil.which("java"), "Java is needed for pyspark (.ci/run installs openjdk-17-jre-headless)"
+    # The Python workers run this interpreter, with the package under test
+    # (not whichever `python3` is first on PATH).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     s = (SparkSession.builder.master("local[2]").appName("entra-doctor-test")
          .config("spark.ui.enabled", "false")
          .config("spark.driver.host", "127.0.0.1")
@@ -161,3 +166,15 @@ def test_verdict_udf_in_sql_gives_the_same_verdicts(spark, corpus):
     for line, token, _ in sample:
         r = entra_doctor.check(token, jwks=jwks, tenant=TENANT)
         assert by_line[line]["valid"] == r.valid and list(by_line[line]["failed"]) == r.failed, line
+
+
+def test_each_check_tokens_job_has_its_own_verified_cache_in_a_worker(corpus):
+    from entra_doctor import spark as es
+
+    rows, jwks = corpus
+    a = es._cache("job-a")
+    token = next(t for _, t, _ in rows if "format" not in entra_doctor.check(t, jwks=jwks, at=AT).failed)
+    entra_doctor.check_batch([token] * 3, jwks=jwks, at=AT, cache=a)
+    assert es._cache("job-a") is a and len(a) == 1
+    b = es._cache("job-b")  # a later job starts empty: nothing answered from job-a's
+    assert b is not a and len(b) == 0

@@ -15,10 +15,10 @@ mod error;
 mod flows;
 mod input_source;
 mod net;
-mod pipeline;
+pub mod pipeline;
 mod render;
 mod serve;
-mod verified_cache;
+pub mod verified_cache;
 
 use std::ffi::OsString;
 use std::io::Write;

@@ -138,7 +138,7 @@ pub(crate) fn finish(
 /// that does not depend on the time and did not pass, and the time claims,
 /// so that the `lifetime` rule reruns without parsing the token again (and
 /// its finding goes back to its place among the others).
-pub(crate) struct Remembered {
+pub struct Remembered {
     /// Boxed, not a `Vec`: no spare capacity, and a smaller entry.
     findings: Box<[Finding]>,
     /// How many of `findings` come before the `lifetime` finding (there
@@ -164,7 +164,7 @@ impl Weight for Remembered {
 }
 
 /// The answer of the fast path.
-pub(crate) enum Fast {
+pub enum Fast {
     /// From the cache: the remembered findings and the `lifetime` rule
     /// rerun at the policy's time.
     Hit(Arc<Remembered>, Finding),
@@ -348,7 +348,7 @@ fn remember(report: &Report, claims: &entra_token::claims::Claims<'_>) -> Rememb
 /// (keys of `generation` only) and, on a miss, verified with the keys
 /// `keys` gives for it (or why there are none) and [`Pending::finish`]ed
 /// with `detail`.
-pub(crate) fn check_cached(
+pub fn check_cached(
     text: &str,
     policy: &Policy,
     cache: &VerifiedCache<Remembered>,

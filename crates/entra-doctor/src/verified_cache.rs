@@ -267,6 +267,11 @@ impl<V: Weight> VerifiedCache<V> {
             .sum()
     }
 
+    /// No entry held now.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Bytes held now, as the entries weigh themselves.
     #[cfg(test)]
     pub fn bytes(&self) -> usize {

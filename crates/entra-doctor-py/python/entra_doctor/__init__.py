@@ -32,6 +32,7 @@ from ._native import (
     KeySetError,
     Report,
     TokenError,
+    VerifiedCache,
     __version__,
     check,
     decode,
@@ -51,6 +52,7 @@ __all__ = [
     "KeySetError",
     "Report",
     "TokenError",
+    "VerifiedCache",
     "__version__",
     "check",
     "check_batch",
@@ -86,12 +88,21 @@ def check_batch(
     ats: Optional[Iterable[Any]] = None,
     threads: Optional[int] = None,
     output: str = "reports",
+    cache: Optional[VerifiedCache] = None,
 ) -> Any:
     """Checks many tokens at once: on all cores (``threads``), the GIL
     released, the key set parsed once (pass a ``KeySet`` to reuse it across
     calls). Results are in input order; a ``None`` token fails ``format``.
 
     ``ats``: one instant per token (None entries: ``at``), for tokens from logs.
+
+    A token that comes back in the call is verified once: the call has a
+    verified-token cache, the CLI batch's (digests only, no tokens). Pass
+    ``cache=VerifiedCache()`` to keep it across calls; a call with other
+    keys or options than the cache's last does not answer from it.
+    A ``Report`` keeps the verdict (``valid``, ``complete``, ``failed``);
+    its ``findings``, ``summary`` and ``to_dict()`` are built the first
+    time they are asked for (the same check again, every finding in full).
 
     ``output="reports"`` (default) gives ``list[Report]``; ``output="arrow"``
     a ``pyarrow.Table`` of the verdict columns (``valid``, ``complete``,
@@ -111,6 +122,7 @@ def check_batch(
         algorithms=list(algorithms) if algorithms is not None else None,
         ats=ats,
         threads=threads,
+        cache=cache,
     )
     if output == "reports":
         return _native.check_batch(tokens, **kwargs)

@@ -33,6 +33,15 @@ class KeySet:
     def problems(self) -> List[str]: ...
     def to_bytes(self) -> bytes: ...
 
+class VerifiedCache:
+    """The CLI batch's verified-token cache (SHA-256 digests, no tokens),
+    to keep across check_batch/check_columns calls: a token checked before
+    with the same keys and options is not verified again. Bounded in
+    entries, bytes (24 MiB) and idle time (15 min)."""
+
+    def __init__(self, entries: int = 131072) -> None: ...
+    def __len__(self) -> int: ...
+
 class Finding:
     @property
     def check(self) -> str: ...
@@ -118,6 +127,7 @@ def check_batch(
     algorithms: Optional[Sequence[str]] = None,
     ats: Optional[Iterable[AtLike]] = None,
     threads: Optional[int] = None,
+    cache: Optional[VerifiedCache] = None,
 ) -> List[Report]: ...
 def check_columns(
     tokens: Iterable[Optional[Union[str, bytes]]],
@@ -132,6 +142,7 @@ def check_columns(
     ats: Optional[Iterable[AtLike]] = None,
     threads: Optional[int] = None,
     reports: bool = False,
+    cache: Optional[VerifiedCache] = None,
 ) -> Dict[str, List[Any]]: ...
 def decode(token: str, *, at: AtLike = None) -> Decoded: ...
 def explain(

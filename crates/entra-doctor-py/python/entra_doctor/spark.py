@@ -16,9 +16,10 @@ Catalog batch Python UDFs.
 
 import hashlib
 import time
+import uuid
 from typing import Any, Dict, Iterator, Optional, Sequence, Union
 
-from . import KeySet, _native, arrow_schema
+from . import KeySet, VerifiedCache, _native, arrow_schema
 
 # The verdict columns added, in order, and their Spark SQL types.
 VERDICT_DDL = (
@@ -40,6 +41,20 @@ def _keyset(data: bytes) -> KeySet:
             _KEYS.clear()
         _KEYS[digest] = keys
     return keys
+
+
+# One verified-token cache per Python worker and job (check_tokens call):
+# the same token again in the job, in this or a later batch, is not
+# verified again. A new job starts a new cache.
+_CACHES: Dict[str, VerifiedCache] = {}
+
+
+def _cache(job: str) -> VerifiedCache:
+    cache = _CACHES.get(job)
+    if cache is None:
+        _CACHES.clear()
+        cache = _CACHES[job] = VerifiedCache()
+    return cache
 
 
 def _jwks_bytes(jwks: Any) -> bytes:
@@ -134,17 +149,20 @@ def check_tokens(
     out_schema = StructType(kept + verdict_fields(with_report))
     kept_names = [f.name for f in kept]
     schema = arrow_schema(with_report)
+    job = uuid.uuid4().hex
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         import pyarrow as pa
 
         keys = _keyset(keys_bc.value)
+        cache = _cache(job)
         for batch in batches:
             tokens = batch.column(column).to_pylist()
             # datetimes (naive ones are UTC) or epoch seconds; None: `at`.
             ats = batch.column(at_column).to_pylist() if at_column else None
             cols = _native.check_columns(
-                tokens, jwks=keys, ats=ats, threads=threads, reports=with_report, **policy
+                tokens, jwks=keys, ats=ats, threads=threads, reports=with_report,
+                cache=cache, **policy
             )
             added = [pa.array(cols[f.name], type=f.type) for f in schema]
             # Spark's Arrow timestamps are microseconds.
