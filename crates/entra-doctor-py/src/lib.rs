@@ -648,7 +648,7 @@ fn check_one(text: &str, keys: Option<&EngineKeySet>, policy: &Policy) -> Full {
     };
     let summary = token
         .as_ref()
-        .map(|t| Summary::of_with_skew(t, policy.now, policy.skew_secs));
+        .map(|t| Summary::of_checked(t, policy));
     Full { report, summary }
 }
 
@@ -1044,7 +1044,7 @@ impl Row {
             input::extract(text)
                 .and_then(|(t, _)| Token::parse(t))
                 .ok()
-                .map(|t| Summary::of_with_skew(&t, policy.now, policy.skew_secs))
+                .map(|t| Summary::of_checked(&t, policy))
         };
         Row::new(Brief::of_fast(fast), summary, policy.now, message)
     }

@@ -124,8 +124,7 @@ pub(crate) fn finish(
     let mut report = check_token(&token, &sig, policy);
     report.set(format);
     net::merge(&mut report, outcome);
-    let mut summary = Summary::of_with_skew(&token, policy.now, policy.skew_secs);
-    summary.token_kind = rules::kind_of(&token.claims(), policy);
+    let summary = Summary::of_checked(&token, policy);
     Checked {
         kind: Some(summary.token_kind),
         token: Some(token),

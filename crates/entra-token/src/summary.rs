@@ -246,6 +246,16 @@ impl Summary {
         Summary::of_with_skew(token, now, 0)
     }
 
+    /// Summarises a token as `check` sees it under `policy`: its clock and
+    /// skew, and its kind judged against the audiences the policy accepts
+    /// (a token for the API asked for is an access token of that API). The
+    /// one summary of `check`, the server and the Python package.
+    pub fn of_checked(token: &Token, policy: &crate::Policy) -> Summary {
+        let mut summary = Summary::of_with_skew(token, policy.now, policy.skew_secs);
+        summary.token_kind = crate::rules::kind_of(&token.claims(), policy);
+        summary
+    }
+
     /// Summarises a token as `check` sees it: as of `now` with the
     /// policy's clock skew, so that `validity` agrees with the `lifetime`
     /// finding (a token before `nbf` is "not valid yet", one accepted only
