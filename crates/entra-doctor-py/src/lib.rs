@@ -646,9 +646,7 @@ fn check_one(text: &str, keys: Option<&EngineKeySet>, policy: &Policy) -> Full {
     } else {
         check_text(text, keys, policy)
     };
-    let summary = token
-        .as_ref()
-        .map(|t| Summary::of_checked(t, policy));
+    let summary = token.as_ref().map(|t| Summary::of_checked(t, policy));
     Full { report, summary }
 }
 

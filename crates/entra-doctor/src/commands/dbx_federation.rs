@@ -15,7 +15,7 @@ use entra_token::federation_policy::{self as fp, FederationPolicy, Inputs};
 use entra_token::Token;
 
 use crate::cli::{FlowName, TokenArgs};
-use crate::commands::token::{check, explain_flow, refused};
+use crate::commands::token::{explain_flow, refused};
 use crate::commands::{keys, now_or};
 use crate::config::consumers::resolve_with_profile;
 use crate::error::{CliError, Outcome};
@@ -358,7 +358,6 @@ pub(crate) fn run(args: &TokenArgs) -> Result<Outcome, CliError> {
 }
 
 fn success(args: &TokenArgs, host: &DatabricksHost, t: TokenResponse) -> Result<Outcome, CliError> {
-    let mut out = anstream::stdout();
     let mut err = anstream::stderr();
     let _ = writeln!(
         err,
@@ -366,18 +365,5 @@ fn success(args: &TokenArgs, host: &DatabricksHost, t: TokenResponse) -> Result<
         host.describe(),
         entra_token::timefmt::utc(t.expires_on)
     );
-    if args.json {
-        let mut m = serde_json::Map::new();
-        m.insert("accessToken".into(), t.access_token.clone().into());
-        m.insert("expires_on".into(), t.expires_on.into());
-        m.insert("tokenType".into(), t.token_type.clone().into());
-        render::json::write(&mut out, &serde_json::Value::Object(m))?;
-    } else {
-        writeln!(out, "{}", t.access_token).map_err(CliError::Write)?;
-    }
-    if args.no_check {
-        return Ok(Outcome::Ok);
-    }
-    let _ = writeln!(err);
-    check(args, &t.access_token, None, &mut err)
+    super::token::print_then_check(args, &t)
 }

@@ -557,7 +557,6 @@ fn databricks(args: &TokenArgs, flow: FlowName) -> Result<Outcome, CliError> {
             return Ok(Outcome::Failed);
         }
     };
-    let mut out = anstream::stdout();
     let mut err = anstream::stderr();
     let _ = writeln!(
         err,
@@ -565,6 +564,15 @@ fn databricks(args: &TokenArgs, flow: FlowName) -> Result<Outcome, CliError> {
         label(flow),
         entra_token::timefmt::utc(t.expires_on)
     );
+    print_then_check(args, &t)
+}
+
+/// A Databricks token on standard output (`--json`: shaped as
+/// `az account get-access-token` prints it), then the check that follows
+/// unless `--no-check`.
+pub(crate) fn print_then_check(args: &TokenArgs, t: &TokenResponse) -> Result<Outcome, CliError> {
+    let mut out = anstream::stdout();
+    let mut err = anstream::stderr();
     if args.json {
         let mut m = serde_json::Map::new();
         m.insert("accessToken".into(), t.access_token.clone().into());
