@@ -561,15 +561,16 @@ fn a_method_not_built_yet_is_incomplete_through_the_same_dispatch() {
     let s = Setup::demo();
     let r = auth(&s)
         .env("DATABRICKS_HOST", AZURE_HOST)
-        .env("ARM_USE_MSI", "true")
+        .env("DATABRICKS_USERNAME", "alice")
+        .env("DATABRICKS_PASSWORD", "not-sent")
         .run_plain();
     code(&r, 2);
-    assert_eq!(method(&r), "azure-msi");
+    assert_eq!(method(&r), "basic");
     assert_eq!(r.json["error_kind"], "not_built");
     assert!(r.json["error"]
         .as_str()
         .unwrap()
-        .contains("running azure-msi is not built yet"));
+        .contains("running basic is not built yet"));
     assert_eq!(status(&r, "credential"), "skip");
 }
 

@@ -25,6 +25,11 @@ use crate::commands::check::{self, verdict_outcome};
 use crate::config::resolve::Resolved;
 use crate::error::{CliError, Outcome};
 use crate::flows::databricks::{self as dbx, OidcHost};
+use crate::flows::dbx_federation::{
+    self, DatabricksHost, SourceSettings, SubjectSource, DEFAULT_OIDC_TOKEN_ENV,
+};
+use crate::flows::federated::{self, ExternalSource, FederatedSettings};
+use crate::flows::msi::{self, Identity, MsiRequest, Source};
 use crate::flows::secret::Secret;
 use crate::flows::{self, azcli, ClientCredential, Endpoint, FlowError, Http, Target};
 use crate::net::databrickscfg::Env;
@@ -66,11 +71,22 @@ pub(crate) enum Failure {
     /// A setting is missing or a local step failed (incomplete).
     Failed { message: String, fix: String },
     /// The token endpoint (or `az`) said no: explained, a failed finding.
+    /// `presented` names what was sent in the user's terms (the external
+    /// token's claims of a federation), when that tells the cause.
     Refused {
         url: String,
         status: Option<u16>,
         body: String,
         ctx: Box<Context>,
+        presented: Option<String>,
+    },
+    /// A managed identity endpoint said no, and its answer is diagnosed.
+    Diagnosed {
+        url: String,
+        status: Option<u16>,
+        answer: String,
+        cause: String,
+        fix: String,
     },
 }
 
@@ -137,6 +153,7 @@ fn from_flow(e: FlowError, ctx: Context) -> Failure {
             status,
             body,
             ctx: Box::new(ctx),
+            presented: None,
         },
     }
 }
@@ -149,6 +166,9 @@ pub(crate) fn obtain(method: &str, cx: &Cx) -> Result<Got, Failure> {
         "databricks-cli" => databricks_cli(cx),
         "azure-client-secret" => azure_client_secret(cx),
         "azure-cli" => azure_cli(cx),
+        "azure-msi" => azure_msi(cx),
+        "github-oidc-azure" => github_oidc_azure(cx),
+        "env-oidc" | "file-oidc" | "github-oidc" => databricks_federation(method, cx),
         other => Err(Failure::NotBuilt(format!(
             "running {other} is not built yet: `auth --dry-run` shows the settings it would use"
         ))),
@@ -410,6 +430,339 @@ fn azure_cli(cx: &Cx) -> Result<Got, Failure> {
     })
 }
 
+/// `azure-msi`: the managed identity of the machine, found as azure-identity
+/// finds it ([`msi::detect`]: `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`, AKS's
+/// `AZURE_FEDERATED_TOKEN_FILE`, else IMDS at
+/// `AZURE_POD_IDENTITY_AUTHORITY_HOST` or its link-local address). It runs
+/// only because the method was chosen (`azure_use_msi`, `ARM_USE_MSI`).
+fn azure_msi(cx: &Cx) -> Result<Got, Failure> {
+    let target = Target::new(None, None, false);
+    let source = msi::detect(cx.env, None).map_err(|m| {
+        failed(
+            m,
+            "Fix the managed identity variables of this environment, or choose another method (DATABRICKS_AUTH_TYPE).",
+        )
+    })?;
+    if let Source::WorkloadIdentity { token_file } = source {
+        return aks_workload_identity(cx, token_file);
+    }
+    let client_id = cx.r.get("azure_client_id").map(|c| c.trim().to_owned());
+    let named = match &client_id {
+        Some(_) => format!(" ({})", cx.source("azure_client_id")),
+        None => String::new(),
+    };
+    let identity = client_id
+        .clone()
+        .map(Identity::ClientId)
+        .unwrap_or(Identity::Default);
+    let req = MsiRequest::new(source, identity, &target);
+    match cx.rt.block_on(msi::get_token(&req, cx.args.timeout)) {
+        Ok(t) => Ok(Got {
+            how: format!(
+                "{} asked for a token for Azure Databricks ({}) as {}{named}",
+                req.source.label(),
+                req.resource,
+                req.identity.describe()
+            ),
+            token: Secret::new(t.access_token),
+            expires_on: Some(t.expires_on),
+        }),
+        Err(FlowError::Failed(m)) => Err(failed(
+            m,
+            "Run it where the managed identity is (an Azure VM, App Service, Functions, AKS), or choose another method (DATABRICKS_AUTH_TYPE).",
+        )),
+        Err(FlowError::Refused { url, status, body }) => match msi::diagnose(&body, &req) {
+            Some(d) => {
+                // The fix in the SDKs' settings: the identity is named by
+                // azure_client_id (ARM_CLIENT_ID), not a flag of `token`.
+                let fix = d
+                    .fix
+                    .replace(
+                        "--client-id <its client ID> (or AZURE_CLIENT_ID, azure_client_id), --object-id, or --msi-res-id <its resource ID>",
+                        "set ARM_CLIENT_ID (or azure_client_id in the profile) to its client ID, as the Databricks SDKs name a managed identity",
+                    )
+                    .replace("--client-id", "ARM_CLIENT_ID (azure_client_id)");
+                Err(Failure::Diagnosed {
+                    url,
+                    status,
+                    answer: msi::answer_message(&body).unwrap_or_default(),
+                    cause: d.cause,
+                    fix,
+                })
+            }
+            None => Err(Failure::Refused {
+                url,
+                status,
+                body,
+                ctx: Box::new(Context {
+                    flow: Some("managed_identity".into()),
+                    client_id,
+                    resource: Some(target.resource()),
+                    ..Context::default()
+                }),
+                presented: None,
+            }),
+        },
+    }
+}
+
+/// `azure-msi` on AKS with workload identity: the federated flow with the
+/// token file, the app `AZURE_CLIENT_ID` (or azure_client_id), the tenant
+/// `AZURE_TENANT_ID` (or azure_tenant_id) at `AZURE_AUTHORITY_HOST` (or the
+/// host's cloud), as azure-identity's WorkloadIdentityCredential does.
+fn aks_workload_identity(cx: &Cx, token_file: String) -> Result<Got, Failure> {
+    let pick = |attr: &str, var: &str| {
+        cx.r.get(attr)
+            .map(|v| (v.to_owned(), cx.source(attr)))
+            .or_else(|| {
+                cx.env
+                    .var(var)
+                    .map(|v| (v.trim().to_owned(), var.to_owned()))
+            })
+    };
+    let app = pick("azure_client_id", "AZURE_CLIENT_ID").ok_or_else(|| {
+        failed(
+            "AKS workload identity (AZURE_FEDERATED_TOKEN_FILE) but no client ID",
+            "Set AZURE_CLIENT_ID (the webhook sets it from the service account's azure.workload.identity/client-id annotation) or ARM_CLIENT_ID.",
+        )
+    })?;
+    let tenant = pick("azure_tenant_id", "AZURE_TENANT_ID").ok_or_else(|| {
+        failed(
+            "AKS workload identity (AZURE_FEDERATED_TOKEN_FILE) but no tenant",
+            "Set AZURE_TENANT_ID or ARM_TENANT_ID.",
+        )
+    })?;
+    let authority = match (&cx.args.authority, cx.env.var("AZURE_AUTHORITY_HOST")) {
+        (None, Some(a)) => a.trim().trim_end_matches('/').to_owned(),
+        _ => authority(cx)?,
+    };
+    let source = ExternalSource::File {
+        path: token_file.into(),
+        from: "AZURE_FEDERATED_TOKEN_FILE (AKS workload identity)".into(),
+    };
+    entra_federation(cx, source, app, tenant, authority)
+}
+
+/// `github-oidc-azure`: GitHub Actions' ID token (audience
+/// `api://AzureADTokenExchange`) sent as the client assertion of the app
+/// `azure_client_id` in the tenant `azure_tenant_id` (else the workspace's).
+fn github_oidc_azure(cx: &Cx) -> Result<Got, Failure> {
+    let (Some(url), Some(token)) = (
+        cx.env.var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+        cx.env.var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+    ) else {
+        return Err(failed(
+            "not in a GitHub Actions job that may ask for an ID token: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not both set",
+            "Give the job `permissions: id-token: write` (GitHub then sets both), or choose another method (DATABRICKS_AUTH_TYPE).",
+        ));
+    };
+    let app = (
+        cx.r.get("azure_client_id")
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+        cx.source("azure_client_id"),
+    );
+    let authority = authority(cx)?;
+    let tenant = tenant(cx)?;
+    let source = ExternalSource::GitHub {
+        request_url: url.trim().to_owned(),
+        request_token: Secret::new(token.trim()),
+        audience: federated::TOKEN_EXCHANGE_AUDIENCE.to_owned(),
+    };
+    entra_federation(cx, source, app, tenant, authority)
+}
+
+/// Entra workload identity federation: the external token of `source` as
+/// the client assertion of `app` (value, where it was set) in `tenant`. A
+/// refusal names the external token's claims, which the app's federated
+/// credential must match.
+fn entra_federation(
+    cx: &Cx,
+    source: ExternalSource,
+    (app, app_from): (String, String),
+    (tenant, tenant_from): (String, String),
+    authority: String,
+) -> Result<Got, Failure> {
+    let target = Target::new(None, None, false);
+    let settings = FederatedSettings {
+        endpoint: Endpoint {
+            authority: authority.clone(),
+            tenant: tenant.clone(),
+        },
+        target: target.clone(),
+        client_id: app.clone(),
+        source,
+        timeout: cx.args.timeout,
+    };
+    let url = settings.endpoint.token_url(&target);
+    let (ext, r) = cx.rt.block_on(federated::run(&cx.http, &settings, cx.env));
+    let from = settings.source.label();
+    match r {
+        Ok(t) => Ok(Got {
+            token: Secret::new(t.access_token),
+            how: format!(
+                "the external token from {from}{} exchanged at {url} for a token of the app {app} ({app_from}), tenant {tenant} ({tenant_from}), resource Azure Databricks",
+                ext.as_ref()
+                    .map(|x| format!(" (sub {})", x.sub))
+                    .unwrap_or_default()
+            ),
+            expires_on: Some(t.expires_on),
+        }),
+        Err(FlowError::Failed(m)) => Err(failed(
+            m,
+            "See the message; then run `entra-doctor auth` again.",
+        )),
+        Err(FlowError::Refused { url, status, body }) => Err(Failure::Refused {
+            url,
+            status,
+            body,
+            ctx: Box::new(Context {
+                flow: Some("federated".into()),
+                tenant: Some(tenant),
+                client_id: Some(app.clone()),
+                resource: Some(target.resource()),
+                authority_host: Some(authority),
+                ..Context::default()
+            }),
+            presented: ext.map(|x| {
+                format!(
+                    "the external token from {from} has iss '{}', sub '{}', aud '{}': a federated credential of the app {app} must name exactly these (case-sensitive); list them with `az ad app federated-credential list --id {app}` (`entra-doctor token --flow federated --federated-credential FILE` shows which differs)",
+                    x.iss,
+                    x.sub,
+                    x.aud.join(", ")
+                )
+            }),
+        }),
+    }
+}
+
+/// `env-oidc`, `file-oidc`, `github-oidc`: Databricks token federation. The
+/// external token from where the method reads it, exchanged (RFC 8693) at
+/// the host's token endpoint under the account's federation policies.
+fn databricks_federation(method: &str, cx: &Cx) -> Result<Got, Failure> {
+    let oidc = cx.oidc_host()?;
+    let base = Url::parse(&oidc.base)
+        .map_err(|e| failed(format!("the host '{}': {e}", oidc.base), "Fix the host."))?;
+    let host = match &oidc.account_id {
+        Some(a) => DatabricksHost::Account {
+            host: base,
+            account_id: a.clone(),
+        },
+        None => DatabricksHost::Workspace(base),
+    };
+    let settings = SourceSettings::from_resolved(cx.r, None);
+    let src = match method {
+        "env-oidc" => SubjectSource::Env {
+            var: settings
+                .oidc_token_env
+                .clone()
+                .unwrap_or_else(|| DEFAULT_OIDC_TOKEN_ENV.to_owned()),
+        },
+        "file-oidc" => {
+            let (path, from) = settings.oidc_token_filepath.clone().ok_or_else(|| {
+                failed(
+                    "oidc_token_filepath is not set",
+                    "Set DATABRICKS_OIDC_TOKEN_FILEPATH or oidc_token_filepath in the profile.",
+                )
+            })?;
+            SubjectSource::File {
+                path: path.into(),
+                from,
+            }
+        }
+        _ => {
+            let (Some(url), Some(token)) = (
+                cx.env.var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+                cx.env.var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+            ) else {
+                return Err(failed(
+                    "not in a GitHub Actions job that may ask for an ID token: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not both set",
+                    "Give the job `permissions: id-token: write` (GitHub then sets both), or choose another method (DATABRICKS_AUTH_TYPE).",
+                ));
+            };
+            // The default audience is the configured host's, not its
+            // stand-in's: the policy names the real one.
+            let configured = cx.host.clone().unwrap_or_else(|| oidc.base.clone());
+            let audience =
+                settings
+                    .token_audience
+                    .clone()
+                    .unwrap_or_else(|| match &oidc.account_id {
+                        Some(a) => a.clone(),
+                        None => format!("{configured}/oidc/v1/token"),
+                    });
+            SubjectSource::GitHubActions {
+                request_url: url.trim().to_owned(),
+                request_token: Secret::new(token.trim()),
+                audience,
+            }
+        }
+    };
+    let client_id = cx.r.get("client_id").map(str::to_owned);
+    let url = host.token_url();
+    let subject = cx
+        .rt
+        .block_on(dbx_federation::read_subject_token(&cx.http, &src, cx.env))
+        .map_err(|e| match e {
+            FlowError::Failed(m) | FlowError::Refused { body: m, .. } => failed(
+                format!("{}: {m}", src.describe()),
+                "See the message; then run `entra-doctor auth` again.",
+            ),
+        })?;
+    let r = cx.rt.block_on(dbx_federation::exchange(
+        &cx.http,
+        &host,
+        &subject,
+        client_id.as_deref(),
+        "all-apis",
+    ));
+    let sp = client_id
+        .as_deref()
+        .map(|c| {
+            format!(
+                " for the service principal {c} ({})",
+                cx.source("client_id")
+            )
+        })
+        .unwrap_or_default();
+    match r {
+        Ok(t) => Ok(Got {
+            token: Secret::new(t.access_token),
+            how: format!(
+                "the external token from {} exchanged at {url}{sp} (RFC 8693 token exchange, scope all-apis)",
+                src.describe()
+            ),
+            expires_on: Some(t.expires_on),
+        }),
+        Err(FlowError::Failed(m)) => Err(failed(
+            m,
+            "See the message; then run `entra-doctor auth` again.",
+        )),
+        Err(FlowError::Refused { url, status, body }) => Err(Failure::Refused {
+            url,
+            status,
+            body,
+            ctx: Box::new(Context {
+                flow: Some("databricks_token_federation".into()),
+                client_id: client_id.clone(),
+                authority_host: Some(oidc.oidc()),
+                ..Context::default()
+            }),
+            presented: federated::decode_external(&subject).ok().map(|x| {
+                format!(
+                    "the external token from {} has iss '{}', sub '{}', aud '{}' (its signature not verified here): a federation policy of {} must accept exactly these; `entra-doctor token --flow databricks-federation --policy FILE` shows which claim differs",
+                    src.describe(),
+                    x.iss,
+                    x.sub,
+                    x.aud.join(", "),
+                    host.describe()
+                )
+            }),
+        }),
+    }
+}
+
 /// The first `name` on the environment's PATH, as a path.
 fn which(env: &dyn Env, name: &str) -> Option<String> {
     let path = env.var("PATH")?;
@@ -551,16 +904,40 @@ fn no_token(method: &str, f: Failure) -> Ran {
             Outcome::Incomplete,
             None,
         ),
+        Failure::Diagnosed {
+            url,
+            status,
+            answer,
+            cause,
+            fix,
+        } => {
+            let said = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+            (
+                Finding::fail(
+                    CREDENTIAL,
+                    format!("{method}: {url} refused{said}: {cause}"),
+                )
+                .actual(entra_token::text::clip(answer.trim(), 300))
+                .fix(fix),
+                Outcome::Failed,
+                None,
+            )
+        }
         Failure::Refused {
             url,
             status,
             body,
             ctx,
+            presented,
         } => {
             let said = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+            let presented = presented.map(|p| format!("; {p}")).unwrap_or_default();
             // Databricks' own token endpoints answer in their words; Entra
             // and `az` in theirs.
-            let parsed = if matches!(method, "oauth-m2m" | "databricks-cli") {
+            let parsed = if matches!(
+                method,
+                "oauth-m2m" | "databricks-cli" | "env-oidc" | "file-oidc" | "github-oidc"
+            ) {
                 Ok(explain::parse_databricks_token_answer(status, &body, &url))
             } else {
                 explain::parse(&body)
@@ -576,7 +953,7 @@ fn no_token(method: &str, f: Failure) -> Ran {
                     (
                         Finding::fail(
                             CREDENTIAL,
-                            format!("{method}: {url} refused{said}: {}", e.headline),
+                            format!("{method}: {url} refused{said}: {}{presented}", e.headline),
                         )
                         .actual(entra_token::text::clip(body.trim(), 300))
                         .fix(fix),
@@ -588,7 +965,7 @@ fn no_token(method: &str, f: Failure) -> Ran {
                     Finding::fail(
                         CREDENTIAL,
                         format!(
-                            "{method}: {url} refused{said}: {}",
+                            "{method}: {url} refused{said}: {}{presented}",
                             entra_token::text::clip(body.trim(), 300)
                         ),
                     )
