@@ -360,9 +360,38 @@ fn github_oidc_azure_subject_mismatch_is_a_failed_credential_naming_the_subject(
     assert!(!r.stdout.contains(&jwt), "the external token was printed");
 }
 
+#[test]
+fn azure_msi_on_aks_runs_workload_identity_with_the_token_file() {
+    let (s, ext) = federated_setup();
+    let jwt = ext.token(MAIN, FEDERATION_AUDIENCE, 600);
+    let file = s.home.path().join("sa-token");
+    std::fs::write(&file, &jwt).unwrap();
+    let r = auth(&s)
+        .env("ARM_USE_MSI", "true")
+        .env("AZURE_FEDERATED_TOKEN_FILE", &file)
+        .env("AZURE_CLIENT_ID", APP)
+        .env("AZURE_TENANT_ID", DEMO_TENANT_ID)
+        .env("AZURE_AUTHORITY_HOST", s.emu.base_url())
+        .run_plain();
+    assert_eq!(method(&r), "azure-msi");
+    assert_valid(&r);
+    let cred = message(&r, "credential");
+    assert!(
+        cred.contains("AZURE_FEDERATED_TOKEN_FILE")
+            && cred.contains(&format!("{APP} (AZURE_CLIENT_ID)")),
+        "{cred}"
+    );
+    assert_eq!(s.emu.request_count(IMDS_PATH), 0);
+    assert!(!r.stdout.contains(&jwt), "the external token was printed");
+}
+
 // ---- env-oidc ----
 
 fn dbx_federation_setup() -> (Setup, ExternalIssuer) {
+    dbx_federation_setup_for(&[POLICY_AUD])
+}
+
+fn dbx_federation_setup_for(audiences: &[&str]) -> (Setup, ExternalIssuer) {
     let ext = ExternalIssuer::generate(GITHUB).unwrap();
     let mut cfg = EmulatorConfig::default().account(AccountConfig::new(ACCOUNT));
     cfg.workspaces[0] = cfg.workspaces[0]
@@ -370,7 +399,7 @@ fn dbx_federation_setup() -> (Setup, ExternalIssuer) {
         .account(ACCOUNT)
         .federation_policy(
             FederationPolicy::new(GITHUB, ext.jwks())
-                .audiences(&[POLICY_AUD])
+                .audiences(audiences)
                 .for_service_principal(DEMO_SP_APP_ID, POLICY_SUB),
         );
     (Setup::new(cfg), ext)
@@ -379,6 +408,13 @@ fn dbx_federation_setup() -> (Setup, ExternalIssuer) {
 /// `auth` on the emulator's workspace itself (a Databricks OAuth token is
 /// verified with the workspace's own keys).
 fn env_oidc(s: &Setup, jwt: &str) -> Run {
+    on_workspace(s)
+        .env("DATABRICKS_CLIENT_ID", DEMO_SP_APP_ID)
+        .env("DATABRICKS_OIDC_TOKEN", jwt)
+        .run_plain()
+}
+
+fn on_workspace(s: &Setup) -> Cmd {
     let mut c = bare_cmd(s.home.path());
     c.env("PATH", s.home.path().join("bin")).args([
         "auth",
@@ -389,11 +425,7 @@ fn env_oidc(s: &Setup, jwt: &str) -> Run {
         "--cache-dir",
     ]);
     c.arg(s.cache.path());
-    Cmd(c)
-        .env("DATABRICKS_HOST", s.ws(DEMO_WORKSPACE))
-        .env("DATABRICKS_CLIENT_ID", DEMO_SP_APP_ID)
-        .env("DATABRICKS_OIDC_TOKEN", jwt)
-        .run_plain()
+    Cmd(c).env("DATABRICKS_HOST", s.ws(DEMO_WORKSPACE))
 }
 
 #[test]
@@ -437,4 +469,64 @@ fn env_oidc_refused_when_the_policy_does_not_match_names_the_presented_audience(
     assert!(msg.contains("--policy FILE"), "{msg}");
     assert!(r.json["explanation"].is_object(), "{}", r.stdout);
     assert!(!r.stdout.contains(&jwt), "the external token was printed");
+}
+
+#[test]
+fn file_oidc_reads_the_token_file_and_is_valid() {
+    let (s, ext) = dbx_federation_setup();
+    let jwt = ext.token(POLICY_SUB, POLICY_AUD, 600);
+    let file = s.home.path().join("id-token");
+    std::fs::write(&file, format!("{jwt}\n")).unwrap();
+    let r = on_workspace(&s)
+        .env("DATABRICKS_CLIENT_ID", DEMO_SP_APP_ID)
+        .env("DATABRICKS_OIDC_TOKEN_FILEPATH", &file)
+        // client_id and oidc_token_filepath are two methods' settings: the
+        // SDKs want auth_type to choose.
+        .env("DATABRICKS_AUTH_TYPE", "file-oidc")
+        .run_plain();
+    assert_eq!(method(&r), "file-oidc", "{}\n{}", r.stdout, r.stderr);
+    assert_valid(&r);
+    assert!(
+        message(&r, "credential").contains("DATABRICKS_OIDC_TOKEN_FILEPATH"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// `github-oidc`: GitHub is asked for the configured host's token endpoint
+/// as the audience (not its stand-in's), and the policy naming it accepts.
+#[test]
+fn github_oidc_asks_github_for_the_hosts_token_endpoint_and_is_valid() {
+    let audience = format!("{AZURE_HOST}/oidc/v1/token");
+    let (s, ext) = dbx_federation_setup_for(&[&audience]);
+    let jwt = ext.token(POLICY_SUB, &audience, 600);
+    let (url, seen) = github_stand_in(jwt.clone());
+    let mut c = bare_cmd(s.home.path());
+    c.env("PATH", s.home.path().join("bin")).args([
+        "auth",
+        "--json",
+        "--test-resolve",
+        "localhost=127.0.0.1",
+        "--cache-dir",
+    ]);
+    c.arg(s.cache.path());
+    let r = Cmd(c)
+        .env("DATABRICKS_HOST", AZURE_HOST)
+        .args(["--test-host"])
+        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
+        .env("DATABRICKS_CLIENT_ID", DEMO_SP_APP_ID)
+        .env("ACTIONS_ID_TOKEN_REQUEST_URL", &url)
+        .env("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "gh-request-token")
+        .run_plain();
+    assert_eq!(method(&r), "github-oidc");
+    assert_valid(&r);
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen[0].contains(
+            "audience=https%3A%2F%2Fadb-1234567890123456.7.azuredatabricks.net%2Foidc%2Fv1%2Ftoken"
+        ),
+        "{seen:?}"
+    );
+    assert!(!r.stdout.contains(&jwt), "the external token was printed");
+    assert!(!r.stdout.contains("gh-request-token"));
 }
