@@ -25,9 +25,7 @@ use crate::commands::check::{self, verdict_outcome};
 use crate::config::resolve::Resolved;
 use crate::error::{CliError, Outcome};
 use crate::flows::databricks::{self as dbx, OidcHost};
-use crate::flows::dbx_federation::{
-    self, DatabricksHost, SourceSettings, SubjectSource, DEFAULT_OIDC_TOKEN_ENV,
-};
+use crate::flows::dbx_federation::{self, SourceSettings, SubjectSource, DEFAULT_OIDC_TOKEN_ENV};
 use crate::flows::federated::{self, ExternalSource, FederatedSettings};
 use crate::flows::msi::{self, Identity, MsiRequest, Source};
 use crate::flows::secret::Secret;
@@ -641,16 +639,7 @@ fn entra_federation(
 /// external token from where the method reads it, exchanged (RFC 8693) at
 /// the host's token endpoint under the account's federation policies.
 fn databricks_federation(method: &str, cx: &Cx) -> Result<Got, Failure> {
-    let oidc = cx.oidc_host()?;
-    let base = Url::parse(&oidc.base)
-        .map_err(|e| failed(format!("the host '{}': {e}", oidc.base), "Fix the host."))?;
-    let host = match &oidc.account_id {
-        Some(a) => DatabricksHost::Account {
-            host: base,
-            account_id: a.clone(),
-        },
-        None => DatabricksHost::Workspace(base),
-    };
+    let host = cx.oidc_host()?;
     let settings = SourceSettings::from_resolved(cx.r, None);
     let src = match method {
         "env-oidc" => SubjectSource::Env {
@@ -683,15 +672,14 @@ fn databricks_federation(method: &str, cx: &Cx) -> Result<Got, Failure> {
             };
             // The default audience is the configured host's, not its
             // stand-in's: the policy names the real one.
-            let configured = cx.host.clone().unwrap_or_else(|| oidc.base.clone());
-            let audience =
-                settings
-                    .token_audience
-                    .clone()
-                    .unwrap_or_else(|| match &oidc.account_id {
-                        Some(a) => a.clone(),
-                        None => format!("{configured}/oidc/v1/token"),
-                    });
+            let configured = OidcHost {
+                base: cx.host.clone().unwrap_or_else(|| host.base.clone()),
+                account_id: host.account_id.clone(),
+            };
+            let audience = settings
+                .token_audience
+                .clone()
+                .unwrap_or_else(|| configured.default_audience());
             SubjectSource::GitHubActions {
                 request_url: url.trim().to_owned(),
                 request_token: Secret::new(token.trim()),
@@ -746,7 +734,7 @@ fn databricks_federation(method: &str, cx: &Cx) -> Result<Got, Failure> {
             ctx: Box::new(Context {
                 flow: Some("databricks_token_federation".into()),
                 client_id: client_id.clone(),
-                authority_host: Some(oidc.oidc()),
+                authority_host: Some(host.oidc()),
                 ..Context::default()
             }),
             presented: federated::decode_external(&subject).ok().map(|x| {
