@@ -193,6 +193,33 @@ fn azure_msi_through_imds_at_the_pod_identity_address_is_valid_end_to_end() {
     assert_eq!(s.emu.request_count(IMDS_PATH), 1);
 }
 
+/// The SDKs' "Tenant shouldn't be specified for managed identity account":
+/// a tenant set is not the identity's; the token is still valid.
+#[test]
+fn azure_msi_with_another_tenant_set_warns_that_the_tenant_is_not_used() {
+    let s = system();
+    let other = "99999999-2222-4333-8444-555555555555";
+    let r = auth(&s)
+        .env("ARM_USE_MSI", "true")
+        .env("ARM_TENANT_ID", other)
+        .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", s.emu.base_url())
+        .run_plain();
+    assert_eq!(method(&r), "azure-msi");
+    code(&r, 0);
+    assert!(valid(&r));
+    assert_eq!(status(&r, "credential"), "warn", "{}", r.stdout);
+    let m = message(&r, "credential");
+    assert!(
+        m.contains(&format!("the tenant {other} (from ARM_TENANT_ID) is not the managed identity's tenant {DEMO_TENANT_ID}")),
+        "{m}"
+    );
+    assert!(
+        fix(&r, "credential").contains("Unset ARM_TENANT_ID"),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn azure_msi_with_several_user_assigned_identities_and_none_named_is_diagnosed() {
     let s = two_user_assigned();

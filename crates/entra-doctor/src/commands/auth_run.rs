@@ -60,6 +60,9 @@ pub(crate) struct Got {
     /// "the token from DATABRICKS_TOKEN", "client credentials at …".
     pub how: String,
     pub expires_on: Option<i64>,
+    /// A caution about how it was obtained, and its fix (a warning on the
+    /// `credential` finding).
+    pub note: Option<(String, String)>,
 }
 
 /// Why no token.
@@ -181,6 +184,7 @@ fn pat(cx: &Cx) -> Result<Got, Failure> {
         token: Secret::new(token),
         how: format!("the token from {}", cx.source("token")),
         expires_on: None,
+        note: None,
     })
 }
 
@@ -213,6 +217,7 @@ fn oauth_m2m(cx: &Cx) -> Result<Got, Failure> {
             dbx::M2M_SCOPE
         ),
         expires_on: Some(t.expires_on),
+        note: None,
     })
 }
 
@@ -262,6 +267,7 @@ fn databricks_cli(cx: &Cx) -> Result<Got, Failure> {
                     .unwrap_or_default()
             ),
             expires_on: cached.expires_on,
+            note: None,
         });
     }
     let Some(rt) = &cached.refresh_token else {
@@ -295,6 +301,7 @@ fn databricks_cli(cx: &Cx) -> Result<Got, Failure> {
             host.token_url()
         ),
         expires_on: Some(t.expires_on),
+        note: None,
     })
 }
 
@@ -394,6 +401,7 @@ fn azure_client_secret(cx: &Cx) -> Result<Got, Failure> {
             ep.token_url(&target)
         ),
         expires_on: Some(t.expires_on),
+        note: None,
     })
 }
 
@@ -425,6 +433,7 @@ fn azure_cli(cx: &Cx) -> Result<Got, Failure> {
             tenant.map(|t| format!(" --tenant {t}")).unwrap_or_default()
         ),
         expires_on: Some(t.expires_on),
+        note: None,
     })
 }
 
@@ -455,16 +464,32 @@ fn azure_msi(cx: &Cx) -> Result<Got, Failure> {
         .unwrap_or(Identity::Default);
     let req = MsiRequest::new(source, identity, &target);
     match cx.rt.block_on(msi::get_token(&req, cx.args.timeout)) {
-        Ok(t) => Ok(Got {
-            how: format!(
-                "{} asked for a token for Azure Databricks ({}) as {}{named}",
-                req.source.label(),
-                req.resource,
-                req.identity.describe()
-            ),
-            token: Secret::new(t.access_token),
-            expires_on: Some(t.expires_on),
-        }),
+        Ok(t) => {
+            // A tenant set for a managed identity is not sent: its tokens
+            // come from its own tenant. Said when it is not the token's.
+            let tid = crate::commands::token::tenant_of(&t.access_token);
+            let note = cx.r.get("azure_tenant_id").and_then(|tenant| {
+                let from = cx.source("azure_tenant_id");
+                msi::tenant_clash(tenant, &from, tid.as_deref())
+                    .map(|n| {
+                        (
+                            lower_first(&n),
+                            format!("Unset {from} for azure-msi, or use a service principal of that tenant (azure-client-secret)."),
+                        )
+                    })
+            });
+            Ok(Got {
+                how: format!(
+                    "{} asked for a token for Azure Databricks ({}) as {}{named}",
+                    req.source.label(),
+                    req.resource,
+                    req.identity.describe()
+                ),
+                token: Secret::new(t.access_token),
+                expires_on: Some(t.expires_on),
+                note,
+            })
+        }
         Err(FlowError::Failed(m)) => Err(failed(
             m,
             "Run it where the managed identity is (an Azure VM, App Service, Functions, AKS), or choose another method (DATABRICKS_AUTH_TYPE).",
@@ -606,6 +631,7 @@ fn entra_federation(
                     .unwrap_or_default()
             ),
             expires_on: Some(t.expires_on),
+            note: None,
         }),
         Err(FlowError::Failed(m)) => Err(failed(
             m,
@@ -722,6 +748,7 @@ fn databricks_federation(method: &str, cx: &Cx) -> Result<Got, Failure> {
                 src.describe()
             ),
             expires_on: Some(t.expires_on),
+            note: None,
         }),
         Err(FlowError::Failed(m)) => Err(failed(
             m,
@@ -749,6 +776,14 @@ fn databricks_federation(method: &str, cx: &Cx) -> Result<Got, Failure> {
             }),
         }),
     }
+}
+
+/// `text` with its first letter in lower case (to follow "but").
+fn lower_first(text: &str) -> String {
+    let mut c = text.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The first `name` on the environment's PATH, as a path.
@@ -830,9 +865,11 @@ fn run_with(method: &'static str, cx: &Cx) -> Result<Ran, CliError> {
             .map(|e| format!("; it expires at {}", entra_token::timefmt::utc(e)))
             .unwrap_or_default()
     );
-    let credential = match unused_settings(cx.r, method) {
-        None => Finding::pass(CREDENTIAL, got_it),
-        Some((why, fix)) => Finding::warn(CREDENTIAL, format!("{got_it}; but {why}")).fix(fix),
+    let credential = match (unused_settings(cx.r, method), got.note) {
+        (None, None) => Finding::pass(CREDENTIAL, got_it),
+        (Some((why, fix)), _) | (None, Some((why, fix))) => {
+            Finding::warn(CREDENTIAL, format!("{got_it}; but {why}")).fix(fix)
+        }
     };
     check_token(cx, credential, got.token.expose())
 }

@@ -290,28 +290,6 @@ pub async fn exchange(
     http.token(&url, &form).await
 }
 
-/// The whole flow for `auth`'s `env-oidc`, `file-oidc` and `github-oidc`
-/// methods on a Databricks host: the source chosen as the SDKs choose it,
-/// the external token read, then exchanged. `Failed` when nothing is
-/// configured or the token cannot be read; `Refused` carries Databricks'
-/// answer.
-#[allow(dead_code)] // The entry point for `auth`'s methods, wired when they run.
-pub async fn federated_token(
-    http: &Http,
-    host: &OidcHost,
-    sources: &SourceSettings,
-    env: &dyn Env,
-    client_id: Option<&str>,
-) -> Result<TokenResponse, FlowError> {
-    let src = choose_source(sources, host, env).ok_or_else(|| {
-        FlowError::Failed(
-            "no external token: DATABRICKS_OIDC_TOKEN (or the variable oidc_token_env names), oidc_token_filepath, or GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN".into(),
-        )
-    })?;
-    let subject = read_subject_token(http, &src, env).await?;
-    exchange(http, host, &subject, client_id, "all-apis").await
-}
-
 /// The keys of the policy's issuer: the policy's own `jwks_json`, else its
 /// `jwks_uri`, else the issuer's OpenID discovery (`jwks_uri` of
 /// `<issuer>/.well-known/openid-configuration`). With where they came from.
@@ -446,34 +424,6 @@ mod tests {
             choose_source(&s, &ws(), &env(&with_env)),
             Some(SubjectSource::File { .. })
         ));
-    }
-
-    #[test]
-    fn federated_token_without_a_source_fails_before_any_request() {
-        let http = Http::new(
-            std::time::Duration::from_secs(1),
-            std::time::Duration::from_secs(1),
-        )
-        .unwrap();
-        let env = FakeEnv {
-            vars: vec![],
-            home: std::env::temp_dir(),
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let r = rt.block_on(federated_token(
-            &http,
-            &ws(),
-            &SourceSettings::default(),
-            &env,
-            None,
-        ));
-        match r {
-            Err(FlowError::Failed(m)) => assert!(m.contains("DATABRICKS_OIDC_TOKEN"), "{m}"),
-            other => panic!("{other:?}"),
-        }
     }
 
     #[test]
