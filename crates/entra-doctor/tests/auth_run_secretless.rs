@@ -19,7 +19,7 @@ use entra_emulator::{
     FederationPolicy, ManagedIdentity, DEMO_IDENTITY_HEADER, DEMO_SP_APP_ID, DEMO_TENANT_ID,
     DEMO_WORKSPACE, FEDERATION_AUDIENCE,
 };
-use online_common::{bare_cmd, Cmd, Run, Setup};
+use online_common::{bare_cmd, closed_port, Cmd, Run, Setup};
 
 const AZURE_HOST: &str = "https://adb-1234567890123456.7.azuredatabricks.net";
 const IMDS_PATH: &str = "/metadata/identity/oauth2/token";
@@ -191,6 +191,32 @@ fn azure_msi_through_imds_at_the_pod_identity_address_is_valid_end_to_end() {
         r.stdout
     );
     assert_eq!(s.emu.request_count(IMDS_PATH), 1);
+}
+
+/// Off Azure (nothing at the IMDS address) the run says so, incomplete,
+/// within its bound instead of hanging.
+#[test]
+fn azure_msi_with_no_endpoint_says_no_managed_identity_within_its_bound() {
+    let s = system();
+    let r = auth(&s)
+        .env("ARM_USE_MSI", "true")
+        .env(
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+            format!("http://127.0.0.1:{}", closed_port()),
+        )
+        .run_plain();
+    // Under the run's 15 s --timeout: the connection's own bound decides.
+    r.within(Duration::from_secs(10));
+    assert_eq!(method(&r), "azure-msi");
+    code(&r, 2);
+    assert!(!valid(&r));
+    assert_eq!(status(&r, "credential"), "skip", "{}", r.stdout);
+    assert!(
+        message(&r, "credential").contains("no managed identity endpoint"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(s.emu.request_count(IMDS_PATH), 0);
 }
 
 /// The SDKs' "Tenant shouldn't be specified for managed identity account":
