@@ -583,3 +583,65 @@ fn github_oidc_asks_github_for_the_hosts_token_endpoint_and_is_valid() {
     assert!(!r.stdout.contains(&jwt), "the external token was printed");
     assert!(!r.stdout.contains("gh-request-token"));
 }
+
+// ---- the service principal outside the workspace ----
+
+const OUTSIDER: &str = "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e";
+const OUTSIDER_SECRET: &str = "outsider-secret-value";
+const RESOURCE: &str = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Databricks/workspaces/ws";
+
+fn outsider_setup() -> Setup {
+    let mut cfg = EmulatorConfig::default();
+    cfg.tenants[0] = cfg.tenants[0]
+        .clone()
+        .app(AppRegistration::new(OUTSIDER, "outside-pipeline").secret(OUTSIDER_SECRET));
+    cfg.workspaces[0] = cfg.workspaces[0]
+        .clone()
+        .azure_resource_id(RESOURCE)
+        .resource_contributor(OUTSIDER);
+    Setup::new(cfg)
+}
+
+fn outsider(s: &Setup) -> Cmd {
+    auth(s)
+        .env("ARM_CLIENT_ID", OUTSIDER)
+        .env("ARM_CLIENT_SECRET", OUTSIDER_SECRET)
+        .env("ARM_TENANT_ID", DEMO_TENANT_ID)
+}
+
+#[test]
+fn azure_client_secret_of_a_contributor_outside_the_workspace_gets_in_by_the_management_token() {
+    let s = outsider_setup();
+    let r = outsider(&s)
+        .env("DATABRICKS_AZURE_RESOURCE_ID", RESOURCE)
+        .run_plain();
+    assert_eq!(method(&r), "azure-client-secret");
+    assert_valid(&r);
+    assert!(
+        message(&r, "membership").contains("management-token path"),
+        "{}",
+        r.stdout
+    );
+    // The Databricks token and the ARM token, both by client credentials.
+    assert_eq!(
+        s.emu
+            .request_count(&format!("/{DEMO_TENANT_ID}/oauth2/token")),
+        2
+    );
+    assert!(!r.stdout.contains(OUTSIDER_SECRET));
+}
+
+#[test]
+fn azure_client_secret_outside_the_workspace_without_a_resource_id_says_how_to_use_the_path() {
+    let s = outsider_setup();
+    let r = outsider(&s).run_plain();
+    assert_eq!(method(&r), "azure-client-secret");
+    code(&r, 1);
+    assert!(!valid(&r));
+    assert_eq!(status(&r, "membership"), "fail", "{}", r.stdout);
+    assert!(
+        fix(&r, "membership").contains("DATABRICKS_AZURE_RESOURCE_ID"),
+        "{}",
+        r.stdout
+    );
+}

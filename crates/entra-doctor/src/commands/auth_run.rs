@@ -20,8 +20,9 @@ use entra_token::{Finding, Policy, Report, Status, Summary, Token, Verdict, Verd
 use serde_json::{json, Value as Json};
 use url::Url;
 
-use crate::cli::AuthArgs;
+use crate::cli::{AuthArgs, OnlineArgs};
 use crate::commands::check::{self, verdict_outcome};
+use crate::commands::sp_management::{self, Arm};
 use crate::config::resolve::Resolved;
 use crate::error::{CliError, Outcome};
 use crate::flows::databricks::{self as dbx, OidcHost};
@@ -871,7 +872,7 @@ fn run_with(method: &'static str, cx: &Cx) -> Result<Ran, CliError> {
             Finding::warn(CREDENTIAL, format!("{got_it}; but {why}")).fix(fix)
         }
     };
-    check_token(cx, credential, got.token.expose())
+    check_token(cx, method, credential, got.token.expose())
 }
 
 /// Another method's settings, all set but not used by `method`: why the
@@ -1067,14 +1068,17 @@ fn plan(cx: &Cx) -> Result<(Plan, Option<Workspace>), CliError> {
     Ok((plan, ws))
 }
 
-fn check_token(cx: &Cx, credential: Finding, token: &str) -> Result<Ran, CliError> {
+fn check_token(cx: &Cx, method: &str, credential: Finding, token: &str) -> Result<Ran, CliError> {
     let (plan, ws) = plan(cx)?;
     if !is_jwt(token) && cx.is_account() {
         return check_account_pat(cx, &plan, ws.as_ref(), credential, token);
     }
     // The check of `check --workspace`: the token read once, its keys, the
     // workspace's tenant and SCIM `Me` (a PAT: the workspace alone).
-    let checked = check::check_planned(token, None, &plan, Policy::databricks(now()), false)?;
+    let mut checked = check::check_planned(token, None, &plan, Policy::databricks(now()), false)?;
+    if method == "azure-client-secret" && !cx.is_account() {
+        management_path(cx, &mut checked, token)?;
+    }
     let mut report = checked.report;
     let mut incomplete = !checked.outcome.failed_steps.is_empty();
     let jwt = checked.token;
@@ -1105,6 +1109,50 @@ fn check_token(cx: &Cx, credential: Finding, token: &str) -> Result<Ran, CliErro
         outcome,
         explanation: None,
         not_built: None,
+    })
+}
+
+/// `azure-client-secret` for a service principal the workspace does not
+/// know: the SDKs' management-token path (an ARM token of the same
+/// principal in `X-Databricks-Azure-SP-Management-Token`, with
+/// `azure_workspace_resource_id`), said whether it applies and run, as
+/// `check` and `token` do.
+fn management_path(cx: &Cx, checked: &mut check::Checked, token: &str) -> Result<(), CliError> {
+    let online = OnlineArgs {
+        workspace: cx.base.clone(),
+        profile: cx.args.profile.clone(),
+        allow_any_workspace_host: cx.args.allow_any_workspace_host || cx.base != cx.host,
+        authority: cx.args.authority.clone(),
+        client_id: None,
+        workspace_resource_id: cx.r.get("azure_workspace_resource_id").map(str::to_owned),
+        offline: false,
+        cache_dir: cx.args.cache_dir.clone(),
+        no_cache: false,
+        connect_timeout: cx.args.connect_timeout,
+        timeout: cx.args.timeout,
+        test_resolve: cx.args.test_resolve.clone(),
+    };
+    let client_id = cx.r.get("azure_client_id").unwrap_or_default().trim();
+    let secret = cx.r.get("azure_client_secret").unwrap_or_default();
+    let authority = authority(cx).ok();
+    sp_management::retry(checked, token, &online, |app, t| {
+        let tid = t
+            .payload_value()
+            .get("tid")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        match (authority, tid) {
+            (Some(authority), Some(tenant)) if app.eq_ignore_ascii_case(client_id) => {
+                Arm::Credential {
+                    ep: Endpoint { authority, tenant },
+                    client_id: client_id.to_owned(),
+                    cred: ClientCredential::Secret(Secret::new(secret)),
+                }
+            }
+            _ => Arm::Unavailable(format!(
+                "the token's application {app} is not azure_client_id's, or its tenant is not known"
+            )),
+        }
     })
 }
 
