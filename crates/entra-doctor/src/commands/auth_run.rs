@@ -5,7 +5,11 @@
 //!
 //! One dispatch, [`obtain`]: a method's name to the function that gets its
 //! token. Methods not wired yet answer "running <method> is not built yet"
-//! through the same match, so wiring one is one arm.
+//! through the same match, so wiring one is one arm. The methods without a
+//! secret run `token`'s flows: `azure-msi` the managed identity
+//! ([`msi`], AKS workload identity by [`federated`]), `github-oidc-azure`
+//! Entra federation ([`federated`]), `env-oidc`, `file-oidc` and
+//! `github-oidc` Databricks token federation ([`dbx_federation`]).
 //!
 //! A JWT goes through the check pipeline ([`pipeline::parse`], the online
 //! steps, [`pipeline::finish`]), as `check --workspace` does. A personal
