@@ -151,11 +151,12 @@ fn without_dry_run_a_method_not_built_yet_says_so_before_any_network() {
     let home = tempfile::tempdir().unwrap();
     let (code, stdout, stderr) = out(auth(home.path())
         .env("DATABRICKS_HOST", HOST)
-        .env("ARM_USE_MSI", "true"));
+        .env("DATABRICKS_USERNAME", "alice")
+        .env("DATABRICKS_PASSWORD", "not-sent"));
     assert_eq!(code, 2, "{stdout}{stderr}");
-    assert!(stdout.contains("auth_type: azure-msi"), "{stdout}");
+    assert!(stdout.contains("auth_type: basic"), "{stdout}");
     assert!(
-        stderr.contains("running azure-msi is not built yet") && stderr.contains("--dry-run"),
+        stderr.contains("running basic is not built yet") && stderr.contains("--dry-run"),
         "{stderr}"
     );
 }

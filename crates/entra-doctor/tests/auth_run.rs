@@ -561,15 +561,16 @@ fn a_method_not_built_yet_is_incomplete_through_the_same_dispatch() {
     let s = Setup::demo();
     let r = auth(&s)
         .env("DATABRICKS_HOST", AZURE_HOST)
-        .env("ARM_USE_MSI", "true")
+        .env("DATABRICKS_USERNAME", "alice")
+        .env("DATABRICKS_PASSWORD", "not-sent")
         .run_plain();
     code(&r, 2);
-    assert_eq!(method(&r), "azure-msi");
+    assert_eq!(method(&r), "basic");
     assert_eq!(r.json["error_kind"], "not_built");
     assert!(r.json["error"]
         .as_str()
         .unwrap()
-        .contains("running azure-msi is not built yet"));
+        .contains("running basic is not built yet"));
     assert_eq!(status(&r, "credential"), "skip");
 }
 
@@ -675,56 +676,4 @@ fn a_host_outside_the_azure_domains_gets_no_secret_without_the_flag() {
         0,
         "the secret was not sent"
     );
-}
-
-/// A service principal that is not a member of the workspace but is
-/// Contributor on its Azure resource: with azure_workspace_resource_id set,
-/// `auth` (azure-client-secret) takes the management-token path as the SDKs
-/// do, and gets in; without it, the fix says which setting opens the path.
-#[test]
-fn azure_client_secret_outside_the_workspace_takes_the_management_token_path() {
-    const OUTSIDER: &str = "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e";
-    const SECRET: &str = "outsider-secret-value";
-    const RESOURCE: &str = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Databricks/workspaces/ws";
-    let mut cfg = EmulatorConfig::default();
-    cfg.tenants[0] = cfg.tenants[0]
-        .clone()
-        .app(entra_emulator::AppRegistration::new(OUTSIDER, "outside-pipeline").secret(SECRET));
-    cfg.workspaces[0] = cfg.workspaces[0]
-        .clone()
-        .azure_resource_id(RESOURCE)
-        .resource_contributor(OUTSIDER);
-    let s = Setup::new(cfg);
-    let run = |resource: Option<&str>| {
-        let mut c = auth(&s)
-            .env("DATABRICKS_HOST", AZURE_HOST)
-            .env("ARM_CLIENT_ID", OUTSIDER)
-            .env("ARM_CLIENT_SECRET", SECRET)
-            .env("ARM_TENANT_ID", DEMO_TENANT_ID);
-        if let Some(r) = resource {
-            c = c.env("DATABRICKS_AZURE_RESOURCE_ID", r);
-        }
-        c.args(["--authority", s.emu.base_url(), "--test-host"])
-            .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
-            .run_plain()
-    };
-    let without = run(None);
-    code(&without, 1);
-    assert_eq!(method(&without), "azure-client-secret");
-    assert_eq!(status(&without, "membership"), "fail");
-    assert!(
-        text(&without, "membership", "fix").contains("DATABRICKS_AZURE_RESOURCE_ID"),
-        "{}",
-        without.stdout
-    );
-    let with = run(Some(RESOURCE));
-    code(&with, 0);
-    assert!(valid(&with));
-    assert_eq!(status(&with, "membership"), "pass", "{}", with.stdout);
-    assert!(
-        text(&with, "membership", "message").contains("management-token path"),
-        "{}",
-        with.stdout
-    );
-    assert!(!with.stdout.contains(SECRET) && !with.stderr.contains(SECRET));
 }

@@ -10,6 +10,8 @@ mod serve_support;
 
 mod auth_dry_run;
 mod auth_run;
+mod auth_run_interop;
+mod auth_run_secretless;
 mod auth_token_flows;
 mod cli;
 mod cli_explain;

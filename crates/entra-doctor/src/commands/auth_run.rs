@@ -5,7 +5,11 @@
 //!
 //! One dispatch, [`obtain`]: a method's name to the function that gets its
 //! token. Methods not wired yet answer "running <method> is not built yet"
-//! through the same match, so wiring one is one arm.
+//! through the same match, so wiring one is one arm. The methods without a
+//! secret run `token`'s flows: `azure-msi` the managed identity
+//! ([`msi`], AKS workload identity by [`federated`]), `github-oidc-azure`
+//! Entra federation ([`federated`]), `env-oidc`, `file-oidc` and
+//! `github-oidc` Databricks token federation ([`dbx_federation`]).
 //!
 //! A JWT goes through the check pipeline ([`pipeline::parse`], the online
 //! steps, [`pipeline::finish`]), as `check --workspace` does. A personal
@@ -26,6 +30,9 @@ use crate::commands::sp_management::{self, Arm};
 use crate::config::resolve::Resolved;
 use crate::error::{CliError, Outcome};
 use crate::flows::databricks::{self as dbx, OidcHost};
+use crate::flows::dbx_federation::{self, SourceSettings, SubjectSource, DEFAULT_OIDC_TOKEN_ENV};
+use crate::flows::federated::{self, ExternalSource, FederatedSettings};
+use crate::flows::msi::{self, Identity, MsiRequest, Source};
 use crate::flows::secret::Secret;
 use crate::flows::{self, azcli, ClientCredential, Endpoint, FlowError, Http, Target};
 use crate::net::databrickscfg::Env;
@@ -33,7 +40,7 @@ use crate::net::http::{self, Get, Redirects};
 use crate::net::key_cache::Miss;
 use crate::net::progress::Progress;
 use crate::net::workspace::{self, Cloud, Workspace};
-use crate::net::{OnlineOptions, OnlineOutcome, Plan};
+use crate::net::{OnlineOptions, Plan};
 
 /// What running the method came to.
 pub(crate) struct Ran {
@@ -58,6 +65,9 @@ pub(crate) struct Got {
     /// "the token from DATABRICKS_TOKEN", "client credentials at …".
     pub how: String,
     pub expires_on: Option<i64>,
+    /// A caution about how it was obtained, and its fix (a warning on the
+    /// `credential` finding).
+    pub note: Option<(String, String)>,
 }
 
 /// Why no token.
@@ -67,11 +77,22 @@ pub(crate) enum Failure {
     /// A setting is missing or a local step failed (incomplete).
     Failed { message: String, fix: String },
     /// The token endpoint (or `az`) said no: explained, a failed finding.
+    /// `presented` names what was sent in the user's terms (the external
+    /// token's claims of a federation), when that tells the cause.
     Refused {
         url: String,
         status: Option<u16>,
         body: String,
         ctx: Box<Context>,
+        presented: Option<String>,
+    },
+    /// A managed identity endpoint said no, and its answer is diagnosed.
+    Diagnosed {
+        url: String,
+        status: Option<u16>,
+        answer: String,
+        cause: String,
+        fix: String,
     },
 }
 
@@ -138,6 +159,7 @@ fn from_flow(e: FlowError, ctx: Context) -> Failure {
             status,
             body,
             ctx: Box::new(ctx),
+            presented: None,
         },
     }
 }
@@ -150,6 +172,9 @@ pub(crate) fn obtain(method: &str, cx: &Cx) -> Result<Got, Failure> {
         "databricks-cli" => databricks_cli(cx),
         "azure-client-secret" => azure_client_secret(cx),
         "azure-cli" => azure_cli(cx),
+        "azure-msi" => azure_msi(cx),
+        "github-oidc-azure" => github_oidc_azure(cx),
+        "env-oidc" | "file-oidc" | "github-oidc" => databricks_federation(method, cx),
         other => Err(Failure::NotBuilt(format!(
             "running {other} is not built yet: `auth --dry-run` shows the settings it would use"
         ))),
@@ -164,6 +189,7 @@ fn pat(cx: &Cx) -> Result<Got, Failure> {
         token: Secret::new(token),
         how: format!("the token from {}", cx.source("token")),
         expires_on: None,
+        note: None,
     })
 }
 
@@ -196,6 +222,7 @@ fn oauth_m2m(cx: &Cx) -> Result<Got, Failure> {
             dbx::M2M_SCOPE
         ),
         expires_on: Some(t.expires_on),
+        note: None,
     })
 }
 
@@ -245,6 +272,7 @@ fn databricks_cli(cx: &Cx) -> Result<Got, Failure> {
                     .unwrap_or_default()
             ),
             expires_on: cached.expires_on,
+            note: None,
         });
     }
     let Some(rt) = &cached.refresh_token else {
@@ -278,6 +306,7 @@ fn databricks_cli(cx: &Cx) -> Result<Got, Failure> {
             host.token_url()
         ),
         expires_on: Some(t.expires_on),
+        note: None,
     })
 }
 
@@ -377,6 +406,7 @@ fn azure_client_secret(cx: &Cx) -> Result<Got, Failure> {
             ep.token_url(&target)
         ),
         expires_on: Some(t.expires_on),
+        note: None,
     })
 }
 
@@ -408,7 +438,357 @@ fn azure_cli(cx: &Cx) -> Result<Got, Failure> {
             tenant.map(|t| format!(" --tenant {t}")).unwrap_or_default()
         ),
         expires_on: Some(t.expires_on),
+        note: None,
     })
+}
+
+/// `azure-msi`: the managed identity of the machine, found as azure-identity
+/// finds it ([`msi::detect`]: `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`, AKS's
+/// `AZURE_FEDERATED_TOKEN_FILE`, else IMDS at
+/// `AZURE_POD_IDENTITY_AUTHORITY_HOST` or its link-local address). It runs
+/// only because the method was chosen (`azure_use_msi`, `ARM_USE_MSI`).
+fn azure_msi(cx: &Cx) -> Result<Got, Failure> {
+    let target = Target::new(None, None, false);
+    let source = msi::detect(cx.env, None).map_err(|m| {
+        failed(
+            m,
+            "Fix the managed identity variables of this environment, or choose another method (DATABRICKS_AUTH_TYPE).",
+        )
+    })?;
+    if let Source::WorkloadIdentity { token_file } = source {
+        return aks_workload_identity(cx, token_file);
+    }
+    let client_id = cx.r.get("azure_client_id").map(|c| c.trim().to_owned());
+    let named = match &client_id {
+        Some(_) => format!(" ({})", cx.source("azure_client_id")),
+        None => String::new(),
+    };
+    let identity = client_id
+        .clone()
+        .map(Identity::ClientId)
+        .unwrap_or(Identity::Default);
+    let req = MsiRequest::new(source, identity, &target);
+    match cx.rt.block_on(msi::get_token(&req, cx.args.timeout)) {
+        Ok(t) => {
+            // A tenant set for a managed identity is not sent: its tokens
+            // come from its own tenant. Said when it is not the token's.
+            let tid = crate::commands::token::tenant_of(&t.access_token);
+            let note = cx.r.get("azure_tenant_id").and_then(|tenant| {
+                let from = cx.source("azure_tenant_id");
+                msi::tenant_clash(tenant, &from, tid.as_deref())
+                    .map(|n| {
+                        (
+                            lower_first(&n),
+                            format!("Unset {from} for azure-msi, or use a service principal of that tenant (azure-client-secret)."),
+                        )
+                    })
+            });
+            Ok(Got {
+                how: format!(
+                    "{} asked for a token for Azure Databricks ({}) as {}{named}",
+                    req.source.label(),
+                    req.resource,
+                    req.identity.describe()
+                ),
+                token: Secret::new(t.access_token),
+                expires_on: Some(t.expires_on),
+                note,
+            })
+        }
+        Err(FlowError::Failed(m)) => Err(failed(
+            m,
+            "Run it where the managed identity is (an Azure VM, App Service, Functions, AKS), or choose another method (DATABRICKS_AUTH_TYPE).",
+        )),
+        Err(FlowError::Refused { url, status, body }) => match msi::diagnose(&body, &req) {
+            Some(d) => {
+                // The fix in the SDKs' settings: the identity is named by
+                // azure_client_id (ARM_CLIENT_ID), not a flag of `token`.
+                let fix = d
+                    .fix
+                    .replace(
+                        "--client-id <its client ID> (or AZURE_CLIENT_ID, azure_client_id), --object-id, or --msi-res-id <its resource ID>",
+                        "set ARM_CLIENT_ID (or azure_client_id in the profile) to its client ID, as the Databricks SDKs name a managed identity",
+                    )
+                    .replace("--client-id", "ARM_CLIENT_ID (azure_client_id)");
+                Err(Failure::Diagnosed {
+                    url,
+                    status,
+                    answer: msi::answer_message(&body).unwrap_or_default(),
+                    cause: d.cause,
+                    fix,
+                })
+            }
+            None => Err(Failure::Refused {
+                url,
+                status,
+                body,
+                ctx: Box::new(Context {
+                    flow: Some("managed_identity".into()),
+                    client_id,
+                    resource: Some(target.resource()),
+                    ..Context::default()
+                }),
+                presented: None,
+            }),
+        },
+    }
+}
+
+/// `azure-msi` on AKS with workload identity: the federated flow with the
+/// token file, the app `AZURE_CLIENT_ID` (or azure_client_id), the tenant
+/// `AZURE_TENANT_ID` (or azure_tenant_id) at `AZURE_AUTHORITY_HOST` (or the
+/// host's cloud), as azure-identity's WorkloadIdentityCredential does.
+fn aks_workload_identity(cx: &Cx, token_file: String) -> Result<Got, Failure> {
+    let pick = |attr: &str, var: &str| {
+        cx.r.get(attr)
+            .map(|v| (v.to_owned(), cx.source(attr)))
+            .or_else(|| {
+                cx.env
+                    .var(var)
+                    .map(|v| (v.trim().to_owned(), var.to_owned()))
+            })
+    };
+    let app = pick("azure_client_id", "AZURE_CLIENT_ID").ok_or_else(|| {
+        failed(
+            "AKS workload identity (AZURE_FEDERATED_TOKEN_FILE) but no client ID",
+            "Set AZURE_CLIENT_ID (the webhook sets it from the service account's azure.workload.identity/client-id annotation) or ARM_CLIENT_ID.",
+        )
+    })?;
+    let tenant = pick("azure_tenant_id", "AZURE_TENANT_ID").ok_or_else(|| {
+        failed(
+            "AKS workload identity (AZURE_FEDERATED_TOKEN_FILE) but no tenant",
+            "Set AZURE_TENANT_ID or ARM_TENANT_ID.",
+        )
+    })?;
+    let authority = match (&cx.args.authority, cx.env.var("AZURE_AUTHORITY_HOST")) {
+        (None, Some(a)) => a.trim().trim_end_matches('/').to_owned(),
+        _ => authority(cx)?,
+    };
+    let source = ExternalSource::File {
+        path: token_file.into(),
+        from: "AZURE_FEDERATED_TOKEN_FILE (AKS workload identity)".into(),
+    };
+    entra_federation(cx, source, app, tenant, authority)
+}
+
+/// `github-oidc-azure`: GitHub Actions' ID token (audience
+/// `api://AzureADTokenExchange`) sent as the client assertion of the app
+/// `azure_client_id` in the tenant `azure_tenant_id` (else the workspace's).
+fn github_oidc_azure(cx: &Cx) -> Result<Got, Failure> {
+    let (Some(url), Some(token)) = (
+        cx.env.var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+        cx.env.var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+    ) else {
+        return Err(failed(
+            "not in a GitHub Actions job that may ask for an ID token: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not both set",
+            "Give the job `permissions: id-token: write` (GitHub then sets both), or choose another method (DATABRICKS_AUTH_TYPE).",
+        ));
+    };
+    let app = (
+        cx.r.get("azure_client_id")
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+        cx.source("azure_client_id"),
+    );
+    let authority = authority(cx)?;
+    let tenant = tenant(cx)?;
+    let source = ExternalSource::GitHub {
+        request_url: url.trim().to_owned(),
+        request_token: Secret::new(token.trim()),
+        audience: federated::TOKEN_EXCHANGE_AUDIENCE.to_owned(),
+    };
+    entra_federation(cx, source, app, tenant, authority)
+}
+
+/// Entra workload identity federation: the external token of `source` as
+/// the client assertion of `app` (value, where it was set) in `tenant`. A
+/// refusal names the external token's claims, which the app's federated
+/// credential must match.
+fn entra_federation(
+    cx: &Cx,
+    source: ExternalSource,
+    (app, app_from): (String, String),
+    (tenant, tenant_from): (String, String),
+    authority: String,
+) -> Result<Got, Failure> {
+    let target = Target::new(None, None, false);
+    let settings = FederatedSettings {
+        endpoint: Endpoint {
+            authority: authority.clone(),
+            tenant: tenant.clone(),
+        },
+        target: target.clone(),
+        client_id: app.clone(),
+        source,
+        timeout: cx.args.timeout,
+    };
+    let url = settings.endpoint.token_url(&target);
+    let (ext, r) = cx.rt.block_on(federated::run(&cx.http, &settings, cx.env));
+    let from = settings.source.label();
+    match r {
+        Ok(t) => Ok(Got {
+            token: Secret::new(t.access_token),
+            how: format!(
+                "the external token from {from}{} exchanged at {url} for a token of the app {app} ({app_from}), tenant {tenant} ({tenant_from}), resource Azure Databricks",
+                ext.as_ref()
+                    .map(|x| format!(" (sub {})", x.sub))
+                    .unwrap_or_default()
+            ),
+            expires_on: Some(t.expires_on),
+            note: None,
+        }),
+        Err(FlowError::Failed(m)) => Err(failed(
+            m,
+            "See the message; then run `entra-doctor auth` again.",
+        )),
+        Err(FlowError::Refused { url, status, body }) => Err(Failure::Refused {
+            url,
+            status,
+            body,
+            ctx: Box::new(Context {
+                flow: Some("federated".into()),
+                tenant: Some(tenant),
+                client_id: Some(app.clone()),
+                resource: Some(target.resource()),
+                authority_host: Some(authority),
+                ..Context::default()
+            }),
+            presented: ext.map(|x| {
+                format!(
+                    "the external token from {from} has iss '{}', sub '{}', aud '{}': a federated credential of the app {app} must name exactly these (case-sensitive); list them with `az ad app federated-credential list --id {app}` (`entra-doctor token --flow federated --federated-credential FILE` shows which differs)",
+                    x.iss,
+                    x.sub,
+                    x.aud.join(", ")
+                )
+            }),
+        }),
+    }
+}
+
+/// `env-oidc`, `file-oidc`, `github-oidc`: Databricks token federation. The
+/// external token from where the method reads it, exchanged (RFC 8693) at
+/// the host's token endpoint under the account's federation policies.
+fn databricks_federation(method: &str, cx: &Cx) -> Result<Got, Failure> {
+    let host = cx.oidc_host()?;
+    let settings = SourceSettings::from_resolved(cx.r, None);
+    let src = match method {
+        "env-oidc" => SubjectSource::Env {
+            var: settings
+                .oidc_token_env
+                .clone()
+                .unwrap_or_else(|| DEFAULT_OIDC_TOKEN_ENV.to_owned()),
+        },
+        "file-oidc" => {
+            let (path, from) = settings.oidc_token_filepath.clone().ok_or_else(|| {
+                failed(
+                    "oidc_token_filepath is not set",
+                    "Set DATABRICKS_OIDC_TOKEN_FILEPATH or oidc_token_filepath in the profile.",
+                )
+            })?;
+            SubjectSource::File {
+                path: path.into(),
+                from,
+            }
+        }
+        _ => {
+            let (Some(url), Some(token)) = (
+                cx.env.var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+                cx.env.var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+            ) else {
+                return Err(failed(
+                    "not in a GitHub Actions job that may ask for an ID token: ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not both set",
+                    "Give the job `permissions: id-token: write` (GitHub then sets both), or choose another method (DATABRICKS_AUTH_TYPE).",
+                ));
+            };
+            // The default audience is the configured host's, not its
+            // stand-in's: the policy names the real one.
+            let configured = OidcHost {
+                base: cx.host.clone().unwrap_or_else(|| host.base.clone()),
+                account_id: host.account_id.clone(),
+            };
+            let audience = settings
+                .token_audience
+                .clone()
+                .unwrap_or_else(|| configured.default_audience());
+            SubjectSource::GitHubActions {
+                request_url: url.trim().to_owned(),
+                request_token: Secret::new(token.trim()),
+                audience,
+            }
+        }
+    };
+    let client_id = cx.r.get("client_id").map(str::to_owned);
+    let url = host.token_url();
+    let subject = cx
+        .rt
+        .block_on(dbx_federation::read_subject_token(&cx.http, &src, cx.env))
+        .map_err(|e| match e {
+            FlowError::Failed(m) | FlowError::Refused { body: m, .. } => failed(
+                format!("{}: {m}", src.describe()),
+                "See the message; then run `entra-doctor auth` again.",
+            ),
+        })?;
+    let r = cx.rt.block_on(dbx_federation::exchange(
+        &cx.http,
+        &host,
+        &subject,
+        client_id.as_deref(),
+        "all-apis",
+    ));
+    let sp = client_id
+        .as_deref()
+        .map(|c| {
+            format!(
+                " for the service principal {c} ({})",
+                cx.source("client_id")
+            )
+        })
+        .unwrap_or_default();
+    match r {
+        Ok(t) => Ok(Got {
+            token: Secret::new(t.access_token),
+            how: format!(
+                "the external token from {} exchanged at {url}{sp} (RFC 8693 token exchange, scope all-apis)",
+                src.describe()
+            ),
+            expires_on: Some(t.expires_on),
+            note: None,
+        }),
+        Err(FlowError::Failed(m)) => Err(failed(
+            m,
+            "See the message; then run `entra-doctor auth` again.",
+        )),
+        Err(FlowError::Refused { url, status, body }) => Err(Failure::Refused {
+            url,
+            status,
+            body,
+            ctx: Box::new(Context {
+                flow: Some("databricks_token_federation".into()),
+                client_id: client_id.clone(),
+                authority_host: Some(host.oidc()),
+                ..Context::default()
+            }),
+            presented: federated::decode_external(&subject).ok().map(|x| {
+                format!(
+                    "the external token from {} has iss '{}', sub '{}', aud '{}' (its signature not verified here): a federation policy of {} must accept exactly these; `entra-doctor token --flow databricks-federation --policy FILE` shows which claim differs",
+                    src.describe(),
+                    x.iss,
+                    x.sub,
+                    x.aud.join(", "),
+                    host.describe()
+                )
+            }),
+        }),
+    }
+}
+
+/// `text` with its first letter in lower case (to follow "but").
+fn lower_first(text: &str) -> String {
+    let mut c = text.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The first `name` on the environment's PATH, as a path.
@@ -490,73 +870,13 @@ fn run_with(method: &'static str, cx: &Cx) -> Result<Ran, CliError> {
             .map(|e| format!("; it expires at {}", entra_token::timefmt::utc(e)))
             .unwrap_or_default()
     );
-    let credential = match unused_settings(cx.r, method) {
-        None => Finding::pass(CREDENTIAL, got_it),
-        Some((why, fix)) => Finding::warn(CREDENTIAL, format!("{got_it}; but {why}")).fix(fix),
-    };
-    let mut ran = check_token(cx, credential, got.token.expose())?;
-    if method == "azure-client-secret" {
-        management_path(cx, &mut ran, got.token.expose())?;
-    }
-    Ok(ran)
-}
-
-/// `azure-client-secret` and a service principal the workspace does not
-/// know: with `azure_workspace_resource_id` set, the SDKs send the same
-/// principal's ARM token in `X-Databricks-Azure-SP-Management-Token`, and a
-/// Contributor on the workspace resource gets in. The path of `check`
-/// ([`sp_management::retry`]): whether it applies, then its answer in place
-/// of the `membership` finding.
-fn management_path(cx: &Cx, ran: &mut Ran, token: &str) -> Result<(), CliError> {
-    let online = OnlineArgs {
-        workspace: cx.base.clone(),
-        profile: cx.args.profile.clone(),
-        allow_any_workspace_host: cx.args.allow_any_workspace_host || cx.base != cx.host,
-        authority: cx.args.authority.clone(),
-        client_id: None,
-        workspace_resource_id: cx.r.get("azure_workspace_resource_id").map(str::to_owned),
-        offline: false,
-        cache_dir: cx.args.cache_dir.clone(),
-        no_cache: false,
-        connect_timeout: cx.args.connect_timeout,
-        timeout: cx.args.timeout,
-        test_resolve: cx.args.test_resolve.clone(),
-    };
-    let mut checked = check::Checked {
-        report: std::mem::take(&mut ran.report),
-        summary: None,
-        outcome: OnlineOutcome::default(),
-        kind: None,
-        token: None,
-    };
-    let arm = |app: &str, _: &Token| {
-        let configured = cx.r.get("azure_client_id").unwrap_or_default();
-        if !configured.eq_ignore_ascii_case(app) {
-            return Arm::Unavailable(format!(
-                "the token's application {app} is not the configured azure_client_id"
-            ));
-        }
-        match (authority(cx), tenant(cx)) {
-            (Ok(authority), Ok((tenant, _))) => Arm::Credential {
-                ep: Endpoint { authority, tenant },
-                client_id: app.to_owned(),
-                cred: ClientCredential::Secret(Secret::new(
-                    cx.r.get("azure_client_secret").unwrap_or_default(),
-                )),
-            },
-            _ => Arm::Unavailable(
-                "the tenant or the authority for the ARM token is not known".into(),
-            ),
+    let credential = match (unused_settings(cx.r, method), got.note) {
+        (None, None) => Finding::pass(CREDENTIAL, got_it),
+        (Some((why, fix)), _) | (None, Some((why, fix))) => {
+            Finding::warn(CREDENTIAL, format!("{got_it}; but {why}")).fix(fix)
         }
     };
-    let retried = sp_management::retry(&mut checked, token, &online, arm);
-    ran.report = checked.report;
-    retried?;
-    ran.verdict = ran.report.verdict_sentence();
-    if ran.outcome != Outcome::Incomplete {
-        ran.outcome = verdict_outcome(ran.report.verdict());
-    }
-    Ok(())
+    check_token(cx, method, credential, got.token.expose())
 }
 
 /// Another method's settings, all set but not used by `method`: why the
@@ -614,16 +934,40 @@ fn no_token(method: &str, f: Failure) -> Ran {
             Outcome::Incomplete,
             None,
         ),
+        Failure::Diagnosed {
+            url,
+            status,
+            answer,
+            cause,
+            fix,
+        } => {
+            let said = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+            (
+                Finding::fail(
+                    CREDENTIAL,
+                    format!("{method}: {url} refused{said}: {cause}"),
+                )
+                .actual(entra_token::text::clip(answer.trim(), 300))
+                .fix(fix),
+                Outcome::Failed,
+                None,
+            )
+        }
         Failure::Refused {
             url,
             status,
             body,
             ctx,
+            presented,
         } => {
             let said = status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+            let presented = presented.map(|p| format!("; {p}")).unwrap_or_default();
             // Databricks' own token endpoints answer in their words; Entra
             // and `az` in theirs.
-            let parsed = if matches!(method, "oauth-m2m" | "databricks-cli") {
+            let parsed = if matches!(
+                method,
+                "oauth-m2m" | "databricks-cli" | "env-oidc" | "file-oidc" | "github-oidc"
+            ) {
                 Ok(explain::parse_databricks_token_answer(status, &body, &url))
             } else {
                 explain::parse(&body)
@@ -639,7 +983,7 @@ fn no_token(method: &str, f: Failure) -> Ran {
                     (
                         Finding::fail(
                             CREDENTIAL,
-                            format!("{method}: {url} refused{said}: {}", e.headline),
+                            format!("{method}: {url} refused{said}: {}{presented}", e.headline),
                         )
                         .actual(entra_token::text::clip(body.trim(), 300))
                         .fix(fix),
@@ -651,7 +995,7 @@ fn no_token(method: &str, f: Failure) -> Ran {
                     Finding::fail(
                         CREDENTIAL,
                         format!(
-                            "{method}: {url} refused{said}: {}",
+                            "{method}: {url} refused{said}: {}{presented}",
                             entra_token::text::clip(body.trim(), 300)
                         ),
                     )
@@ -728,14 +1072,17 @@ fn plan(cx: &Cx) -> Result<(Plan, Option<Workspace>), CliError> {
     Ok((plan, ws))
 }
 
-fn check_token(cx: &Cx, credential: Finding, token: &str) -> Result<Ran, CliError> {
+fn check_token(cx: &Cx, method: &str, credential: Finding, token: &str) -> Result<Ran, CliError> {
     let (plan, ws) = plan(cx)?;
     if !is_jwt(token) && cx.is_account() {
         return check_account_pat(cx, &plan, ws.as_ref(), credential, token);
     }
     // The check of `check --workspace`: the token read once, its keys, the
     // workspace's tenant and SCIM `Me` (a PAT: the workspace alone).
-    let checked = check::check_planned(token, None, &plan, Policy::databricks(now()), false)?;
+    let mut checked = check::check_planned(token, None, &plan, Policy::databricks(now()), false)?;
+    if method == "azure-client-secret" && !cx.is_account() {
+        management_path(cx, &mut checked, token)?;
+    }
     let mut report = checked.report;
     let mut incomplete = !checked.outcome.failed_steps.is_empty();
     let jwt = checked.token;
@@ -766,6 +1113,50 @@ fn check_token(cx: &Cx, credential: Finding, token: &str) -> Result<Ran, CliErro
         outcome,
         explanation: None,
         not_built: None,
+    })
+}
+
+/// `azure-client-secret` for a service principal the workspace does not
+/// know: the SDKs' management-token path (an ARM token of the same
+/// principal in `X-Databricks-Azure-SP-Management-Token`, with
+/// `azure_workspace_resource_id`), said whether it applies and run, as
+/// `check` and `token` do.
+fn management_path(cx: &Cx, checked: &mut check::Checked, token: &str) -> Result<(), CliError> {
+    let online = OnlineArgs {
+        workspace: cx.base.clone(),
+        profile: cx.args.profile.clone(),
+        allow_any_workspace_host: cx.args.allow_any_workspace_host || cx.base != cx.host,
+        authority: cx.args.authority.clone(),
+        client_id: None,
+        workspace_resource_id: cx.r.get("azure_workspace_resource_id").map(str::to_owned),
+        offline: false,
+        cache_dir: cx.args.cache_dir.clone(),
+        no_cache: false,
+        connect_timeout: cx.args.connect_timeout,
+        timeout: cx.args.timeout,
+        test_resolve: cx.args.test_resolve.clone(),
+    };
+    let client_id = cx.r.get("azure_client_id").unwrap_or_default().trim();
+    let secret = cx.r.get("azure_client_secret").unwrap_or_default();
+    let authority = authority(cx).ok();
+    sp_management::retry(checked, token, &online, |app, t| {
+        let tid = t
+            .payload_value()
+            .get("tid")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        match (authority, tid) {
+            (Some(authority), Some(tenant)) if app.eq_ignore_ascii_case(client_id) => {
+                Arm::Credential {
+                    ep: Endpoint { authority, tenant },
+                    client_id: client_id.to_owned(),
+                    cred: ClientCredential::Secret(Secret::new(secret)),
+                }
+            }
+            _ => Arm::Unavailable(format!(
+                "the token's application {app} is not azure_client_id's, or its tenant is not known"
+            )),
+        }
     })
 }
 

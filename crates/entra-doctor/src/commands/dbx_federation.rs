@@ -19,9 +19,10 @@ use crate::commands::token::{explain_flow, refused};
 use crate::commands::{keys, now_or};
 use crate::config::consumers::resolve_with_profile;
 use crate::error::{CliError, Outcome};
+use crate::flows::databricks::OidcHost;
 use crate::flows::dbx_federation::{
     choose_source, exchange, is_account_host, issuer_keys, read_subject_token,
-    workspace_account_id, DatabricksHost, SourceSettings,
+    workspace_account_id, SourceSettings,
 };
 use crate::flows::{FlowError, Http, TokenResponse};
 use crate::input_source::read_file;
@@ -31,7 +32,7 @@ use crate::render;
 
 /// The settings the flow needs, resolved.
 struct Resolved {
-    host: DatabricksHost,
+    host: OidcHost,
     /// `account_id` (DATABRICKS_ACCOUNT_ID, the profile): the default audience.
     account_id: Option<String>,
     client_id: Option<(String, String)>,
@@ -60,18 +61,19 @@ fn resolve(args: &TokenArgs) -> Result<Resolved, CliError> {
         args.online.allow_any_workspace_host,
     )
     .map_err(CliError::Usage)?;
-    let host = if args.account_host || is_account_host(&ws.host) {
+    let account_id = if args.account_host || is_account_host(&ws.host) {
         let id = r.get("account_id").ok_or_else(|| {
             CliError::Usage(format!(
                 "{host_text} is an account host: the account ID is needed (DATABRICKS_ACCOUNT_ID, or account_id in the profile)"
             ))
         })?;
-        DatabricksHost::Account {
-            host: ws.host,
-            account_id: id.to_owned(),
-        }
+        Some(id.to_owned())
     } else {
-        DatabricksHost::Workspace(ws.host)
+        None
+    };
+    let host = OidcHost {
+        base: ws.host.as_str().trim_end_matches('/').to_owned(),
+        account_id,
     };
     let client_id = match (&args.online.client_id, r.get("client_id")) {
         (Some(c), _) => Some((c.trim().to_owned(), "--client-id".to_owned())),
@@ -237,15 +239,15 @@ pub(crate) fn run(args: &TokenArgs) -> Result<Outcome, CliError> {
         // A policy without audiences expects the account ID: from the
         // settings, else the workspace's host metadata.
         let mut account = settings.account_id.clone();
-        if let (None, true, false, DatabricksHost::Workspace(h)) = (
+        if let (None, true, false, None) = (
             &account,
             p.audiences.is_empty(),
             args.online.offline,
-            &settings.host,
+            &settings.host.account_id,
         ) {
             let step =
                 progress.start("the workspace's account ID (/.well-known/databricks-config)");
-            match rt.block_on(workspace_account_id(&http, h)) {
+            match rt.block_on(workspace_account_id(&http, &settings.host)) {
                 Ok(a) => {
                     step.done(&a);
                     account = Some(a);
@@ -357,7 +359,7 @@ pub(crate) fn run(args: &TokenArgs) -> Result<Outcome, CliError> {
     }
 }
 
-fn success(args: &TokenArgs, host: &DatabricksHost, t: TokenResponse) -> Result<Outcome, CliError> {
+fn success(args: &TokenArgs, host: &OidcHost, t: TokenResponse) -> Result<Outcome, CliError> {
     let mut err = anstream::stderr();
     let _ = writeln!(
         err,

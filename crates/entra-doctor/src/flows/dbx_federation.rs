@@ -21,6 +21,7 @@ use entra_token::KeySet;
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::flows::databricks::OidcHost;
 use crate::flows::secret::Secret;
 use crate::flows::{FlowError, Http, TokenResponse};
 use crate::net::databrickscfg::Env;
@@ -34,60 +35,32 @@ pub const DEFAULT_OIDC_TOKEN_ENV: &str = "DATABRICKS_OIDC_TOKEN";
 /// The largest external token accepted, in bytes.
 pub const MAX_SUBJECT_TOKEN: usize = entra_token::limits::MAX_TOKEN_BYTES;
 
-/// Where the exchange goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabricksHost {
-    /// A workspace: `<host>/oidc/v1/token`.
-    Workspace(Url),
-    /// An account host: `<host>/oidc/accounts/<account_id>/v1/token`.
-    Account { host: Url, account_id: String },
-}
-
-impl DatabricksHost {
-    fn base(&self) -> String {
-        match self {
-            DatabricksHost::Workspace(h) | DatabricksHost::Account { host: h, .. } => {
-                h.as_str().trim_end_matches('/').to_owned()
-            }
-        }
-    }
-
-    /// The token endpoint.
-    pub fn token_url(&self) -> String {
-        match self {
-            DatabricksHost::Workspace(_) => format!("{}/oidc/v1/token", self.base()),
-            DatabricksHost::Account { account_id, .. } => {
-                format!("{}/oidc/accounts/{account_id}/v1/token", self.base())
-            }
-        }
-    }
-
+/// What token federation needs of a host (a workspace or an account host,
+/// [`OidcHost`]) beyond its token endpoint.
+impl OidcHost {
     /// The audience the SDKs ask GitHub Actions for when `token_audience`
     /// is not set: the account ID on an account host, else the workspace's
     /// token endpoint.
     pub fn default_audience(&self) -> String {
-        match self {
-            DatabricksHost::Account { account_id, .. } => account_id.clone(),
-            DatabricksHost::Workspace(_) => self.token_url(),
+        match &self.account_id {
+            Some(a) => a.clone(),
+            None => self.token_url(),
         }
     }
 
     /// "the workspace https://…" / "the account … at https://…".
     pub fn describe(&self) -> String {
-        match self {
-            DatabricksHost::Workspace(_) => format!("the workspace {}", self.base()),
-            DatabricksHost::Account { account_id, .. } => {
-                format!("the account {account_id} at {}", self.base())
-            }
+        match &self.account_id {
+            None => format!("the workspace {}", self.base),
+            Some(a) => format!("the account {a} at {}", self.base),
         }
     }
 }
 
 /// Whether a host is a Databricks account host, as the SDKs tell
-/// (`accounts.` or `accounts-dod.`).
+/// (`accounts.` or `accounts-dod.`): [`super::databricks::is_account_host`].
 pub fn is_account_host(host: &Url) -> bool {
-    host.host_str()
-        .is_some_and(|h| h.starts_with("accounts.") || h.starts_with("accounts-dod."))
+    super::databricks::is_account_host(host.as_str())
 }
 
 /// Where the external token is read.
@@ -156,11 +129,7 @@ impl SourceSettings {
 /// flag, `env-oidc` (the variable `oidc_token_env` names, default
 /// `DATABRICKS_OIDC_TOKEN`), `file-oidc`, then GitHub Actions. `None`:
 /// nothing is configured.
-pub fn choose_source(
-    s: &SourceSettings,
-    host: &DatabricksHost,
-    env: &dyn Env,
-) -> Option<SubjectSource> {
+pub fn choose_source(s: &SourceSettings, host: &OidcHost, env: &dyn Env) -> Option<SubjectSource> {
     if let Some(p) = &s.file_flag {
         return Some(SubjectSource::File {
             path: p.clone(),
@@ -303,7 +272,7 @@ pub async fn github_id_token(
 /// Databricks' answer for `explain`.
 pub async fn exchange(
     http: &Http,
-    host: &DatabricksHost,
+    host: &OidcHost,
     subject_token: &str,
     client_id: Option<&str>,
     scope: &str,
@@ -319,28 +288,6 @@ pub async fn exchange(
         form.push(("client_id".to_owned(), c.to_owned()));
     }
     http.token(&url, &form).await
-}
-
-/// The whole flow for `auth`'s `env-oidc`, `file-oidc` and `github-oidc`
-/// methods on a Databricks host: the source chosen as the SDKs choose it,
-/// the external token read, then exchanged. `Failed` when nothing is
-/// configured or the token cannot be read; `Refused` carries Databricks'
-/// answer.
-#[allow(dead_code)] // The entry point for `auth`'s methods, wired when they run.
-pub async fn federated_token(
-    http: &Http,
-    host: &DatabricksHost,
-    sources: &SourceSettings,
-    env: &dyn Env,
-    client_id: Option<&str>,
-) -> Result<TokenResponse, FlowError> {
-    let src = choose_source(sources, host, env).ok_or_else(|| {
-        FlowError::Failed(
-            "no external token: DATABRICKS_OIDC_TOKEN (or the variable oidc_token_env names), oidc_token_filepath, or GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN".into(),
-        )
-    })?;
-    let subject = read_subject_token(http, &src, env).await?;
-    exchange(http, host, &subject, client_id, "all-apis").await
 }
 
 /// The keys of the policy's issuer: the policy's own `jwks_json`, else its
@@ -389,11 +336,8 @@ pub async fn issuer_keys(
 
 /// The workspace's account ID from its host metadata
 /// (`<host>/.well-known/databricks-config`, as the SDKs read it).
-pub async fn workspace_account_id(http: &Http, host: &Url) -> Result<String, String> {
-    let url = format!(
-        "{}/.well-known/databricks-config",
-        host.as_str().trim_end_matches('/')
-    );
+pub async fn workspace_account_id(http: &Http, host: &OidcHost) -> Result<String, String> {
+    let url = format!("{}/.well-known/databricks-config", host.base);
     let obj = get_json(http, &url).await?;
     obj.get("account_id")
         .and_then(Value::as_str)
@@ -417,8 +361,11 @@ mod tests {
     use super::*;
     use crate::net::databrickscfg::test_env::FakeEnv;
 
-    fn ws() -> DatabricksHost {
-        DatabricksHost::Workspace(Url::parse("https://adb-1.2.azuredatabricks.net/").unwrap())
+    fn ws() -> OidcHost {
+        OidcHost {
+            base: "https://adb-1.2.azuredatabricks.net".into(),
+            account_id: None,
+        }
     }
 
     #[test]
@@ -427,9 +374,9 @@ mod tests {
             ws().token_url(),
             "https://adb-1.2.azuredatabricks.net/oidc/v1/token"
         );
-        let a = DatabricksHost::Account {
-            host: Url::parse("https://accounts.azuredatabricks.net").unwrap(),
-            account_id: "abc".into(),
+        let a = OidcHost {
+            base: "https://accounts.azuredatabricks.net".into(),
+            account_id: Some("abc".into()),
         };
         assert_eq!(
             a.token_url(),
@@ -477,34 +424,6 @@ mod tests {
             choose_source(&s, &ws(), &env(&with_env)),
             Some(SubjectSource::File { .. })
         ));
-    }
-
-    #[test]
-    fn federated_token_without_a_source_fails_before_any_request() {
-        let http = Http::new(
-            std::time::Duration::from_secs(1),
-            std::time::Duration::from_secs(1),
-        )
-        .unwrap();
-        let env = FakeEnv {
-            vars: vec![],
-            home: std::env::temp_dir(),
-        };
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let r = rt.block_on(federated_token(
-            &http,
-            &ws(),
-            &SourceSettings::default(),
-            &env,
-            None,
-        ));
-        match r {
-            Err(FlowError::Failed(m)) => assert!(m.contains("DATABRICKS_OIDC_TOKEN"), "{m}"),
-            other => panic!("{other:?}"),
-        }
     }
 
     #[test]
