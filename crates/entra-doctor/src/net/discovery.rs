@@ -117,6 +117,14 @@ pub fn source_for(
             entra_token::text::clip(iss, 120)
         ));
     };
+    // The tenant goes into a URL path: a GUID or a domain name, nothing else.
+    let t = &parsed.tenant;
+    if !entra_token::tenant_id::is_tenant(t) {
+        return Err(format!(
+            "the token's issuer names the tenant '{}', which is neither a tenant ID nor a domain name, so its keys are not looked up",
+            entra_token::text::clip(t, 60)
+        ));
+    }
     // A v2 issuer under a custom authority: that authority's discovery.
     if !issuer::is_entra_host(&parsed.host) {
         if let Some(a) = authority_flag {
@@ -128,14 +136,6 @@ pub fn source_for(
                 authority_from: "--authority".to_owned(),
             });
         }
-    }
-    // The tenant goes into a URL path: a GUID or a domain name, nothing else.
-    let t = &parsed.tenant;
-    if !entra_token::tenant_id::is_tenant(t) {
-        return Err(format!(
-            "the token's issuer names the tenant '{}', which is neither a tenant ID nor a domain name, so its keys are not looked up",
-            entra_token::text::clip(t, 60)
-        ));
     }
     let (authority, from) = if let Some(a) = authority_flag {
         (a.clone(), "--authority".to_owned())
