@@ -29,7 +29,8 @@ pub struct Policy {
     /// The Databricks host (`scheme://host[:port]`) the token is checked
     /// against (`--workspace`, the profile's host, or the origin of
     /// `--issuer`): a Databricks-issued token must come from it. Default:
-    /// none (the host is not compared, and the `issuer` finding says so).
+    /// none (the host is not compared: the `issuer` finding fails, as the
+    /// token would name its own issuer).
     pub databricks_host: Option<String>,
     /// The Databricks account ID configured for an account host
     /// (`DATABRICKS_ACCOUNT_ID`, a profile's `account_id`): an account's
