@@ -77,6 +77,9 @@ pub(crate) fn apply_plan(policy: &mut Policy, plan: &Plan) {
     if let Some(ws) = &plan.workspace {
         policy.databricks_host = Some(ws.display());
     }
+    if let Some(id) = &plan.account_id {
+        policy.databricks_account_id = Some(id.clone());
+    }
     if let Some(a) = &plan.authority {
         policy.authority = Some(a.as_str().trim_end_matches('/').to_owned());
     }

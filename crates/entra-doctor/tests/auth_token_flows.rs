@@ -71,6 +71,7 @@ fn databricks_m2m_with_a_wrong_secret_is_refused_and_explained() {
     let r = token_cmd(&s)
         .args(["--flow", "databricks-m2m", "--workspace"])
         .arg(s.ws(DEMO_WORKSPACE))
+        .arg("--allow-any-workspace-host")
         .env("DATABRICKS_CLIENT_ID", DEMO_SP_APP_ID)
         .env("DATABRICKS_CLIENT_SECRET", "dose-wrong")
         .run_plain();
@@ -118,6 +119,29 @@ fn databricks_m2m_on_an_account_host_uses_the_accounts_token_endpoint() {
 }
 
 #[test]
+fn the_oauth_secret_is_not_sent_to_a_plain_http_host_without_allow_any_workspace_host() {
+    let s = Setup::demo();
+    s.emu.reset_request_counts();
+    for flow in ["databricks-m2m", "databricks-u2m"] {
+        let r = token_cmd(&s)
+            .args(["--flow", flow, "--no-check", "--headless-browser"])
+            .args(["--sign-in-timeout", "5", "--workspace"])
+            .arg(s.ws(DEMO_WORKSPACE))
+            .env("DATABRICKS_CLIENT_ID", DEMO_SP_APP_ID)
+            .env("DATABRICKS_CLIENT_SECRET", DEMO_DATABRICKS_OAUTH_SECRET)
+            .run_plain();
+        assert_eq!(r.code, 2, "{flow}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("--allow-any-workspace-host"),
+            "{flow}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains(DEMO_DATABRICKS_OAUTH_SECRET));
+    }
+    assert_eq!(s.emu.total_requests(), 0, "{:?}", s.emu.request_counts());
+}
+
+#[test]
 fn an_account_host_without_an_account_id_is_a_clear_error() {
     let s = Setup::demo();
     let r = token_cmd(&s)
@@ -148,6 +172,7 @@ fn databricks_u2m_signs_in_on_the_clis_redirect_and_gets_a_user_token() {
             "20",
             "--workspace",
             &ws,
+            "--allow-any-workspace-host",
         ])
         .run_plain();
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
@@ -171,6 +196,7 @@ fn databricks_u2m_on_a_redirect_port_the_host_does_not_know_is_refused() {
             "20",
             "--redirect-port",
             &port.to_string(),
+            "--allow-any-workspace-host",
             "--workspace",
         ])
         .arg(s.ws(DEMO_WORKSPACE))

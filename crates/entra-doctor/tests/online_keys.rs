@@ -577,3 +577,27 @@ fn odd_tenants_fail_online_without_a_request() {
     }
     assert_eq!(s.emu.total_requests(), 0);
 }
+
+/// Under `--authority`, the tenant of a v2 issuer goes into the discovery
+/// URL's path only when it is a tenant ID or a domain name: `..%2F` or a
+/// `?` there sends nothing.
+#[test]
+fn a_tenant_with_path_or_query_characters_under_authority_sends_no_request() {
+    let s = Setup::demo();
+    let base = s.emu.base_url().trim_end_matches('/').to_owned();
+    for tenant in ["..%2F..%2Fevil", "x?next=1", "a%23b"] {
+        let mut claims = crate::cli_support::sp_claims();
+        claims["iss"] = serde_json::json!(format!("{base}/{tenant}/v2.0"));
+        let token = crate::cli_support::sign(&claims);
+        s.emu.reset_request_counts();
+        let r = s.check().run(&token);
+        assert_ne!(r.code, 0, "{tenant}: {}", r.stdout);
+        assert_eq!(r.json["valid"], false, "{tenant}");
+        assert_eq!(
+            s.emu.total_requests(),
+            0,
+            "{tenant}: {:?}",
+            s.emu.request_counts()
+        );
+    }
+}

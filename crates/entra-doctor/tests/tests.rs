@@ -16,6 +16,7 @@ mod auth_token_flows;
 mod cli;
 mod cli_explain;
 mod cli_habits;
+mod databricks_issuer_pinning;
 mod demo_msi_wif;
 mod demo_run;
 mod key_cache_trust;

@@ -152,7 +152,11 @@ fn aks_workload_identity_variables_under_flow_managed_identity() {
     let f = start();
     let jwt = f.ext.token(SUBJECT, FEDERATION_AUDIENCE, 600);
     let mut c = f.bare();
-    c.env("AZURE_FEDERATED_TOKEN_FILE", f.token_file(&jwt))
+    // Should a regression probe IMDS, it finds a closed loopback port,
+    // never 169.254.169.254.
+    let no_imds = format!("http://127.0.0.1:{}", crate::online_common::closed_port());
+    c.env("AZURE_POD_IDENTITY_AUTHORITY_HOST", no_imds)
+        .env("AZURE_FEDERATED_TOKEN_FILE", f.token_file(&jwt))
         .env("AZURE_CLIENT_ID", APP)
         .env("AZURE_TENANT_ID", DEMO_TENANT_ID)
         .env("AZURE_AUTHORITY_HOST", f.emu.base_url())

@@ -140,15 +140,15 @@ fn a_workspace_token_used_on_another_workspace_fails_on_the_host_and_no_keys_com
 }
 
 #[test]
-fn a_workspace_token_without_a_host_is_incomplete_and_fetches_no_keys() {
+fn a_workspace_token_without_a_host_is_not_valid_and_fetches_no_keys() {
     let s = Setup::new(config());
     let token = databricks_token(&s.ws(DEMO_WORKSPACE));
     s.emu.reset_request_counts();
     let r = s.check().run(&token);
-    r.expect_code(2);
+    r.expect_code(1);
     assert_eq!(r.json["kind"], "databricks_oauth");
     assert_eq!(r.json["valid"], false);
-    r.expect("issuer", "skip").expect("signature", "skip");
+    r.expect("issuer", "fail").expect("signature", "skip");
     assert!(
         r.fix("issuer").contains("--workspace"),
         "{}",
@@ -366,8 +366,8 @@ fn api_check_names_every_kind_and_checks_databricks_credentials_against_the_work
 
 const ACCOUNT: &str = "9a8b7c6d-1111-4222-8333-444455556666";
 
-/// An account's token: valid on its own account host (no workspace SCIM
-/// there); on a workspace a warning, and its keys are not fetched from the
+/// An account's token: valid on its own account host only with that
+/// account's ID configured (no workspace SCIM there); on a workspace a warning, and its keys are not fetched from the
 /// account host the token names (not the host given): not verified.
 #[test]
 fn an_account_token_is_checked_against_the_account_host() {
@@ -384,8 +384,28 @@ fn an_account_token_is_checked_against_the_account_host() {
     let s = Setup::new(cfg);
     let acct = s.emu.account_url(ACCOUNT).unwrap();
     let token = databricks_token_at(&acct, &format!("/oidc/accounts/{ACCOUNT}/v1/token"));
+    // No account ID configured: the accounts host is every account's, so
+    // the token's own account is not trusted (no keys fetched for it).
     let r = s
         .check()
+        .args(["--workspace", &acct, "--allow-any-workspace-host"])
+        .run(&token);
+    assert_ne!(r.code, 0);
+    r.expect("issuer", "fail").expect("signature", "skip");
+    // Another account configured: refused the same way.
+    let r = s
+        .check()
+        .env(
+            "DATABRICKS_ACCOUNT_ID",
+            "00000000-0000-4000-8000-000000000000",
+        )
+        .args(["--workspace", &acct, "--allow-any-workspace-host"])
+        .run(&token);
+    assert_ne!(r.code, 0);
+    r.expect("issuer", "fail").expect("signature", "skip");
+    let r = s
+        .check()
+        .env("DATABRICKS_ACCOUNT_ID", ACCOUNT)
         .args(["--workspace", &acct, "--allow-any-workspace-host"])
         .run(&token);
     r.expect_code(0);

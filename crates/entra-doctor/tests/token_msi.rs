@@ -322,14 +322,19 @@ fn a_resource_other_than_databricks_fails_the_workspace_check() {
 fn arc_and_cloud_shell_are_named_as_unsupported() {
     let emu = system();
     let home = tempfile::tempdir().unwrap();
+    // Should a regression probe IMDS, it finds a closed loopback port,
+    // never 169.254.169.254.
+    let no_imds = format!("http://127.0.0.1:{}", crate::online_common::closed_port());
     let mut c = cmd(&emu, home.path());
-    c.env("IDENTITY_ENDPOINT", emu.identity_endpoint())
+    c.env("AZURE_POD_IDENTITY_AUTHORITY_HOST", &no_imds)
+        .env("IDENTITY_ENDPOINT", emu.identity_endpoint())
         .env("IMDS_ENDPOINT", emu.base_url());
     let o = run(c);
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(o.stderr.contains("Azure Arc"), "{}", o.stderr);
     let mut c = cmd(&emu, home.path());
-    c.env("MSI_ENDPOINT", emu.identity_endpoint());
+    c.env("AZURE_POD_IDENTITY_AUTHORITY_HOST", &no_imds)
+        .env("MSI_ENDPOINT", emu.identity_endpoint());
     let o = run(c);
     assert_eq!(o.code, 2, "{}", o.stderr);
     assert!(o.stderr.contains("Cloud Shell"), "{}", o.stderr);

@@ -29,8 +29,15 @@ pub struct Policy {
     /// The Databricks host (`scheme://host[:port]`) the token is checked
     /// against (`--workspace`, the profile's host, or the origin of
     /// `--issuer`): a Databricks-issued token must come from it. Default:
-    /// none (the host is not compared, and the `issuer` finding says so).
+    /// none (the host is not compared: the `issuer` finding fails, as the
+    /// token would name its own issuer).
     pub databricks_host: Option<String>,
+    /// The Databricks account ID configured for an account host
+    /// (`DATABRICKS_ACCOUNT_ID`, a profile's `account_id`): an account's
+    /// token on its account host passes the `issuer` rule only when its
+    /// `iss` names this account. Default: none (such a token fails `issuer`:
+    /// the accounts host is shared by every account).
+    pub databricks_account_id: Option<String>,
     /// A custom Entra authority (`scheme://host[:port]`, `--authority`):
     /// a v2 issuer `<authority>/<tenant>/v2.0` is then an Entra ID issuer
     /// too. Default: none (only Entra's own hosts).
@@ -49,6 +56,7 @@ impl Policy {
             now,
             skip_signature: false,
             databricks_host: None,
+            databricks_account_id: None,
             authority: None,
         }
     }

@@ -277,13 +277,7 @@ pub(crate) fn run(args: &TokenArgs) -> Result<Outcome, CliError> {
             }
         }
         {
-            writeln!(
-                err,
-                "The external token from {} against the federation policy {}:",
-                source.describe(),
-                p.name.as_deref().unwrap_or(&p.issuer)
-            )
-            .map_err(CliError::Write)?;
+            writeln!(err, "{}", policy_heading(&source.describe(), p)).map_err(CliError::Write)?;
             render::text::report(&mut err, &report, None).map_err(CliError::Write)?;
             let verdict = if evaluation.claims_accepted() {
                 "The policy accepts the token's claims."
@@ -368,4 +362,39 @@ fn success(args: &TokenArgs, host: &OidcHost, t: TokenResponse) -> Result<Outcom
         entra_token::timefmt::utc(t.expires_on)
     );
     super::token::print_then_check(args, &t)
+}
+
+/// The heading of the policy's report: the policy's `name` (or issuer)
+/// comes from a file or the account API, so it is shown inert.
+fn policy_heading(source: &str, p: &FederationPolicy) -> String {
+    format!(
+        "The external token from {} against the federation policy {}:",
+        crate::render::text::shown(source),
+        crate::render::text::shown(p.name.as_deref().unwrap_or(&p.issuer))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_federation_policy_name_and_issuer_are_shown_without_terminal_escapes() {
+        let forged = "\u{1b}[2J\u{1b}[32mValid\u{9b}1m\u{202e}x";
+        for json in [
+            format!(
+                r#"{{"name":"{forged}","oidc_policy":{{"issuer":"https://i.example","audiences":["a"],"subject":"s"}}}}"#
+            ),
+            format!(r#"{{"oidc_policy":{{"issuer":"{forged}","audiences":["a"],"subject":"s"}}}}"#),
+        ] {
+            let json = json
+                .replace('\u{1b}', "\\u001b")
+                .replace('\u{9b}', "\\u009b")
+                .replace('\u{202e}', "\\u202e");
+            let p = FederationPolicy::parse(&json).unwrap();
+            let h = policy_heading("the file t.jwt", &p);
+            assert!(!h.contains(['\u{1b}', '\u{9b}', '\u{202e}']), "{h:?}");
+            assert!(h.contains("Valid"), "{h}");
+        }
+    }
 }

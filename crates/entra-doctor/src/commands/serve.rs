@@ -14,7 +14,7 @@ use crate::net::Plan;
 use crate::serve::{Config, KeySource};
 
 pub fn run(args: ServeArgs) -> Result<Outcome, CliError> {
-    let policy = policy(&args.policy)?;
+    let mut policy = policy(&args.policy)?;
     // --at fixes the clock for GET /auth and is the page's default instant.
     let fixed_now = args.policy.at.as_ref().map(|_| policy.now);
     if args.max_concurrent == 0 {
@@ -47,6 +47,9 @@ pub fn run(args: ServeArgs) -> Result<Outcome, CliError> {
         plan.workspace = None;
         plan.configured_tenant = None;
     }
+    // /auth checks against the serve plan's workspace (and account), as
+    // POST /api/check does: a Databricks token must come from that host.
+    crate::pipeline::apply_plan(&mut policy, &plan);
     let online = Arc::new(plan.online(Progress::none()).map_err(CliError::Usage)?);
     let keys = match file_keys {
         Some(set) => {

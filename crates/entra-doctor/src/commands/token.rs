@@ -424,6 +424,20 @@ fn databricks_host(args: &TokenArgs, r: &Resolved) -> Result<(String, OidcHost),
         .find(|(from, _)| from.eq_ignore_ascii_case(&host))
         .map(|(_, to)| to.clone())
         .unwrap_or_else(|| host.clone());
+    // The OAuth secret (or the sign-in) goes to this host: an Azure
+    // Databricks host over https, or another with --allow-any-workspace-host
+    // (a stand-in named by --test-host is).
+    let source = r
+        .value("host")
+        .map(|v| v.source.to_string())
+        .unwrap_or_else(|| "host".into());
+    let mapped = base != host;
+    crate::net::workspace::parse_host(
+        &base,
+        &source,
+        args.online.allow_any_workspace_host || mapped,
+    )
+    .map_err(CliError::Usage)?;
     let account_id = if dbx::is_account_host(&host) {
         Some(r.get("account_id").map(str::to_owned).ok_or_else(|| {
             CliError::Usage(format!(

@@ -134,8 +134,8 @@ fn managed_identity(
         Ok(t) => {
             let tid = super::token::tenant_of(&t.access_token);
             if let (Some(t), Some(tid)) = (&s.tenant, tid.as_deref()) {
-                if let Some(note) = msi::tenant_clash(&t.value, &t.source, Some(tid)) {
-                    let _ = writeln!(err, "note: {note}");
+                if let Some(note) = clash_note(&t.value, &t.source, tid) {
+                    let _ = writeln!(err, "{note}");
                 }
             }
             success(
@@ -377,4 +377,24 @@ pub(crate) fn show_external(err: &mut dyn Write, src: &ExternalSource, x: &Exter
         exp,
         shown(&x.alg)
     );
+}
+
+/// The note of a tenant the managed identity's token contradicts: its
+/// `tid` comes from the endpoint's answer, so it is shown inert.
+fn clash_note(tenant: &str, source: &str, tid: &str) -> Option<String> {
+    msi::tenant_clash(tenant, source, Some(tid)).map(|n| format!("note: {}", shown(&n)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tid_from_the_managed_identity_endpoint_is_shown_without_terminal_escapes() {
+        let tid = "\u{1b}[2J\u{1b}[32mforged\u{9b}1m\u{202e}";
+        let note = clash_note("11111111-1111-1111-1111-111111111111", "--tenant", tid).unwrap();
+        assert!(!note.contains(['\u{1b}', '\u{9b}', '\u{202e}']), "{note:?}");
+        assert!(note.contains("forged"), "{note}");
+        assert_eq!(clash_note("t", "--tenant", "T"), None);
+    }
 }

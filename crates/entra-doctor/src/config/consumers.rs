@@ -49,6 +49,7 @@ pub fn workspace_settings(
         azure_client_id: pick("azure_client_id"),
         azure_workspace_resource_id: pick("azure_workspace_resource_id"),
         azure_environment: pick("azure_environment"),
+        account_id: pick("account_id"),
         profile: r.profile().map(|(n, _)| n.to_owned()),
     })
 }

@@ -25,6 +25,9 @@ pub struct DatabricksSettings {
     pub azure_client_id: Option<Sourced>,
     pub azure_workspace_resource_id: Option<Sourced>,
     pub azure_environment: Option<Sourced>,
+    /// `account_id` (DATABRICKS_ACCOUNT_ID, the profile): the account an
+    /// account host's tokens must come from.
+    pub account_id: Option<Sourced>,
     /// The profile used, if any.
     pub profile: Option<String>,
 }

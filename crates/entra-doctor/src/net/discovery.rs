@@ -117,6 +117,14 @@ pub fn source_for(
             entra_token::text::clip(iss, 120)
         ));
     };
+    // The tenant goes into a URL path: a GUID or a domain name, nothing else.
+    let t = &parsed.tenant;
+    if !entra_token::tenant_id::is_tenant(t) {
+        return Err(format!(
+            "the token's issuer names the tenant '{}', which is neither a tenant ID nor a domain name, so its keys are not looked up",
+            entra_token::text::clip(t, 60)
+        ));
+    }
     // A v2 issuer under a custom authority: that authority's discovery.
     if !issuer::is_entra_host(&parsed.host) {
         if let Some(a) = authority_flag {
@@ -128,14 +136,6 @@ pub fn source_for(
                 authority_from: "--authority".to_owned(),
             });
         }
-    }
-    // The tenant goes into a URL path: a GUID or a domain name, nothing else.
-    let t = &parsed.tenant;
-    if !entra_token::tenant_id::is_tenant(t) {
-        return Err(format!(
-            "the token's issuer names the tenant '{}', which is neither a tenant ID nor a domain name, so its keys are not looked up",
-            entra_token::text::clip(t, 60)
-        ));
     }
     let (authority, from) = if let Some(a) = authority_flag {
         (a.clone(), "--authority".to_owned())
@@ -178,20 +178,35 @@ pub fn source_for(
 /// Like [`source_for`], and for a token Databricks issued (`iss`
 /// `<host>/oidc` or `<host>/oidc/accounts/<id>`): that issuer's own OpenID
 /// discovery, but only when the issuer's host is the host the user pointed
-/// at (`workspace`, from `--workspace` or a profile). Otherwise no keys:
-/// the token must not pick the host its keys come from.
+/// at (`workspace`, from `--workspace` or a profile), and for an account's
+/// token, only when its account is `account_id` (the accounts host is
+/// shared by every account). Otherwise no keys: the token must not pick
+/// the host (or account) its keys come from.
 pub fn source_for_host(
     token: &Token,
     issuer_flag: Option<&str>,
     authority_flag: Option<&Url>,
     env_cloud: Option<(Cloud, String)>,
     workspace: Option<&crate::net::workspace::Workspace>,
+    account_id: Option<&str>,
 ) -> Result<Source, String> {
     if issuer_flag.is_none() {
         let iss = token.claims().iss.and_then(|v| v.as_str());
         let dbx = iss.and_then(|i| entra_token::kind::databricks_issuer(i).map(|d| (i, d)));
         if let (Some((iss, d)), Some(ws)) = (dbx, workspace) {
             if d.origin.eq_ignore_ascii_case(&ws.display()) {
+                if let Some(id) = d.account_id {
+                    match account_id {
+                        Some(want) if want.trim().eq_ignore_ascii_case(id) => {}
+                        Some(want) => return Err(format!(
+                            "the token was issued by the Databricks account {id}, not by the account {} configured; its keys are fetched only for that account, so its signature is not checked",
+                            entra_token::text::clip(want, 64)
+                        )),
+                        None => return Err(
+                            "the token was issued by a Databricks account, and no account ID is configured (DATABRICKS_ACCOUNT_ID, or account_id in the profile); keys are fetched only for the configured account's issuer, so its signature is not checked".into()
+                        ),
+                    }
+                }
                 return Ok(Source::Oidc {
                     issuer: iss.to_owned(),
                 });

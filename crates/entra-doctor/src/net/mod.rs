@@ -78,6 +78,10 @@ pub struct Plan {
     /// The workspace URL is an account host (`accounts.…`): no workspace
     /// tenant or workspace SCIM `Me` there (`auth` asks the account's own).
     pub account_host: bool,
+    /// The Databricks account ID (DATABRICKS_ACCOUNT_ID, the profile's
+    /// `account_id`): on an account host, only that account's tokens are
+    /// accepted, and keys are fetched only for its issuer.
+    pub account_id: Option<String>,
     /// A tenant given by configuration (flag, profile, environment), and where.
     pub configured_tenant: Option<(String, String)>,
     /// The application for app-specific keys, and where it came from.
@@ -155,6 +159,10 @@ impl Plan {
             issuer: o.issuer.clone(),
             workspace,
             account_host: false,
+            account_id: settings
+                .account_id
+                .map(|s| s.value.trim().to_owned())
+                .filter(|s| !s.is_empty()),
             configured_tenant,
             client_id,
             resource_id: settings.azure_workspace_resource_id.map(|s| s.value),
@@ -220,6 +228,7 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
             plan.authority.as_ref(),
             plan.env_cloud.clone(),
             plan.workspace.as_ref(),
+            plan.account_id.as_deref(),
         );
         let source = match source {
             Ok(s) => s,

@@ -61,13 +61,38 @@ pub(crate) fn scope_decide(c: &Claims<'_>) -> ScopeOutcome {
     }
 }
 
+/// The audiences given besides Azure Databricks' (`--audience`): a
+/// Databricks token must then name one of the accepted audiences in `aud`.
+fn given_audiences(policy: &Policy) -> bool {
+    policy
+        .audiences
+        .iter()
+        .any(|a| !a.eq_ignore_ascii_case(crate::catalogue::resources::AZURE_DATABRICKS))
+}
+
 /// The `audience` finding of a Databricks token: what it may call (its
-/// `scope`), and its `aud` as written.
-pub(crate) fn audience(c: &Claims<'_>) -> Finding {
-    let aud = match audiences(&c.aud) {
-        Claim::Present(a) => Some(a.join(", ")),
-        _ => None,
+/// `scope`), and its `aud` as written; with `--audience` given, its `aud`
+/// must be one of the accepted audiences.
+pub(crate) fn audience(c: &Claims<'_>, policy: &Policy) -> Finding {
+    let auds = match audiences(&c.aud) {
+        Claim::Present(a) => a.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        _ => Vec::new(),
     };
+    if given_audiences(policy) && !auds.iter().any(|a| policy.audiences.iter().any(|e| e == a)) {
+        let actual = if auds.is_empty() {
+            "(absent)".to_owned()
+        } else {
+            crate::text::clip(&auds.join(", "), 120)
+        };
+        return Finding::fail(
+            AUDIENCE,
+            format!("the token's aud ({actual}) is none of the audiences given"),
+        )
+        .expected(policy.audiences.join(", "))
+        .actual(actual)
+        .fix("Get a token for the audience you accept, or accept the audience the token was issued for (--audience).");
+    }
+    let aud = (!auds.is_empty()).then(|| auds.join(", "));
     let aud_note = aud
         .as_deref()
         .map(|a| format!(" (aud {})", crate::text::clip(a, 80)))
@@ -116,6 +141,12 @@ pub(crate) enum HostOutcome<'a> {
     Same(DatabricksIssuer<'a>, &'a str),
     /// No host to compare with.
     NoHost(DatabricksIssuer<'a>, &'a str),
+    /// An account's token on the account host, with no account ID
+    /// configured to compare with.
+    NoAccountId(DatabricksIssuer<'a>, &'a str),
+    /// An account's token on the account host, of another account than
+    /// the one configured (the one given).
+    OtherAccount(DatabricksIssuer<'a>, &'a str, String),
     /// An account's token used on a workspace (the workspace decides).
     AccountOnWorkspace(DatabricksIssuer<'a>, &'a str),
     /// Another host's token.
@@ -128,7 +159,8 @@ impl Outcome for HostOutcome<'_> {
     fn status(&self) -> Status {
         match self {
             HostOutcome::Same(..) => Status::Pass,
-            HostOutcome::NoHost(..) => Status::Skip,
+            // Not compared is not accepted: the host is the token's choice.
+            HostOutcome::NoHost(..) | HostOutcome::NoAccountId(..) => Status::Fail,
             HostOutcome::AccountOnWorkspace(..) => Status::Warn,
             _ => Status::Fail,
         }
@@ -183,7 +215,16 @@ pub(crate) fn host_decide<'a>(c: &Claims<'a>, policy: &Policy) -> HostOutcome<'a
         };
     }
     if d.origin == expected {
-        HostOutcome::Same(d, iss)
+        // The accounts host is shared by every account: the account ID in
+        // the issuer must be the one configured.
+        match (d.account_id, policy.databricks_account_id.as_deref()) {
+            (None, _) => HostOutcome::Same(d, iss),
+            (Some(_), None) => HostOutcome::NoAccountId(d, iss),
+            (Some(id), Some(want)) if id.eq_ignore_ascii_case(want.trim()) => {
+                HostOutcome::Same(d, iss)
+            }
+            (Some(_), Some(want)) => HostOutcome::OtherAccount(d, iss, want.trim().to_owned()),
+        }
     } else if d.account_id.is_some() && !looks_like_account_host(&expected) {
         HostOutcome::AccountOnWorkspace(d, iss)
     } else {
@@ -196,10 +237,15 @@ pub(crate) fn host_decide<'a>(c: &Claims<'a>, policy: &Policy) -> HostOutcome<'a
 pub(crate) fn issuer(c: &Claims<'_>, policy: &Policy) -> Finding {
     let o = host_decide(c, policy);
     let expected = policy.issuer.clone().or_else(|| {
-        policy
-            .databricks_host
-            .as_deref()
-            .map(|h| format!("{}/oidc", origin(h)))
+        policy.databricks_host.as_deref().map(|h| {
+            match (
+                looks_like_account_host(&origin(h)),
+                &policy.databricks_account_id,
+            ) {
+                (true, Some(a)) => format!("{}/oidc/accounts/{}", origin(h), a.trim()),
+                _ => format!("{}/oidc", origin(h)),
+            }
+        })
     });
     let by = |d: &DatabricksIssuer<'_>| match d.account_id {
         Some(a) => format!("the Databricks account {a} (on {})", d.origin),
@@ -209,9 +255,16 @@ pub(crate) fn issuer(c: &Claims<'_>, policy: &Policy) -> Finding {
         HostOutcome::Same(d, iss) => Finding::pass(ISSUER, format!("issued by {}, the host checked against", by(d)))
             .expected(expected.clone().unwrap_or_default())
             .actual(*iss),
-        HostOutcome::NoHost(d, iss) => Finding::skip(ISSUER, format!("issued by {}; not compared with the host you call: none was given", by(d)))
+        HostOutcome::NoHost(d, iss) => Finding::fail(ISSUER, format!("issued by {}; not compared with the host you call: none was given, so not accepted (any host can issue a token in this shape)", by(d)))
             .actual(*iss)
             .fix("Give the host you call the API on with --workspace (or a profile's host): a Databricks token works only on the host that issued it, and its keys are fetched only from that host."),
+        HostOutcome::NoAccountId(d, iss) => Finding::fail(ISSUER, format!("issued by {}; the account ID it must name is not configured, so not accepted (every account's tokens come from this host)", by(d)))
+            .actual(*iss)
+            .fix("Give the account ID the token must come from: DATABRICKS_ACCOUNT_ID, or account_id in the profile."),
+        HostOutcome::OtherAccount(d, iss, want) => Finding::fail(ISSUER, format!("issued by {}, not by the account {} configured: each account accepts only its own tokens", by(d), crate::text::clip(want, 64)))
+            .expected(expected.clone().unwrap_or_default())
+            .actual(*iss)
+            .fix(format!("Get a token from the account you call: 'databricks auth login --host {} --account-id {}'.", d.origin, crate::text::clip(want, 64))),
         HostOutcome::AccountOnWorkspace(d, iss) => {
             let host = policy.databricks_host.as_deref().map(origin).unwrap_or_default();
             Finding::warn(ISSUER, format!("issued by {}, used on the workspace {host}: a workspace accepts an account's token only when it belongs to that account and the principal has access to it", by(d)))
@@ -243,12 +296,32 @@ pub(crate) fn issuer(c: &Claims<'_>, policy: &Policy) -> Finding {
     f
 }
 
-/// The `tenant` finding: not applicable, Databricks tokens name no tenant.
-pub(crate) fn tenant() -> Finding {
-    Finding::skip(
-        TENANT,
-        "not applicable: Databricks issued this token; it names no Entra ID tenant",
-    )
+/// The `tenant` finding: not applicable, Databricks tokens name no tenant,
+/// when the host it must come from is given (the `issuer` rule decides);
+/// with a tenant pinned (`--tenant`) and no host it fails: a Databricks
+/// token is no token of that Entra ID tenant.
+pub(crate) fn tenant(policy: &Policy) -> Finding {
+    let host_given = policy.databricks_host.is_some() || policy.issuer.is_some();
+    match &policy.tenant {
+        Some(_) if host_given => Finding::skip(
+            TENANT,
+            "not applicable: Databricks issued this token; it names no Entra ID tenant (its issuing host is checked instead)",
+        ),
+        None => Finding::skip(
+            TENANT,
+            "not applicable: Databricks issued this token; it names no Entra ID tenant",
+        ),
+        Some(t) => {
+            let t = crate::text::clip(t, 64);
+            Finding::fail(
+                TENANT,
+                format!("the tenant {t} is required, and Databricks issued this token: it is no token of that Entra ID tenant, and no Databricks host was given to check it against"),
+            )
+            .expected(t.clone())
+            .actual("(none: a Databricks token)")
+            .fix("Check the token with the Databricks host that issued it (--workspace) and without --tenant, or use an Entra ID token of that tenant.")
+        }
+    }
 }
 
 /// The `lifetime` finding, with the fix for a Databricks token (the rule
@@ -355,7 +428,7 @@ mod tests {
     fn scopes_all_apis_sql_and_none() {
         let s = |scope: &str| {
             let t = token(&format!(r#"{{"scope":{scope}}}"#));
-            audience(&t.claims()).status
+            audience(&t.claims(), &policy(None)).status
         };
         assert_eq!(s(r#""offline_access all-apis""#), Status::Pass);
         assert_eq!(s(r#"["all-apis"]"#), Status::Pass);
@@ -363,7 +436,7 @@ mod tests {
         assert_eq!(s(r#""openid profile""#), Status::Fail);
         assert_eq!(s("5"), Status::Fail);
         let t = token("{}");
-        assert_eq!(audience(&t.claims()).status, Status::Fail);
+        assert_eq!(audience(&t.claims(), &policy(None)).status, Status::Fail);
     }
 
     #[test]
@@ -375,7 +448,7 @@ mod tests {
             issuer(&c, &policy(Some("https://ADB-1.2.azuredatabricks.net/"))).status,
             Status::Pass
         );
-        assert_eq!(issuer(&c, &policy(None)).status, Status::Skip);
+        assert_eq!(issuer(&c, &policy(None)).status, Status::Fail);
         let other = issuer(&c, &policy(Some("https://adb-9.9.azuredatabricks.net")));
         assert_eq!(other.status, Status::Fail);
         assert!(
@@ -394,10 +467,10 @@ mod tests {
         let acct = token(r#"{"iss":"https://accounts.azuredatabricks.net/oidc/accounts/abc-1"}"#);
         let c = acct.claims();
         assert_eq!(issuer(&c, &policy(Some(WS))).status, Status::Warn);
-        assert_eq!(
-            issuer(&c, &policy(Some("https://accounts.azuredatabricks.net"))).status,
-            Status::Pass
-        );
+        let mut on_accounts = policy(Some("https://accounts.azuredatabricks.net"));
+        assert_eq!(issuer(&c, &on_accounts).status, Status::Fail);
+        on_accounts.databricks_account_id = Some("abc-1".into());
+        assert_eq!(issuer(&c, &on_accounts).status, Status::Pass);
         let mut pinned = policy(None);
         pinned.issuer = Some("https://accounts.azuredatabricks.net/oidc/accounts/other".into());
         assert_eq!(issuer(&c, &pinned).status, Status::Fail);

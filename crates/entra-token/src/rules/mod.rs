@@ -124,9 +124,9 @@ fn databricks_report(
     let mut findings = vec![
         format::format_pass(token, Wrapping::Bare),
         signature::signature_finding(token, sig, policy),
-        databricks::audience(c),
+        databricks::audience(c, policy),
         databricks::issuer(c, policy),
-        databricks::tenant(),
+        databricks::tenant(policy),
         databricks::lifetime(lifetime::describe(&life, policy)),
         databricks::identity(c),
     ];
@@ -624,7 +624,8 @@ mod tests {
         assert_eq!(r.failed().collect::<Vec<_>>(), vec!["issuer"]);
         // No host given: not compared, never valid.
         let r = check_token(&t, &verified(), &policy(None));
-        assert_eq!(r.get(Check::Issuer).unwrap().status, Status::Skip);
+        assert!(!r.valid(), "{:#?}", r.findings);
+        assert_eq!(r.get(Check::Issuer).unwrap().status, Status::Fail);
         // Unverified: incomplete whatever the claims.
         p.databricks_host = Some(ws.into());
         let r = check_token(&t, &SignatureOutcome::NoKeys, &p);
@@ -637,6 +638,81 @@ mod tests {
             .filter(|f| f.status == Status::Pass)
             .all(|f| f.message.is_empty()));
         assert_eq!(b.findings.len(), 7);
+    }
+
+    #[test]
+    fn a_databricks_token_of_any_host_is_not_valid_without_the_host_it_must_come_from() {
+        // Signed by a trusted key, but its issuer is whatever host it names.
+        let t = token(
+            &json!({"iss": "https://evil.example.com/oidc", "aud": "x", "sub": "a",
+            "client_id": "a", "scope": "all-apis", "iat": 1000, "exp": 5000}),
+        );
+        let p = policy(None);
+        assert_eq!(kind_of(&t.claims(), &p), crate::Kind::DatabricksOauth);
+        let r = check_token(&t, &verified(), &p);
+        assert!(!r.valid(), "{:#?}", r.findings);
+        let f = r.get(Check::Issuer).unwrap();
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.fix.as_deref().unwrap().contains("--workspace"), "{f:?}");
+    }
+
+    #[test]
+    fn a_pinned_tenant_without_a_host_fails_a_databricks_token() {
+        let ws = "https://adb-1.2.azuredatabricks.net";
+        let t = dbx_token(&format!("{ws}/oidc"));
+        let mut p = policy(Some(T1));
+        assert_eq!(kind_of(&t.claims(), &p), crate::Kind::DatabricksOauth);
+        let r = check_token(&t, &verified(), &p);
+        assert_eq!(r.failed().collect::<Vec<_>>(), vec!["issuer", "tenant"]);
+        assert!(r.get(Check::Tenant).unwrap().message.contains(T1));
+        // With the host it must come from, the issuing host decides.
+        p.databricks_host = Some(ws.into());
+        let r = check_token(&t, &verified(), &p);
+        assert!(r.valid(), "{:#?}", r.findings);
+        assert_eq!(r.get(Check::Tenant).unwrap().status, Status::Skip);
+    }
+
+    #[test]
+    fn a_given_audience_is_compared_with_a_databricks_tokens_aud() {
+        let ws = "https://adb-1.2.azuredatabricks.net";
+        let t = dbx_token(&format!("{ws}/oidc"));
+        let mut p = policy(None);
+        p.databricks_host = Some(ws.into());
+        p.audiences.push("api://other".into());
+        assert_eq!(kind_of(&t.claims(), &p), crate::Kind::DatabricksOauth);
+        let r = check_token(&t, &verified(), &p);
+        assert_eq!(r.failed().collect::<Vec<_>>(), vec!["audience"]);
+        // The token's own aud given: it passes.
+        p.audiences.push("databricks-cli".into());
+        assert!(check_token(&t, &verified(), &p).valid());
+    }
+
+    #[test]
+    fn an_account_token_on_the_account_host_needs_the_configured_account_id() {
+        let host = "https://accounts.azuredatabricks.net";
+        let t = dbx_token(&format!("{host}/oidc/accounts/acct-1"));
+        let mut p = policy(None);
+        p.databricks_host = Some(host.into());
+        assert_eq!(
+            kind_of(&t.claims(), &p),
+            crate::Kind::DatabricksOauthAccount
+        );
+        // No account ID configured: anyone's account token would pass.
+        let r = check_token(&t, &verified(), &p);
+        assert_eq!(r.failed().collect::<Vec<_>>(), vec!["issuer"]);
+        assert!(r
+            .get(Check::Issuer)
+            .unwrap()
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("DATABRICKS_ACCOUNT_ID"));
+        p.databricks_account_id = Some("acct-2".into());
+        let r = check_token(&t, &verified(), &p);
+        assert_eq!(r.failed().collect::<Vec<_>>(), vec!["issuer"]);
+        assert!(r.get(Check::Issuer).unwrap().message.contains("acct-2"));
+        p.databricks_account_id = Some("ACCT-1".into());
+        assert!(check_token(&t, &verified(), &p).valid());
     }
 
     #[test]
