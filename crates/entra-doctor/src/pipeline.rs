@@ -1,32 +1,33 @@
-//! The check pipeline of `check` and `POST /api/check` (and so of `token`
-//! and `demo`, which check through `check`): parse the token once, run the
-//! online steps on it, then the engine's rules with the keys and tenant
-//! those steps found.
+//! The one check pipeline, from a token to its report, for every command,
+//! the server and the Python package. Every path ends in the same step,
+//! [`Pending`]: a token parsed once, verified with the keys its caller found
+//! (the signing input's digest computed once, for the cache key and the
+//! prehashed verification), then every rule of the engine.
 //!
-//! Two halves, so that a caller runs the online steps its own way (`check`
-//! on a small runtime of its own, `serve` on its runtime) between them:
-//! [`parse`] reads the token; [`finish`] verifies, applies every rule and
-//! merges the online findings. The online steps are the one function
-//! [`net::run`], given the parsed token.
-//!
-//! `check --batch` and GET /auth go through the fast path, one pipeline in
-//! two steps so that a caller finds the keys its own way between them
-//! (batch by a blocking lookup, [`check_cached`]; /auth from its
-//! asynchronous key source, with a refetch on an unknown kid):
-//! 1. [`lookup`]: a token seen before with keys still current is answered
-//!    from the verified-token cache (only the `lifetime` rule reruns, and
-//!    its finding keeps its place); a new one is parsed once
-//!    ([`Step::NeedKeys`]).
-//! 2. [`Pending::verify`] with the caller's keys (the signing input's
-//!    digest is the one the cache key computed), then [`Pending::finish`]:
-//!    every rule with the given [`Detail`]; the findings that did not pass
-//!    (but `lifetime`) and the time claims are remembered.
+//! Two ways in, for what the caller does between reading and checking:
+//! - `check`, `token`, `auth`, `demo` and `POST /api/check` run the online
+//!   steps (discovery, the workspace's tenant and membership: the one
+//!   function [`net::run`]) between [`parse`] and [`finish`], which runs the
+//!   common step with every finding described, and merges the online
+//!   findings; nothing is cached.
+//! - `check --batch`, GET /auth and the Python package take the fast path,
+//!   so that a caller finds the keys its own way (batch by a blocking
+//!   lookup, [`check_cached`]; /auth from its asynchronous key source, with
+//!   a refetch on an unknown kid):
+//!   1. [`lookup`]: a token seen before with keys still current is answered
+//!      from the verified-token cache (only the `lifetime` rule reruns, and
+//!      its finding keeps its place); a new one is parsed once
+//!      ([`Step::NeedKeys`]).
+//!   2. [`Pending::verify`] with the caller's keys, then
+//!      [`Pending::finish`]: the common step with the given [`Detail`]; the
+//!      findings that did not pass (but `lifetime`) and the time claims are
+//!      remembered.
 
 use std::sync::Arc;
 
 use entra_token::findings::{names, Status};
 use entra_token::kind::NonJwt;
-use entra_token::rules::{check_claims_with, check_token, lifetime_of, read_text, Detail, Times};
+use entra_token::rules::{check_claims_with, lifetime_of, read_text, Detail, Times};
 use entra_token::verify::verify_token_prehashed;
 use entra_token::{input, rules, KeySet, Policy, Report, SignatureOutcome, Summary};
 use entra_token::{Finding, Kind, Token};
@@ -123,8 +124,15 @@ pub(crate) fn finish(
         policy.tenant = Some(t.clone());
     }
     let keys = keys.or(outcome.keys.as_deref());
-    let sig = rules::signature_outcome(&token, keys, policy);
-    let mut report = check_token(&token, &sig, policy);
+    // The same step as the fast path's, with every finding described and
+    // nothing remembered.
+    let pending = Pending::of(token);
+    let sig = match keys {
+        Some(k) => Signature::Checked(pending.verify(k, policy)),
+        None => Signature::NoKeys(None),
+    };
+    let (mut report, _) = pending.report(sig, policy, Detail::Full);
+    let token = pending.token;
     report.set(format);
     net::merge(&mut report, outcome);
     let summary = Summary::of_checked(&token, policy);
@@ -263,6 +271,13 @@ fn hit_at(hit: Arc<Remembered>, policy: &Policy) -> Fast {
 }
 
 impl Pending {
+    /// A token already parsed (the online path read it with its `format`
+    /// finding), with its cache key and signing-input digest.
+    fn of(token: Token) -> Pending {
+        let (key, digest) = CacheKey::of(token.compact());
+        Pending { token, key, digest }
+    }
+
     /// The token, to look its keys up.
     pub fn token(&self) -> &Token {
         &self.token
@@ -299,6 +314,18 @@ impl Pending {
         cache: Option<&VerifiedCache<Remembered>>,
         detail: Detail,
     ) -> Fast {
+        let (report, times) = self.report(sig, policy, detail);
+        if let (Some(cache), Some(generation)) = (cache, generation) {
+            cache.put(self.key, generation, Arc::new(remember(&report, times)));
+        }
+        Fast::Checked(report)
+    }
+
+    /// Every rule with `detail`, from the signature outcome `sig` (ignored
+    /// when the policy skips the signature): the one step from a parsed
+    /// token to its report, for every caller.
+    /// Also the token's time claims (for what a cache remembers).
+    fn report(&self, sig: Signature, policy: &Policy, detail: Detail) -> (Report, Times) {
         let (sig, no_keys_why) = match sig {
             _ if policy.skip_signature => (SignatureOutcome::Skipped, None),
             Signature::Checked(outcome) => (outcome, None),
@@ -319,16 +346,13 @@ impl Pending {
                 );
             }
         }
-        if let (Some(cache), Some(generation)) = (cache, generation) {
-            cache.put(self.key, generation, Arc::new(remember(&report, &claims)));
-        }
-        Fast::Checked(report)
+        (report, Times::of(&claims))
     }
 }
 
 /// What the cache keeps of a report: the findings that did not pass, but
 /// for `lifetime` (whose place is noted), and the time claims.
-fn remember(report: &Report, claims: &entra_token::claims::Claims<'_>) -> Remembered {
+fn remember(report: &Report, times: Times) -> Remembered {
     let mut findings = Vec::new();
     let mut lifetime_at = 0;
     for f in &report.findings {
@@ -341,7 +365,7 @@ fn remember(report: &Report, claims: &entra_token::claims::Claims<'_>) -> Rememb
     Remembered {
         findings: findings.into_boxed_slice(),
         lifetime_at,
-        times: Times::of(claims),
+        times,
     }
 }
 
