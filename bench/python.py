@@ -120,6 +120,9 @@ def spark_job(toks, jwks, rows, cores):
 
     # The Python workers run this interpreter: the package measured here.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Spark picks its own address from the host name (an interface address
+    # when the name resolves to loopback): keep it on 127.0.0.1.
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
 
     spark = (SparkSession.builder.master(f"local[{cores}]").appName("entra-doctor-bench")
              .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")

@@ -41,6 +41,9 @@ def spark():
     # The Python workers run this interpreter, with the package under test
     # (not whichever `python3` is first on PATH).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # Spark picks its own address from the host name (an interface address
+    # when the name resolves to loopback): keep it on 127.0.0.1.
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     s = (SparkSession.builder.master("local[2]").appName("entra-doctor-test")
          .config("spark.ui.enabled", "false")
          .config("spark.driver.host", "127.0.0.1")
