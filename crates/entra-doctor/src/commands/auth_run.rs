@@ -1074,14 +1074,15 @@ fn plan(cx: &Cx) -> Result<(Plan, Option<Workspace>), CliError> {
 
 fn check_token(cx: &Cx, method: &str, credential: Finding, token: &str) -> Result<Ran, CliError> {
     let (plan, ws) = plan(cx)?;
-    if !is_jwt(token) && cx.is_account() {
+    let pat = !is_jwt(token);
+    if pat && cx.is_account() {
         return check_account_pat(cx, &plan, ws.as_ref(), credential, token);
     }
     // The check of `check --workspace`: the token read once, its keys, the
     // workspace's tenant and SCIM `Me` (a PAT: the workspace alone).
     let mut checked = check::check_planned(token, None, &plan, Policy::databricks(now()), false)?;
     if method == "azure-client-secret" && !cx.is_account() {
-        management_path(cx, &mut checked, token)?;
+        management_path(cx, &mut checked)?;
     }
     let mut report = checked.report;
     let mut incomplete = !checked.outcome.failed_steps.is_empty();
@@ -1096,7 +1097,7 @@ fn check_token(cx: &Cx, method: &str, credential: Finding, token: &str) -> Resul
     }
     report.findings.insert(0, credential);
     let mut verdict = report.verdict_sentence();
-    if !is_jwt(token) && verdict.verdict == Verdict::Valid {
+    if pat && verdict.verdict == Verdict::Valid {
         verdict.rest = ": the workspace accepted the personal access token (a PAT has no signature: the workspace is the only one that can verify it).".into();
     }
     let outcome = if incomplete {
@@ -1107,7 +1108,7 @@ fn check_token(cx: &Cx, method: &str, credential: Finding, token: &str) -> Resul
     Ok(Ran {
         report,
         summary: checked.summary,
-        token_kind: Some(if is_jwt(token) { "jwt" } else { "pat" }),
+        token_kind: Some(if pat { "pat" } else { "jwt" }),
         kind: checked.kind.map(|k| k.as_str()),
         verdict,
         outcome,
@@ -1121,7 +1122,7 @@ fn check_token(cx: &Cx, method: &str, credential: Finding, token: &str) -> Resul
 /// principal in `X-Databricks-Azure-SP-Management-Token`, with
 /// `azure_workspace_resource_id`), said whether it applies and run, as
 /// `check` and `token` do.
-fn management_path(cx: &Cx, checked: &mut check::Checked, token: &str) -> Result<(), CliError> {
+fn management_path(cx: &Cx, checked: &mut check::Checked) -> Result<(), CliError> {
     let online = OnlineArgs {
         workspace: cx.base.clone(),
         profile: cx.args.profile.clone(),
@@ -1139,7 +1140,7 @@ fn management_path(cx: &Cx, checked: &mut check::Checked, token: &str) -> Result
     let client_id = cx.r.get("azure_client_id").unwrap_or_default().trim();
     let secret = cx.r.get("azure_client_secret").unwrap_or_default();
     let authority = authority(cx).ok();
-    sp_management::retry(checked, token, &online, |app, t| {
+    sp_management::retry(checked, &online, |app, t| {
         let tid = t
             .payload_value()
             .get("tid")

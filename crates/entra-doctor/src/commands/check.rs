@@ -173,7 +173,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
     crate::commands::explain::refuse_misdirected(&text, args.token.as_deref(), "check")?;
     let mut checked = check_online(&text, &args.policy, &args.online, policy)?;
     // A service principal the workspace does not know: the management-token path.
-    crate::commands::sp_management::retry(&mut checked, &text, &args.online, |app, t| {
+    crate::commands::sp_management::retry(&mut checked, &args.online, |app, t| {
         crate::commands::sp_management::arm_from_settings(
             app,
             t,

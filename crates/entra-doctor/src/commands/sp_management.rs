@@ -118,7 +118,6 @@ fn append_fix(checked: &mut Checked, note: &str) {
 /// a service principal. `arm` is asked only when the path applies.
 pub(crate) fn retry(
     checked: &mut Checked,
-    token_text: &str,
     online: &OnlineArgs,
     arm: impl FnOnce(&str, &Token) -> Arm,
 ) -> Result<(), CliError> {
@@ -129,7 +128,8 @@ pub(crate) fn retry(
     if !failed || online.offline {
         return Ok(());
     }
-    let Ok((token, _)) = entra_token::rules::read_text(token_text) else {
+    // The token the check read (none: it did not parse).
+    let Some(token) = checked.token.as_ref() else {
         return Ok(());
     };
     let Principal::ServicePrincipal { app_id, .. } = principal(&token.claims()) else {
@@ -162,7 +162,7 @@ pub(crate) fn retry(
                 "If the service principal {app_id} is Contributor or Owner on the workspace's Azure resource, the management-token path lets it in without being a member: set azure_workspace_resource_id (DATABRICKS_AZURE_RESOURCE_ID) or --workspace-resource-id to that resource ID."
             ))));
         };
-        let (ep, client_id, cred) = match arm(&app_id, &token) {
+        let (ep, client_id, cred) = match arm(&app_id, token) {
             Arm::Credential { ep, client_id, cred } => (ep, client_id, cred),
             Arm::Unavailable(why) => {
                 return Ok(Some(Err(format!(

@@ -762,7 +762,7 @@ pub(crate) fn check(
     }
     let mut checked = check_online(token, &args.policy, &online, policy)?;
     // A service principal the workspace does not know: the management-token path.
-    crate::commands::sp_management::retry(&mut checked, token, &args.online, |app, t| {
+    crate::commands::sp_management::retry(&mut checked, &args.online, |app, t| {
         crate::commands::sp_management::arm_from_settings(
             app,
             t,
