@@ -825,10 +825,7 @@ pub(crate) fn run(
     let base = host
         .as_deref()
         .map(|h| mapped(args, h).unwrap_or_else(|| h.to_owned()));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let rt = crate::commands::network_runtime()?;
     // Secrets and tokens go to the host only when `check --workspace` would
     // send a token there: an Azure Databricks host over https, or another
     // host with --allow-any-workspace-host (a stand-in of --test-host is).
@@ -1300,10 +1297,7 @@ fn account_me(
         "account SCIM Me at {}",
         workspace::host_of(&ws.host)
     ));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let rt = crate::commands::network_runtime()?;
     let resp = rt.block_on(client.get(Get {
         step: "account membership",
         url: url.clone(),

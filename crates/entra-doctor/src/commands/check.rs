@@ -208,10 +208,7 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
 pub(crate) fn online_pat(plan: &Plan, pat: &str) -> Result<OnlineOutcome, CliError> {
     let progress = Progress::stderr(true);
     let online = plan.online(progress.clone()).map_err(CliError::Usage)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let rt = crate::commands::network_runtime()?;
     let outcome = rt.block_on(net::pat::run(&online, plan, pat));
     progress.finish();
     rt.shutdown_timeout(Duration::from_millis(100));
@@ -222,10 +219,7 @@ pub(crate) fn online_pat(plan: &Plan, pat: &str) -> Result<OnlineOutcome, CliErr
 pub(crate) fn online(plan: &Plan, token: &Token) -> Result<OnlineOutcome, CliError> {
     let progress = Progress::stderr(true);
     let online = plan.online(progress.clone()).map_err(CliError::Usage)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let rt = crate::commands::network_runtime()?;
     let outcome = rt.block_on(net::run(&online, plan, token));
     progress.finish();
     // A DNS lookup stuck in the blocking pool must not hold the exit.

@@ -164,10 +164,7 @@ pub(crate) fn run(args: &TokenArgs) -> Result<Outcome, CliError> {
     let file_keys = keys(&args.policy)?;
     let http =
         Http::new(args.online.connect_timeout, args.online.timeout).map_err(CliError::Usage)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let rt = crate::commands::network_runtime()?;
     let progress = Progress::stderr(true);
     let mut err = anstream::stderr();
 

@@ -131,10 +131,7 @@ pub fn run(args: DemoArgs) -> Result<Outcome, CliError> {
     let databricks = Target::V1 {
         resource: DATABRICKS_RESOURCE.to_owned(),
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let rt = crate::commands::network_runtime()?;
     let mut as_told = true;
 
     // 1. Consent.

@@ -49,6 +49,14 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
 /// Bound on what the CLI reads as "a token" (pasted JSON may wrap it).
 pub(crate) const MAX_TOKEN_INPUT: usize = MAX_TOKEN_BYTES * 2;
 
+/// The single-threaded runtime a command runs its network steps on.
+pub(crate) fn network_runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))
+}
+
 /// "Now", or the instant given with --at.
 pub(crate) fn now_or(at: Option<&str>) -> Result<i64, CliError> {
     match at {

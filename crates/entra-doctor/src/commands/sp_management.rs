@@ -146,10 +146,7 @@ pub(crate) fn retry(
         .filter(|r| !r.trim().is_empty())
         .or(plan.resource_id.clone());
     let http = Http::new(online.connect_timeout, online.timeout).map_err(CliError::Usage)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let rt = crate::commands::network_runtime()?;
     let compact = token.compact().to_owned();
     let result = rt.block_on(async {
         // The answer again, raw: only "not a member" is what this path changes.

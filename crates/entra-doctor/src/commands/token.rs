@@ -206,10 +206,7 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
         authority_host: Some(s.authority.value.clone()),
         ..Context::default()
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let rt = crate::commands::network_runtime()?;
     // A spinner per network step on a terminal; nothing when piped.
     let progress = Progress::stderr(true);
     let notify = |m: &str| progress.println(m);
@@ -498,10 +495,7 @@ fn databricks(args: &TokenArgs, flow: FlowName) -> Result<Outcome, CliError> {
         authority_host: Some(oidc.oidc()),
         ..Context::default()
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let rt = crate::commands::network_runtime()?;
     let progress = Progress::stderr(true);
     let notify = |m: &str| progress.println(m);
     let result = if m2m {

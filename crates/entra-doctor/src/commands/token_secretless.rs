@@ -45,10 +45,7 @@ pub fn run(
             .map_err(CliError::Write)?;
         return Ok(outcome);
     }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Usage(format!("cannot start the network runtime: {e}")))?;
+    let rt = crate::commands::network_runtime()?;
     let r = match flow {
         FlowName::ManagedIdentity => {
             let source = msi::detect(&ProcessEnv, args.secretless.imds_endpoint.as_deref())
