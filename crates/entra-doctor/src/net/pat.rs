@@ -128,19 +128,14 @@ pub fn findings(ws: &Workspace, result: &Result<Membership, Miss>) -> (Finding, 
                 not_verified("the workspace refused it (see the 'membership' finding)"),
             )
         }
-        Err(m) => {
-            let why = match m {
-                Miss::Offline { .. } => {
-                    "not checked: --offline (a personal access token is checked only by asking its workspace)".to_owned()
-                }
-                Miss::Net(e) => format!("the workspace could not be asked: {e}"),
-            };
-            let mut f = Finding::skip(MEMBERSHIP, why).actual(wsd.clone());
-            if let Miss::Net(_) = m {
-                f = f.fix(workspace::net_fix(m, "the workspace URL"));
-            }
-            (f, not_verified("the workspace could not be asked"))
-        }
+        Err(m) => (
+            workspace::unasked_finding(
+                m,
+                &wsd,
+                "a personal access token is checked only by asking its workspace",
+            ),
+            not_verified("the workspace could not be asked"),
+        ),
     }
 }
 

@@ -567,19 +567,22 @@ pub fn membership_finding(
             error_code,
             message,
         }) => refused_finding(&wsd, &who, *status, error_code.as_deref(), message),
-        Err(m) => {
-            let why = match m {
-                Miss::Offline { .. } => {
-                    "not checked: --offline (asking the workspace needs the network)".to_owned()
-                }
-                Miss::Net(e) => format!("the workspace could not be asked: {e}"),
-            };
-            let mut f = Finding::skip(MEMBERSHIP, why).actual(wsd.clone());
-            if let Miss::Net(_) = m {
-                f = f.fix(net_fix(m, "the workspace URL"));
-            }
-            f
-        }
+        Err(m) => unasked_finding(m, &wsd, "asking the workspace needs the network"),
+    }
+}
+
+/// The `membership` finding when SCIM `Me` could not be asked: skipped,
+/// with why (`offline_why` under --offline) and, after a network failure,
+/// the fix.
+pub fn unasked_finding(m: &Miss, wsd: &str, offline_why: &str) -> Finding {
+    let why = match m {
+        Miss::Offline { .. } => format!("not checked: --offline ({offline_why})"),
+        Miss::Net(e) => format!("the workspace could not be asked: {e}"),
+    };
+    let f = Finding::skip(MEMBERSHIP, why).actual(wsd.to_owned());
+    match m {
+        Miss::Net(_) => f.fix(net_fix(m, "the workspace URL")),
+        Miss::Offline { .. } => f,
     }
 }
 
