@@ -599,7 +599,7 @@ pub(crate) fn print_then_check(args: &TokenArgs, t: &TokenResponse) -> Result<Ou
 }
 
 /// Ends a progress step with the outcome of a flow step.
-fn tracked<T>(step: Step, r: Result<T, FlowError>) -> Result<T, FlowError> {
+pub(crate) fn tracked<T>(step: Step, r: Result<T, FlowError>) -> Result<T, FlowError> {
     match &r {
         Ok(_) => step.done("done"),
         Err(FlowError::Refused { status, .. }) => step.failed(&match status {

@@ -118,14 +118,8 @@ fn managed_identity(
         req.resource,
         req.identity.describe()
     ));
-    let result = rt.block_on(msi::get_token(&req, args.online.timeout));
-    match &result {
-        Ok(_) => step.done("done"),
-        Err(FlowError::Refused { status, .. }) => {
-            step.failed(&format!("refused (HTTP {})", status.unwrap_or(0)))
-        }
-        Err(FlowError::Failed(m)) => step.failed(&entra_token::text::clip(m, 80)),
-    }
+    let result =
+        super::token::tracked(step, rt.block_on(msi::get_token(&req, args.online.timeout)));
     progress.finish();
     match result {
         Ok(t) => {
@@ -243,13 +237,7 @@ fn federated_flow(
         settings.source.label()
     ));
     let (ext, result) = rt.block_on(federated::run(&http, &settings, &ProcessEnv));
-    match &result {
-        Ok(_) => step.done("done"),
-        Err(FlowError::Refused { status, .. }) => {
-            step.failed(&format!("refused (HTTP {})", status.unwrap_or(0)))
-        }
-        Err(FlowError::Failed(m)) => step.failed(&entra_token::text::clip(m, 80)),
-    }
+    let result = super::token::tracked(step, result);
     progress.finish();
     if let Some(x) = &ext {
         show_external(&mut err, &settings.source, x);
