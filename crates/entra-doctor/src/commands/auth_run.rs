@@ -1161,18 +1161,21 @@ fn management_path(cx: &Cx, checked: &mut check::Checked) -> Result<(), CliError
 /// A Databricks OAuth token refused by a host that did not issue it: the
 /// wrong host, said with the fix (instead of "not a member").
 fn wrong_host(cx: &Cx, t: &Token, report: &mut Report) {
-    let payload = t.payload_value();
-    let Some(iss) = payload.get("iss").and_then(|v| v.as_str()) else {
+    let claims = t.claims();
+    let Some(iss) = claims.iss.and_then(|v| v.as_str()) else {
         return;
     };
-    let databricks = iss.ends_with("/oidc") || iss.contains("/oidc/accounts/");
+    // A Databricks issuer, as the engine recognises one.
+    let Some(issuer) = entra_token::kind::databricks_issuer(iss) else {
+        return;
+    };
     let refused = report
         .get(MEMBERSHIP)
         .is_some_and(|f| f.status == Status::Fail);
     let (Some(base), Some(host)) = (cx.base.as_deref(), cx.host.as_deref()) else {
         return;
     };
-    if !databricks || !refused {
+    if !refused {
         return;
     }
     let own = OidcHost {
@@ -1185,13 +1188,8 @@ fn wrong_host(cx: &Cx, t: &Token, report: &mut Report) {
     if iss.eq_ignore_ascii_case(&own) {
         return;
     }
-    let other = iss
-        .split("/oidc")
-        .next()
-        .unwrap_or(iss)
-        .trim_end_matches('/')
-        .to_owned();
-    let what = if iss.contains("/oidc/accounts/") {
+    let other = issuer.origin;
+    let what = if issuer.account_id.is_some() {
         "an account's token is accepted only on the account host and on that account's workspaces"
     } else {
         "a workspace's token is accepted only by that workspace"
