@@ -1030,6 +1030,10 @@ fn no_token(method: &str, f: Failure) -> Ran {
     }
 }
 
+/// The rest of the verdict for a personal access token the workspace (or
+/// account) accepted: its answer is the only verification a PAT has.
+const PAT_ACCEPTED: &str = ": the workspace accepted the personal access token (a PAT has no signature: the workspace is the only one that can verify it).";
+
 /// Whether `text` has a JWT's shape (three dot-separated parts).
 fn is_jwt(text: &str) -> bool {
     text.trim().split('.').count() == 3
@@ -1095,7 +1099,7 @@ fn check_token(cx: &Cx, method: &str, credential: Finding, token: &str) -> Resul
     report.findings.insert(0, credential);
     let mut verdict = report.verdict_sentence();
     if pat && verdict.verdict == Verdict::Valid {
-        verdict.rest = ": the workspace accepted the personal access token (a PAT has no signature: the workspace is the only one that can verify it).".into();
+        verdict.rest = PAT_ACCEPTED.into();
     }
     let outcome = if incomplete {
         Outcome::Incomplete
@@ -1251,7 +1255,7 @@ fn check_account_pat(
             VerdictSentence {
                 verdict: Verdict::Valid,
                 lead: "Valid",
-                rest: ": the workspace accepted the personal access token (a PAT has no signature: the workspace is the only one that can verify it).".into(),
+                rest: PAT_ACCEPTED.into(),
             },
             Outcome::Ok,
         )
