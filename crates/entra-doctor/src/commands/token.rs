@@ -302,22 +302,7 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
             )
         }
         FlowName::AuthCode => {
-            let browser = if args.headless_browser {
-                let loopback = url::Url::parse(&s.authority.value).ok().is_some_and(
-                    |u| matches!(u.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback()),
-                );
-                if !loopback {
-                    return Err(CliError::Usage(
-                        "--headless-browser works with a loopback authority only (an emulator)"
-                            .into(),
-                    ));
-                }
-                Browser::Headless(http.clone())
-            } else if args.no_browser {
-                Browser::Print
-            } else {
-                Browser::Open
-            };
+            let browser = browser(&args, &http, &s.authority.value, "authority")?;
             let opts = AuthCodeOptions {
                 browser,
                 timeout: args.sign_in_timeout,
@@ -508,21 +493,7 @@ fn databricks(args: &TokenArgs, flow: FlowName) -> Result<Outcome, CliError> {
             rt.block_on(dbx::m2m(&http, &oidc, &client_id, &secret, dbx::M2M_SCOPE)),
         )
     } else {
-        let browser = if args.headless_browser {
-            let loopback = url::Url::parse(&oidc.base)
-                .ok()
-                .is_some_and(|u| matches!(u.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback()));
-            if !loopback {
-                return Err(CliError::Usage(
-                    "--headless-browser works with a loopback host only (an emulator)".into(),
-                ));
-            }
-            Browser::Headless(http.clone())
-        } else if args.no_browser {
-            Browser::Print
-        } else {
-            Browser::Open
-        };
+        let browser = browser(args, &http, &oidc.base, "host")?;
         let opts = AuthCodeOptions {
             browser,
             timeout: args.sign_in_timeout,
@@ -596,6 +567,28 @@ pub(crate) fn print_then_check(args: &TokenArgs, t: &TokenResponse) -> Result<Ou
     }
     let _ = writeln!(err);
     check(args, &t.access_token, None, &mut err)
+}
+
+/// The browser of an authorization-code sign-in: an HTTP client standing
+/// in for it (`--headless-browser`, only when `url`, the authority or host,
+/// is a loopback stand-in), the URL printed (`--no-browser`), or the
+/// system's browser.
+fn browser(args: &TokenArgs, http: &Http, url: &str, what: &str) -> Result<Browser, CliError> {
+    if args.headless_browser {
+        let loopback = url::Url::parse(url)
+            .ok()
+            .is_some_and(|u| matches!(u.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback()));
+        if !loopback {
+            return Err(CliError::Usage(format!(
+                "--headless-browser works with a loopback {what} only (an emulator)"
+            )));
+        }
+        Ok(Browser::Headless(http.clone()))
+    } else if args.no_browser {
+        Ok(Browser::Print)
+    } else {
+        Ok(Browser::Open)
+    }
 }
 
 /// Ends a progress step with the outcome of a flow step.
