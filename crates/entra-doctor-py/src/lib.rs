@@ -10,6 +10,8 @@
 //! Many tokens ([`check_batch`], [`check_columns`]) are checked on all
 //! cores with the GIL released, against one key set parsed once.
 
+mod batch;
+
 use std::io::Read;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -681,110 +683,48 @@ fn check(
     )))
 }
 
-/// One token of a batch: its text, or None (null in a table).
-fn batch_texts(tokens: &Bound<'_, PyAny>) -> PyResult<Vec<Option<String>>> {
-    let mut out = Vec::new();
-    for item in tokens.try_iter()? {
-        let item = item?;
-        if out.len() >= MAX_BATCH {
-            return Err(PyValueError::new_err(format!(
-                "over {MAX_BATCH} tokens in one call: split the input"
-            )));
-        }
-        if item.is_none() {
-            out.push(None);
-        } else if let Ok(s) = item.downcast::<PyString>() {
-            out.push(Some(s.to_cow()?.into_owned()));
-        } else if let Ok(b) = item.downcast::<PyBytes>() {
-            out.push(Some(String::from_utf8_lossy(b.as_bytes()).into_owned()));
-        } else {
-            return Err(PyTypeError::new_err(format!(
-                "tokens must be str (or bytes, or None), not {}",
-                item.get_type().name()?
-            )));
-        }
-    }
-    Ok(out)
-}
-
-/// Per-token instants (`at_column` on Spark): None entries mean `default`.
-fn batch_instants(ats: Option<&Bound<'_, PyAny>>, n: usize, default: i64) -> PyResult<Vec<i64>> {
-    let Some(ats) = ats.filter(|a| !a.is_none()) else {
-        return Ok(vec![default; n]);
-    };
-    let mut out = Vec::with_capacity(n);
-    for item in ats.try_iter()? {
-        let item = item?;
-        out.push(if item.is_none() {
-            default
-        } else {
-            instant_of(&item)?
-        });
-    }
-    if out.len() != n {
-        return Err(PyValueError::new_err(format!(
-            "ats has {} entries for {n} tokens",
-            out.len()
-        )));
-    }
-    Ok(out)
-}
-
-/// Runs `one` over 0..n on `threads` threads, results in input order; each
-/// call gets the policy at that token's instant.
-fn check_all<T: Send>(
-    n: usize,
-    policy: &Policy,
-    instants: &[i64],
+/// The options every batch call shares, read into the engine's inputs.
+struct BatchOptions {
+    keys: Option<KeySet>,
+    policy: Policy,
     threads: usize,
-    one: impl Fn(usize, &Policy) -> T + Sync,
-) -> Vec<T> {
-    let threads = threads.clamp(1, 256).min(n.max(1));
-    let run = |p: &mut Policy, range: std::ops::Range<usize>, out: &mut Vec<T>| {
-        for i in range {
-            p.now = instants[i];
-            out.push(one(i, p));
-        }
-    };
-    if threads == 1 || n < 64 {
-        let mut out = Vec::with_capacity(n);
-        run(&mut policy.clone(), 0..n, &mut out);
-        return out;
+}
+
+impl BatchOptions {
+    #[allow(clippy::too_many_arguments)]
+    fn of(
+        jwks: Option<&Bound<'_, PyAny>>,
+        audience: Option<&Bound<'_, PyAny>>,
+        tenant: Option<&str>,
+        issuer: Option<&str>,
+        at: Option<&Bound<'_, PyAny>>,
+        skew: i64,
+        algorithms: Option<Vec<String>>,
+        threads: Option<usize>,
+    ) -> PyResult<BatchOptions> {
+        let keys = match jwks {
+            Some(j) => keyset_of(j)?,
+            None => None,
+        };
+        let now = match at {
+            Some(a) => instant_of(a)?,
+            None => now(),
+        };
+        Ok(BatchOptions {
+            keys,
+            policy: policy_of(audience, tenant, issuer, algorithms, skew, now)?,
+            threads: threads.unwrap_or_else(default_threads),
+        })
     }
-    // Small interleaved blocks: tokens of one kind cluster in logs.
-    const BLOCK: usize = 256;
-    let blocks = n.div_ceil(BLOCK);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut parts: Vec<(usize, Vec<T>)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut p = policy.clone();
-                    let mut done = Vec::new();
-                    loop {
-                        let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if b >= blocks {
-                            break;
-                        }
-                        let mut out = Vec::with_capacity(BLOCK);
-                        run(&mut p, b * BLOCK..((b + 1) * BLOCK).min(n), &mut out);
-                        done.push((b, out));
-                    }
-                    done
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
-            .collect()
-    });
-    parts.sort_unstable_by_key(|(b, _)| *b);
-    let mut out = Vec::with_capacity(n);
-    for (_, part) in parts {
-        out.extend(part);
+
+    /// The tokens (and `ats`) of the call, to read a block at a time.
+    fn reader<'py>(
+        &self,
+        tokens: &Bound<'py, PyAny>,
+        ats: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<batch::Reader<'py>> {
+        batch::Reader::new(tokens, ats, self.policy.now, MAX_BATCH, instant_of)
     }
-    out
 }
 
 fn default_threads() -> usize {
@@ -793,69 +733,27 @@ fn default_threads() -> usize {
         .unwrap_or(1)
 }
 
-/// The arguments every batch call shares, read into the engine's inputs.
-struct BatchInput {
-    keys: Option<KeySet>,
-    policy: Policy,
-    texts: Vec<Option<String>>,
-    instants: Vec<i64>,
-    threads: usize,
-}
-
-#[allow(clippy::too_many_arguments)]
-fn batch_input(
-    tokens: &Bound<'_, PyAny>,
-    jwks: Option<&Bound<'_, PyAny>>,
-    audience: Option<&Bound<'_, PyAny>>,
-    tenant: Option<&str>,
-    issuer: Option<&str>,
-    at: Option<&Bound<'_, PyAny>>,
-    skew: i64,
-    algorithms: Option<Vec<String>>,
-    ats: Option<&Bound<'_, PyAny>>,
-    threads: Option<usize>,
-) -> PyResult<BatchInput> {
-    let keys = match jwks {
-        Some(j) => keyset_of(j)?,
-        None => None,
-    };
-    let now = match at {
-        Some(a) => instant_of(a)?,
-        None => now(),
-    };
-    let policy = policy_of(audience, tenant, issuer, algorithms, skew, now)?;
-    let texts = batch_texts(tokens)?;
-    let instants = batch_instants(ats, texts.len(), now)?;
-    Ok(BatchInput {
-        keys,
-        policy,
-        texts,
-        instants,
-        threads: threads.unwrap_or_else(default_threads),
-    })
-}
-
 /// check_batch(tokens, *, jwks=None, ..., ats=None, threads=None,
 /// cache=None) -> list[Report]
 #[pyfunction]
 #[pyo3(signature = (tokens, *, jwks=None, audience=None, tenant=None, issuer=None, at=None, skew=300, algorithms=None, ats=None, threads=None, cache=None))]
 #[allow(clippy::too_many_arguments)]
-fn check_batch(
-    py: Python<'_>,
-    tokens: &Bound<'_, PyAny>,
-    jwks: Option<&Bound<'_, PyAny>>,
-    audience: Option<&Bound<'_, PyAny>>,
+fn check_batch<'py>(
+    py: Python<'py>,
+    tokens: &Bound<'py, PyAny>,
+    jwks: Option<&Bound<'py, PyAny>>,
+    audience: Option<&Bound<'py, PyAny>>,
     tenant: Option<&str>,
     issuer: Option<&str>,
-    at: Option<&Bound<'_, PyAny>>,
+    at: Option<&Bound<'py, PyAny>>,
     skew: i64,
     algorithms: Option<Vec<String>>,
-    ats: Option<&Bound<'_, PyAny>>,
+    ats: Option<&Bound<'py, PyAny>>,
     threads: Option<usize>,
-    cache: Option<&Bound<'_, TokenCache>>,
-) -> PyResult<Vec<Report>> {
-    let input = batch_input(
-        tokens, jwks, audience, tenant, issuer, at, skew, algorithms, ats, threads,
+    cache: Option<&Bound<'py, TokenCache>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let options = BatchOptions::of(
+        jwks, audience, tenant, issuer, at, skew, algorithms, threads,
     )?;
     let own;
     let cache = match cache {
@@ -865,45 +763,49 @@ fn check_batch(
             &own
         }
     };
-    let generation = cache.generation(input.keys.as_ref(), &input.policy);
-    let keys = input.keys.as_ref().map(|k| k.inner.clone());
-    let texts = &input.texts;
-    let briefs = py.allow_threads(|| {
-        check_all(
-            texts.len(),
-            &input.policy,
-            &input.instants,
-            input.threads,
-            |i, p| {
-                let text = texts[i].as_deref().unwrap_or("");
-                Brief::of_fast(&check_fast(
-                    text,
-                    keys.as_ref(),
-                    p,
-                    &cache.cache,
-                    generation,
-                ))
-            },
-        )
-    });
-    let policy = Arc::new(input.policy);
-    Ok(briefs
-        .into_iter()
-        .zip(input.texts)
-        .zip(input.instants)
-        .map(|((brief, text), now)| Report {
-            brief,
-            source: Source::Later(
-                Recipe {
+    let generation = cache.generation(options.keys.as_ref(), &options.policy);
+    let keys = options.keys.as_ref().map(|k| k.inner.clone());
+    let policy = Arc::new(options.policy.clone());
+    let mut reports: Vec<Py<Report>> = Vec::new();
+    batch::run(
+        py,
+        options.reader(tokens, ats)?,
+        &options.policy,
+        options.threads,
+        |text, p| {
+            Brief::of_fast(&check_fast(
+                text,
+                keys.as_ref(),
+                p,
+                &cache.cache,
+                generation,
+            ))
+        },
+        |block| {
+            for ((brief, text), now) in block
+                .results
+                .into_iter()
+                .zip(block.texts)
+                .zip(block.instants)
+            {
+                let recipe = Recipe {
                     text,
                     keys: keys.clone(),
                     policy: policy.clone(),
                     now,
-                },
-                OnceLock::new(),
-            ),
-        })
-        .collect())
+                };
+                reports.push(Py::new(
+                    py,
+                    Report {
+                        brief,
+                        source: Source::Later(recipe, OnceLock::new()),
+                    },
+                )?);
+            }
+            Ok(())
+        },
+    )?;
+    PyList::new(py, reports)
 }
 
 /// The verdict columns of many tokens (for Arrow tables and Spark):
@@ -926,8 +828,8 @@ fn check_columns<'py>(
     reports: bool,
     cache: Option<&Bound<'py, TokenCache>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let input = batch_input(
-        tokens, jwks, audience, tenant, issuer, at, skew, algorithms, ats, threads,
+    let options = BatchOptions::of(
+        jwks, audience, tenant, issuer, at, skew, algorithms, threads,
     )?;
     let own;
     let cache = match cache {
@@ -937,41 +839,30 @@ fn check_columns<'py>(
             &own
         }
     };
-    let generation = cache.generation(input.keys.as_ref(), &input.policy);
-    let keys = input.keys.as_ref().map(|k| k.inner.clone());
-    let texts = &input.texts;
-    let cols = py.allow_threads(|| {
-        let rows = check_all(
-            texts.len(),
-            &input.policy,
-            &input.instants,
-            input.threads,
-            |i, p| {
-                let text = texts[i].as_deref().unwrap_or("");
-                if reports {
-                    Row::of_full(check_one(text, keys.as_deref(), p), p.now)
-                } else {
-                    let fast = check_fast(text, keys.as_ref(), p, &cache.cache, generation);
-                    Row::of_fast(&fast, text, p)
-                }
-            },
-        );
-        Columns::of(rows, reports)
-    });
-    let d = PyDict::new(py);
-    d.set_item("valid", cols.valid)?;
-    d.set_item("complete", cols.complete)?;
-    d.set_item("failed", cols.failed)?;
-    d.set_item("principal", cols.principal)?;
-    d.set_item("principal_type", cols.principal_type)?;
-    d.set_item("tenant", cols.tenant)?;
-    d.set_item("audience", cols.audience)?;
-    d.set_item("expires_at", cols.expires_at)?;
-    d.set_item("message", cols.message)?;
-    if reports {
-        d.set_item("report", cols.report)?;
-    }
-    Ok(d)
+    let generation = cache.generation(options.keys.as_ref(), &options.policy);
+    let keys = options.keys.as_ref().map(|k| k.inner.clone());
+    let columns = Columns::new(py, reports);
+    batch::run(
+        py,
+        options.reader(tokens, ats)?,
+        &options.policy,
+        options.threads,
+        |text, p| {
+            if reports {
+                Row::of_full(check_one(text, keys.as_deref(), p), p.now)
+            } else {
+                let fast = check_fast(text, keys.as_ref(), p, &cache.cache, generation);
+                Row::of_fast(&fast, text, p)
+            }
+        },
+        |block| {
+            block
+                .results
+                .into_iter()
+                .try_for_each(|row| columns.push(row))
+        },
+    )?;
+    columns.into_dict(py)
 }
 
 /// One token's verdict columns.
@@ -1048,38 +939,67 @@ impl Row {
     }
 }
 
-#[derive(Default)]
-struct Columns {
-    valid: Vec<bool>,
-    complete: Vec<bool>,
-    failed: Vec<Vec<&'static str>>,
-    principal: Vec<Option<String>>,
-    principal_type: Vec<Option<&'static str>>,
-    tenant: Vec<Option<String>>,
-    audience: Vec<Option<String>>,
-    expires_at: Vec<Option<i64>>,
-    message: Vec<Option<String>>,
-    report: Vec<Option<String>>,
+/// The verdict columns, as Python lists filled a row at a time.
+struct Columns<'py> {
+    valid: Bound<'py, PyList>,
+    complete: Bound<'py, PyList>,
+    failed: Bound<'py, PyList>,
+    principal: Bound<'py, PyList>,
+    principal_type: Bound<'py, PyList>,
+    tenant: Bound<'py, PyList>,
+    audience: Bound<'py, PyList>,
+    expires_at: Bound<'py, PyList>,
+    message: Bound<'py, PyList>,
+    report: Option<Bound<'py, PyList>>,
 }
 
-impl Columns {
-    fn of(rows: Vec<Row>, reports: bool) -> Columns {
-        let mut c = Columns::default();
-        for r in rows {
-            c.valid.push(r.brief.valid);
-            c.complete.push(r.brief.complete);
-            c.failed.push(r.brief.failed);
-            c.principal.push(r.principal);
-            c.principal_type.push(r.principal_type);
-            c.tenant.push(r.tenant);
-            c.audience.push(r.audience);
-            c.expires_at.push(r.expires_at);
-            c.message.push(r.message);
-            if reports {
-                c.report.push(r.report);
-            }
+impl<'py> Columns<'py> {
+    fn new(py: Python<'py>, reports: bool) -> Columns<'py> {
+        Columns {
+            valid: PyList::empty(py),
+            complete: PyList::empty(py),
+            failed: PyList::empty(py),
+            principal: PyList::empty(py),
+            principal_type: PyList::empty(py),
+            tenant: PyList::empty(py),
+            audience: PyList::empty(py),
+            expires_at: PyList::empty(py),
+            message: PyList::empty(py),
+            report: reports.then(|| PyList::empty(py)),
         }
-        c
+    }
+
+    fn push(&self, r: Row) -> PyResult<()> {
+        self.valid.append(r.brief.valid)?;
+        self.complete.append(r.brief.complete)?;
+        self.failed.append(r.brief.failed)?;
+        self.principal.append(r.principal)?;
+        self.principal_type.append(r.principal_type)?;
+        self.tenant.append(r.tenant)?;
+        self.audience.append(r.audience)?;
+        self.expires_at.append(r.expires_at)?;
+        self.message.append(r.message)?;
+        if let Some(report) = &self.report {
+            report.append(r.report)?;
+        }
+        Ok(())
+    }
+
+    fn into_dict(self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("valid", self.valid)?;
+        d.set_item("complete", self.complete)?;
+        d.set_item("failed", self.failed)?;
+        d.set_item("principal", self.principal)?;
+        d.set_item("principal_type", self.principal_type)?;
+        d.set_item("tenant", self.tenant)?;
+        d.set_item("audience", self.audience)?;
+        d.set_item("expires_at", self.expires_at)?;
+        d.set_item("message", self.message)?;
+        if let Some(report) = self.report {
+            d.set_item("report", report)?;
+        }
+        Ok(d)
     }
 }
 

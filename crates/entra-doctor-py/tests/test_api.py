@@ -276,6 +276,46 @@ def test_check_batch_gives_check_one_by_one_in_input_order():
                                               entra_doctor.check(SP, jwks=JWKS, tenant=TENANT, at=AT).valid, True]
 
 
+def test_check_batch_keeps_input_order_over_many_blocks_and_threads_from_a_generator():
+    # Blocks of 256 tokens finish out of order on several threads; the
+    # results still come back in input order, from any iterable.
+    kinds = [TOKEN, ARM, "garbage", None, SP]
+    expected = {i: _verdict(entra_doctor.check(t or "", jwks=JWKS, tenant=TENANT, at=AT))
+                for i, t in enumerate(kinds)}
+    order = [(i * 7 + i // 13) % len(kinds) for i in range(3_001)]
+    for threads in (1, 2, 3):
+        reports = entra_doctor.check_batch((kinds[k] for k in order), jwks=JWKS, tenant=TENANT,
+                                           at=AT, threads=threads)
+        assert [_verdict(r) for r in reports] == [expected[k] for k in order], threads
+        cols = entra_doctor._native.check_columns(iter([kinds[k] for k in order]), jwks=JWKS,
+                                                  tenant=TENANT, at=AT, threads=threads)
+        assert list(zip(cols["valid"], cols["complete"], cols["failed"])) == \
+            [expected[k] for k in order], threads
+
+
+def test_check_batch_refuses_a_bad_item_late_in_a_long_batch_without_hanging():
+    tokens = [TOKEN] * 2_000 + [42] + [TOKEN] * 2_000
+    for threads in (1, 2):
+        with pytest.raises(TypeError, match="tokens must be str .*not int"):
+            entra_doctor.check_batch(tokens, jwks=JWKS, tenant=TENANT, at=AT, threads=threads)
+        with pytest.raises(TypeError, match="tokens must be str .*not int"):
+            entra_doctor._native.check_columns(tokens, jwks=JWKS, tenant=TENANT, at=AT,
+                                               threads=threads)
+
+
+def test_check_batch_ats_must_match_the_tokens_one_for_one():
+    exp = entra_doctor.decode(TOKEN).claims["exp"]
+    tokens = [TOKEN] * 600
+    ats = [AT, None, exp + 3600] * 200  # None: the call's `at`
+    reports = entra_doctor.check_batch(tokens, jwks=JWKS, tenant=TENANT, at=AT, ats=ats, threads=2)
+    assert [r.valid for r in reports] == [True, True, False] * 200
+    assert reports[2].failed == ["lifetime"]
+    with pytest.raises(ValueError, match="ats has 599 entries for 600 tokens"):
+        entra_doctor.check_batch(tokens, jwks=JWKS, at=AT, ats=ats[:-1], threads=2)
+    with pytest.raises(ValueError, match="ats has 601 entries for 600 tokens"):
+        entra_doctor.check_batch(tokens, jwks=JWKS, at=AT, ats=ats + [AT], threads=2)
+
+
 def _verdict(r):
     return (r.valid, r.complete, r.failed)
 
