@@ -174,13 +174,20 @@ pub(crate) fn run<T: Send>(
     mut sink: impl FnMut(Block<T>) -> PyResult<()>,
 ) -> PyResult<()> {
     let threads = threads.clamp(1, 256);
-    if threads == 1 {
-        // One thread: nothing to overlap with; each block checked without
-        // the GIL, in turn.
+    let first = reader.next_block()?;
+    let mut second = match first {
+        Some(_) if threads > 1 => reader.next_block()?,
+        _ => None,
+    };
+    if second.is_none() {
+        // One thread, or a single block: nothing to overlap with; each block
+        // checked without the GIL, in turn.
         let mut p = policy.clone();
-        while let Some(mut block) = reader.next_block()? {
+        let mut next = first;
+        while let Some(mut block) = next {
             py.allow_threads(|| block.check(&mut p, &one));
             sink(block)?;
+            next = reader.next_block()?;
         }
         return Ok(());
     }
@@ -206,15 +213,20 @@ pub(crate) fn run<T: Send>(
         }
         drop((todo, done));
         let mut order = InOrder::default();
-        let mut read = || -> PyResult<usize> {
+        let read = || -> PyResult<usize> {
             let mut sent = 0;
-            while let Some(block) = reader.next_block()? {
+            let mut next = first;
+            while let Some(block) = next {
                 jobs.send((sent, block))
                     .map_err(|_| PyRuntimeError::new_err("the batch's workers stopped"))?;
                 sent += 1;
                 while let Ok((i, block)) = finished.try_recv() {
                     order.put(i, block, &mut sink)?;
                 }
+                next = match sent {
+                    1 => second.take(),
+                    _ => reader.next_block()?,
+                };
             }
             Ok(sent)
         };
