@@ -8,7 +8,16 @@
 //! token's `alg`, `jku`, `x5u`, `jwk` or `x5c`: the engine does not.
 //!
 //! Many tokens ([`check_batch`], [`check_columns`]) are checked on all
-//! cores with the GIL released, against one key set parsed once.
+//! cores with the GIL released, against one key set parsed once (`batch`
+//! reads them from Python and makes the results while the workers check).
+//!
+//! ```python
+//! import entra_doctor
+//! report = entra_doctor.check(token, jwks=open("jwks.json").read(),
+//!                             tenant="8f3c1d2e-5b7a-4c19-9e2d-6a1b3c4d5e6f")
+//! report.valid, report.failed          # (True, []) for a good token
+//! reports = entra_doctor.check_batch(tokens, jwks=entra_doctor.KeySet(jwks))
+//! ```
 
 mod batch;
 

@@ -7,6 +7,36 @@
 //! arguments; the Python package's `entra-doctor` command calls it with its
 //! own. [`check_json`] and [`explain_json`] give callers the exact objects
 //! `check --json` and `explain --json` print.
+//!
+//! ```
+//! // `check` of the bundled example token against its key set, offline, at
+//! // an instant inside its lifetime: every check passes, status 0.
+//! let status = entra_doctor::main_with_args([
+//!     "entra-doctor", "check", "@../../examples/databricks-token.jwt",
+//!     "--jwks", "../../examples/jwks.json", "--offline",
+//!     "--tenant", "8f3c1d2e-5b7a-4c19-9e2d-6a1b3c4d5e6f", "--at", "1800000000",
+//! ]);
+//! assert_eq!(status, 0);
+//! ```
+//!
+//! # Where things live
+//!
+//! The decisions are the engine's (`entra-token`: parsing, verification,
+//! the rules; no I/O, no clock, no environment) and the explanations
+//! `entra-explain`'s. This crate is the edges that feed them:
+//!
+//! - `cli` (the arguments, clap) and `commands/` (one module a command:
+//!   `check`, `batch`, `decode`, `explain`, `token`, `auth`, `serve`, `demo`);
+//! - [`pipeline`]: the one way from a token's text to a report, which every
+//!   command, the server and the Python package call; [`verified_cache`]
+//!   the one cache of verified tokens (batch, `/auth`, Python);
+//! - `config/`: the one settings resolver, with the Databricks SDKs'
+//!   semantics (profiles, environment, methods);
+//! - `net/`: discovery, the key cache, the workspace's answers, HTTP;
+//!   `flows/`: getting tokens (client credentials, browser, device code,
+//!   managed identity, federation, the Databricks flows);
+//! - `render/`: the findings as text (honouring `NO_COLOR`) and JSON;
+//!   `serve/`: the page, `POST /api/check` and `GET /auth`.
 
 mod cli;
 mod commands;
