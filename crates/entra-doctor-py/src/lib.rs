@@ -7,7 +7,7 @@
 //! and the engine's values into Python objects. It never trusts the
 //! token's `alg`, `jku`, `x5u`, `jwk` or `x5c`: the engine does not.
 //!
-//! Many tokens ([`check_batch`], [`check_columns`]) are checked on all
+//! Many tokens ([`check_batch`], `check_columns`) are checked on all
 //! cores with the GIL released, against one key set parsed once (`batch`
 //! reads them from Python and makes the results while the workers check).
 //!
