@@ -1,13 +1,13 @@
 //! `entra_doctor._native`: the entra-doctor engine for Python.
 //!
-//! Everything decided here is the engine's: a [`Report`] is the engine's
+//! Everything decided here is the engine's: a `Report` is the engine's
 //! report, `valid` its verdict, `to_dict()` the CLI's `check --json`
 //! object built by the CLI's own code. This module only turns Python
-//! arguments into the engine's inputs (key set bytes, a [`Policy`], "now")
+//! arguments into the engine's inputs (key set bytes, a `Policy`, "now")
 //! and the engine's values into Python objects. It never trusts the
 //! token's `alg`, `jku`, `x5u`, `jwk` or `x5c`: the engine does not.
 //!
-//! Many tokens ([`check_batch`], `check_columns`) are checked on all
+//! Many tokens (`check_batch`, `check_columns`) are checked on all
 //! cores with the GIL released, against one key set parsed once (`batch`
 //! reads them from Python and makes the results while the workers check).
 //!
