@@ -632,6 +632,22 @@ fn azure_client_secret_of_a_contributor_outside_the_workspace_gets_in_by_the_man
 }
 
 #[test]
+fn auth_on_the_management_token_path_asks_scim_me_once_before_the_retry() {
+    let s = outsider_setup();
+    s.emu.reset_request_counts();
+    let r = outsider(&s)
+        .env("DATABRICKS_AZURE_RESOURCE_ID", RESOURCE)
+        .run_plain();
+    assert_valid(&r);
+    // Once plain (the check), once with the management token.
+    assert_eq!(
+        s.emu
+            .workspace_request_count(DEMO_WORKSPACE, "/api/2.0/preview/scim/v2/Me"),
+        2
+    );
+}
+
+#[test]
 fn azure_client_secret_outside_the_workspace_without_a_resource_id_says_how_to_use_the_path() {
     let s = outsider_setup();
     let r = outsider(&s).run_plain();

@@ -405,26 +405,24 @@ pub fn refused_as_not_member(m: &Membership) -> bool {
     }
 }
 
-/// SCIM `Me` with the token, and for the management-token path an ARM
+/// SCIM `Me` with the token, for the management-token path: with an ARM
 /// token of the same service principal and the workspace's Azure resource
-/// ID (as the Databricks SDKs send them). Never redirected; the headers are
-/// sensitive (never logged).
+/// ID (`(arm, resource_id)`, as the Databricks SDKs send them). Never
+/// redirected; the headers are sensitive (never logged).
 pub async fn membership_with_management(
     http: &crate::flows::Http,
     ws: &Workspace,
     token: &str,
-    management: Option<(&str, &str)>,
+    (arm, resource_id): (&str, &str),
 ) -> Result<Membership, String> {
     let url = ws.endpoint("/api/2.0/preview/scim/v2/Me");
     let bearer = format!("Bearer {token}");
-    let mut headers = vec![
+    let headers = [
         ("Authorization", bearer.as_str()),
         ("Accept", "application/json"),
+        (SP_MANAGEMENT_TOKEN_HEADER, arm),
+        (WORKSPACE_RESOURCE_ID_HEADER, resource_id),
     ];
-    if let Some((arm, resource_id)) = management {
-        headers.push((SP_MANAGEMENT_TOKEN_HEADER, arm));
-        headers.push((WORKSPACE_RESOURCE_ID_HEADER, resource_id));
-    }
     let (status, body, location) = http
         .get_authorized(url.as_str(), &headers)
         .await
