@@ -164,6 +164,29 @@ fn from_flow(e: FlowError, ctx: Context) -> Failure {
     }
 }
 
+impl Failure {
+    /// A refusal with what was presented (see [`Failure::Refused`]); any
+    /// other failure as it is.
+    fn presented(self, what: Option<String>) -> Self {
+        match self {
+            Failure::Refused {
+                url,
+                status,
+                body,
+                ctx,
+                ..
+            } => Failure::Refused {
+                url,
+                status,
+                body,
+                ctx,
+                presented: what,
+            },
+            other => other,
+        }
+    }
+}
+
 /// The dispatch: gets the token of `method` as the SDK would.
 pub(crate) fn obtain(method: &str, cx: &Cx) -> Result<Got, Failure> {
     match method {
@@ -638,31 +661,25 @@ fn entra_federation(
             expires_on: Some(t.expires_on),
             note: None,
         }),
-        Err(FlowError::Failed(m)) => Err(failed(
-            m,
-            "See the message; then run `entra-doctor auth` again.",
-        )),
-        Err(FlowError::Refused { url, status, body }) => Err(Failure::Refused {
-            url,
-            status,
-            body,
-            ctx: Box::new(Context {
+        Err(e) => Err(from_flow(
+            e,
+            Context {
                 flow: Some("federated".into()),
                 tenant: Some(tenant),
                 client_id: Some(app.clone()),
                 resource: Some(target.resource()),
                 authority_host: Some(authority),
                 ..Context::default()
-            }),
-            presented: ext.map(|x| {
-                format!(
-                    "the external token from {from} has iss '{}', sub '{}', aud '{}': a federated credential of the app {app} must name exactly these (case-sensitive); list them with `az ad app federated-credential list --id {app}` (`entra-doctor token --flow federated --federated-credential FILE` shows which differs)",
-                    x.iss,
-                    x.sub,
-                    x.aud.join(", ")
-                )
-            }),
-        }),
+            },
+        )
+        .presented(ext.map(|x| {
+            format!(
+                "the external token from {from} has iss '{}', sub '{}', aud '{}': a federated credential of the app {app} must name exactly these (case-sensitive); list them with `az ad app federated-credential list --id {app}` (`entra-doctor token --flow federated --federated-credential FILE` shows which differs)",
+                x.iss,
+                x.sub,
+                x.aud.join(", ")
+            )
+        }))),
     }
 }
 
@@ -755,31 +772,25 @@ fn databricks_federation(method: &str, cx: &Cx) -> Result<Got, Failure> {
             expires_on: Some(t.expires_on),
             note: None,
         }),
-        Err(FlowError::Failed(m)) => Err(failed(
-            m,
-            "See the message; then run `entra-doctor auth` again.",
-        )),
-        Err(FlowError::Refused { url, status, body }) => Err(Failure::Refused {
-            url,
-            status,
-            body,
-            ctx: Box::new(Context {
+        Err(e) => Err(from_flow(
+            e,
+            Context {
                 flow: Some("databricks_token_federation".into()),
                 client_id: client_id.clone(),
                 authority_host: Some(host.oidc()),
                 ..Context::default()
-            }),
-            presented: federated::decode_external(&subject).ok().map(|x| {
-                format!(
-                    "the external token from {} has iss '{}', sub '{}', aud '{}' (its signature not verified here): a federation policy of {} must accept exactly these; `entra-doctor token --flow databricks-federation --policy FILE` shows which claim differs",
-                    src.describe(),
-                    x.iss,
-                    x.sub,
-                    x.aud.join(", "),
-                    host.describe()
-                )
-            }),
-        }),
+            },
+        )
+        .presented(federated::decode_external(&subject).ok().map(|x| {
+            format!(
+                "the external token from {} has iss '{}', sub '{}', aud '{}' (its signature not verified here): a federation policy of {} must accept exactly these; `entra-doctor token --flow databricks-federation --policy FILE` shows which claim differs",
+                src.describe(),
+                x.iss,
+                x.sub,
+                x.aud.join(", "),
+                host.describe()
+            )
+        }))),
     }
 }
 
