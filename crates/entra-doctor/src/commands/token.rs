@@ -550,6 +550,19 @@ fn databricks(args: &TokenArgs, flow: FlowName) -> Result<Outcome, CliError> {
 /// `az account get-access-token` prints it), then the check that follows
 /// unless `--no-check`.
 pub(crate) fn print_then_check(args: &TokenArgs, t: &TokenResponse) -> Result<Outcome, CliError> {
+    print_and_check(args, t, serde_json::Map::new, None)
+}
+
+/// The token on standard output (`--json`: shaped as
+/// `az account get-access-token` prints it, with the fields of `more`
+/// before `tokenType`), then, unless `--no-check`, its check on standard
+/// error (looking where it came from: `authority`, if given).
+fn print_and_check(
+    args: &TokenArgs,
+    t: &TokenResponse,
+    more: impl FnOnce() -> serde_json::Map<String, serde_json::Value>,
+    authority: Option<&str>,
+) -> Result<Outcome, CliError> {
     let mut out = anstream::stdout();
     let mut err = anstream::stderr();
     if args.json {
@@ -557,6 +570,7 @@ pub(crate) fn print_then_check(args: &TokenArgs, t: &TokenResponse) -> Result<Ou
         m.insert("accessToken".into(), t.access_token.clone().into());
         m.insert("expiresOn".into(), az_time(t.expires_on).into());
         m.insert("expires_on".into(), t.expires_on.into());
+        m.extend(more());
         m.insert("tokenType".into(), t.token_type.clone().into());
         render::json::write(&mut out, &serde_json::Value::Object(m))?;
     } else {
@@ -566,7 +580,7 @@ pub(crate) fn print_then_check(args: &TokenArgs, t: &TokenResponse) -> Result<Ou
         return Ok(Outcome::Ok);
     }
     let _ = writeln!(err);
-    check(args, &t.access_token, None, &mut err)
+    check(args, &t.access_token, authority, &mut err)
 }
 
 /// The browser of an authorization-code sign-in: an HTTP client standing
@@ -616,14 +630,7 @@ pub(crate) fn refused(
     if args.json {
         if let Ok(report) = explain::parse(body) {
             let explanation = explain::explain(&report, ctx);
-            let mut out = anstream::stdout();
-            render::json::write(
-                &mut out,
-                &render::json::ExplainJson {
-                    report: &report,
-                    explanation: &explanation,
-                },
-            )?;
+            render::json::write_explanation(&report, &explanation)?;
             return Ok(Outcome::Failed);
         }
     }
@@ -690,7 +697,6 @@ pub(crate) fn success(
     authority: &str,
     t: TokenResponse,
 ) -> Result<Outcome, CliError> {
-    let mut out = anstream::stdout();
     let mut err = anstream::stderr();
     let _ = writeln!(
         err,
@@ -699,31 +705,21 @@ pub(crate) fn success(
         label(flow),
         entra_token::timefmt::utc(t.expires_on)
     );
-    if args.json {
+    let more = || {
         let tid = t
             .tenant
             .clone()
             .or_else(|| tenant_of(&t.access_token))
             .unwrap_or_else(|| tenant.to_owned());
         let mut m = serde_json::Map::new();
-        m.insert("accessToken".into(), t.access_token.clone().into());
-        m.insert("expiresOn".into(), az_time(t.expires_on).into());
-        m.insert("expires_on".into(), t.expires_on.into());
         if let Some(sub) = &t.subscription {
             m.insert("subscription".into(), sub.clone().into());
         }
         m.insert("tenant".into(), tid.into());
-        m.insert("tokenType".into(), t.token_type.clone().into());
-        render::json::write(&mut out, &serde_json::Value::Object(m))?;
-    } else {
-        writeln!(out, "{}", t.access_token).map_err(CliError::Write)?;
-    }
-    if args.no_check {
-        return Ok(Outcome::Ok);
-    }
-    let _ = writeln!(err);
+        m
+    };
     // The check looks where the token came from: the sign-in's authority.
-    check(args, &t.access_token, Some(authority), &mut err)
+    print_and_check(args, &t, more, Some(authority))
 }
 
 /// The checks of `check`, on the token just obtained; the report goes to
