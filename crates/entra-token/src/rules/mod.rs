@@ -242,13 +242,8 @@ pub fn non_jwt_report(kind: crate::kind::NonJwt, credential: &str) -> Report {
             .fix("Check it against its workspace: 'check --workspace https://<workspace-host> <token>' asks the workspace (SCIM Me) and explains its answer."),
         NonJwt::OauthSecret => Finding::skip(names::SIGNATURE, why),
     });
-    for name in [
-        names::AUDIENCE,
-        names::ISSUER,
-        names::TENANT,
-        names::LIFETIME,
-        names::IDENTITY,
-    ] {
+    // The checks after format and signature.
+    for &name in &Check::OFFLINE[2..] {
         findings.push(Finding::skip(name, why));
     }
     Report { findings }
@@ -257,14 +252,8 @@ pub fn non_jwt_report(kind: crate::kind::NonJwt, credential: &str) -> Report {
 /// The report for a token that did not parse.
 pub fn malformed_report(e: &FormatError) -> Report {
     let mut findings = vec![format::format_failure(e)];
-    for name in [
-        names::SIGNATURE,
-        names::AUDIENCE,
-        names::ISSUER,
-        names::TENANT,
-        names::LIFETIME,
-        names::IDENTITY,
-    ] {
+    // Every check after format.
+    for &name in &Check::OFFLINE[1..] {
         findings.push(Finding::skip(
             name,
             "not checked: the token could not be parsed",
