@@ -420,52 +420,36 @@ mod tests {
             let t = token(&c);
             lifetime::decide(&Times::of(&t.claims()), &Policy::databricks(now))
         };
+        use LifetimeOutcome as L;
+        let exp = 5000;
         let nbf = Some(1000);
-        assert_eq!(
-            at(5000, nbf, None, 4999),
-            LifetimeOutcome::Pass { exp: 5000, nbf }
-        );
-        assert_eq!(
-            at(5000, nbf, None, 5000),
-            LifetimeOutcome::ExpiredWithinSkew { exp: 5000, nbf }
-        );
-        assert_eq!(
-            at(5000, nbf, None, 5299),
-            LifetimeOutcome::ExpiredWithinSkew { exp: 5000, nbf }
-        );
-        assert_eq!(
-            at(5000, nbf, None, 5300),
-            LifetimeOutcome::Expired { exp: 5000, nbf }
-        );
-        assert_eq!(
-            at(5000, nbf, None, 999),
-            LifetimeOutcome::NotYetWithinSkew {
-                exp: 5000,
-                nbf: 1000
-            }
-        );
-        assert_eq!(
-            at(5000, nbf, None, 699),
-            LifetimeOutcome::NotYet {
-                exp: 5000,
-                nbf: 1000
-            }
-        );
-        assert_eq!(
-            at(5000, None, Some(2301), 2000),
-            LifetimeOutcome::IssuedInFuture {
-                exp: 5000,
-                nbf: None,
-                iat: 2301
-            }
-        );
-        assert_eq!(
-            at(5000, None, Some(2300), 2000),
-            LifetimeOutcome::Pass {
-                exp: 5000,
-                nbf: None
-            }
-        );
+        // (nbf, iat, now, the outcome), exp 5000 throughout.
+        let cases = [
+            (nbf, None, 4999, L::Pass { exp, nbf }),
+            (nbf, None, 5000, L::ExpiredWithinSkew { exp, nbf }),
+            (nbf, None, 5299, L::ExpiredWithinSkew { exp, nbf }),
+            (nbf, None, 5300, L::Expired { exp, nbf }),
+            (nbf, None, 999, L::NotYetWithinSkew { exp, nbf: 1000 }),
+            (nbf, None, 699, L::NotYet { exp, nbf: 1000 }),
+            (
+                None,
+                Some(2301),
+                2000,
+                L::IssuedInFuture {
+                    exp,
+                    nbf: None,
+                    iat: 2301,
+                },
+            ),
+            (None, Some(2300), 2000, L::Pass { exp, nbf: None }),
+        ];
+        for (nbf, iat, now, outcome) in cases {
+            assert_eq!(
+                at(exp, nbf, iat, now),
+                outcome,
+                "nbf {nbf:?}, iat {iat:?}, now {now}"
+            );
+        }
         let t = token(&with("exp", Value::Null));
         assert_eq!(
             lifetime::decide(&Times::of(&t.claims()), &policy(None)),
