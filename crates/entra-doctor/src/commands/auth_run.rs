@@ -491,7 +491,7 @@ fn azure_msi(cx: &Cx) -> Result<Got, Failure> {
         .map(Identity::ClientId)
         .unwrap_or(Identity::Default);
     let req = MsiRequest::new(source, identity, &target);
-    match cx.rt.block_on(msi::get_token(&req, cx.args.timeout)) {
+    match cx.rt.block_on(msi::get_token(&req, cx.args.net.timeout)) {
         Ok(t) => {
             // A tenant set for a managed identity is not sent: its tokens
             // come from its own tenant. Said when it is not the token's.
@@ -644,7 +644,7 @@ fn entra_federation(
         target: target.clone(),
         client_id: app.clone(),
         source,
-        timeout: cx.args.timeout,
+        timeout: cx.args.net.timeout,
     };
     let url = settings.endpoint.token_url(&target);
     let (ext, r) = cx.rt.block_on(federated::run(&cx.http, &settings, cx.env));
@@ -849,7 +849,7 @@ pub(crate) fn run(
         workspace::parse_host(if b != h { b } else { h }, &source, allow)
             .map_err(CliError::Usage)?;
     }
-    let http = Http::new(args.connect_timeout, args.timeout).map_err(CliError::Usage)?;
+    let http = Http::new(args.net.connect_timeout, args.net.timeout).map_err(CliError::Usage)?;
     let cx = Cx {
         r,
         args,
@@ -1062,9 +1062,9 @@ fn plan(cx: &Cx) -> Result<(Plan, Option<Workspace>), CliError> {
         offline: false,
         cache_dir: cx.args.cache_dir.clone(),
         no_cache: false,
-        connect_timeout: cx.args.connect_timeout,
-        timeout: cx.args.timeout,
-        static_hosts: cx.args.test_resolve.clone(),
+        connect_timeout: cx.args.net.connect_timeout,
+        timeout: cx.args.net.timeout,
+        static_hosts: cx.args.net.test_resolve.clone(),
         tenant: None,
         issuer: None,
         have_key_file: false,
@@ -1145,9 +1145,7 @@ fn management_path(cx: &Cx, checked: &mut check::Checked) -> Result<(), CliError
         offline: false,
         cache_dir: cx.args.cache_dir.clone(),
         no_cache: false,
-        connect_timeout: cx.args.connect_timeout,
-        timeout: cx.args.timeout,
-        test_resolve: cx.args.test_resolve.clone(),
+        net: cx.args.net.clone(),
     };
     let client_id = cx.r.get("azure_client_id").unwrap_or_default().trim();
     let secret = cx.r.get("azure_client_secret").unwrap_or_default();

@@ -162,8 +162,8 @@ pub(crate) fn run(args: &TokenArgs) -> Result<Outcome, CliError> {
     })?;
     let now = now_or(args.policy.at.as_deref())?;
     let file_keys = keys(&args.policy)?;
-    let http =
-        Http::new(args.online.connect_timeout, args.online.timeout).map_err(CliError::Usage)?;
+    let http = Http::new(args.online.net.connect_timeout, args.online.net.timeout)
+        .map_err(CliError::Usage)?;
     let rt = crate::commands::network_runtime()?;
     let progress = Progress::stderr(true);
     let mut err = anstream::stderr();

@@ -368,9 +368,7 @@ fn story_auth(
         authority: Some(base.to_owned()),
         allow_any_workspace_host: true,
         cache_dir: Some(env.home.join("keys")),
-        connect_timeout: Duration::from_secs(5),
-        timeout: Duration::from_secs(15),
-        test_resolve: Vec::new(),
+        net: crate::cli::NetArgs::default(),
         test_host: vec![(STORY_HOST.to_owned(), ws.to_owned())],
     };
     crate::commands::auth::run_in(&args, env, out)

@@ -155,7 +155,8 @@ pub(crate) fn retry(
         .clone()
         .filter(|r| !r.trim().is_empty())
         .or(plan.resource_id.clone());
-    let http = Http::new(online.connect_timeout, online.timeout).map_err(CliError::Usage)?;
+    let http =
+        Http::new(online.net.connect_timeout, online.net.timeout).map_err(CliError::Usage)?;
     let rt = crate::commands::network_runtime()?;
     let compact = token.compact().to_owned();
     let result = rt.block_on(async {

@@ -196,8 +196,8 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
         authority: s.authority.value.clone(),
         tenant: tenant.clone(),
     };
-    let http =
-        Http::new(args.online.connect_timeout, args.online.timeout).map_err(CliError::Usage)?;
+    let http = Http::new(args.online.net.connect_timeout, args.online.net.timeout)
+        .map_err(CliError::Usage)?;
     let mut ctx = Context {
         flow: Some(explain_flow(flow).to_owned()),
         tenant: Some(tenant.clone()).filter(|t| !t.is_empty()),
@@ -472,8 +472,8 @@ fn databricks(args: &TokenArgs, flow: FlowName) -> Result<Outcome, CliError> {
         }
         return Ok(Outcome::Ok);
     }
-    let http =
-        Http::new(args.online.connect_timeout, args.online.timeout).map_err(CliError::Usage)?;
+    let http = Http::new(args.online.net.connect_timeout, args.online.net.timeout)
+        .map_err(CliError::Usage)?;
     let mut ctx = Context {
         flow: Some(explain_flow(flow).to_owned()),
         client_id: Some(client_id.clone()),
