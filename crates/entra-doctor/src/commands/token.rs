@@ -303,16 +303,8 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
         }
         FlowName::AuthCode => {
             let browser = browser(&args, &http, &s.authority.value, "authority")?;
-            let opts = AuthCodeOptions {
-                browser,
-                timeout: args.sign_in_timeout,
-                login_hint: s.username.as_ref().map(|u| u.value.clone()),
-                prompt: None,
-            };
-            let step = progress.start_until(
-                "waiting for the sign-in in the browser",
-                std::time::Instant::now() + args.sign_in_timeout,
-            );
+            let login_hint = s.username.as_ref().map(|u| u.value.clone());
+            let (opts, step) = browser_sign_in(&args, &progress, browser, login_hint);
             tracked(
                 step,
                 rt.block_on(async {
@@ -494,20 +486,11 @@ fn databricks(args: &TokenArgs, flow: FlowName) -> Result<Outcome, CliError> {
         )
     } else {
         let browser = browser(args, &http, &oidc.base, "host")?;
-        let opts = AuthCodeOptions {
-            browser,
-            timeout: args.sign_in_timeout,
-            login_hint: args.username.clone(),
-            prompt: None,
-        };
         let port = match args.redirect_port {
             0 => dbx::CLI_REDIRECT_PORT,
             p => p,
         };
-        let step = progress.start_until(
-            "waiting for the sign-in in the browser",
-            std::time::Instant::now() + args.sign_in_timeout,
-        );
+        let (opts, step) = browser_sign_in(args, &progress, browser, args.username.clone());
         tracked(
             step,
             rt.block_on(async {
@@ -603,6 +586,27 @@ fn browser(args: &TokenArgs, http: &Http, url: &str, what: &str) -> Result<Brows
     } else {
         Ok(Browser::Open)
     }
+}
+
+/// A sign-in in the browser (auth-code, databricks-u2m): its options and
+/// its progress step, both bounded by --sign-in-timeout.
+fn browser_sign_in(
+    args: &TokenArgs,
+    progress: &Progress,
+    browser: Browser,
+    login_hint: Option<String>,
+) -> (AuthCodeOptions, Step) {
+    let opts = AuthCodeOptions {
+        browser,
+        timeout: args.sign_in_timeout,
+        login_hint,
+        prompt: None,
+    };
+    let step = progress.start_until(
+        "waiting for the sign-in in the browser",
+        std::time::Instant::now() + args.sign_in_timeout,
+    );
+    (opts, step)
 }
 
 /// Ends a progress step with the outcome of a flow step.
