@@ -285,6 +285,28 @@ fn cli_login(ws: &str) -> (String, String) {
     })
 }
 
+/// A Databricks OAuth token of the demo service principal from the
+/// workspace `ws` (client credentials, as `databricks auth token` gets it).
+fn m2m_token(ws: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let t: serde_json::Value = reqwest::Client::new()
+            .post(format!("{ws}/oidc/v1/token"))
+            .basic_auth(DEMO_SP_APP_ID, Some(DEMO_DATABRICKS_OAUTH_SECRET))
+            .form(&[("grant_type", "client_credentials"), ("scope", "all-apis")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        t["access_token"].as_str().unwrap().to_owned()
+    })
+}
+
 fn write_cli_cache(home: &Path, key: &str, access: &str, refresh: &str, expiry: &str) {
     let dir = home.join(".databricks");
     std::fs::create_dir_all(&dir).unwrap();
@@ -522,23 +544,7 @@ fn a_workspace_token_used_on_another_workspace_is_the_wrong_host() {
     let s = Setup::new(cfg);
     let first = s.ws(DEMO_WORKSPACE);
     // A token from the first workspace, as `databricks auth token` prints it.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let token = rt.block_on(async {
-        let t: serde_json::Value = reqwest::Client::new()
-            .post(format!("{first}/oidc/v1/token"))
-            .basic_auth(DEMO_SP_APP_ID, Some(DEMO_DATABRICKS_OAUTH_SECRET))
-            .form(&[("grant_type", "client_credentials"), ("scope", "all-apis")])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        t["access_token"].as_str().unwrap().to_owned()
-    });
+    let token = m2m_token(&first);
     let second = s.ws(other);
     let r = auth(&s)
         .env("DATABRICKS_HOST", &second)
@@ -624,23 +630,7 @@ fn a_workspace_token_used_on_the_account_is_the_wrong_host() {
     let s = Setup::new(with_account());
     let ws = s.ws(DEMO_WORKSPACE);
     let account = s.emu.account_url(ACCOUNT).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let token = rt.block_on(async {
-        let t: serde_json::Value = reqwest::Client::new()
-            .post(format!("{ws}/oidc/v1/token"))
-            .basic_auth(DEMO_SP_APP_ID, Some(DEMO_DATABRICKS_OAUTH_SECRET))
-            .form(&[("grant_type", "client_credentials"), ("scope", "all-apis")])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        t["access_token"].as_str().unwrap().to_owned()
-    });
+    let token = m2m_token(&ws);
     let r = auth(&s)
         .env("DATABRICKS_HOST", ACCOUNTS_HOST)
         .env("DATABRICKS_ACCOUNT_ID", ACCOUNT)
