@@ -40,6 +40,15 @@ fn auth(s: &Setup) -> Cmd {
     Cmd(c)
 }
 
+/// `auth` for the Azure-shaped workspace host, sent to the emulator's
+/// workspace, with the emulator as the Entra authority.
+fn on_azure_host(s: &Setup) -> Cmd {
+    auth(s)
+        .env("DATABRICKS_HOST", AZURE_HOST)
+        .args(["--authority", s.emu.base_url(), "--test-host"])
+        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
+}
+
 /// A program on the test PATH.
 fn program(s: &Setup, name: &str, script: &str) {
     let p = s.home.path().join("bin").join(name);
@@ -408,13 +417,10 @@ fn databricks_cli_without_a_login_says_to_sign_in() {
 #[test]
 fn azure_client_secret_gets_an_entra_token_and_every_check_passes() {
     let s = Setup::demo();
-    let r = auth(&s)
-        .env("DATABRICKS_HOST", AZURE_HOST)
+    let r = on_azure_host(&s)
         .env("ARM_CLIENT_ID", DEMO_SP_APP_ID)
         .env("ARM_CLIENT_SECRET", DEMO_SP_SECRET)
         .env("ARM_TENANT_ID", DEMO_TENANT_ID)
-        .args(["--authority", s.emu.base_url(), "--test-host"])
-        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
         .run_plain();
     code(&r, 0);
     assert_eq!(method(&r), "azure-client-secret");
@@ -436,12 +442,9 @@ fn azure_client_secret_gets_an_entra_token_and_every_check_passes() {
 #[test]
 fn azure_client_secret_finds_the_tenant_from_the_workspace_when_unset() {
     let s = Setup::demo();
-    let r = auth(&s)
-        .env("DATABRICKS_HOST", AZURE_HOST)
+    let r = on_azure_host(&s)
         .env("ARM_CLIENT_ID", DEMO_SP_APP_ID)
         .env("ARM_CLIENT_SECRET", DEMO_SP_SECRET)
-        .args(["--authority", s.emu.base_url(), "--test-host"])
-        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
         .run_plain();
     code(&r, 0);
     assert!(text(&r, "credential", "message")
@@ -469,11 +472,7 @@ fn fake_az(s: &Setup, token: &str) {
 fn azure_cli_runs_az_and_checks_its_token() {
     let s = Setup::demo();
     fake_az(&s, &s.emu.mint(&MintRequest::user(DEMO_USER)));
-    let r = auth(&s)
-        .env("DATABRICKS_HOST", AZURE_HOST)
-        .args(["--authority", s.emu.base_url(), "--test-host"])
-        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
-        .run_plain();
+    let r = on_azure_host(&s).run_plain();
     code(&r, 0);
     assert_eq!(method(&r), "azure-cli");
     assert!(valid(&r));
@@ -490,11 +489,7 @@ fn azure_cli_not_signed_in_is_a_failed_credential_with_az_login_as_the_fix() {
         "az",
         "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n",
     );
-    let r = auth(&s)
-        .env("DATABRICKS_HOST", AZURE_HOST)
-        .args(["--authority", s.emu.base_url(), "--test-host"])
-        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
-        .run_plain();
+    let r = on_azure_host(&s).run_plain();
     code(&r, 1);
     assert_eq!(method(&r), "azure-cli");
     assert_eq!(status(&r, "credential"), "fail");
@@ -509,14 +504,11 @@ fn azure_cli_not_signed_in_is_a_failed_credential_with_az_login_as_the_fix() {
 fn wrong_method_story_names_why_the_service_principal_is_not_used() {
     let s = Setup::demo();
     fake_az(&s, &s.emu.mint(&MintRequest::user(DEMO_USER)));
-    let r = auth(&s)
-        .env("DATABRICKS_HOST", AZURE_HOST)
+    let r = on_azure_host(&s)
         .env("ARM_CLIENT_ID", DEMO_SP_APP_ID)
         .env("ARM_CLIENT_SECRET", DEMO_SP_SECRET)
         .env("ARM_TENANT_ID", DEMO_TENANT_ID)
         .env("DATABRICKS_AUTH_TYPE", "azure-cli")
-        .args(["--authority", s.emu.base_url(), "--test-host"])
-        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
         .run_plain();
     assert_eq!(method(&r), "azure-cli");
     assert_eq!(status(&r, "credential"), "warn", "{}", r.stdout);
