@@ -726,21 +726,7 @@ fn keep_running(
         "\nThe demo users, apps, password and secret are listed in the README (\"The emulator\").",
     )?;
     out.flush().map_err(CliError::Write)?;
-    rt.block_on(async {
-        #[cfg(unix)]
-        {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    });
+    rt.block_on(crate::serve::shutdown_signal());
     say(out, "Stopped.")
 }
 
