@@ -1,9 +1,12 @@
 //! Compiles the AADSTS catalogue (data/aadsts.toml) into a static table, after checking it.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use serde::Deserialize;
+
+#[path = "../entra-token/build_support.rs"]
+mod build_support;
+use build_support::{check_text, read, write};
 
 /// One row of data/aadsts.toml.
 #[derive(Deserialize)]
@@ -22,40 +25,11 @@ struct CodeFile {
 }
 
 fn main() {
-    println!("cargo:rerun-if-changed=build.rs");
-    if let Err(message) = run() {
-        eprintln!("error: {message}");
-        std::process::exit(1);
-    }
-}
-
-fn run() -> Result<(), String> {
-    let out_dir = std::env::var("OUT_DIR").map_err(|e| format!("OUT_DIR: {e}"))?;
-    let out = Path::new(&out_dir);
-    let codes: CodeFile = read("data/aadsts.toml")?;
-    write(&out.join("aadsts.rs"), &aadsts_table(&codes.code)?)?;
-    Ok(())
-}
-
-fn read<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, String> {
-    println!("cargo:rerun-if-changed={path}");
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    toml::from_str(&text).map_err(|e| format!("{path}: {e}"))
-}
-
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// A text field must hold something and stay on one line.
-fn check_text(file: &str, row: &str, field: &str, value: &str) -> Result<(), String> {
-    if value.trim().is_empty() {
-        return Err(format!("{file}: {row}: `{field}` is empty"));
-    }
-    if value.contains(['\n', '\r']) {
-        return Err(format!("{file}: {row}: `{field}` spans lines"));
-    }
-    Ok(())
+    println!("cargo:rerun-if-changed=../entra-token/build_support.rs");
+    build_support::run(|out| {
+        let codes: CodeFile = read("data/aadsts.toml")?;
+        write(&out.join("aadsts.rs"), &aadsts_table(&codes.code)?)
+    });
 }
 
 /// The AADSTS rows as a Rust array expression; codes must be unique and ascending.

@@ -29,7 +29,7 @@ use entra_doctor::pipeline::{self, Fast, Remembered};
 use entra_doctor::verified_cache::{Bounds, VerifiedCache};
 use entra_explain as engine_explain;
 use entra_token::decode::Decoded as EngineDecoded;
-use entra_token::findings::{names, verdict_of_unpassed, Verdict};
+use entra_token::findings::{verdict_of_unpassed, Verdict};
 use entra_token::limits::{MAX_KEYSET_BYTES, MAX_TOKEN_BYTES};
 use entra_token::rules::Detail;
 use entra_token::timefmt::parse_instant;
@@ -530,18 +530,10 @@ impl Brief {
 
 /// The place of a check in a full report.
 fn check_rank(name: &str) -> usize {
-    [
-        names::FORMAT,
-        names::SIGNATURE,
-        names::AUDIENCE,
-        names::ISSUER,
-        names::TENANT,
-        names::LIFETIME,
-        names::IDENTITY,
-    ]
-    .iter()
-    .position(|n| *n == name)
-    .unwrap_or(usize::MAX)
+    entra_token::Check::OFFLINE
+        .iter()
+        .position(|c| *c == name)
+        .unwrap_or(usize::MAX)
 }
 
 // ---------------------------------------------------------------- cache

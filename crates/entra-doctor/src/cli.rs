@@ -247,6 +247,14 @@ pub struct OnlineArgs {
     /// Do not read or write the key cache on disk.
     #[arg(long)]
     pub no_cache: bool,
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// The network's bounds, the same flags for `check`, `token`, `serve` and
+/// `auth`.
+#[derive(Debug, Args, Clone)]
+pub struct NetArgs {
     /// Bound on connecting to a server, in seconds.
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
     pub connect_timeout: std::time::Duration,
@@ -257,6 +265,18 @@ pub struct OnlineArgs {
     /// (for tests: no lookup leaves the machine).
     #[arg(long = "test-resolve", value_name = "HOST=ADDR", hide = true, value_parser = parse_resolve)]
     pub test_resolve: Vec<(String, std::net::IpAddr)>,
+}
+
+/// The flags' defaults (5 s, 15 s, no test names), for commands that build
+/// their arguments in code (`demo`).
+impl Default for NetArgs {
+    fn default() -> Self {
+        NetArgs {
+            connect_timeout: std::time::Duration::from_secs(5),
+            timeout: std::time::Duration::from_secs(15),
+            test_resolve: Vec::new(),
+        }
+    }
 }
 
 fn parse_secs(s: &str) -> Result<std::time::Duration, String> {
@@ -560,15 +580,8 @@ pub struct AuthArgs {
     /// Folder of the key cache (default: the platform's cache folder).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-    /// Bound on connecting to a server, in seconds.
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
-    pub connect_timeout: std::time::Duration,
-    /// Bound on each network step, in seconds.
-    #[arg(long, value_name = "SECS", default_value = "15", value_parser = parse_secs)]
-    pub timeout: std::time::Duration,
-    /// Resolve HOST to ADDR; every other name fails to resolve (tests).
-    #[arg(long = "test-resolve", value_name = "HOST=ADDR", hide = true, value_parser = parse_resolve)]
-    pub test_resolve: Vec<(String, std::net::IpAddr)>,
+    #[command(flatten)]
+    pub net: NetArgs,
     /// Send the requests for the host URL to a loopback URL instead (tests
     /// and the demo: an emulator standing in for an Azure host).
     #[arg(long = "test-host", value_name = "URL=LOOPBACK_URL", hide = true, value_parser = parse_test_host)]
@@ -600,4 +613,23 @@ pub struct DemoArgs {
     /// the exports that make the shown commands work in another terminal.
     #[arg(long)]
     pub keep: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn net_args_default_is_what_the_flags_default_to() {
+        let cli = Cli::try_parse_from(["entra-doctor", "check", "x"]).unwrap();
+        let Command::Check(a) = cli.command else {
+            panic!("not check")
+        };
+        let d = NetArgs::default();
+        assert_eq!(
+            (a.online.net.connect_timeout, a.online.net.timeout),
+            (d.connect_timeout, d.timeout)
+        );
+        assert_eq!(a.online.net.test_resolve, d.test_resolve);
+    }
 }

@@ -40,6 +40,15 @@ fn auth(s: &Setup) -> Cmd {
     Cmd(c)
 }
 
+/// `auth` for the Azure-shaped workspace host, sent to the emulator's
+/// workspace, with the emulator as the Entra authority.
+fn on_azure_host(s: &Setup) -> Cmd {
+    auth(s)
+        .env("DATABRICKS_HOST", AZURE_HOST)
+        .args(["--authority", s.emu.base_url(), "--test-host"])
+        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
+}
+
 /// A program on the test PATH.
 fn program(s: &Setup, name: &str, script: &str) {
     let p = s.home.path().join("bin").join(name);
@@ -285,6 +294,28 @@ fn cli_login(ws: &str) -> (String, String) {
     })
 }
 
+/// A Databricks OAuth token of the demo service principal from the
+/// workspace `ws` (client credentials, as `databricks auth token` gets it).
+fn m2m_token(ws: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let t: serde_json::Value = reqwest::Client::new()
+            .post(format!("{ws}/oidc/v1/token"))
+            .basic_auth(DEMO_SP_APP_ID, Some(DEMO_DATABRICKS_OAUTH_SECRET))
+            .form(&[("grant_type", "client_credentials"), ("scope", "all-apis")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        t["access_token"].as_str().unwrap().to_owned()
+    })
+}
+
 fn write_cli_cache(home: &Path, key: &str, access: &str, refresh: &str, expiry: &str) {
     let dir = home.join(".databricks");
     std::fs::create_dir_all(&dir).unwrap();
@@ -386,13 +417,10 @@ fn databricks_cli_without_a_login_says_to_sign_in() {
 #[test]
 fn azure_client_secret_gets_an_entra_token_and_every_check_passes() {
     let s = Setup::demo();
-    let r = auth(&s)
-        .env("DATABRICKS_HOST", AZURE_HOST)
+    let r = on_azure_host(&s)
         .env("ARM_CLIENT_ID", DEMO_SP_APP_ID)
         .env("ARM_CLIENT_SECRET", DEMO_SP_SECRET)
         .env("ARM_TENANT_ID", DEMO_TENANT_ID)
-        .args(["--authority", s.emu.base_url(), "--test-host"])
-        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
         .run_plain();
     code(&r, 0);
     assert_eq!(method(&r), "azure-client-secret");
@@ -414,12 +442,9 @@ fn azure_client_secret_gets_an_entra_token_and_every_check_passes() {
 #[test]
 fn azure_client_secret_finds_the_tenant_from_the_workspace_when_unset() {
     let s = Setup::demo();
-    let r = auth(&s)
-        .env("DATABRICKS_HOST", AZURE_HOST)
+    let r = on_azure_host(&s)
         .env("ARM_CLIENT_ID", DEMO_SP_APP_ID)
         .env("ARM_CLIENT_SECRET", DEMO_SP_SECRET)
-        .args(["--authority", s.emu.base_url(), "--test-host"])
-        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
         .run_plain();
     code(&r, 0);
     assert!(text(&r, "credential", "message")
@@ -447,11 +472,7 @@ fn fake_az(s: &Setup, token: &str) {
 fn azure_cli_runs_az_and_checks_its_token() {
     let s = Setup::demo();
     fake_az(&s, &s.emu.mint(&MintRequest::user(DEMO_USER)));
-    let r = auth(&s)
-        .env("DATABRICKS_HOST", AZURE_HOST)
-        .args(["--authority", s.emu.base_url(), "--test-host"])
-        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
-        .run_plain();
+    let r = on_azure_host(&s).run_plain();
     code(&r, 0);
     assert_eq!(method(&r), "azure-cli");
     assert!(valid(&r));
@@ -468,11 +489,7 @@ fn azure_cli_not_signed_in_is_a_failed_credential_with_az_login_as_the_fix() {
         "az",
         "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n",
     );
-    let r = auth(&s)
-        .env("DATABRICKS_HOST", AZURE_HOST)
-        .args(["--authority", s.emu.base_url(), "--test-host"])
-        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
-        .run_plain();
+    let r = on_azure_host(&s).run_plain();
     code(&r, 1);
     assert_eq!(method(&r), "azure-cli");
     assert_eq!(status(&r, "credential"), "fail");
@@ -487,14 +504,11 @@ fn azure_cli_not_signed_in_is_a_failed_credential_with_az_login_as_the_fix() {
 fn wrong_method_story_names_why_the_service_principal_is_not_used() {
     let s = Setup::demo();
     fake_az(&s, &s.emu.mint(&MintRequest::user(DEMO_USER)));
-    let r = auth(&s)
-        .env("DATABRICKS_HOST", AZURE_HOST)
+    let r = on_azure_host(&s)
         .env("ARM_CLIENT_ID", DEMO_SP_APP_ID)
         .env("ARM_CLIENT_SECRET", DEMO_SP_SECRET)
         .env("ARM_TENANT_ID", DEMO_TENANT_ID)
         .env("DATABRICKS_AUTH_TYPE", "azure-cli")
-        .args(["--authority", s.emu.base_url(), "--test-host"])
-        .arg(format!("{AZURE_HOST}={}", s.ws(DEMO_WORKSPACE)))
         .run_plain();
     assert_eq!(method(&r), "azure-cli");
     assert_eq!(status(&r, "credential"), "warn", "{}", r.stdout);
@@ -522,23 +536,7 @@ fn a_workspace_token_used_on_another_workspace_is_the_wrong_host() {
     let s = Setup::new(cfg);
     let first = s.ws(DEMO_WORKSPACE);
     // A token from the first workspace, as `databricks auth token` prints it.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let token = rt.block_on(async {
-        let t: serde_json::Value = reqwest::Client::new()
-            .post(format!("{first}/oidc/v1/token"))
-            .basic_auth(DEMO_SP_APP_ID, Some(DEMO_DATABRICKS_OAUTH_SECRET))
-            .form(&[("grant_type", "client_credentials"), ("scope", "all-apis")])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        t["access_token"].as_str().unwrap().to_owned()
-    });
+    let token = m2m_token(&first);
     let second = s.ws(other);
     let r = auth(&s)
         .env("DATABRICKS_HOST", &second)
@@ -624,23 +622,7 @@ fn a_workspace_token_used_on_the_account_is_the_wrong_host() {
     let s = Setup::new(with_account());
     let ws = s.ws(DEMO_WORKSPACE);
     let account = s.emu.account_url(ACCOUNT).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let token = rt.block_on(async {
-        let t: serde_json::Value = reqwest::Client::new()
-            .post(format!("{ws}/oidc/v1/token"))
-            .basic_auth(DEMO_SP_APP_ID, Some(DEMO_DATABRICKS_OAUTH_SECRET))
-            .form(&[("grant_type", "client_credentials"), ("scope", "all-apis")])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        t["access_token"].as_str().unwrap().to_owned()
-    });
+    let token = m2m_token(&ws);
     let r = auth(&s)
         .env("DATABRICKS_HOST", ACCOUNTS_HOST)
         .env("DATABRICKS_ACCOUNT_ID", ACCOUNT)

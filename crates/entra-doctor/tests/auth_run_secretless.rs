@@ -172,16 +172,18 @@ fn azure_msi_through_the_app_service_endpoint_is_valid_end_to_end() {
     assert!(!r.stderr.contains(DEMO_IDENTITY_HEADER));
 }
 
+/// `auth` with azure-msi (ARM_USE_MSI) and IMDS at `imds`
+/// (AZURE_POD_IDENTITY_AUTHORITY_HOST).
+fn msi_via_imds(s: &Setup, imds: impl AsRef<std::ffi::OsStr>) -> Cmd {
+    auth(s)
+        .env("ARM_USE_MSI", "true")
+        .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds)
+}
+
 #[test]
 fn azure_msi_through_imds_at_the_pod_identity_address_is_valid_end_to_end() {
     let s = system();
-    let r = auth(&s)
-        .env("ARM_USE_MSI", "true")
-        .env(
-            "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-            format!("{}/", s.emu.base_url()),
-        )
-        .run_plain();
+    let r = msi_via_imds(&s, format!("{}/", s.emu.base_url())).run_plain();
     assert_eq!(method(&r), "azure-msi");
     assert_valid(&r);
     assert!(
@@ -198,13 +200,7 @@ fn azure_msi_through_imds_at_the_pod_identity_address_is_valid_end_to_end() {
 #[test]
 fn azure_msi_with_no_endpoint_says_no_managed_identity_within_its_bound() {
     let s = system();
-    let r = auth(&s)
-        .env("ARM_USE_MSI", "true")
-        .env(
-            "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-            format!("http://127.0.0.1:{}", closed_port()),
-        )
-        .run_plain();
+    let r = msi_via_imds(&s, format!("http://127.0.0.1:{}", closed_port())).run_plain();
     // Under the run's 15 s --timeout: the connection's own bound decides.
     r.within(Duration::from_secs(10));
     assert_eq!(method(&r), "azure-msi");
@@ -225,10 +221,8 @@ fn azure_msi_with_no_endpoint_says_no_managed_identity_within_its_bound() {
 fn azure_msi_with_another_tenant_set_warns_that_the_tenant_is_not_used() {
     let s = system();
     let other = "99999999-2222-4333-8444-555555555555";
-    let r = auth(&s)
-        .env("ARM_USE_MSI", "true")
+    let r = msi_via_imds(&s, s.emu.base_url())
         .env("ARM_TENANT_ID", other)
-        .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", s.emu.base_url())
         .run_plain();
     assert_eq!(method(&r), "azure-msi");
     code(&r, 0);
@@ -249,10 +243,7 @@ fn azure_msi_with_another_tenant_set_warns_that_the_tenant_is_not_used() {
 #[test]
 fn azure_msi_with_several_user_assigned_identities_and_none_named_is_diagnosed() {
     let s = two_user_assigned();
-    let r = auth(&s)
-        .env("ARM_USE_MSI", "true")
-        .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", s.emu.base_url())
-        .run_plain();
+    let r = msi_via_imds(&s, s.emu.base_url()).run_plain();
     assert_eq!(method(&r), "azure-msi");
     code(&r, 1);
     assert!(!valid(&r));
@@ -273,10 +264,8 @@ fn azure_msi_with_several_user_assigned_identities_and_none_named_is_diagnosed()
 #[test]
 fn azure_msi_names_the_user_assigned_identity_by_azure_client_id() {
     let s = two_user_assigned();
-    let r = auth(&s)
-        .env("ARM_USE_MSI", "true")
+    let r = msi_via_imds(&s, s.emu.base_url())
         .env("ARM_CLIENT_ID", UA2)
-        .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", s.emu.base_url())
         .run_plain();
     assert_eq!(method(&r), "azure-msi");
     assert_valid(&r);
@@ -629,6 +618,22 @@ fn azure_client_secret_of_a_contributor_outside_the_workspace_gets_in_by_the_man
         2
     );
     assert!(!r.stdout.contains(OUTSIDER_SECRET));
+}
+
+#[test]
+fn auth_on_the_management_token_path_asks_scim_me_once_before_the_retry() {
+    let s = outsider_setup();
+    s.emu.reset_request_counts();
+    let r = outsider(&s)
+        .env("DATABRICKS_AZURE_RESOURCE_ID", RESOURCE)
+        .run_plain();
+    assert_valid(&r);
+    // Once plain (the check), once with the management token.
+    assert_eq!(
+        s.emu
+            .workspace_request_count(DEMO_WORKSPACE, "/api/2.0/preview/scim/v2/Me"),
+        2
+    );
 }
 
 #[test]

@@ -85,6 +85,46 @@ fn token_gets_a_contributor_service_principal_in_through_the_management_token_pa
     );
 }
 
+/// SCIM `Me` is asked twice in all, once plain (by the check) and once with
+/// the management token: the path reads the check's answer, never asks it
+/// again.
+#[test]
+fn the_management_token_path_reads_the_checks_scim_me_answer_instead_of_asking_again() {
+    let me = "/api/2.0/preview/scim/v2/Me";
+    let s = setup();
+    let r = token_cmd(&s, OUTSIDER)
+        .args(["--workspace-resource-id", RESOURCE])
+        .run_plain();
+    r.expect_code(0);
+    assert_eq!(s.emu.workspace_request_count(DEMO_WORKSPACE, me), 2);
+
+    let token = s.emu.mint(&MintRequest::service_principal(OUTSIDER));
+    s.emu.reset_request_counts();
+    let r = s
+        .check_ws(DEMO_WORKSPACE)
+        .env("ARM_CLIENT_ID", OUTSIDER)
+        .env("ARM_CLIENT_SECRET", SECRET)
+        .env("ARM_TENANT_ID", DEMO_TENANT_ID)
+        .env("DATABRICKS_AZURE_RESOURCE_ID", RESOURCE)
+        .run(&token);
+    r.expect_code(0).expect("membership", "pass");
+    assert_eq!(s.emu.workspace_request_count(DEMO_WORKSPACE, me), 2);
+
+    // Without a resource ID the path is only named: SCIM Me once.
+    s.emu.reset_request_counts();
+    let r = s
+        .check_ws(DEMO_WORKSPACE)
+        .env("ARM_CLIENT_ID", OUTSIDER)
+        .env("ARM_CLIENT_SECRET", SECRET)
+        .env("ARM_TENANT_ID", DEMO_TENANT_ID)
+        .run(&token);
+    r.expect_code(1).expect("membership", "fail");
+    assert!(r
+        .fix("membership")
+        .contains("management-token path lets it in"));
+    assert_eq!(s.emu.workspace_request_count(DEMO_WORKSPACE, me), 1);
+}
+
 #[test]
 fn token_says_why_the_management_token_path_fails_when_not_contributor() {
     let s = setup();

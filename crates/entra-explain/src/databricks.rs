@@ -423,7 +423,9 @@ const STATED: &[(&[&str], DatabricksProblem, &str, &str)] = &[
         "A workspace admin reactivates it (Settings > Identity and access, or SCIM `active: true`); for identities synced from the account or Entra ID, in the account console.",
     ),
     (
-        &["Personal access tokens are disabled", "personal access token is disabled"],
+        // With "disabled" or "not enabled" anywhere (see `scan`): Databricks
+        // words it for the workspace and for one user.
+        &["personal access token"],
         DatabricksProblem::PatsDisabled,
         "The workspace admin turned personal access tokens off: every PAT is refused, valid or not.",
         "Use OAuth instead: `databricks auth login --host <workspace-url>` for a user (databricks-cli), a service principal's OAuth secret (oauth-m2m) or an Entra ID token; or ask an admin to allow PATs (Settings > Advanced > Personal access tokens).",
@@ -509,7 +511,9 @@ pub(crate) fn scan(text: &str, status: Option<u16>) -> Vec<DatabricksFinding> {
     said(text, DatabricksProblem::CredentialNotSent, &mut out);
     said(text, DatabricksProblem::InvalidToken, &mut out);
     said(text, DatabricksProblem::Deactivated, &mut out);
-    said(text, DatabricksProblem::PatsDisabled, &mut out);
+    if contains_ci(text, "disabled") || contains_ci(text, "not enabled") {
+        said(text, DatabricksProblem::PatsDisabled, &mut out);
+    }
     out.extend(token_endpoint(text, None, None));
     let not_member = [
         "User not authorized",

@@ -874,31 +874,26 @@ mod tests {
     #[test]
     fn keys_of_the_policy_issuer_are_not_used_for_another_issuers_token() {
         let keys = KeySet::parse(include_bytes!("../../../examples/jwks.json")).unwrap();
+        let with_keys = |t: &Token| {
+            decide(
+                t,
+                &sp_policy(),
+                &Inputs {
+                    account_id: None,
+                    now: NOW,
+                    keys: Some((&keys, "test")),
+                },
+            )
+        };
         let t = token(
             "RS256",
             &claims("https://evil.example", AUD, SUB, NOW + 600),
         );
-        let e = decide(
-            &t,
-            &sp_policy(),
-            &Inputs {
-                account_id: None,
-                now: NOW,
-                keys: Some((&keys, "test")),
-            },
-        );
+        let e = with_keys(&t);
         assert_eq!(e.signature, SignatureOutcome::NoKeys);
         // The policy issuer's token is checked against them (and fails: the signature is fake).
         let t = token("RS256", &claims(GH, AUD, SUB, NOW + 600));
-        let e = decide(
-            &t,
-            &sp_policy(),
-            &Inputs {
-                account_id: None,
-                now: NOW,
-                keys: Some((&keys, "test")),
-            },
-        );
+        let e = with_keys(&t);
         assert!(matches!(e.signature, SignatureOutcome::Failed(_)));
         assert_eq!(
             describe(&e, &sp_policy(), &t).verdict(),

@@ -76,6 +76,10 @@ impl Check {
         Check::Credential,
     ];
 
+    /// The offline checks (the engine's rules), in the order a report
+    /// lists them: `format` to `identity`, the start of [`Check::ALL`].
+    pub const OFFLINE: &'static [Check] = Check::ALL.as_slice().split_at(7).0;
+
     /// The stable name: `format`, `signature`, `audience`, ...
     pub fn as_str(self) -> &'static str {
         match self {
@@ -438,6 +442,19 @@ mod tests {
             assert!(c == c.as_str());
         }
         assert_eq!(format!("[{:<10}]", Check::Tenant), "[tenant    ]");
+    }
+
+    #[test]
+    fn the_offline_checks_are_format_to_identity_in_report_order() {
+        let names: Vec<&str> = Check::OFFLINE.iter().map(|c| c.as_str()).collect();
+        let names = names.join(" ");
+        assert_eq!(
+            names,
+            "format signature audience issuer tenant lifetime identity"
+        );
+        let report = crate::rules::malformed_report(&crate::FormatError::Empty);
+        let order: Vec<Check> = report.findings.iter().map(|f| f.check).collect();
+        assert_eq!(order, Check::OFFLINE);
     }
 
     fn finding(check: Check, status: Status) -> Finding {

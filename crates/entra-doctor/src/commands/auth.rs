@@ -257,9 +257,7 @@ mod tests {
             authority: None,
             allow_any_workspace_host: false,
             cache_dir: None,
-            connect_timeout: std::time::Duration::from_secs(5),
-            timeout: std::time::Duration::from_secs(15),
-            test_resolve: Vec::new(),
+            net: crate::cli::NetArgs::default(),
             test_host: Vec::new(),
         }
     }

@@ -164,6 +164,29 @@ fn from_flow(e: FlowError, ctx: Context) -> Failure {
     }
 }
 
+impl Failure {
+    /// A refusal with what was presented (see [`Failure::Refused`]); any
+    /// other failure as it is.
+    fn presented(self, what: Option<String>) -> Self {
+        match self {
+            Failure::Refused {
+                url,
+                status,
+                body,
+                ctx,
+                ..
+            } => Failure::Refused {
+                url,
+                status,
+                body,
+                ctx,
+                presented: what,
+            },
+            other => other,
+        }
+    }
+}
+
 /// The dispatch: gets the token of `method` as the SDK would.
 pub(crate) fn obtain(method: &str, cx: &Cx) -> Result<Got, Failure> {
     match method {
@@ -468,7 +491,7 @@ fn azure_msi(cx: &Cx) -> Result<Got, Failure> {
         .map(Identity::ClientId)
         .unwrap_or(Identity::Default);
     let req = MsiRequest::new(source, identity, &target);
-    match cx.rt.block_on(msi::get_token(&req, cx.args.timeout)) {
+    match cx.rt.block_on(msi::get_token(&req, cx.args.net.timeout)) {
         Ok(t) => {
             // A tenant set for a managed identity is not sent: its tokens
             // come from its own tenant. Said when it is not the token's.
@@ -621,7 +644,7 @@ fn entra_federation(
         target: target.clone(),
         client_id: app.clone(),
         source,
-        timeout: cx.args.timeout,
+        timeout: cx.args.net.timeout,
     };
     let url = settings.endpoint.token_url(&target);
     let (ext, r) = cx.rt.block_on(federated::run(&cx.http, &settings, cx.env));
@@ -638,31 +661,25 @@ fn entra_federation(
             expires_on: Some(t.expires_on),
             note: None,
         }),
-        Err(FlowError::Failed(m)) => Err(failed(
-            m,
-            "See the message; then run `entra-doctor auth` again.",
-        )),
-        Err(FlowError::Refused { url, status, body }) => Err(Failure::Refused {
-            url,
-            status,
-            body,
-            ctx: Box::new(Context {
+        Err(e) => Err(from_flow(
+            e,
+            Context {
                 flow: Some("federated".into()),
                 tenant: Some(tenant),
                 client_id: Some(app.clone()),
                 resource: Some(target.resource()),
                 authority_host: Some(authority),
                 ..Context::default()
-            }),
-            presented: ext.map(|x| {
-                format!(
-                    "the external token from {from} has iss '{}', sub '{}', aud '{}': a federated credential of the app {app} must name exactly these (case-sensitive); list them with `az ad app federated-credential list --id {app}` (`entra-doctor token --flow federated --federated-credential FILE` shows which differs)",
-                    x.iss,
-                    x.sub,
-                    x.aud.join(", ")
-                )
-            }),
-        }),
+            },
+        )
+        .presented(ext.map(|x| {
+            format!(
+                "the external token from {from} has iss '{}', sub '{}', aud '{}': a federated credential of the app {app} must name exactly these (case-sensitive); list them with `az ad app federated-credential list --id {app}` (`entra-doctor token --flow federated --federated-credential FILE` shows which differs)",
+                x.iss,
+                x.sub,
+                x.aud.join(", ")
+            )
+        }))),
     }
 }
 
@@ -755,31 +772,25 @@ fn databricks_federation(method: &str, cx: &Cx) -> Result<Got, Failure> {
             expires_on: Some(t.expires_on),
             note: None,
         }),
-        Err(FlowError::Failed(m)) => Err(failed(
-            m,
-            "See the message; then run `entra-doctor auth` again.",
-        )),
-        Err(FlowError::Refused { url, status, body }) => Err(Failure::Refused {
-            url,
-            status,
-            body,
-            ctx: Box::new(Context {
+        Err(e) => Err(from_flow(
+            e,
+            Context {
                 flow: Some("databricks_token_federation".into()),
                 client_id: client_id.clone(),
                 authority_host: Some(host.oidc()),
                 ..Context::default()
-            }),
-            presented: federated::decode_external(&subject).ok().map(|x| {
-                format!(
-                    "the external token from {} has iss '{}', sub '{}', aud '{}' (its signature not verified here): a federation policy of {} must accept exactly these; `entra-doctor token --flow databricks-federation --policy FILE` shows which claim differs",
-                    src.describe(),
-                    x.iss,
-                    x.sub,
-                    x.aud.join(", "),
-                    host.describe()
-                )
-            }),
-        }),
+            },
+        )
+        .presented(federated::decode_external(&subject).ok().map(|x| {
+            format!(
+                "the external token from {} has iss '{}', sub '{}', aud '{}' (its signature not verified here): a federation policy of {} must accept exactly these; `entra-doctor token --flow databricks-federation --policy FILE` shows which claim differs",
+                src.describe(),
+                x.iss,
+                x.sub,
+                x.aud.join(", "),
+                host.describe()
+            )
+        }))),
     }
 }
 
@@ -838,7 +849,7 @@ pub(crate) fn run(
         workspace::parse_host(if b != h { b } else { h }, &source, allow)
             .map_err(CliError::Usage)?;
     }
-    let http = Http::new(args.connect_timeout, args.timeout).map_err(CliError::Usage)?;
+    let http = Http::new(args.net.connect_timeout, args.net.timeout).map_err(CliError::Usage)?;
     let cx = Cx {
         r,
         args,
@@ -1051,9 +1062,9 @@ fn plan(cx: &Cx) -> Result<(Plan, Option<Workspace>), CliError> {
         offline: false,
         cache_dir: cx.args.cache_dir.clone(),
         no_cache: false,
-        connect_timeout: cx.args.connect_timeout,
-        timeout: cx.args.timeout,
-        static_hosts: cx.args.test_resolve.clone(),
+        connect_timeout: cx.args.net.connect_timeout,
+        timeout: cx.args.net.timeout,
+        static_hosts: cx.args.net.test_resolve.clone(),
         tenant: None,
         issuer: None,
         have_key_file: false,
@@ -1134,9 +1145,7 @@ fn management_path(cx: &Cx, checked: &mut check::Checked) -> Result<(), CliError
         offline: false,
         cache_dir: cx.args.cache_dir.clone(),
         no_cache: false,
-        connect_timeout: cx.args.connect_timeout,
-        timeout: cx.args.timeout,
-        test_resolve: cx.args.test_resolve.clone(),
+        net: cx.args.net.clone(),
     };
     let client_id = cx.r.get("azure_client_id").unwrap_or_default().trim();
     let secret = cx.r.get("azure_client_secret").unwrap_or_default();

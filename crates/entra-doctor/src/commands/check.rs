@@ -42,9 +42,9 @@ pub(crate) fn online_options(
         offline: o.offline,
         cache_dir: o.cache_dir.clone(),
         no_cache: o.no_cache,
-        connect_timeout: o.connect_timeout,
-        timeout: o.timeout,
-        static_hosts: o.test_resolve.clone(),
+        connect_timeout: o.net.connect_timeout,
+        timeout: o.net.timeout,
+        static_hosts: o.net.test_resolve.clone(),
         tenant,
         issuer,
         have_key_file,
@@ -138,9 +138,11 @@ pub(crate) fn check_planned(
     let parsed = pipeline::parse(text);
     pipeline::apply_plan(&mut policy, plan);
     let outcome = match (parsed.token(), parsed.pat()) {
-        (Some(token), _) if plan.discover_keys || plan.workspace.is_some() => online(plan, token)?,
+        (Some(token), _) if plan.discover_keys || plan.workspace.is_some() => {
+            online(plan, Asked::Token(token))?
+        }
         // A personal access token: only its workspace can check it.
-        (None, Some(pat)) if plan.workspace.is_some() => online_pat(plan, pat)?,
+        (None, Some(pat)) if plan.workspace.is_some() => online(plan, Asked::Pat(pat))?,
         _ => OnlineOutcome {
             tenant: plan.configured_tenant.as_ref().map(|(t, _)| t.clone()),
             ..OnlineOutcome::default()
@@ -203,24 +205,25 @@ pub fn run(args: CheckArgs) -> Result<Outcome, CliError> {
     Ok(checked.exit())
 }
 
-/// Asks the workspace about a personal access token, on a small runtime
-/// of its own.
-pub(crate) fn online_pat(plan: &Plan, pat: &str) -> Result<OnlineOutcome, CliError> {
-    let progress = Progress::stderr(true);
-    let online = plan.online(progress.clone()).map_err(CliError::Usage)?;
-    let rt = crate::commands::network_runtime()?;
-    let outcome = rt.block_on(net::pat::run(&online, plan, pat));
-    progress.finish();
-    rt.shutdown_timeout(Duration::from_millis(100));
-    Ok(outcome)
+/// What the online steps are asked about.
+enum Asked<'a> {
+    /// A token: its keys, the workspace's tenant, its membership.
+    Token(&'a Token),
+    /// A personal access token: its workspace alone.
+    Pat(&'a str),
 }
 
 /// Runs the network steps on a small runtime of its own.
-pub(crate) fn online(plan: &Plan, token: &Token) -> Result<OnlineOutcome, CliError> {
+fn online(plan: &Plan, asked: Asked<'_>) -> Result<OnlineOutcome, CliError> {
     let progress = Progress::stderr(true);
     let online = plan.online(progress.clone()).map_err(CliError::Usage)?;
     let rt = crate::commands::network_runtime()?;
-    let outcome = rt.block_on(net::run(&online, plan, token));
+    let outcome = rt.block_on(async {
+        match asked {
+            Asked::Token(token) => net::run(&online, plan, token).await,
+            Asked::Pat(pat) => net::pat::run(&online, plan, pat).await,
+        }
+    });
     progress.finish();
     // A DNS lookup stuck in the blocking pool must not hold the exit.
     rt.shutdown_timeout(Duration::from_millis(100));

@@ -162,8 +162,8 @@ pub(crate) fn run(args: &TokenArgs) -> Result<Outcome, CliError> {
     })?;
     let now = now_or(args.policy.at.as_deref())?;
     let file_keys = keys(&args.policy)?;
-    let http =
-        Http::new(args.online.connect_timeout, args.online.timeout).map_err(CliError::Usage)?;
+    let http = Http::new(args.online.net.connect_timeout, args.online.net.timeout)
+        .map_err(CliError::Usage)?;
     let rt = crate::commands::network_runtime()?;
     let progress = Progress::stderr(true);
     let mut err = anstream::stderr();
@@ -296,21 +296,16 @@ pub(crate) fn run(args: &TokenArgs) -> Result<Outcome, CliError> {
         "exchanging the token at {}",
         settings.host.describe()
     ));
-    let result: Result<TokenResponse, FlowError> = rt.block_on(exchange(
-        &http,
-        &settings.host,
-        &subject,
-        settings.client_id.as_ref().map(|(c, _)| c.as_str()),
-        "all-apis",
-    ));
-    match &result {
-        Ok(_) => step.done("done"),
-        Err(FlowError::Refused { status, .. }) => step.failed(&match status {
-            Some(code) => format!("refused (HTTP {code})"),
-            None => "refused".to_owned(),
-        }),
-        Err(FlowError::Failed(m)) => step.failed(&entra_token::text::clip(m, 80)),
-    }
+    let result: Result<TokenResponse, FlowError> = super::token::tracked(
+        step,
+        rt.block_on(exchange(
+            &http,
+            &settings.host,
+            &subject,
+            settings.client_id.as_ref().map(|(c, _)| c.as_str()),
+            "all-apis",
+        )),
+    );
     progress.finish();
     rt.shutdown_timeout(Duration::from_millis(100));
     match result {

@@ -368,9 +368,7 @@ fn story_auth(
         authority: Some(base.to_owned()),
         allow_any_workspace_host: true,
         cache_dir: Some(env.home.join("keys")),
-        connect_timeout: Duration::from_secs(5),
-        timeout: Duration::from_secs(15),
-        test_resolve: Vec::new(),
+        net: crate::cli::NetArgs::default(),
         test_host: vec![(STORY_HOST.to_owned(), ws.to_owned())],
     };
     crate::commands::auth::run_in(&args, env, out)
@@ -728,21 +726,7 @@ fn keep_running(
         "\nThe demo users, apps, password and secret are listed in the README (\"The emulator\").",
     )?;
     out.flush().map_err(CliError::Write)?;
-    rt.block_on(async {
-        #[cfg(unix)]
-        {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    });
+    rt.block_on(crate::serve::shutdown_signal());
     say(out, "Stopped.")
 }
 

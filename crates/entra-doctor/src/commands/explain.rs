@@ -54,17 +54,11 @@ pub fn run(args: ExplainArgs) -> Result<Outcome, CliError> {
     let report = explain::parse(&text)
         .map_err(|e: ExplainError| CliError::Usage(format!("cannot explain this input: {e}")))?;
     let explanation = explain::explain(&report, &ctx);
-    let mut out = anstream::stdout();
     if args.json {
-        render::json::write(
-            &mut out,
-            &render::json::ExplainJson {
-                report: &report,
-                explanation: &explanation,
-            },
-        )?;
+        render::json::write_explanation(&report, &explanation)?;
     } else {
-        render::text::explanation(&mut out, &report, &explanation).map_err(CliError::Write)?;
+        render::text::explanation(&mut anstream::stdout(), &report, &explanation)
+            .map_err(CliError::Write)?;
     }
     Ok(Outcome::Ok)
 }
@@ -87,13 +81,7 @@ pub(crate) fn databricks_refusal(
     let report = explain::parse_databricks_token_answer(status, body, url);
     let explanation = explain::explain(&report, ctx);
     if json {
-        return render::json::write(
-            &mut anstream::stdout(),
-            &render::json::ExplainJson {
-                report: &report,
-                explanation: &explanation,
-            },
-        );
+        return render::json::write_explanation(&report, &explanation);
     }
     let status = status.map(|s| format!(" ({s})")).unwrap_or_default();
     writeln!(

@@ -135,6 +135,16 @@ pub(crate) fn retry(
     let Principal::ServicePrincipal { app_id, .. } = principal(&token.claims()) else {
         return Ok(());
     };
+    // The check's own answer to SCIM `Me` (not asked again): only "not a
+    // member" is what this path changes.
+    if !checked
+        .outcome
+        .membership_answer
+        .as_ref()
+        .is_some_and(workspace::refused_as_not_member)
+    {
+        return Ok(());
+    }
     let plan = Plan::resolve(&online_options(online, None, None, true), &ProcessEnv)
         .map_err(CliError::Usage)?;
     let Some(ws) = plan.workspace.clone() else {
@@ -145,15 +155,11 @@ pub(crate) fn retry(
         .clone()
         .filter(|r| !r.trim().is_empty())
         .or(plan.resource_id.clone());
-    let http = Http::new(online.connect_timeout, online.timeout).map_err(CliError::Usage)?;
+    let http =
+        Http::new(online.net.connect_timeout, online.net.timeout).map_err(CliError::Usage)?;
     let rt = crate::commands::network_runtime()?;
     let compact = token.compact().to_owned();
     let result = rt.block_on(async {
-        // The answer again, raw: only "not a member" is what this path changes.
-        let first = workspace::membership_with_management(&http, &ws, &compact, None).await;
-        if !first.as_ref().is_ok_and(workspace::refused_as_not_member) {
-            return Ok(None);
-        }
         let Some(resource_id) = resource_id else {
             return Ok(Some(Err(format!(
                 "If the service principal {app_id} is Contributor or Owner on the workspace's Azure resource, the management-token path lets it in without being a member: set azure_workspace_resource_id (DATABRICKS_AZURE_RESOURCE_ID) or --workspace-resource-id to that resource ID."
@@ -188,7 +194,7 @@ pub(crate) fn retry(
                 ))))
             }
         };
-        workspace::membership_with_management(&http, &ws, &compact, Some((&arm_token, &resource_id)))
+        workspace::membership_with_management(&http, &ws, &compact, (&arm_token, &resource_id))
             .await
             .map(|m| Some(Ok((m, resource_id))))
     });

@@ -196,8 +196,8 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
         authority: s.authority.value.clone(),
         tenant: tenant.clone(),
     };
-    let http =
-        Http::new(args.online.connect_timeout, args.online.timeout).map_err(CliError::Usage)?;
+    let http = Http::new(args.online.net.connect_timeout, args.online.net.timeout)
+        .map_err(CliError::Usage)?;
     let mut ctx = Context {
         flow: Some(explain_flow(flow).to_owned()),
         tenant: Some(tenant.clone()).filter(|t| !t.is_empty()),
@@ -303,16 +303,8 @@ pub fn run(args: TokenArgs) -> Result<Outcome, CliError> {
         }
         FlowName::AuthCode => {
             let browser = browser(&args, &http, &s.authority.value, "authority")?;
-            let opts = AuthCodeOptions {
-                browser,
-                timeout: args.sign_in_timeout,
-                login_hint: s.username.as_ref().map(|u| u.value.clone()),
-                prompt: None,
-            };
-            let step = progress.start_until(
-                "waiting for the sign-in in the browser",
-                std::time::Instant::now() + args.sign_in_timeout,
-            );
+            let login_hint = s.username.as_ref().map(|u| u.value.clone());
+            let (opts, step) = browser_sign_in(&args, &progress, browser, login_hint);
             tracked(
                 step,
                 rt.block_on(async {
@@ -472,8 +464,8 @@ fn databricks(args: &TokenArgs, flow: FlowName) -> Result<Outcome, CliError> {
         }
         return Ok(Outcome::Ok);
     }
-    let http =
-        Http::new(args.online.connect_timeout, args.online.timeout).map_err(CliError::Usage)?;
+    let http = Http::new(args.online.net.connect_timeout, args.online.net.timeout)
+        .map_err(CliError::Usage)?;
     let mut ctx = Context {
         flow: Some(explain_flow(flow).to_owned()),
         client_id: Some(client_id.clone()),
@@ -494,20 +486,11 @@ fn databricks(args: &TokenArgs, flow: FlowName) -> Result<Outcome, CliError> {
         )
     } else {
         let browser = browser(args, &http, &oidc.base, "host")?;
-        let opts = AuthCodeOptions {
-            browser,
-            timeout: args.sign_in_timeout,
-            login_hint: args.username.clone(),
-            prompt: None,
-        };
         let port = match args.redirect_port {
             0 => dbx::CLI_REDIRECT_PORT,
             p => p,
         };
-        let step = progress.start_until(
-            "waiting for the sign-in in the browser",
-            std::time::Instant::now() + args.sign_in_timeout,
-        );
+        let (opts, step) = browser_sign_in(args, &progress, browser, args.username.clone());
         tracked(
             step,
             rt.block_on(async {
@@ -550,6 +533,19 @@ fn databricks(args: &TokenArgs, flow: FlowName) -> Result<Outcome, CliError> {
 /// `az account get-access-token` prints it), then the check that follows
 /// unless `--no-check`.
 pub(crate) fn print_then_check(args: &TokenArgs, t: &TokenResponse) -> Result<Outcome, CliError> {
+    print_and_check(args, t, serde_json::Map::new, None)
+}
+
+/// The token on standard output (`--json`: shaped as
+/// `az account get-access-token` prints it, with the fields of `more`
+/// before `tokenType`), then, unless `--no-check`, its check on standard
+/// error (looking where it came from: `authority`, if given).
+fn print_and_check(
+    args: &TokenArgs,
+    t: &TokenResponse,
+    more: impl FnOnce() -> serde_json::Map<String, serde_json::Value>,
+    authority: Option<&str>,
+) -> Result<Outcome, CliError> {
     let mut out = anstream::stdout();
     let mut err = anstream::stderr();
     if args.json {
@@ -557,6 +553,7 @@ pub(crate) fn print_then_check(args: &TokenArgs, t: &TokenResponse) -> Result<Ou
         m.insert("accessToken".into(), t.access_token.clone().into());
         m.insert("expiresOn".into(), az_time(t.expires_on).into());
         m.insert("expires_on".into(), t.expires_on.into());
+        m.extend(more());
         m.insert("tokenType".into(), t.token_type.clone().into());
         render::json::write(&mut out, &serde_json::Value::Object(m))?;
     } else {
@@ -566,7 +563,7 @@ pub(crate) fn print_then_check(args: &TokenArgs, t: &TokenResponse) -> Result<Ou
         return Ok(Outcome::Ok);
     }
     let _ = writeln!(err);
-    check(args, &t.access_token, None, &mut err)
+    check(args, &t.access_token, authority, &mut err)
 }
 
 /// The browser of an authorization-code sign-in: an HTTP client standing
@@ -589,6 +586,27 @@ fn browser(args: &TokenArgs, http: &Http, url: &str, what: &str) -> Result<Brows
     } else {
         Ok(Browser::Open)
     }
+}
+
+/// A sign-in in the browser (auth-code, databricks-u2m): its options and
+/// its progress step, both bounded by --sign-in-timeout.
+fn browser_sign_in(
+    args: &TokenArgs,
+    progress: &Progress,
+    browser: Browser,
+    login_hint: Option<String>,
+) -> (AuthCodeOptions, Step) {
+    let opts = AuthCodeOptions {
+        browser,
+        timeout: args.sign_in_timeout,
+        login_hint,
+        prompt: None,
+    };
+    let step = progress.start_until(
+        "waiting for the sign-in in the browser",
+        std::time::Instant::now() + args.sign_in_timeout,
+    );
+    (opts, step)
 }
 
 /// Ends a progress step with the outcome of a flow step.
@@ -616,14 +634,7 @@ pub(crate) fn refused(
     if args.json {
         if let Ok(report) = explain::parse(body) {
             let explanation = explain::explain(&report, ctx);
-            let mut out = anstream::stdout();
-            render::json::write(
-                &mut out,
-                &render::json::ExplainJson {
-                    report: &report,
-                    explanation: &explanation,
-                },
-            )?;
+            render::json::write_explanation(&report, &explanation)?;
             return Ok(Outcome::Failed);
         }
     }
@@ -690,7 +701,6 @@ pub(crate) fn success(
     authority: &str,
     t: TokenResponse,
 ) -> Result<Outcome, CliError> {
-    let mut out = anstream::stdout();
     let mut err = anstream::stderr();
     let _ = writeln!(
         err,
@@ -699,31 +709,21 @@ pub(crate) fn success(
         label(flow),
         entra_token::timefmt::utc(t.expires_on)
     );
-    if args.json {
+    let more = || {
         let tid = t
             .tenant
             .clone()
             .or_else(|| tenant_of(&t.access_token))
             .unwrap_or_else(|| tenant.to_owned());
         let mut m = serde_json::Map::new();
-        m.insert("accessToken".into(), t.access_token.clone().into());
-        m.insert("expiresOn".into(), az_time(t.expires_on).into());
-        m.insert("expires_on".into(), t.expires_on.into());
         if let Some(sub) = &t.subscription {
             m.insert("subscription".into(), sub.clone().into());
         }
         m.insert("tenant".into(), tid.into());
-        m.insert("tokenType".into(), t.token_type.clone().into());
-        render::json::write(&mut out, &serde_json::Value::Object(m))?;
-    } else {
-        writeln!(out, "{}", t.access_token).map_err(CliError::Write)?;
-    }
-    if args.no_check {
-        return Ok(Outcome::Ok);
-    }
-    let _ = writeln!(err);
+        m
+    };
     // The check looks where the token came from: the sign-in's authority.
-    check(args, &t.access_token, Some(authority), &mut err)
+    print_and_check(args, &t, more, Some(authority))
 }
 
 /// The checks of `check`, on the token just obtained; the report goes to

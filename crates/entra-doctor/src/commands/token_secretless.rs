@@ -118,8 +118,10 @@ fn managed_identity(
         req.resource,
         req.identity.describe()
     ));
-    let result =
-        super::token::tracked(step, rt.block_on(msi::get_token(&req, args.online.timeout)));
+    let result = super::token::tracked(
+        step,
+        rt.block_on(msi::get_token(&req, args.online.net.timeout)),
+    );
     progress.finish();
     match result {
         Ok(t) => {
@@ -219,8 +221,8 @@ fn federated_flow(
         .map(federated::read_credentials)
         .transpose()
         .map_err(CliError::Usage)?;
-    let http =
-        Http::new(args.online.connect_timeout, args.online.timeout).map_err(CliError::Usage)?;
+    let http = Http::new(args.online.net.connect_timeout, args.online.net.timeout)
+        .map_err(CliError::Usage)?;
     let settings = FederatedSettings {
         endpoint: Endpoint {
             authority: s.authority.value.clone(),
@@ -229,7 +231,7 @@ fn federated_flow(
         target: target.clone(),
         client_id: client_id.clone(),
         source,
-        timeout: args.online.timeout,
+        timeout: args.online.net.timeout,
     };
     let progress = Progress::stderr(true);
     let step = progress.start(format!(

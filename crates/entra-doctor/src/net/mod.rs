@@ -206,6 +206,9 @@ pub struct OnlineOutcome {
     pub discovery: Option<Finding>,
     pub workspace: Option<Finding>,
     pub membership: Option<Finding>,
+    /// The workspace's answer to SCIM `Me` behind `membership`, when it
+    /// answered (the management-token path reads it instead of asking again).
+    pub membership_answer: Option<workspace::Membership>,
     /// Replacements for the engine's findings when a step failed
     /// (`signature`, `tenant`).
     pub replace: Vec<Finding>,
@@ -358,6 +361,7 @@ pub async fn run(online: &Online, plan: &Plan, token: &Token) -> OnlineOutcome {
             out.failed_steps.push(e.to_string());
         }
         out.membership = Some(workspace::membership_finding(ws, token, &result));
+        out.membership_answer = result.ok();
     } else if on_account_host {
         out.membership = Some(Finding::skip(
             MEMBERSHIP,

@@ -43,13 +43,6 @@ pub async fn run(online: &Online, plan: &Plan, pat: &str) -> OnlineOutcome {
     out
 }
 
-/// Whether Databricks' message says personal access tokens are switched
-/// off (for the workspace, or for this user).
-fn pats_disabled(message: &str) -> bool {
-    let m = message.to_ascii_lowercase();
-    m.contains("personal access token") && (m.contains("disabled") || m.contains("not enabled"))
-}
-
 /// The membership finding for the workspace's answer, and the `signature`
 /// finding it stands for: a PAT has no signature, the workspace's 200 is
 /// its only proof.
@@ -68,11 +61,7 @@ pub fn findings(ws: &Workspace, result: &Result<Membership, Miss>) -> (Finding, 
             application_id,
             ..
         }) => {
-            let kind = if application_id.is_some() {
-                "service principal"
-            } else {
-                "user"
-            };
+            let kind = workspace::principal_kind(application_id);
             if *active == Some(false) {
                 return (
                     Finding::fail(MEMBERSHIP, format!("the workspace {wsd} knows the token's {kind} {user_name}, but it is deactivated"))
@@ -98,19 +87,20 @@ pub fn findings(ws: &Workspace, result: &Result<Membership, Miss>) -> (Finding, 
             error_code,
             message,
         }) => {
-            let said = format!(
-                "HTTP {status}{}: {}",
-                error_code
-                    .as_deref()
-                    .filter(|c| c.trim() != status.to_string())
-                    .map(|c| format!(" {c}"))
-                    .unwrap_or_default(),
-                entra_token::text::clip(message, 300)
+            let said = workspace::refusal_said(
+                *status,
+                error_code.as_deref(),
+                &entra_token::text::clip(message, 300),
             );
-            let f = if pats_disabled(message) {
+            // The one classifier of Databricks' answers (entra-explain's),
+            // worded here for a personal access token.
+            use entra_explain::DatabricksProblem as P;
+            let found = entra_explain::classify_databricks_answer(Some(*status), message);
+            let stated = |p: P| found.iter().any(|f| f.problem == p);
+            let f = if stated(P::PatsDisabled) {
                 Finding::fail(MEMBERSHIP, format!("the workspace {wsd} refused the token: personal access tokens are disabled there by its admin (it said {said})"))
                     .fix(format!("Ask a workspace admin to allow personal access tokens (Settings → Advanced → Personal access tokens, and the token permissions), or use OAuth instead: 'databricks auth login --host {wsd}' (U2M) or a service principal's OAuth secret (M2M)."))
-            } else if message.contains("Invalid access token") || *status == 401 {
+            } else if stated(P::InvalidToken) || *status == 401 {
                 Finding::fail(MEMBERSHIP, format!("the workspace {wsd} does not accept this personal access token: it has expired, was revoked (Databricks also revokes tokens unused for 90 days), or was issued by another workspace (Databricks answers all three alike; it said {said})"))
                     .fix(new_pat.clone())
             } else if *status == 403 {
@@ -235,5 +225,22 @@ mod tests {
             m.message
         );
         assert!(m.fix.unwrap().contains("databricks auth login"));
+    }
+
+    #[test]
+    fn pats_switched_off_for_one_user_read_as_disabled_through_the_one_classifier() {
+        let said = "Personal access token authentication is not enabled for this user.";
+        let (m, _) = findings(&ws(), &refused(403, said));
+        assert!(
+            m.message.contains("disabled there by its admin"),
+            "{}",
+            m.message
+        );
+        assert!(entra_explain::classify_databricks_answer(Some(403), said)
+            .iter()
+            .any(|f| f.problem == entra_explain::DatabricksProblem::PatsDisabled));
+        // "Invalid access token" is the classifier's too, whatever its case.
+        let (m, _) = findings(&ws(), &refused(403, "invalid access token"));
+        assert!(m.message.contains("expired, was revoked"), "{}", m.message);
     }
 }

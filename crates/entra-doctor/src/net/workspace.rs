@@ -283,6 +283,28 @@ pub enum Membership {
     },
 }
 
+/// "service principal" or "user": what a found principal is, by whether
+/// SCIM named an application ID.
+pub fn principal_kind(application_id: &Option<String>) -> &'static str {
+    if application_id.is_some() {
+        "service principal"
+    } else {
+        "user"
+    }
+}
+
+/// What the workspace said, for a refusal's message: `HTTP <status>`, its
+/// `error_code` (once: Databricks often repeats the status there, "401"),
+/// and its message.
+pub fn refusal_said(status: u16, code: Option<&str>, message: &str) -> String {
+    format!(
+        "HTTP {status}{}: {message}",
+        code.filter(|c| c.trim() != status.to_string())
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default()
+    )
+}
+
 /// `GET <host>/api/2.0/preview/scim/v2/Me` with the token. Never cached,
 /// never redirected.
 pub async fn membership(online: &Online, ws: &Workspace, token: &str) -> Result<Membership, Miss> {
@@ -383,26 +405,24 @@ pub fn refused_as_not_member(m: &Membership) -> bool {
     }
 }
 
-/// SCIM `Me` with the token, and for the management-token path an ARM
+/// SCIM `Me` with the token, for the management-token path: with an ARM
 /// token of the same service principal and the workspace's Azure resource
-/// ID (as the Databricks SDKs send them). Never redirected; the headers are
-/// sensitive (never logged).
+/// ID (`(arm, resource_id)`, as the Databricks SDKs send them). Never
+/// redirected; the headers are sensitive (never logged).
 pub async fn membership_with_management(
     http: &crate::flows::Http,
     ws: &Workspace,
     token: &str,
-    management: Option<(&str, &str)>,
+    (arm, resource_id): (&str, &str),
 ) -> Result<Membership, String> {
     let url = ws.endpoint("/api/2.0/preview/scim/v2/Me");
     let bearer = format!("Bearer {token}");
-    let mut headers = vec![
+    let headers = [
         ("Authorization", bearer.as_str()),
         ("Accept", "application/json"),
+        (SP_MANAGEMENT_TOKEN_HEADER, arm),
+        (WORKSPACE_RESOURCE_ID_HEADER, resource_id),
     ];
-    if let Some((arm, resource_id)) = management {
-        headers.push((SP_MANAGEMENT_TOKEN_HEADER, arm));
-        headers.push((WORKSPACE_RESOURCE_ID_HEADER, resource_id));
-    }
     let (status, body, location) = http
         .get_authorized(url.as_str(), &headers)
         .await
@@ -522,11 +542,7 @@ pub fn membership_finding(
             active,
             application_id,
         }) => {
-            let kind = if application_id.is_some() {
-                "service principal"
-            } else {
-                "user"
-            };
+            let kind = principal_kind(application_id);
             let shown = format!(
                 "userName {user_name}{}{}",
                 display_name
@@ -599,13 +615,7 @@ fn refused_finding(
     code: Option<&str>,
     message: &str,
 ) -> Finding {
-    // Databricks often repeats the status as its error_code ("401"): once.
-    let said = format!(
-        "HTTP {status}{}: {message}",
-        code.filter(|c| c.trim() != status.to_string())
-            .map(|c| format!(" {c}"))
-            .unwrap_or_default()
-    );
+    let said = refusal_said(status, code, message);
     let base = |what: String| {
         Finding::fail(
             MEMBERSHIP,

@@ -64,6 +64,21 @@ pub struct ExplainJson<'a> {
     pub explanation: &'a entra_explain::Explanation,
 }
 
+/// The `explain --json` document of `report` and `explanation` on standard
+/// output (`explain`, and `token`'s refusals with `--json`).
+pub fn write_explanation(
+    report: &entra_explain::ErrorReport,
+    explanation: &entra_explain::Explanation,
+) -> Result<(), CliError> {
+    write(
+        &mut anstream::stdout(),
+        &ExplainJson {
+            report,
+            explanation,
+        },
+    )
+}
+
 /// Writes pretty JSON and a newline.
 pub fn write<T: Serialize>(out: &mut impl Write, value: &T) -> Result<(), CliError> {
     serde_json::to_writer_pretty(&mut *out, value).map_err(|e| CliError::Write(e.into()))?;

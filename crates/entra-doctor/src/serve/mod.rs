@@ -368,7 +368,8 @@ fn page_url(addr: SocketAddr) -> String {
     format!("http://{addr}/")
 }
 
-async fn shutdown_signal() {
+/// Returns on Ctrl-C or, on Unix, SIGTERM (`serve`, and `demo --keep`).
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -242,13 +242,8 @@ pub fn non_jwt_report(kind: crate::kind::NonJwt, credential: &str) -> Report {
             .fix("Check it against its workspace: 'check --workspace https://<workspace-host> <token>' asks the workspace (SCIM Me) and explains its answer."),
         NonJwt::OauthSecret => Finding::skip(names::SIGNATURE, why),
     });
-    for name in [
-        names::AUDIENCE,
-        names::ISSUER,
-        names::TENANT,
-        names::LIFETIME,
-        names::IDENTITY,
-    ] {
+    // The checks after format and signature.
+    for &name in &Check::OFFLINE[2..] {
         findings.push(Finding::skip(name, why));
     }
     Report { findings }
@@ -257,14 +252,8 @@ pub fn non_jwt_report(kind: crate::kind::NonJwt, credential: &str) -> Report {
 /// The report for a token that did not parse.
 pub fn malformed_report(e: &FormatError) -> Report {
     let mut findings = vec![format::format_failure(e)];
-    for name in [
-        names::SIGNATURE,
-        names::AUDIENCE,
-        names::ISSUER,
-        names::TENANT,
-        names::LIFETIME,
-        names::IDENTITY,
-    ] {
+    // Every check after format.
+    for &name in &Check::OFFLINE[1..] {
         findings.push(Finding::skip(
             name,
             "not checked: the token could not be parsed",
@@ -431,52 +420,36 @@ mod tests {
             let t = token(&c);
             lifetime::decide(&Times::of(&t.claims()), &Policy::databricks(now))
         };
+        use LifetimeOutcome as L;
+        let exp = 5000;
         let nbf = Some(1000);
-        assert_eq!(
-            at(5000, nbf, None, 4999),
-            LifetimeOutcome::Pass { exp: 5000, nbf }
-        );
-        assert_eq!(
-            at(5000, nbf, None, 5000),
-            LifetimeOutcome::ExpiredWithinSkew { exp: 5000, nbf }
-        );
-        assert_eq!(
-            at(5000, nbf, None, 5299),
-            LifetimeOutcome::ExpiredWithinSkew { exp: 5000, nbf }
-        );
-        assert_eq!(
-            at(5000, nbf, None, 5300),
-            LifetimeOutcome::Expired { exp: 5000, nbf }
-        );
-        assert_eq!(
-            at(5000, nbf, None, 999),
-            LifetimeOutcome::NotYetWithinSkew {
-                exp: 5000,
-                nbf: 1000
-            }
-        );
-        assert_eq!(
-            at(5000, nbf, None, 699),
-            LifetimeOutcome::NotYet {
-                exp: 5000,
-                nbf: 1000
-            }
-        );
-        assert_eq!(
-            at(5000, None, Some(2301), 2000),
-            LifetimeOutcome::IssuedInFuture {
-                exp: 5000,
-                nbf: None,
-                iat: 2301
-            }
-        );
-        assert_eq!(
-            at(5000, None, Some(2300), 2000),
-            LifetimeOutcome::Pass {
-                exp: 5000,
-                nbf: None
-            }
-        );
+        // (nbf, iat, now, the outcome), exp 5000 throughout.
+        let cases = [
+            (nbf, None, 4999, L::Pass { exp, nbf }),
+            (nbf, None, 5000, L::ExpiredWithinSkew { exp, nbf }),
+            (nbf, None, 5299, L::ExpiredWithinSkew { exp, nbf }),
+            (nbf, None, 5300, L::Expired { exp, nbf }),
+            (nbf, None, 999, L::NotYetWithinSkew { exp, nbf: 1000 }),
+            (nbf, None, 699, L::NotYet { exp, nbf: 1000 }),
+            (
+                None,
+                Some(2301),
+                2000,
+                L::IssuedInFuture {
+                    exp,
+                    nbf: None,
+                    iat: 2301,
+                },
+            ),
+            (None, Some(2300), 2000, L::Pass { exp, nbf: None }),
+        ];
+        for (nbf, iat, now, outcome) in cases {
+            assert_eq!(
+                at(exp, nbf, iat, now),
+                outcome,
+                "nbf {nbf:?}, iat {iat:?}, now {now}"
+            );
+        }
         let t = token(&with("exp", Value::Null));
         assert_eq!(
             lifetime::decide(&Times::of(&t.claims()), &policy(None)),
