@@ -15,7 +15,7 @@ use crate::config::{
 };
 use crate::databricks::Principal;
 use crate::state::{keys_doc_json, lock, Shared, WorkspaceState};
-use crate::util::{b64url, b64url_decode, now_secs, random_bytes, Obj};
+use crate::util::{b64url, b64url_decode, found, now_secs, random_bytes, str_array, Obj};
 
 /// Lifetime of the access tokens the workspace issues (Databricks: one hour).
 pub(crate) const ACCESS_LIFETIME: i64 = 3600;
@@ -63,37 +63,39 @@ pub(crate) fn issuer(ws: &WorkspaceState) -> String {
 /// Body of both discovery documents.
 pub(crate) fn discovery(ws: &WorkspaceState) -> Response {
     let base = issuer(ws);
-    let list = |v: &[&str]| Value::Array(v.iter().map(|s| Value::from(*s)).collect());
     let mut o = Obj::new();
     o.push("authorization_endpoint", format!("{base}/v1/authorize"))
         .push("token_endpoint", format!("{base}/v1/token"))
         .push("issuer", base.as_str())
         .push("jwks_uri", format!("{base}/jwks.json"))
-        .push("scopes_supported", list(&SCOPES))
-        .push("response_types_supported", list(&["code", "id_token"]))
+        .push("scopes_supported", str_array(&SCOPES))
+        .push("response_types_supported", str_array(&["code", "id_token"]))
         .push(
             "response_modes_supported",
-            list(&["query", "fragment", "form_post"]),
+            str_array(&["query", "fragment", "form_post"]),
         )
         .push(
             "grant_types_supported",
-            list(&[
+            str_array(&[
                 "client_credentials",
                 "authorization_code",
                 "refresh_token",
                 TOKEN_EXCHANGE,
             ]),
         )
-        .push("code_challenge_methods_supported", list(&["S256"]))
+        .push("code_challenge_methods_supported", str_array(&["S256"]))
         .push(
             "token_endpoint_auth_methods_supported",
-            list(&["client_secret_basic", "client_secret_post", "none"]),
+            str_array(&["client_secret_basic", "client_secret_post", "none"]),
         )
-        .push("subject_types_supported", list(&["public"]))
-        .push("id_token_signing_alg_values_supported", list(&["RS256"]))
+        .push("subject_types_supported", str_array(&["public"]))
+        .push(
+            "id_token_signing_alg_values_supported",
+            str_array(&["RS256"]),
+        )
         .push(
             "claims_supported",
-            list(&["iss", "sub", "aud", "iat", "exp", "jti", "name", "email"]),
+            str_array(&["iss", "sub", "aud", "iat", "exp", "jti", "name", "email"]),
         )
         .push("request_uri_parameter_supported", false);
     json(StatusCode::OK, &o)
@@ -217,13 +219,6 @@ fn error_redirect(
         q.append_pair("state", s);
     }
     found(&format!("{redirect_uri}?{}", q.finish()))
-}
-
-fn found(location: &str) -> Response {
-    match header::HeaderValue::from_str(location) {
-        Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
 }
 
 /// `GET /oidc/v1/authorize`: signs in the `login_hint` member (else the first active
@@ -584,6 +579,30 @@ fn m2m(ws: &WorkspaceState, headers: &HeaderMap, f: &[(String, String)]) -> Resp
     }
 }
 
+/// A code or refresh token just taken out of its store: it counts only on the
+/// workspace it was issued for, unexpired, and presented by the client it was issued to.
+/// `invalid` is the `invalid_grant` description for an unknown, foreign or expired one.
+fn spend(
+    g: Option<Grant>,
+    ws: &WorkspaceState,
+    headers: &HeaderMap,
+    f: &[(String, String)],
+    invalid: &str,
+) -> Result<Grant, Box<Response>> {
+    let Some(g) = g.filter(|g| g.workspace == ws.config.name && g.expires > now_secs()) else {
+        return Err(Box::new(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            invalid,
+        )));
+    };
+    let client_id = client_credentials_of(headers, f).map(|(id, _)| id);
+    if client_id.as_deref() != Some(g.client_id.as_str()) {
+        return Err(Box::new(client_auth_failed()));
+    }
+    Ok(g)
+}
+
 fn redeem_code(
     shared: &Shared,
     ws: &WorkspaceState,
@@ -601,18 +620,17 @@ fn redeem_code(
             "Missing required parameter: code, code_verifier or redirect_uri",
         );
     };
-    let client_id = client_credentials_of(headers, f).map(|(id, _)| id);
     let g = lock(&shared.dbx).codes.remove(code);
-    let Some(g) = g.filter(|g| g.workspace == ws.config.name && g.expires > now_secs()) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "Authorization code is invalid or expired",
-        );
+    let g = match spend(
+        g,
+        ws,
+        headers,
+        f,
+        "Authorization code is invalid or expired",
+    ) {
+        Ok(g) => g,
+        Err(r) => return *r,
     };
-    if client_id.as_deref() != Some(g.client_id.as_str()) {
-        return client_auth_failed();
-    }
     if g.redirect_uri != redirect_uri {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -658,19 +676,12 @@ fn refresh(
             "Missing required parameter: refresh_token",
         );
     };
-    let client_id = client_credentials_of(headers, f).map(|(id, _)| id);
     // Refresh tokens rotate: the one presented is spent.
     let g = lock(&shared.dbx).refresh.remove(rt);
-    let Some(g) = g.filter(|g| g.workspace == ws.config.name && g.expires > now_secs()) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "Refresh token is invalid or expired",
-        );
+    let g = match spend(g, ws, headers, f, "Refresh token is invalid or expired") {
+        Ok(g) => g,
+        Err(r) => return *r,
     };
-    if client_id.as_deref() != Some(g.client_id.as_str()) {
-        return client_auth_failed();
-    }
     if active_member(ws, &g.subject).is_none() {
         return oauth_error(
             StatusCode::BAD_REQUEST,

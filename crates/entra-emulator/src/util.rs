@@ -1,8 +1,11 @@
-//! Small helpers: base64, ordered JSON objects, GUIDs, random values, time formatting.
+//! Small helpers: base64, ordered JSON objects, GUIDs, random values, time formatting,
+//! a redirect answer.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::digest;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -21,6 +24,19 @@ pub(crate) fn b64url_decode(text: &str) -> Option<Vec<u8>> {
 /// Standard base64 with padding (`x5c`).
 pub(crate) fn b64std(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
+}
+
+/// `302 Found` to `location` (500 if it cannot be a header value).
+pub(crate) fn found(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// A JSON array of strings.
+pub(crate) fn str_array(items: &[&str]) -> Value {
+    Value::Array(items.iter().map(|s| Value::from(*s)).collect())
 }
 
 /// A JSON object that keeps its members in insertion order, so that documents and

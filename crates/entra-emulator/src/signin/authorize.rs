@@ -1,7 +1,7 @@
 //! The authorize endpoint: redirect-URI check, sign-in, consent step, codes and error redirects.
 
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 
 use super::consent::{consent_missing, consented, grant_consent};
 use super::{
@@ -11,7 +11,7 @@ use super::{
 use crate::config::{AppRegistration, Platform, TenantConfig};
 use crate::mint::{MintRequest, Subject};
 use crate::state::{lock, AuthCode, Resource, Shared};
-use crate::util::{b64url, now_secs, random_bytes, random_guid};
+use crate::util::{b64url, found, now_secs, random_bytes, random_guid};
 
 fn redirect_matches(registered: &str, given: &str, platform: Platform) -> bool {
     if registered == given {
@@ -85,13 +85,6 @@ fn implicit_redirect(
     fragment.append_pair("session_state", &random_guid());
     u.set_fragment(Some(&fragment.finish()));
     found(u.as_str())
-}
-
-fn found(location: &str) -> Response {
-    match header::HeaderValue::from_str(location) {
-        Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
 }
 
 /// `GET /<tenant>/oauth2/authorize` (v1.0) and `/<tenant>/oauth2/v2.0/authorize` (v2.0).
