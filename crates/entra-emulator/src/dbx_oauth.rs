@@ -14,6 +14,7 @@ use crate::config::{
     MemberKind, WorkspaceMember, DATABRICKS_CLI_CLIENT_ID, DATABRICKS_CLI_REDIRECT,
 };
 use crate::databricks::Principal;
+use crate::federation::JwsAlg;
 use crate::state::{keys_doc_json, lock, Shared, WorkspaceState};
 use crate::util::{b64url, b64url_decode, found, now_secs, random_bytes, str_array, Obj};
 
@@ -147,6 +148,20 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     json(status, &o)
 }
 
+/// A 400 `invalid_grant`: a code, refresh token or principal the workspace refuses.
+fn invalid_grant(description: &str) -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description)
+}
+
+/// A 400 `invalid_request` for missing token-request parameters.
+fn missing(params: &str) -> Response {
+    oauth_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        &format!("Missing required parameter: {params}"),
+    )
+}
+
 fn form(bytes: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(bytes).into_owned().collect()
 }
@@ -168,6 +183,20 @@ fn s256(verifier: &str) -> String {
 
 fn bad_scope(scope: &str) -> Option<&str> {
     scope.split_whitespace().find(|s| !SCOPES.contains(s))
+}
+
+/// The token request's `scope` (default `all-apis`), or a 400 `invalid_scope` for a
+/// scope the workspace does not know.
+fn requested_scope(f: &[(String, String)]) -> Result<&str, Box<Response>> {
+    let scope = param(f, "scope").unwrap_or("all-apis");
+    match bad_scope(scope) {
+        Some(bad) => Err(Box::new(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            &format!("Invalid scope: {bad}"),
+        ))),
+        None => Ok(scope),
+    }
 }
 
 fn prune(map: &mut HashMap<String, Grant>, now: i64) {
@@ -346,11 +375,7 @@ pub(crate) fn token(
 ) -> Response {
     let f = form(body);
     let Some(grant) = param(&f, "grant_type") else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing required parameter: grant_type",
-        );
+        return missing("grant_type");
     };
     match grant {
         "client_credentials" => m2m(ws, headers, &f),
@@ -385,14 +410,10 @@ fn exchange(shared: &Shared, ws: &WorkspaceState, f: &[(String, String)]) -> Res
     if param(f, "subject_token_type") != Some(JWT_TOKEN_TYPE) {
         return exchange_failed(&format!("subject_token_type must be {JWT_TOKEN_TYPE}"));
     }
-    let scope = param(f, "scope").unwrap_or("all-apis");
-    if let Some(bad) = bad_scope(scope) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            &format!("Invalid scope: {bad}"),
-        );
-    }
+    let scope = match requested_scope(f) {
+        Ok(scope) => scope,
+        Err(r) => return *r,
+    };
     let parts: Vec<&str> = subject_token.split('.').collect();
     let [h, c, s] = parts.as_slice() else {
         return exchange_failed("the subject token is not a JWT");
@@ -403,16 +424,13 @@ fn exchange(shared: &Shared, ws: &WorkspaceState, f: &[(String, String)]) -> Res
     let (Some(header), Some(claims), Some(sig)) = (decode(h), decode(c), b64url_decode(s)) else {
         return exchange_failed("the subject token is not a JWT");
     };
-    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
-    if alg != "RS256" && alg != "ES256" {
-        return exchange_failed("only RS256 and ES256 subject tokens are accepted");
-    }
-    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
-    let auds: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(a)) => vec![a.as_str()],
-        Some(Value::Array(l)) => l.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
+    let alg = match header.get("alg").and_then(Value::as_str) {
+        Some("RS256") => JwsAlg::Rs256,
+        Some("ES256") => JwsAlg::Es256,
+        _ => return exchange_failed("only RS256 and ES256 subject tokens are accepted"),
     };
+    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
+    let auds = crate::federation::audiences(&claims);
     let account_policies = if ws.account_host {
         Vec::new()
     } else {
@@ -471,12 +489,7 @@ fn exchange(shared: &Shared, ws: &WorkspaceState, f: &[(String, String)]) -> Res
         ));
     }
     let signed = format!("{h}.{c}");
-    let verified = if alg == "ES256" {
-        es256_ok(&policy.jwks, &header, &signed, &sig)
-    } else {
-        crate::federation::signature_ok(&policy.jwks, &header, &signed, &sig)
-    };
-    if !verified {
+    if !crate::federation::signature_ok(&policy.jwks, &header, &signed, &sig, alg) {
         return exchange_failed(
             "the subject token signature does not verify with the issuer's keys",
         );
@@ -506,40 +519,6 @@ fn exchange(shared: &Shared, ws: &WorkspaceState, f: &[(String, String)]) -> Res
     }
 }
 
-/// An ES256 signature (JWS: r || s, 64 bytes) by an EC P-256 key of the set.
-fn es256_ok(jwks: &str, header: &Map<String, Value>, signed: &str, sig: &[u8]) -> bool {
-    let Ok(Value::Object(set)) = serde_json::from_str::<Value>(jwks) else {
-        return false;
-    };
-    let kid = header.get("kid").and_then(Value::as_str);
-    let keys = set
-        .get("keys")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    keys.iter().any(|k| {
-        let s = |n: &str| k.get(n).and_then(Value::as_str);
-        if s("kty") != Some("EC")
-            || s("crv") != Some("P-256")
-            || kid.is_some_and(|kid| s("kid").is_some_and(|x| x != kid))
-        {
-            return false;
-        }
-        let (Some(x), Some(y)) = (
-            s("x").and_then(b64url_decode),
-            s("y").and_then(b64url_decode),
-        ) else {
-            return false;
-        };
-        let mut point = vec![4u8];
-        point.extend_from_slice(&x);
-        point.extend_from_slice(&y);
-        signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &point)
-            .verify(signed.as_bytes(), sig)
-            .is_ok()
-    })
-}
-
 fn client_auth_failed() -> Response {
     oauth_error(
         StatusCode::UNAUTHORIZED,
@@ -558,24 +537,16 @@ fn m2m(ws: &WorkspaceState, headers: &HeaderMap, f: &[(String, String)]) -> Resp
     if !known {
         return client_auth_failed();
     }
-    let scope = param(f, "scope").unwrap_or("all-apis");
-    if let Some(bad) = bad_scope(scope) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            &format!("Invalid scope: {bad}"),
-        );
-    }
+    let scope = match requested_scope(f) {
+        Ok(scope) => scope,
+        Err(r) => return *r,
+    };
     let sp = ws.config.members.iter().find(|m| {
         m.kind == MemberKind::ServicePrincipal && m.name.eq_ignore_ascii_case(&client_id)
     });
     match sp {
         Some(m) if m.active => issue(ws, &client_id.to_ascii_lowercase(), &m.name, scope, None),
-        _ => oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "The service principal is not active in this workspace",
-        ),
+        _ => invalid_grant("The service principal is not active in this workspace"),
     }
 }
 
@@ -590,11 +561,7 @@ fn spend(
     invalid: &str,
 ) -> Result<Grant, Box<Response>> {
     let Some(g) = g.filter(|g| g.workspace == ws.config.name && g.expires > now_secs()) else {
-        return Err(Box::new(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            invalid,
-        )));
+        return Err(Box::new(invalid_grant(invalid)));
     };
     let client_id = client_credentials_of(headers, f).map(|(id, _)| id);
     if client_id.as_deref() != Some(g.client_id.as_str()) {
@@ -614,11 +581,7 @@ fn redeem_code(
         param(f, "code_verifier"),
         param(f, "redirect_uri"),
     ) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing required parameter: code, code_verifier or redirect_uri",
-        );
+        return missing("code, code_verifier or redirect_uri");
     };
     let g = lock(&shared.dbx).codes.remove(code);
     let g = match spend(
@@ -632,16 +595,10 @@ fn redeem_code(
         Err(r) => return *r,
     };
     if g.redirect_uri != redirect_uri {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "redirect_uri does not match the one of the authorization request",
-        );
+        return invalid_grant("redirect_uri does not match the one of the authorization request");
     }
     if !crate::util::ct_eq(&s256(verifier), &g.challenge) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
+        return invalid_grant(
             "PKCE verification failed: code_verifier does not match code_challenge",
         );
     }
@@ -670,11 +627,7 @@ fn refresh(
     f: &[(String, String)],
 ) -> Response {
     let Some(rt) = param(f, "refresh_token") else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing required parameter: refresh_token",
-        );
+        return missing("refresh_token");
     };
     // Refresh tokens rotate: the one presented is spent.
     let g = lock(&shared.dbx).refresh.remove(rt);
@@ -683,11 +636,7 @@ fn refresh(
         Err(r) => return *r,
     };
     if active_member(ws, &g.subject).is_none() {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "The user is not active in this workspace",
-        );
+        return invalid_grant("The user is not active in this workspace");
     }
     let next = store_refresh(shared, &g);
     issue(ws, &g.client_id, &g.subject, &g.scope, next)

@@ -30,8 +30,8 @@ fn issuer_and_region(shared: &Shared, auth: &Authority, v2: bool) -> (String, Va
     (issuer, region)
 }
 
-/// The claims each version's document lists.
-const V1_CLAIMS: &[&str] = &[
+/// The claims both versions' documents list first, then those of v1.0 and of v2.0.
+const CLAIMS: [&str; 11] = [
     "sub",
     "iss",
     "cloud_instance_name",
@@ -43,6 +43,8 @@ const V1_CLAIMS: &[&str] = &[
     "iat",
     "auth_time",
     "acr",
+];
+const V1_CLAIMS: [&str; 6] = [
     "amr",
     "nonce",
     "email",
@@ -50,18 +52,7 @@ const V1_CLAIMS: &[&str] = &[
     "family_name",
     "nickname",
 ];
-const V2_CLAIMS: &[&str] = &[
-    "sub",
-    "iss",
-    "cloud_instance_name",
-    "cloud_instance_host_name",
-    "cloud_graph_host_name",
-    "msgraph_host",
-    "aud",
-    "exp",
-    "iat",
-    "auth_time",
-    "acr",
+const V2_CLAIMS: [&str; 8] = [
     "nonce",
     "preferred_username",
     "name",
@@ -152,7 +143,7 @@ pub(crate) fn document(
         .push("end_session_endpoint", oauth2("logout"))
         .push(
             "claims_supported",
-            str_array(if v2 { V2_CLAIMS } else { V1_CLAIMS }),
+            str_array(&[&CLAIMS[..], if v2 { &V2_CLAIMS } else { &V1_CLAIMS }].concat()),
         );
     if !v2 {
         o.push("check_session_iframe", oauth2("checksession"))

@@ -155,20 +155,20 @@ pub(crate) fn authority_router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(
             "/{tenant}/.well-known/openid-configuration",
-            get(discovery_v1),
+            get(openid_configuration::<V1>),
         )
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
-            get(discovery_v2),
+            get(openid_configuration::<V2>),
         )
-        .route("/{tenant}/discovery/keys", get(keys_v1))
-        .route("/{tenant}/discovery/v2.0/keys", get(keys_v2))
-        .route("/{tenant}/oauth2/authorize", get(authorize_v1))
-        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize_v2))
-        .route("/{tenant}/oauth2/token", post(token_v1))
-        .route("/{tenant}/oauth2/v2.0/token", post(token_v2))
-        .route("/{tenant}/oauth2/devicecode", post(devicecode_v1))
-        .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode_v2))
+        .route("/{tenant}/discovery/keys", get(keys::<V1>))
+        .route("/{tenant}/discovery/v2.0/keys", get(keys::<V2>))
+        .route("/{tenant}/oauth2/authorize", get(authorize::<V1>))
+        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::<V2>))
+        .route("/{tenant}/oauth2/token", post(token::<V1>))
+        .route("/{tenant}/oauth2/v2.0/token", post(token::<V2>))
+        .route("/{tenant}/oauth2/devicecode", post(devicecode::<V1>))
+        .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode::<V2>))
         .route("/devicelogin", get(devicelogin))
         .route("/metadata/identity/oauth2/token", get(mi_imds))
         .route(crate::msi::APP_SERVICE_PATH, get(mi_app_service))
@@ -370,106 +370,61 @@ fn unknown_tenant(shared: &Shared, segment: &str) -> Response {
     )
 }
 
-fn openid_configuration(s: &Shared, tenant: &str, q: Option<&str>, v2: bool) -> Response {
-    match s.authority(tenant) {
+// Each Entra endpoint comes in v1.0 and v2.0; a handler takes the version as `V2`.
+const V1: bool = false;
+const V2: bool = true;
+
+async fn openid_configuration<const V2: bool>(
+    State(AuthorityState(s)): State<AuthorityState>,
+    Path(tenant): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    match s.authority(&tenant) {
         Some(a) => json(
             StatusCode::OK,
-            discovery::document(s, &a, tenant, appid_of(q).as_deref(), v2).to_json(),
+            discovery::document(&s, &a, &tenant, appid_of(q.as_deref()).as_deref(), V2).to_json(),
         ),
-        None => unknown_tenant(s, tenant),
+        None => unknown_tenant(&s, &tenant),
     }
 }
 
-async fn discovery_v1(
+async fn keys<const V2: bool>(
     State(AuthorityState(s)): State<AuthorityState>,
     Path(tenant): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    openid_configuration(&s, &tenant, q.as_deref(), false)
-}
-
-async fn discovery_v2(
-    State(AuthorityState(s)): State<AuthorityState>,
-    Path(tenant): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    openid_configuration(&s, &tenant, q.as_deref(), true)
-}
-
-fn keys(s: &Shared, tenant: &str, q: Option<&str>, v2: bool) -> Response {
-    match s.authority(tenant) {
+    match s.authority(&tenant) {
         Some(a) => json(
             StatusCode::OK,
-            keys_doc_json(&s.key_set(&a, v2, appid_of(q).as_deref())),
+            keys_doc_json(&s.key_set(&a, V2, appid_of(q.as_deref()).as_deref())),
         ),
-        None => unknown_tenant(s, tenant),
+        None => unknown_tenant(&s, &tenant),
     }
 }
 
-async fn keys_v1(
+async fn authorize<const V2: bool>(
     State(AuthorityState(s)): State<AuthorityState>,
     Path(tenant): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    keys(&s, &tenant, q.as_deref(), false)
+    crate::signin::authorize(&s, &tenant, V2, q.as_deref())
 }
 
-async fn keys_v2(
-    State(AuthorityState(s)): State<AuthorityState>,
-    Path(tenant): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    keys(&s, &tenant, q.as_deref(), true)
-}
-
-async fn authorize_v1(
-    State(AuthorityState(s)): State<AuthorityState>,
-    Path(tenant): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    crate::signin::authorize(&s, &tenant, false, q.as_deref())
-}
-
-async fn authorize_v2(
-    State(AuthorityState(s)): State<AuthorityState>,
-    Path(tenant): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    crate::signin::authorize(&s, &tenant, true, q.as_deref())
-}
-
-async fn token_v1(
+async fn token<const V2: bool>(
     State(AuthorityState(s)): State<AuthorityState>,
     Path(tenant): Path<String>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    crate::signin::token(&s, &tenant, false, &headers, &body)
+    crate::signin::token(&s, &tenant, V2, &headers, &body)
 }
 
-async fn token_v2(
-    State(AuthorityState(s)): State<AuthorityState>,
-    Path(tenant): Path<String>,
-    headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    crate::signin::token(&s, &tenant, true, &headers, &body)
-}
-
-async fn devicecode_v1(
+async fn devicecode<const V2: bool>(
     State(AuthorityState(s)): State<AuthorityState>,
     Path(tenant): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    crate::signin::devicecode(&s, &tenant, false, &body)
-}
-
-async fn devicecode_v2(
-    State(AuthorityState(s)): State<AuthorityState>,
-    Path(tenant): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
-    crate::signin::devicecode(&s, &tenant, true, &body)
+    crate::signin::devicecode(&s, &tenant, V2, &body)
 }
 
 async fn adminconsent(

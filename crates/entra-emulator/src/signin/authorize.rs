@@ -5,8 +5,8 @@ use axum::response::Response;
 
 use super::consent::{consent_missing, consented, grant_consent};
 use super::{
-    fail, find_app, find_user, html, missing, param, parse_form, resolve_resource, tenant_for,
-    Fail, CODE_LIFETIME, MAX_PENDING, TOKEN_LIFETIME,
+    fail, find_user, html, missing, param, parse_form, requested_app, resolve_resource, Fail,
+    CODE_LIFETIME, MAX_PENDING, TOKEN_LIFETIME,
 };
 use crate::config::{AppRegistration, Platform, TenantConfig};
 use crate::mint::{MintRequest, Subject};
@@ -94,20 +94,9 @@ fn implicit_redirect(
 /// `none`; otherwise the request fails with `AADSTS65001`.
 pub(crate) fn authorize(shared: &Shared, segment: &str, v2: bool, query: Option<&str>) -> Response {
     let form = parse_form(query.unwrap_or("").as_bytes());
-    let client_id = param(&form, "client_id").map(str::to_owned);
-    let tenant = match tenant_for(shared, segment, client_id.as_deref()) {
-        Ok(t) => t,
+    let (t, app) = match requested_app(shared, segment, &form) {
+        Ok(found) => found,
         Err(r) => return *r,
-    };
-    let Some(client_id) = client_id else {
-        return missing("client_id").page();
-    };
-    let app = match find_app(tenant, segment, &client_id) {
-        Ok(a) => a,
-        Err(f) => return f.page(),
-    };
-    let Some(t) = tenant else {
-        return missing("client_id").page();
     };
     let given = param(&form, "redirect_uri");
     let matched = match given {

@@ -14,6 +14,7 @@ mod device;
 mod token;
 
 pub(crate) use authorize::authorize;
+pub(crate) use client_auth::assertion_in_time;
 pub(crate) use consent::{adminconsent, grant_consent};
 pub(crate) use device::{approve_device, devicecode, devicelogin, pending_user_codes};
 pub(crate) use token::token;
@@ -213,6 +214,25 @@ fn find_app<'a>(
                 ),
             )
         })
+}
+
+/// The app a browser request (authorize, admin consent) names by `client_id`, and its
+/// tenant; else the answer to give: Entra's unknown-tenant error, or an error page.
+fn requested_app<'a>(
+    shared: &'a Shared,
+    segment: &str,
+    form: &Form,
+) -> Result<(&'a TenantConfig, &'a AppRegistration), Box<Response>> {
+    let client_id = param(form, "client_id");
+    let tenant = tenant_for(shared, segment, client_id)?;
+    let Some(client_id) = client_id else {
+        return Err(Box::new(missing("client_id").page()));
+    };
+    let app = find_app(tenant, segment, client_id).map_err(|f| Box::new(f.page()))?;
+    let Some(t) = tenant else {
+        return Err(Box::new(missing("client_id").page()));
+    };
+    Ok((t, app))
 }
 
 fn tenant_name(t: &TenantConfig) -> String {
