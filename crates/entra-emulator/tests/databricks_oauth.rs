@@ -7,7 +7,7 @@ use crate::common;
 use aws_lc_rs::digest;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use common::{client, no_redirect_client, segment};
+use common::{client, no_redirect_client, scim_me, segment};
 use entra_emulator::{
     Emulator, EmulatorConfig, RunningEmulator, WorkspaceConfig, DATABRICKS_CLI_CLIENT_ID,
     DATABRICKS_CLI_REDIRECT, DEMO_DATABRICKS_OAUTH_SECRET, DEMO_SP_APP_ID, DEMO_TENANT_ID,
@@ -51,17 +51,6 @@ async fn m2m(emu: &RunningEmulator, name: &str, secret: &str) -> (u16, Value) {
         Some((DEMO_SP_APP_ID, secret)),
     )
     .await
-}
-
-async fn me(emu: &RunningEmulator, name: &str, token: &str) -> (u16, Value) {
-    let r = client()
-        .get(format!("{}/api/2.0/preview/scim/v2/Me", ws(emu, name)))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request");
-    let s = r.status().as_u16();
-    (s, r.json().await.expect("json"))
 }
 
 #[tokio::test]
@@ -117,7 +106,7 @@ async fn m2m_token_is_a_workspace_signed_jwt_accepted_by_scim_me() {
     assert_eq!(jwks["keys"][0]["kid"], h["kid"]);
     assert_eq!(jwks["keys"][0]["kty"], "RSA");
 
-    let (s, me_body) = me(&emu, DEMO_WORKSPACE, token).await;
+    let (s, me_body) = scim_me(&emu, DEMO_WORKSPACE, token).await;
     assert_eq!(s, 200, "{me_body}");
     assert_eq!(me_body["applicationId"], DEMO_SP_APP_ID);
 }
@@ -162,8 +151,8 @@ async fn token_of_one_workspace_is_refused_by_another() {
     let emu = start().await;
     let (_, body) = m2m(&emu, OTHER_WS, "dose-other").await;
     let token = body["access_token"].as_str().unwrap();
-    assert_eq!(me(&emu, OTHER_WS, token).await.0, 200);
-    let (s, refused) = me(&emu, DEMO_WORKSPACE, token).await;
+    assert_eq!(scim_me(&emu, OTHER_WS, token).await.0, 200);
+    let (s, refused) = scim_me(&emu, DEMO_WORKSPACE, token).await;
     assert_eq!(s, 403);
     assert_eq!(refused["message"], "Invalid access token.");
 }
@@ -177,7 +166,7 @@ async fn tampered_workspace_token_is_refused() {
     let mut claims = segment(token, 1);
     claims["sub"] = Value::from(DEMO_USER);
     parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let (s, _) = me(&emu, DEMO_WORKSPACE, &parts.join(".")).await;
+    let (s, _) = scim_me(&emu, DEMO_WORKSPACE, &parts.join(".")).await;
     assert_eq!(s, 403);
 }
 
@@ -282,7 +271,7 @@ async fn u2m_code_with_pkce_then_refresh_gives_user_tokens() {
     let c = segment(access, 1);
     assert_eq!(c["sub"], DEMO_USER);
     assert_eq!(c["client_id"], DATABRICKS_CLI_CLIENT_ID);
-    let (s, me_body) = me(&emu, DEMO_WORKSPACE, access).await;
+    let (s, me_body) = scim_me(&emu, DEMO_WORKSPACE, access).await;
     assert_eq!(s, 200, "{me_body}");
     assert_eq!(me_body["userName"], DEMO_USER);
 

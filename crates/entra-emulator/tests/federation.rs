@@ -69,16 +69,8 @@ async fn matching_external_token_gets_an_entra_token_the_workspace_accepts() {
     assert_eq!(s, 200, "{body}");
     let t = body["access_token"].as_str().unwrap();
     assert_eq!(segment(t, 1)["appid"], APP);
-    let r = client()
-        .get(format!(
-            "{}/api/2.0/preview/scim/v2/Me",
-            emu.workspace_url(DEMO_WORKSPACE).unwrap()
-        ))
-        .bearer_auth(t)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
+    let (s, _) = common::scim_me(&emu, DEMO_WORKSPACE, t).await;
+    assert_eq!(s, 200);
 }
 
 #[tokio::test]

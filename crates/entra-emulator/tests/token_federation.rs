@@ -58,17 +58,7 @@ async fn exchange(emu: &RunningEmulator, token: &str, client_id: Option<&str>) -
 }
 
 async fn me(emu: &RunningEmulator, token: &str) -> (u16, Value) {
-    let r = client()
-        .get(format!(
-            "{}/api/2.0/preview/scim/v2/Me",
-            emu.workspace_url(DEMO_WORKSPACE).unwrap()
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap())
+    common::scim_me(emu, DEMO_WORKSPACE, token).await
 }
 
 #[tokio::test]
