@@ -16,7 +16,9 @@ use crate::config::{
 use crate::databricks::Principal;
 use crate::federation::JwsAlg;
 use crate::state::{keys_doc_json, lock, Shared, WorkspaceState};
-use crate::util::{b64url, b64url_decode, found, now_secs, random_bytes, str_array, Obj};
+use crate::util::{
+    b64url, b64url_decode, found, now_secs, param, parse_form, random_bytes, str_array, Obj,
+};
 
 /// Lifetime of the access tokens the workspace issues (Databricks: one hour).
 pub(crate) const ACCESS_LIFETIME: i64 = 3600;
@@ -162,17 +164,6 @@ fn missing(params: &str) -> Response {
     )
 }
 
-fn form(bytes: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(bytes).into_owned().collect()
-}
-
-fn param<'a>(f: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    f.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.trim().is_empty())
-}
-
 fn random_token(prefix: &str) -> String {
     format!("{prefix}{}", b64url(&random_bytes::<24>()))
 }
@@ -253,7 +244,7 @@ fn error_redirect(
 /// `GET /oidc/v1/authorize`: signs in the `login_hint` member (else the first active
 /// user) and redirects with a code. Client and redirect URI failures are an error page.
 pub(crate) fn authorize(shared: &Shared, ws: &WorkspaceState, query: Option<&str>) -> Response {
-    let q = form(query.unwrap_or("").as_bytes());
+    let q = parse_form(query.unwrap_or("").as_bytes());
     let Some(client_id) = param(&q, "client_id") else {
         return error_page("invalid_request: Missing required parameter: client_id");
     };
@@ -373,7 +364,7 @@ pub(crate) fn token(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Response {
-    let f = form(body);
+    let f = parse_form(body);
     let Some(grant) = param(&f, "grant_type") else {
         return missing("grant_type");
     };

@@ -1,5 +1,5 @@
 //! Small helpers: base64, ordered JSON objects, GUIDs, random values, time formatting,
-//! a redirect answer.
+//! form parameters, a redirect answer.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -24,6 +24,21 @@ pub(crate) fn b64url_decode(text: &str) -> Option<Vec<u8>> {
 /// Standard base64 with padding (`x5c`).
 pub(crate) fn b64std(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
+}
+
+/// A form body or query string, decoded, in order.
+pub(crate) type Form = Vec<(String, String)>;
+
+pub(crate) fn parse_form(bytes: &[u8]) -> Form {
+    url::form_urlencoded::parse(bytes).into_owned().collect()
+}
+
+/// The first value of a form parameter; a blank one counts as absent.
+pub(crate) fn param<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.trim().is_empty())
 }
 
 /// `302 Found` to `location` (500 if it cannot be a header value).

@@ -30,7 +30,7 @@ use serde_json::Value;
 
 use crate::config::{AppRegistration, TenantConfig, UserAccount};
 use crate::state::{Authority, Resource, Shared};
-use crate::util::{entra_timestamp, now_secs, random_guid, Obj};
+use crate::util::{entra_timestamp, now_secs, param, parse_form, random_guid, Form, Obj};
 use crate::DATABRICKS_RESOURCE_ID;
 
 /// Azure Resource Manager's application id.
@@ -150,19 +150,6 @@ fn html(status: StatusCode, text: &str) -> Response {
         format!("<!DOCTYPE html><html><body><p>{text}</p></body></html>"),
     )
         .into_response()
-}
-
-type Form = Vec<(String, String)>;
-
-fn param<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.trim().is_empty())
-}
-
-fn parse_form(bytes: &[u8]) -> Form {
-    url::form_urlencoded::parse(bytes).into_owned().collect()
 }
 
 // ---------------------------------------------------------------------------------------
