@@ -3,10 +3,12 @@
 //! `/<tenant>/v2.0/.well-known/openid-configuration`), with every endpoint URL on the
 //! emulator's base URL.
 
+use axum::http::StatusCode;
 use serde_json::Value;
 
+use crate::signin::fail;
 use crate::state::{Authority, Shared};
-use crate::util::{entra_timestamp, now_secs, random_guid, str_array, Obj};
+use crate::util::{str_array, Obj};
 use crate::CONSUMER_TENANT_ID;
 
 fn issuer_and_region(shared: &Shared, auth: &Authority, v2: bool) -> (String, Value) {
@@ -178,47 +180,29 @@ fn jwks_uri(base: &str, path: &str, appid: Option<&str>) -> String {
 /// Entra's error body for a tenant it does not know: `AADSTS90002` (a GUID or a domain
 /// name) or `AADSTS900023` (neither).
 pub(crate) fn unknown_tenant_error(shared: &Shared, segment: &str) -> Obj {
-    let now = now_secs();
-    let trace = random_guid();
-    let correlation = random_guid();
-    let ts = entra_timestamp(now);
     let looks_valid = crate::util::is_guid(segment) || segment.contains('.');
-    let (error, code, text) = if looks_valid {
-        (
+    let f = if looks_valid {
+        fail(
+            StatusCode::BAD_REQUEST,
             "invalid_tenant",
-            90002_u32,
+            90002,
             format!(
-                "AADSTS90002: Tenant '{segment}' not found. Check to make sure you have the \
-                 correct tenant ID and are signing into the correct cloud. Check with your \
-                 subscription administrator, this may happen if there are no active \
-                 subscriptions for the tenant."
+                "Tenant '{segment}' not found. Check to make sure you have the correct tenant \
+                 ID and are signing into the correct cloud. Check with your subscription \
+                 administrator, this may happen if there are no active subscriptions for the \
+                 tenant."
             ),
         )
     } else {
-        (
+        fail(
+            StatusCode::BAD_REQUEST,
             "invalid_request",
-            900023_u32,
+            900023,
             format!(
-                "AADSTS900023: Specified tenant identifier '{segment}' is neither a valid DNS \
-                 name, nor a valid external domain."
+                "Specified tenant identifier '{segment}' is neither a valid DNS name, nor a \
+                 valid external domain."
             ),
         )
     };
-    let mut o = Obj::new();
-    o.push("error", error)
-        .push(
-            "error_description",
-            format!(
-                "{text}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {ts}"
-            ),
-        )
-        .push("error_codes", Value::Array(vec![Value::from(code)]))
-        .push("timestamp", ts)
-        .push("trace_id", trace)
-        .push("correlation_id", correlation)
-        .push(
-            "error_uri",
-            format!("{}/error?code={code}", shared.base_url),
-        );
-    o
+    f.body(shared)
 }

@@ -89,7 +89,8 @@ impl Fail {
         (desc, trace, correlation, ts)
     }
 
-    fn body(&self, shared: &Shared) -> Obj {
+    /// Entra's JSON error body.
+    pub(crate) fn body(&self, shared: &Shared) -> Obj {
         let (desc, trace, correlation, ts) = self.description();
         let mut o = Obj::new();
         o.push("error", self.error)
@@ -177,16 +178,20 @@ fn tenant_for<'a>(
     }
 }
 
+/// The app the request's `client_id` names, and its tenant (the one [`tenant_for`]
+/// found): `AADSTS900144` without a client id, `AADSTS700016` for an app not there.
 fn find_app<'a>(
     tenant: Option<&'a TenantConfig>,
     segment: &str,
-    client_id: &str,
-) -> Result<&'a AppRegistration, Fail> {
+    client_id: Option<&str>,
+) -> Result<(&'a TenantConfig, &'a AppRegistration), Fail> {
+    let client_id = client_id.ok_or_else(|| missing("client_id"))?;
     tenant
         .and_then(|t| {
             t.apps
                 .iter()
                 .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+                .map(|a| (t, a))
         })
         .ok_or_else(|| {
             fail(
@@ -212,14 +217,7 @@ fn requested_app<'a>(
 ) -> Result<(&'a TenantConfig, &'a AppRegistration), Box<Response>> {
     let client_id = param(form, "client_id");
     let tenant = tenant_for(shared, segment, client_id)?;
-    let Some(client_id) = client_id else {
-        return Err(Box::new(missing("client_id").page()));
-    };
-    let app = find_app(tenant, segment, client_id).map_err(|f| Box::new(f.page()))?;
-    let Some(t) = tenant else {
-        return Err(Box::new(missing("client_id").page()));
-    };
-    Ok((t, app))
+    find_app(tenant, segment, client_id).map_err(|f| Box::new(f.page()))
 }
 
 fn tenant_name(t: &TenantConfig) -> String {
