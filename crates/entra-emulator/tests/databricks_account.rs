@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{client, segment};
+use common::{get_bearer, segment};
 use entra_emulator::{
     AccountConfig, Emulator, EmulatorConfig, RunningEmulator, WorkspaceMember,
     DEMO_DATABRICKS_OAUTH_SECRET, DEMO_SP_APP_ID, DEMO_WORKSPACE,
@@ -27,21 +27,12 @@ async fn start() -> RunningEmulator {
 }
 
 async fn token(url: &str, secret: &str) -> (u16, Value) {
-    let r = client()
-        .post(url)
-        .basic_auth(DEMO_SP_APP_ID, Some(secret))
-        .form(&[("grant_type", "client_credentials"), ("scope", "all-apis")])
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap())
-}
-
-async fn get_with(url: &str, token: &str) -> (u16, Value) {
-    let r = client().get(url).bearer_auth(token).send().await.unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap())
+    common::post_form(
+        url,
+        &[("grant_type", "client_credentials"), ("scope", "all-apis")],
+        Some((DEMO_SP_APP_ID, secret)),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -60,7 +51,7 @@ async fn account_host_serves_oidc_under_accounts_id_with_its_issuer() {
     assert_eq!(s, 200, "{body}");
     let t = body["access_token"].as_str().unwrap();
     assert_eq!(segment(t, 1)["iss"], iss);
-    let (s, me) = get_with(&format!("{host}/api/2.0/accounts/{ACCOUNT}/scim/v2/Me"), t).await;
+    let (s, me) = get_bearer(&format!("{host}/api/2.0/accounts/{ACCOUNT}/scim/v2/Me"), t).await;
     assert_eq!(s, 200, "{me}");
     assert_eq!(me["applicationId"], DEMO_SP_APP_ID);
     // Another account id on this host is not served.
@@ -78,7 +69,8 @@ async fn workspace_token_is_refused_on_the_account() {
     let (_, body) = token(&format!("{ws}/oidc/v1/token"), DEMO_DATABRICKS_OAUTH_SECRET).await;
     let t = body["access_token"].as_str().unwrap();
     let host = emu.account_url(ACCOUNT).unwrap();
-    let (s, refused) = get_with(&format!("{host}/api/2.0/accounts/{ACCOUNT}/scim/v2/Me"), t).await;
+    let (s, refused) =
+        get_bearer(&format!("{host}/api/2.0/accounts/{ACCOUNT}/scim/v2/Me"), t).await;
     assert_eq!(s, 403);
     assert_eq!(refused["message"], "Invalid access token.");
 }
@@ -95,7 +87,7 @@ async fn account_token_is_accepted_on_a_workspace_of_the_account() {
     .await;
     let t = body["access_token"].as_str().unwrap();
     let ws = emu.workspace_url(DEMO_WORKSPACE).unwrap();
-    let (s, me) = get_with(&format!("{ws}/api/2.0/preview/scim/v2/Me"), t).await;
+    let (s, me) = get_bearer(&format!("{ws}/api/2.0/preview/scim/v2/Me"), t).await;
     assert_eq!(s, 200, "{me}");
     // The workspace's host metadata names the account.
     let (_, meta) = common::get_json(&format!("{ws}/.well-known/databricks-config")).await;

@@ -7,7 +7,7 @@ use crate::common;
 use aws_lc_rs::digest;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use common::{client, no_redirect_client, scim_me, segment};
+use common::{client, no_redirect_client, post_form, scim_me, segment};
 use entra_emulator::{
     Emulator, EmulatorConfig, RunningEmulator, WorkspaceConfig, DATABRICKS_CLI_CLIENT_ID,
     DATABRICKS_CLI_REDIRECT, DEMO_DATABRICKS_OAUTH_SECRET, DEMO_SP_APP_ID, DEMO_TENANT_ID,
@@ -34,18 +34,8 @@ fn ws(emu: &RunningEmulator, name: &str) -> String {
     emu.workspace_url(name).expect("workspace")
 }
 
-async fn token_call(url: &str, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> (u16, Value) {
-    let mut r = client().post(url).form(form);
-    if let Some((id, secret)) = basic {
-        r = r.basic_auth(id, Some(secret));
-    }
-    let r = r.send().await.expect("request");
-    let s = r.status().as_u16();
-    (s, r.json().await.expect("json"))
-}
-
 async fn m2m(emu: &RunningEmulator, name: &str, secret: &str) -> (u16, Value) {
-    token_call(
+    post_form(
         &format!("{}/oidc/v1/token", ws(emu, name)),
         &[("grant_type", "client_credentials"), ("scope", "all-apis")],
         Some((DEMO_SP_APP_ID, secret)),
@@ -117,7 +107,7 @@ async fn m2m_wrong_or_missing_secret_is_invalid_client() {
     let (s, body) = m2m(&emu, DEMO_WORKSPACE, "dose-wrong").await;
     assert_eq!(s, 401);
     assert_eq!(body["error"], "invalid_client");
-    let (s, body) = token_call(
+    let (s, body) = post_form(
         &format!("{}/oidc/v1/token", ws(&emu, DEMO_WORKSPACE)),
         &[("grant_type", "client_credentials")],
         None,
@@ -133,7 +123,7 @@ async fn m2m_wrong_or_missing_secret_is_invalid_client() {
 #[tokio::test]
 async fn m2m_unknown_scope_is_invalid_scope() {
     let emu = start().await;
-    let (s, body) = token_call(
+    let (s, body) = post_form(
         &format!("{}/oidc/v1/token", ws(&emu, DEMO_WORKSPACE)),
         &[
             ("grant_type", "client_credentials"),
@@ -226,7 +216,7 @@ async fn u2m_code_with_pkce_then_refresh_gives_user_tokens() {
     let url = format!("{}/oidc/v1/token", ws(&emu, DEMO_WORKSPACE));
 
     // A wrong verifier spends nothing we can reuse: the code is single-use.
-    let (s, body) = token_call(
+    let (s, body) = post_form(
         &url,
         &[
             ("grant_type", "authorization_code"),
@@ -265,7 +255,7 @@ async fn u2m_code_with_pkce_then_refresh_gives_user_tokens() {
         ("redirect_uri", DATABRICKS_CLI_REDIRECT),
         ("client_id", DATABRICKS_CLI_CLIENT_ID),
     ];
-    let (s, body) = token_call(&url, &form, None).await;
+    let (s, body) = post_form(&url, &form, None).await;
     assert_eq!(s, 200, "{body}");
     let access = body["access_token"].as_str().unwrap();
     let c = segment(access, 1);
@@ -276,7 +266,7 @@ async fn u2m_code_with_pkce_then_refresh_gives_user_tokens() {
     assert_eq!(me_body["userName"], DEMO_USER);
 
     // Redeeming the same code again fails.
-    let (s, again) = token_call(&url, &form, None).await;
+    let (s, again) = post_form(&url, &form, None).await;
     assert_eq!(s, 400);
     assert_eq!(again["error"], "invalid_grant");
 
@@ -287,14 +277,14 @@ async fn u2m_code_with_pkce_then_refresh_gives_user_tokens() {
         ("refresh_token", rt.as_str()),
         ("client_id", DATABRICKS_CLI_CLIENT_ID),
     ];
-    let (s, refreshed) = token_call(&url, &refresh_form, None).await;
+    let (s, refreshed) = post_form(&url, &refresh_form, None).await;
     assert_eq!(s, 200, "{refreshed}");
     assert_eq!(
         segment(refreshed["access_token"].as_str().unwrap(), 1)["sub"],
         DEMO_USER
     );
     assert_ne!(refreshed["refresh_token"].as_str().unwrap(), rt);
-    let (s, spent) = token_call(&url, &refresh_form, None).await;
+    let (s, spent) = post_form(&url, &refresh_form, None).await;
     assert_eq!(s, 400);
     assert_eq!(spent["error"], "invalid_grant");
 }

@@ -54,9 +54,7 @@ async fn start(cert: &ClientCertificate) -> RunningEmulator {
 }
 
 async fn post(url: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let r = client().post(url).form(form).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap())
+    crate::common::post_form(url, form, None).await
 }
 
 fn assert_entra_error(body: &Value, error: &str, code: u64) {

@@ -57,6 +57,33 @@ pub async fn get_status(url: &str) -> u16 {
         .as_u16()
 }
 
+/// POSTs a form, with Basic client credentials if given: the status and the JSON body.
+pub async fn post_form(
+    url: &str,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> (u16, Value) {
+    let mut r = client().post(url).form(form);
+    if let Some((id, secret)) = basic {
+        r = r.basic_auth(id, Some(secret));
+    }
+    let r = r.send().await.expect("request");
+    let s = r.status().as_u16();
+    (s, r.json().await.expect("json"))
+}
+
+/// GET with a Bearer token: the status and the JSON body.
+pub async fn get_bearer(url: &str, token: &str) -> (u16, Value) {
+    let r = client()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    let s = r.status().as_u16();
+    (s, r.json().await.expect("json"))
+}
+
 /// The emulator with the demo configuration ([`EmulatorConfig::default`]).
 pub async fn start_demo() -> RunningEmulator {
     Emulator::start(EmulatorConfig::default())
