@@ -35,12 +35,7 @@ fn ws(emu: &RunningEmulator, name: &str) -> String {
 }
 
 async fn m2m(emu: &RunningEmulator, name: &str, secret: &str) -> (u16, Value) {
-    post_form(
-        &format!("{}/oidc/v1/token", ws(emu, name)),
-        &[("grant_type", "client_credentials"), ("scope", "all-apis")],
-        Some((DEMO_SP_APP_ID, secret)),
-    )
-    .await
+    common::databricks_m2m(&format!("{}/oidc/v1/token", ws(emu, name)), secret).await
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use entra_emulator::{Emulator, EmulatorConfig, RunningEmulator};
+use entra_emulator::{Emulator, EmulatorConfig, RunningEmulator, DEMO_SP_APP_ID};
 use serde_json::Value;
 
 /// The text of a real Entra metadata file captured in the shared test data.
@@ -70,6 +70,17 @@ pub async fn post_form(
     let r = r.send().await.expect("request");
     let s = r.status().as_u16();
     (s, r.json().await.expect("json"))
+}
+
+/// Databricks M2M at a token endpoint: client credentials of the demo service principal
+/// ([`DEMO_SP_APP_ID`]) with `secret`, scope `all-apis`.
+pub async fn databricks_m2m(token_url: &str, secret: &str) -> (u16, Value) {
+    post_form(
+        token_url,
+        &[("grant_type", "client_credentials"), ("scope", "all-apis")],
+        Some((DEMO_SP_APP_ID, secret)),
+    )
+    .await
 }
 
 /// GET with a Bearer token: the status and the JSON body.
