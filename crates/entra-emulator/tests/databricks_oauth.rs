@@ -170,6 +170,25 @@ async fn authorize(emu: &RunningEmulator, query: &[(&str, &str)]) -> reqwest::Re
         .expect("request")
 }
 
+/// The Databricks CLI's U2M request (PKCE S256, scope `all-apis offline_access`), with
+/// `extra` parameters.
+async fn cli_authorize(
+    emu: &RunningEmulator,
+    challenge: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut query = vec![
+        ("response_type", "code"),
+        ("client_id", DATABRICKS_CLI_CLIENT_ID),
+        ("redirect_uri", DATABRICKS_CLI_REDIRECT),
+        ("scope", "all-apis offline_access"),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    query.extend_from_slice(extra);
+    authorize(emu, &query).await
+}
+
 fn location_params(r: &reqwest::Response) -> (String, Vec<(String, String)>) {
     let loc = r.headers()["location"].to_str().unwrap().to_owned();
     let u = url::Url::parse(&loc).unwrap();
@@ -190,19 +209,7 @@ fn get<'a>(p: &'a [(String, String)], k: &str) -> Option<&'a str> {
 async fn u2m_code_with_pkce_then_refresh_gives_user_tokens() {
     let emu = start().await;
     let (verifier, challenge) = pkce();
-    let r = authorize(
-        &emu,
-        &[
-            ("response_type", "code"),
-            ("client_id", DATABRICKS_CLI_CLIENT_ID),
-            ("redirect_uri", DATABRICKS_CLI_REDIRECT),
-            ("scope", "all-apis offline_access"),
-            ("state", "st-1"),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ],
-    )
-    .await;
+    let r = cli_authorize(&emu, &challenge, &[("state", "st-1")]).await;
     assert_eq!(r.status().as_u16(), 302);
     let (base, params) = location_params(&r);
     assert_eq!(base, DATABRICKS_CLI_REDIRECT);
@@ -230,18 +237,7 @@ async fn u2m_code_with_pkce_then_refresh_gives_user_tokens() {
     assert_eq!(body["error"], "invalid_grant");
 
     // A fresh code, redeemed properly.
-    let r = authorize(
-        &emu,
-        &[
-            ("response_type", "code"),
-            ("client_id", DATABRICKS_CLI_CLIENT_ID),
-            ("redirect_uri", DATABRICKS_CLI_REDIRECT),
-            ("scope", "all-apis offline_access"),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ],
-    )
-    .await;
+    let r = cli_authorize(&emu, &challenge, &[]).await;
     let code = get(&location_params(&r).1, "code").unwrap().to_owned();
     let form = [
         ("grant_type", "authorization_code"),
