@@ -130,8 +130,11 @@ pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     out
 }
 
-/// Formats 16 bytes as a GUID (`8-4-4-4-12`, lower case).
-pub(crate) fn guid_from_bytes(b: &[u8; 16]) -> String {
+/// Formats 16 bytes as a version-4 GUID (`8-4-4-4-12`, lower case): the version and
+/// variant bits are set, the other 122 bits kept.
+fn v4_guid(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(
         "{}-{}-{}-{}-{}",
@@ -145,10 +148,7 @@ pub(crate) fn guid_from_bytes(b: &[u8; 16]) -> String {
 
 /// A random version-4 GUID.
 pub(crate) fn random_guid() -> String {
-    let mut b = random_bytes::<16>();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    guid_from_bytes(&b)
+    v4_guid(random_bytes::<16>())
 }
 
 /// A stable GUID derived from some text (same input, same GUID).
@@ -156,9 +156,7 @@ pub(crate) fn derived_guid(seed: &str) -> String {
     let d = digest::digest(&digest::SHA256, seed.as_bytes());
     let mut b = [0u8; 16];
     b.copy_from_slice(&d.as_ref()[..16]);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    guid_from_bytes(&b)
+    v4_guid(b)
 }
 
 /// SHA-256 of the text, base64url (43 characters), like Entra's pairwise `sub`.
