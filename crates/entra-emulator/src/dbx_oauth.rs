@@ -119,9 +119,7 @@ pub(crate) fn host_metadata(ws: &WorkspaceState) -> Response {
 
 /// `GET /oidc/jwks.json`.
 pub(crate) fn jwks(ws: &WorkspaceState) -> Response {
-    let mut k = ws.key.jwk(None);
-    k.remove("x5c");
-    k.remove("x5t");
+    let mut k = ws.key.bare_jwk();
     k.push("alg", "RS256");
     (
         StatusCode::OK,

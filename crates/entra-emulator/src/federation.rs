@@ -88,10 +88,7 @@ impl ExternalIssuer {
 
     /// Its key set, JSON text.
     pub fn jwks(&self) -> String {
-        let mut k = self.key.jwk(None);
-        k.remove("x5c");
-        k.remove("x5t");
-        crate::state::keys_doc_json(&[k])
+        crate::state::keys_doc_json(&[self.key.bare_jwk()])
     }
 
     /// A token with `iss` = the issuer, `sub`, `aud`, `iat`/`nbf` now, `exp` in
