@@ -419,10 +419,7 @@ impl AccountConfig {
 
     /// Adds an OAuth secret for a service principal.
     pub fn oauth_secret(mut self, client_id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.oauth_secrets.push(OAuthSecret {
-            client_id: client_id.into().to_ascii_lowercase(),
-            secret: secret.into(),
-        });
+        self.oauth_secrets.push(OAuthSecret::new(client_id, secret));
         self
     }
 
@@ -446,6 +443,16 @@ pub struct OAuthSecret {
     pub client_id: String,
     /// The secret (Databricks' look like `dose` + hex).
     pub secret: String,
+}
+
+impl OAuthSecret {
+    /// A secret of the service principal `client_id` (kept lower case).
+    pub fn new(client_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into().to_ascii_lowercase(),
+            secret: secret.into(),
+        }
+    }
 }
 
 impl std::fmt::Debug for OAuthSecret {
@@ -554,10 +561,7 @@ impl WorkspaceConfig {
 
     /// Adds a Databricks OAuth secret for a service principal (M2M).
     pub fn oauth_secret(mut self, client_id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.oauth_secrets.push(OAuthSecret {
-            client_id: client_id.into().to_ascii_lowercase(),
-            secret: secret.into(),
-        });
+        self.oauth_secrets.push(OAuthSecret::new(client_id, secret));
         self
     }
 
@@ -1024,6 +1028,10 @@ impl EmulatorConfig {
         self
     }
 
+    fn has_tenant(&self, id: &str) -> bool {
+        self.tenants.iter().any(|t| t.id.eq_ignore_ascii_case(id))
+    }
+
     /// Checks ids and references: tenant ids are unique GUIDs, workspaces are uniquely
     /// named and belong to configured tenants.
     pub fn validate(&self) -> Result<(), Error> {
@@ -1056,11 +1064,7 @@ impl EmulatorConfig {
             }
         }
         for mi in &self.managed_identities {
-            if !self
-                .tenants
-                .iter()
-                .any(|t| t.id.eq_ignore_ascii_case(&mi.tenant_id))
-            {
+            if !self.has_tenant(&mi.tenant_id) {
                 return Err(Error::Config(format!(
                     "managed identity '{}' refers to unknown tenant '{}'",
                     mi.client_id, mi.tenant_id
@@ -1089,11 +1093,7 @@ impl EmulatorConfig {
                     w.name
                 )));
             }
-            if !self
-                .tenants
-                .iter()
-                .any(|t| t.id.eq_ignore_ascii_case(&w.tenant_id))
-            {
+            if !self.has_tenant(&w.tenant_id) {
                 return Err(Error::Config(format!(
                     "workspace '{}' refers to unknown tenant '{}'",
                     w.name, w.tenant_id

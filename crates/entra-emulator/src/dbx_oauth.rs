@@ -14,8 +14,11 @@ use crate::config::{
     MemberKind, WorkspaceMember, DATABRICKS_CLI_CLIENT_ID, DATABRICKS_CLI_REDIRECT,
 };
 use crate::databricks::Principal;
+use crate::federation::JwsAlg;
 use crate::state::{keys_doc_json, lock, Shared, WorkspaceState};
-use crate::util::{b64url, b64url_decode, now_secs, random_bytes, Obj};
+use crate::util::{
+    b64url, b64url_decode, found, now_secs, param, parse_form, random_bytes, str_array, Obj,
+};
 
 /// Lifetime of the access tokens the workspace issues (Databricks: one hour).
 pub(crate) const ACCESS_LIFETIME: i64 = 3600;
@@ -63,37 +66,39 @@ pub(crate) fn issuer(ws: &WorkspaceState) -> String {
 /// Body of both discovery documents.
 pub(crate) fn discovery(ws: &WorkspaceState) -> Response {
     let base = issuer(ws);
-    let list = |v: &[&str]| Value::Array(v.iter().map(|s| Value::from(*s)).collect());
     let mut o = Obj::new();
     o.push("authorization_endpoint", format!("{base}/v1/authorize"))
         .push("token_endpoint", format!("{base}/v1/token"))
         .push("issuer", base.as_str())
         .push("jwks_uri", format!("{base}/jwks.json"))
-        .push("scopes_supported", list(&SCOPES))
-        .push("response_types_supported", list(&["code", "id_token"]))
+        .push("scopes_supported", str_array(&SCOPES))
+        .push("response_types_supported", str_array(&["code", "id_token"]))
         .push(
             "response_modes_supported",
-            list(&["query", "fragment", "form_post"]),
+            str_array(&["query", "fragment", "form_post"]),
         )
         .push(
             "grant_types_supported",
-            list(&[
+            str_array(&[
                 "client_credentials",
                 "authorization_code",
                 "refresh_token",
                 TOKEN_EXCHANGE,
             ]),
         )
-        .push("code_challenge_methods_supported", list(&["S256"]))
+        .push("code_challenge_methods_supported", str_array(&["S256"]))
         .push(
             "token_endpoint_auth_methods_supported",
-            list(&["client_secret_basic", "client_secret_post", "none"]),
+            str_array(&["client_secret_basic", "client_secret_post", "none"]),
         )
-        .push("subject_types_supported", list(&["public"]))
-        .push("id_token_signing_alg_values_supported", list(&["RS256"]))
+        .push("subject_types_supported", str_array(&["public"]))
+        .push(
+            "id_token_signing_alg_values_supported",
+            str_array(&["RS256"]),
+        )
         .push(
             "claims_supported",
-            list(&["iss", "sub", "aud", "iat", "exp", "jti", "name", "email"]),
+            str_array(&["iss", "sub", "aud", "iat", "exp", "jti", "name", "email"]),
         )
         .push("request_uri_parameter_supported", false);
     json(StatusCode::OK, &o)
@@ -114,9 +119,7 @@ pub(crate) fn host_metadata(ws: &WorkspaceState) -> Response {
 
 /// `GET /oidc/jwks.json`.
 pub(crate) fn jwks(ws: &WorkspaceState) -> Response {
-    let mut k = ws.key.jwk(None);
-    k.remove("x5c");
-    k.remove("x5t");
+    let mut k = ws.key.bare_jwk();
     k.push("alg", "RS256");
     (
         StatusCode::OK,
@@ -145,15 +148,18 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     json(status, &o)
 }
 
-fn form(bytes: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(bytes).into_owned().collect()
+/// A 400 `invalid_grant`: a code, refresh token or principal the workspace refuses.
+fn invalid_grant(description: &str) -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description)
 }
 
-fn param<'a>(f: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    f.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.trim().is_empty())
+/// A 400 `invalid_request` for missing token-request parameters.
+fn missing(params: &str) -> Response {
+    oauth_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        &format!("Missing required parameter: {params}"),
+    )
 }
 
 fn random_token(prefix: &str) -> String {
@@ -166,6 +172,20 @@ fn s256(verifier: &str) -> String {
 
 fn bad_scope(scope: &str) -> Option<&str> {
     scope.split_whitespace().find(|s| !SCOPES.contains(s))
+}
+
+/// The token request's `scope` (default `all-apis`), or a 400 `invalid_scope` for a
+/// scope the workspace does not know.
+fn requested_scope(f: &[(String, String)]) -> Result<&str, Box<Response>> {
+    let scope = param(f, "scope").unwrap_or("all-apis");
+    match bad_scope(scope) {
+        Some(bad) => Err(Box::new(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            &format!("Invalid scope: {bad}"),
+        ))),
+        None => Ok(scope),
+    }
 }
 
 fn prune(map: &mut HashMap<String, Grant>, now: i64) {
@@ -219,17 +239,10 @@ fn error_redirect(
     found(&format!("{redirect_uri}?{}", q.finish()))
 }
 
-fn found(location: &str) -> Response {
-    match header::HeaderValue::from_str(location) {
-        Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
 /// `GET /oidc/v1/authorize`: signs in the `login_hint` member (else the first active
 /// user) and redirects with a code. Client and redirect URI failures are an error page.
 pub(crate) fn authorize(shared: &Shared, ws: &WorkspaceState, query: Option<&str>) -> Response {
-    let q = form(query.unwrap_or("").as_bytes());
+    let q = parse_form(query.unwrap_or("").as_bytes());
     let Some(client_id) = param(&q, "client_id") else {
         return error_page("invalid_request: Missing required parameter: client_id");
     };
@@ -349,13 +362,9 @@ pub(crate) fn token(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Response {
-    let f = form(body);
+    let f = parse_form(body);
     let Some(grant) = param(&f, "grant_type") else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing required parameter: grant_type",
-        );
+        return missing("grant_type");
     };
     match grant {
         "client_credentials" => m2m(ws, headers, &f),
@@ -390,14 +399,10 @@ fn exchange(shared: &Shared, ws: &WorkspaceState, f: &[(String, String)]) -> Res
     if param(f, "subject_token_type") != Some(JWT_TOKEN_TYPE) {
         return exchange_failed(&format!("subject_token_type must be {JWT_TOKEN_TYPE}"));
     }
-    let scope = param(f, "scope").unwrap_or("all-apis");
-    if let Some(bad) = bad_scope(scope) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            &format!("Invalid scope: {bad}"),
-        );
-    }
+    let scope = match requested_scope(f) {
+        Ok(scope) => scope,
+        Err(r) => return *r,
+    };
     let parts: Vec<&str> = subject_token.split('.').collect();
     let [h, c, s] = parts.as_slice() else {
         return exchange_failed("the subject token is not a JWT");
@@ -408,16 +413,13 @@ fn exchange(shared: &Shared, ws: &WorkspaceState, f: &[(String, String)]) -> Res
     let (Some(header), Some(claims), Some(sig)) = (decode(h), decode(c), b64url_decode(s)) else {
         return exchange_failed("the subject token is not a JWT");
     };
-    let alg = header.get("alg").and_then(Value::as_str).unwrap_or("");
-    if alg != "RS256" && alg != "ES256" {
-        return exchange_failed("only RS256 and ES256 subject tokens are accepted");
-    }
-    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
-    let auds: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(a)) => vec![a.as_str()],
-        Some(Value::Array(l)) => l.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
+    let alg = match header.get("alg").and_then(Value::as_str) {
+        Some("RS256") => JwsAlg::Rs256,
+        Some("ES256") => JwsAlg::Es256,
+        _ => return exchange_failed("only RS256 and ES256 subject tokens are accepted"),
     };
+    let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
+    let auds = crate::federation::audiences(&claims);
     let account_policies = if ws.account_host {
         Vec::new()
     } else {
@@ -476,12 +478,7 @@ fn exchange(shared: &Shared, ws: &WorkspaceState, f: &[(String, String)]) -> Res
         ));
     }
     let signed = format!("{h}.{c}");
-    let verified = if alg == "ES256" {
-        es256_ok(&policy.jwks, &header, &signed, &sig)
-    } else {
-        crate::federation::signature_ok(&policy.jwks, &header, &signed, &sig)
-    };
-    if !verified {
+    if !crate::federation::signature_ok(&policy.jwks, &header, &signed, &sig, alg) {
         return exchange_failed(
             "the subject token signature does not verify with the issuer's keys",
         );
@@ -511,40 +508,6 @@ fn exchange(shared: &Shared, ws: &WorkspaceState, f: &[(String, String)]) -> Res
     }
 }
 
-/// An ES256 signature (JWS: r || s, 64 bytes) by an EC P-256 key of the set.
-fn es256_ok(jwks: &str, header: &Map<String, Value>, signed: &str, sig: &[u8]) -> bool {
-    let Ok(Value::Object(set)) = serde_json::from_str::<Value>(jwks) else {
-        return false;
-    };
-    let kid = header.get("kid").and_then(Value::as_str);
-    let keys = set
-        .get("keys")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    keys.iter().any(|k| {
-        let s = |n: &str| k.get(n).and_then(Value::as_str);
-        if s("kty") != Some("EC")
-            || s("crv") != Some("P-256")
-            || kid.is_some_and(|kid| s("kid").is_some_and(|x| x != kid))
-        {
-            return false;
-        }
-        let (Some(x), Some(y)) = (
-            s("x").and_then(b64url_decode),
-            s("y").and_then(b64url_decode),
-        ) else {
-            return false;
-        };
-        let mut point = vec![4u8];
-        point.extend_from_slice(&x);
-        point.extend_from_slice(&y);
-        signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &point)
-            .verify(signed.as_bytes(), sig)
-            .is_ok()
-    })
-}
-
 fn client_auth_failed() -> Response {
     oauth_error(
         StatusCode::UNAUTHORIZED,
@@ -563,25 +526,37 @@ fn m2m(ws: &WorkspaceState, headers: &HeaderMap, f: &[(String, String)]) -> Resp
     if !known {
         return client_auth_failed();
     }
-    let scope = param(f, "scope").unwrap_or("all-apis");
-    if let Some(bad) = bad_scope(scope) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_scope",
-            &format!("Invalid scope: {bad}"),
-        );
-    }
+    let scope = match requested_scope(f) {
+        Ok(scope) => scope,
+        Err(r) => return *r,
+    };
     let sp = ws.config.members.iter().find(|m| {
         m.kind == MemberKind::ServicePrincipal && m.name.eq_ignore_ascii_case(&client_id)
     });
     match sp {
         Some(m) if m.active => issue(ws, &client_id.to_ascii_lowercase(), &m.name, scope, None),
-        _ => oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "The service principal is not active in this workspace",
-        ),
+        _ => invalid_grant("The service principal is not active in this workspace"),
     }
+}
+
+/// A code or refresh token just taken out of its store: it counts only on the
+/// workspace it was issued for, unexpired, and presented by the client it was issued to.
+/// `invalid` is the `invalid_grant` description for an unknown, foreign or expired one.
+fn spend(
+    g: Option<Grant>,
+    ws: &WorkspaceState,
+    headers: &HeaderMap,
+    f: &[(String, String)],
+    invalid: &str,
+) -> Result<Grant, Box<Response>> {
+    let Some(g) = g.filter(|g| g.workspace == ws.config.name && g.expires > now_secs()) else {
+        return Err(Box::new(invalid_grant(invalid)));
+    };
+    let client_id = client_credentials_of(headers, f).map(|(id, _)| id);
+    if client_id.as_deref() != Some(g.client_id.as_str()) {
+        return Err(Box::new(client_auth_failed()));
+    }
+    Ok(g)
 }
 
 fn redeem_code(
@@ -595,35 +570,24 @@ fn redeem_code(
         param(f, "code_verifier"),
         param(f, "redirect_uri"),
     ) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing required parameter: code, code_verifier or redirect_uri",
-        );
+        return missing("code, code_verifier or redirect_uri");
     };
-    let client_id = client_credentials_of(headers, f).map(|(id, _)| id);
     let g = lock(&shared.dbx).codes.remove(code);
-    let Some(g) = g.filter(|g| g.workspace == ws.config.name && g.expires > now_secs()) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "Authorization code is invalid or expired",
-        );
+    let g = match spend(
+        g,
+        ws,
+        headers,
+        f,
+        "Authorization code is invalid or expired",
+    ) {
+        Ok(g) => g,
+        Err(r) => return *r,
     };
-    if client_id.as_deref() != Some(g.client_id.as_str()) {
-        return client_auth_failed();
-    }
     if g.redirect_uri != redirect_uri {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "redirect_uri does not match the one of the authorization request",
-        );
+        return invalid_grant("redirect_uri does not match the one of the authorization request");
     }
     if !crate::util::ct_eq(&s256(verifier), &g.challenge) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
+        return invalid_grant(
             "PKCE verification failed: code_verifier does not match code_challenge",
         );
     }
@@ -652,31 +616,16 @@ fn refresh(
     f: &[(String, String)],
 ) -> Response {
     let Some(rt) = param(f, "refresh_token") else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing required parameter: refresh_token",
-        );
+        return missing("refresh_token");
     };
-    let client_id = client_credentials_of(headers, f).map(|(id, _)| id);
     // Refresh tokens rotate: the one presented is spent.
     let g = lock(&shared.dbx).refresh.remove(rt);
-    let Some(g) = g.filter(|g| g.workspace == ws.config.name && g.expires > now_secs()) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "Refresh token is invalid or expired",
-        );
+    let g = match spend(g, ws, headers, f, "Refresh token is invalid or expired") {
+        Ok(g) => g,
+        Err(r) => return *r,
     };
-    if client_id.as_deref() != Some(g.client_id.as_str()) {
-        return client_auth_failed();
-    }
     if active_member(ws, &g.subject).is_none() {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "The user is not active in this workspace",
-        );
+        return invalid_grant("The user is not active in this workspace");
     }
     let next = store_refresh(shared, &g);
     issue(ws, &g.client_id, &g.subject, &g.scope, next)

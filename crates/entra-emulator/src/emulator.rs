@@ -30,6 +30,20 @@ async fn bind(port: u16) -> Result<TcpListener, Error> {
     Ok(TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?)
 }
 
+/// One listener per port, in order, and the URL of each.
+async fn bind_each(
+    ports: impl Iterator<Item = u16>,
+) -> Result<(Vec<TcpListener>, Vec<String>), Error> {
+    let mut listeners = Vec::new();
+    let mut urls = Vec::new();
+    for port in ports {
+        let l = bind(port).await?;
+        urls.push(format!("http://127.0.0.1:{}", l.local_addr()?.port()));
+        listeners.push(l);
+    }
+    Ok((listeners, urls))
+}
+
 async fn launch(config: EmulatorConfig) -> Result<Launched, Error> {
     config.validate()?;
     let cfg = config.clone();
@@ -39,21 +53,8 @@ async fn launch(config: EmulatorConfig) -> Result<Launched, Error> {
 
     let authority = bind(config.port).await?;
     let base_url = format!("http://127.0.0.1:{}", authority.local_addr()?.port());
-    let mut ws_listeners = Vec::with_capacity(config.workspaces.len());
-    let mut ws_urls = Vec::with_capacity(config.workspaces.len());
-    for w in &config.workspaces {
-        let l = bind(w.port).await?;
-        ws_urls.push(format!("http://127.0.0.1:{}", l.local_addr()?.port()));
-        ws_listeners.push(l);
-    }
-
-    let mut acct_listeners = Vec::with_capacity(config.accounts.len());
-    let mut acct_urls = Vec::with_capacity(config.accounts.len());
-    for a in &config.accounts {
-        let l = bind(a.port).await?;
-        acct_urls.push(format!("http://127.0.0.1:{}", l.local_addr()?.port()));
-        acct_listeners.push(l);
-    }
+    let (ws_listeners, ws_urls) = bind_each(config.workspaces.iter().map(|w| w.port)).await?;
+    let (acct_listeners, acct_urls) = bind_each(config.accounts.iter().map(|a| a.port)).await?;
 
     let (stop, stop_rx) = watch::channel(false);
     let shared = Arc::new(Shared::new(

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::config::AppRegistration;
 use crate::keys::SigningKey;
 use crate::signin::{fail, Fail};
-use crate::util::{b64url_decode, iso_seconds, now_secs, Obj};
+use crate::util::{b64url_decode, now_secs, Obj};
 use crate::Error;
 
 /// The audience Entra expects by default in federated tokens.
@@ -88,10 +88,7 @@ impl ExternalIssuer {
 
     /// Its key set, JSON text.
     pub fn jwks(&self) -> String {
-        let mut k = self.key.jwk(None);
-        k.remove("x5c");
-        k.remove("x5t");
-        crate::state::keys_doc_json(&[k])
+        crate::state::keys_doc_json(&[self.key.bare_jwk()])
     }
 
     /// A token with `iss` = the issuer, `sub`, `aud`, `iat`/`nbf` now, `exp` in
@@ -168,11 +165,7 @@ pub(crate) fn verify_federated(
 ) -> Result<(), Fail> {
     let claim = |n: &str| claims.get(n).and_then(Value::as_str).unwrap_or("");
     let (iss, sub) = (claim("iss"), claim("sub"));
-    let auds: Vec<&str> = match claims.get("aud") {
-        Some(Value::String(a)) => vec![a.as_str()],
-        Some(Value::Array(l)) => l.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
+    let auds = audiences(claims);
     if app.federated_credentials.is_empty() {
         return Err(fail(
             StatusCode::BAD_REQUEST,
@@ -206,7 +199,7 @@ pub(crate) fn verify_federated(
     else {
         return Err(no_record(700212, "audience", &auds.join(","), app));
     };
-    if !signature_ok(&cred.jwks, header, signed, sig) {
+    if !signature_ok(&cred.jwks, header, signed, sig, JwsAlg::Rs256) {
         return Err(fail(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -215,58 +208,75 @@ pub(crate) fn verify_federated(
              signed by a key of the external issuer's key set.",
         ));
     }
-    let now = now_secs();
-    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
-    let nbf = claims.get("nbf").and_then(Value::as_i64).unwrap_or(0);
-    if exp <= now || nbf > now + 300 {
-        return Err(fail(
-            StatusCode::BAD_REQUEST,
-            "invalid_client",
-            700024,
-            format!(
-                "Client assertion is not within its valid time range. Current time: {}, \
-                 assertion valid from {}, expiry time of assertion {}.",
-                iso_seconds(now),
-                iso_seconds(nbf),
-                iso_seconds(exp)
-            ),
-        ));
-    }
-    Ok(())
+    crate::signin::assertion_in_time(claims)
 }
 
+/// The signature algorithms of the external tokens the emulator checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JwsAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256, by an RSA key.
+    Rs256,
+    /// ECDSA P-256 with SHA-256 (JWS form: `r || s`, 64 bytes), by an EC P-256 key.
+    Es256,
+}
+
+/// Whether a key of the set (JWKS JSON text) of the algorithm's type verifies `sig` over
+/// `signed`. When the header and a key both name a `kid`, they must agree.
 pub(crate) fn signature_ok(
     jwks: &str,
     header: &Map<String, Value>,
     signed: &str,
     sig: &[u8],
+    alg: JwsAlg,
 ) -> bool {
     let Ok(Value::Object(set)) = serde_json::from_str::<Value>(jwks) else {
         return false;
     };
     let kid = header.get("kid").and_then(Value::as_str);
-    let keys = set
-        .get("keys")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let Some(keys) = set.get("keys").and_then(Value::as_array) else {
+        return false;
+    };
     keys.iter().any(|k| {
         let s = |n: &str| k.get(n).and_then(Value::as_str);
-        if s("kty") != Some("RSA") || kid.is_some_and(|kid| s("kid").is_some_and(|x| x != kid)) {
+        let b = |n: &str| s(n).and_then(b64url_decode);
+        if kid.is_some_and(|kid| s("kid").is_some_and(|x| x != kid)) {
             return false;
         }
-        let (Some(n), Some(e)) = (
-            s("n").and_then(b64url_decode),
-            s("e").and_then(b64url_decode),
-        ) else {
-            return false;
-        };
-        signature::RsaPublicKeyComponents { n: &n, e: &e }
-            .verify(
-                &signature::RSA_PKCS1_2048_8192_SHA256,
-                signed.as_bytes(),
-                sig,
-            )
-            .is_ok()
+        match alg {
+            JwsAlg::Rs256 => {
+                let (Some("RSA"), Some(n), Some(e)) = (s("kty"), b("n"), b("e")) else {
+                    return false;
+                };
+                signature::RsaPublicKeyComponents { n: &n, e: &e }
+                    .verify(
+                        &signature::RSA_PKCS1_2048_8192_SHA256,
+                        signed.as_bytes(),
+                        sig,
+                    )
+                    .is_ok()
+            }
+            JwsAlg::Es256 => {
+                let (Some("EC"), Some("P-256"), Some(x), Some(y)) =
+                    (s("kty"), s("crv"), b("x"), b("y"))
+                else {
+                    return false;
+                };
+                let mut point = vec![4u8];
+                point.extend_from_slice(&x);
+                point.extend_from_slice(&y);
+                signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &point)
+                    .verify(signed.as_bytes(), sig)
+                    .is_ok()
+            }
+        }
     })
+}
+
+/// The token's audiences: `aud` as one string or an array of them.
+pub(crate) fn audiences(claims: &Map<String, Value>) -> Vec<&str> {
+    match claims.get("aud") {
+        Some(Value::String(a)) => vec![a.as_str()],
+        Some(Value::Array(l)) => l.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
 }

@@ -97,6 +97,15 @@ impl SigningKey {
         }
         o
     }
+
+    /// The public JWK without its certificate members (`x5t`, `x5c`), as an issuer that
+    /// is not Entra (a Databricks host, an external identity provider) publishes it.
+    pub(crate) fn bare_jwk(&self) -> Obj {
+        let mut k = self.jwk(None);
+        k.remove("x5c");
+        k.remove("x5t");
+        k
+    }
 }
 
 fn strip_leading_zeros(mut v: Vec<u8>) -> Vec<u8> {

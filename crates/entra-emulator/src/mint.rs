@@ -423,30 +423,26 @@ pub(crate) fn build_claims(req: &MintRequest, r: &Resolved<'_>, now: i64) -> Obj
                 .oid
                 .clone()
                 .unwrap_or_else(|| derived_guid(&format!("sp-oid:{tid}:{}", sp.app_id)));
-            if version == TokenVersion::V1 {
-                c.push("aio", aio)
-                    .push("appid", sp.app_id.as_str())
-                    .push("appidacr", "1")
-                    .push("idp", r.v1_issuer.as_str())
-                    .push("idtyp", "app")
-                    .push("oid", oid.as_str())
-                    .push("rh", rh)
-                    .push("sub", oid.as_str())
-                    .push("tid", tid)
-                    .push("uti", uti)
-                    .push("ver", "1.0");
+            // v1.0 names the client `appid` and adds `idp`; v2.0 names it `azp`.
+            let v1 = version == TokenVersion::V1;
+            let (app, acr, ver) = if v1 {
+                ("appid", "appidacr", "1.0")
             } else {
-                c.push("aio", aio)
-                    .push("azp", sp.app_id.as_str())
-                    .push("azpacr", "1")
-                    .push("idtyp", "app")
-                    .push("oid", oid.as_str())
-                    .push("rh", rh)
-                    .push("sub", oid.as_str())
-                    .push("tid", tid)
-                    .push("uti", uti)
-                    .push("ver", "2.0");
+                ("azp", "azpacr", "2.0")
+            };
+            c.push("aio", aio)
+                .push(app, sp.app_id.as_str())
+                .push(acr, "1");
+            if v1 {
+                c.push("idp", r.v1_issuer.as_str());
             }
+            c.push("idtyp", "app")
+                .push("oid", oid.as_str())
+                .push("rh", rh)
+                .push("sub", oid.as_str())
+                .push("tid", tid)
+                .push("uti", uti)
+                .push("ver", ver);
         }
     }
     for (k, v) in &req.claims {

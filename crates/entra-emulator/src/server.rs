@@ -11,10 +11,11 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::connect_info::{ConnectInfo, Connected};
 use axum::extract::{Path, RawQuery, Request, State};
+use axum::handler::Handler;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::serve::IncomingStream;
 use axum::Router;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -23,8 +24,8 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::databricks;
 use crate::discovery;
 use crate::fault::{take_matching, Fault, MAX_OVERSIZED, MAX_STALL};
-use crate::state::{keys_doc_json, lock, Shared};
-use crate::util::Obj;
+use crate::state::{keys_doc_json, lock, Shared, WorkspaceState};
+use crate::util::{found, Obj};
 use crate::DATABRICKS_RESOURCE_ID;
 
 // ---------------------------------------------------------------------------------------
@@ -154,20 +155,20 @@ pub(crate) fn authority_router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(
             "/{tenant}/.well-known/openid-configuration",
-            get(discovery_v1),
+            get(openid_configuration::<V1>),
         )
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
-            get(discovery_v2),
+            get(openid_configuration::<V2>),
         )
-        .route("/{tenant}/discovery/keys", get(keys_v1))
-        .route("/{tenant}/discovery/v2.0/keys", get(keys_v2))
-        .route("/{tenant}/oauth2/authorize", get(authorize_v1))
-        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize_v2))
-        .route("/{tenant}/oauth2/token", post(token_v1))
-        .route("/{tenant}/oauth2/v2.0/token", post(token_v2))
-        .route("/{tenant}/oauth2/devicecode", post(devicecode_v1))
-        .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode_v2))
+        .route("/{tenant}/discovery/keys", get(keys::<V1>))
+        .route("/{tenant}/discovery/v2.0/keys", get(keys::<V2>))
+        .route("/{tenant}/oauth2/authorize", get(authorize::<V1>))
+        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize::<V2>))
+        .route("/{tenant}/oauth2/token", post(token::<V1>))
+        .route("/{tenant}/oauth2/v2.0/token", post(token::<V2>))
+        .route("/{tenant}/oauth2/devicecode", post(devicecode::<V1>))
+        .route("/{tenant}/oauth2/v2.0/devicecode", post(devicecode::<V2>))
         .route("/devicelogin", get(devicelogin))
         .route("/metadata/identity/oauth2/token", get(mi_imds))
         .route(crate::msi::APP_SERVICE_PATH, get(mi_app_service))
@@ -188,13 +189,16 @@ pub(crate) fn workspace_router(shared: Arc<Shared>, name: String) -> Router {
         .route("/api/2.0/preview/scim/v2/Me", get(scim_me))
         .route(
             "/oidc/.well-known/oauth-authorization-server",
-            get(dbx_discovery),
+            workspace_oidc(Oidc::Discovery),
         )
-        .route("/oidc/.well-known/openid-configuration", get(dbx_discovery))
-        .route("/oidc/jwks.json", get(dbx_jwks))
+        .route(
+            "/oidc/.well-known/openid-configuration",
+            workspace_oidc(Oidc::Discovery),
+        )
+        .route("/oidc/jwks.json", workspace_oidc(Oidc::Jwks))
         .route("/.well-known/databricks-config", get(dbx_host_metadata))
-        .route("/oidc/v1/authorize", get(dbx_authorize))
-        .route("/oidc/v1/token", post(dbx_token))
+        .route("/oidc/v1/authorize", workspace_oidc(Oidc::Authorize))
+        .route("/oidc/v1/token", workspace_oidc(Oidc::Token))
         .fallback(workspace_not_found)
         .with_state(WorkspaceRoute { shared, name })
         .layer(middleware::from_fn_with_state(observe, observe_mw))
@@ -214,73 +218,28 @@ pub(crate) fn account_router(shared: Arc<Shared>, id: String) -> Router {
     Router::new()
         .route(
             "/oidc/accounts/{id}/.well-known/oauth-authorization-server",
-            get(acct_discovery),
+            account_oidc(Oidc::Discovery),
         )
         .route(
             "/oidc/accounts/{id}/.well-known/openid-configuration",
-            get(acct_discovery),
+            account_oidc(Oidc::Discovery),
         )
-        .route("/oidc/accounts/{id}/jwks.json", get(acct_jwks))
-        .route("/oidc/accounts/{id}/v1/authorize", get(acct_authorize))
-        .route("/oidc/accounts/{id}/v1/token", post(acct_token))
+        .route("/oidc/accounts/{id}/jwks.json", account_oidc(Oidc::Jwks))
+        .route(
+            "/oidc/accounts/{id}/v1/authorize",
+            account_oidc(Oidc::Authorize),
+        )
+        .route("/oidc/accounts/{id}/v1/token", account_oidc(Oidc::Token))
         .route("/api/2.0/accounts/{id}/scim/v2/Me", get(acct_me))
         .fallback(workspace_not_found)
         .with_state(AccountRoute { shared, id })
         .layer(middleware::from_fn_with_state(observe, observe_mw))
 }
 
-fn account_of<'a>(a: &'a AccountRoute, id: &str) -> Option<&'a crate::state::WorkspaceState> {
+fn account_of<'a>(a: &'a AccountRoute, id: &str) -> Option<&'a WorkspaceState> {
     a.shared
         .account(&a.id)
         .filter(|acct| acct.account_id.eq_ignore_ascii_case(id))
-}
-
-async fn acct_discovery(
-    State(a): State<AccountRoute>,
-    Path(id): Path<String>,
-    req: Request<Body>,
-) -> Response {
-    match account_of(&a, &id) {
-        Some(acct) => crate::dbx_oauth::discovery(acct),
-        None => workspace_not_found(req).await,
-    }
-}
-
-async fn acct_jwks(
-    State(a): State<AccountRoute>,
-    Path(id): Path<String>,
-    req: Request<Body>,
-) -> Response {
-    match account_of(&a, &id) {
-        Some(acct) => crate::dbx_oauth::jwks(acct),
-        None => workspace_not_found(req).await,
-    }
-}
-
-async fn acct_authorize(
-    State(a): State<AccountRoute>,
-    Path(id): Path<String>,
-    req: Request<Body>,
-) -> Response {
-    match account_of(&a, &id) {
-        Some(acct) => crate::dbx_oauth::authorize(&a.shared, acct, req.uri().query()),
-        None => workspace_not_found(req).await,
-    }
-}
-
-async fn acct_token(
-    State(a): State<AccountRoute>,
-    Path(id): Path<String>,
-    req: Request<Body>,
-) -> Response {
-    let Some(acct) = account_of(&a, &id) else {
-        return workspace_not_found(req).await;
-    };
-    let (parts, body) = req.into_parts();
-    match axum::body::to_bytes(body, 64 * 1024).await {
-        Ok(bytes) => crate::dbx_oauth::token(&a.shared, acct, &parts.headers, &bytes),
-        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
-    }
 }
 
 async fn acct_me(
@@ -353,7 +312,7 @@ async fn observe_mw(State(o): State<Observe>, req: Request, next: Next) -> Respo
                 .uri()
                 .path_and_query()
                 .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned());
-            redirect(StatusCode::FOUND, &target)
+            found(&target)
         }
         Fault::CloseConnection => {
             if let Some(ConnectInfo(meta)) = req.extensions().get::<ConnectInfo<ConnMeta>>() {
@@ -397,13 +356,6 @@ fn json(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-fn redirect(status: StatusCode, location: &str) -> Response {
-    match HeaderValue::from_str(location) {
-        Ok(v) => (status, [(header::LOCATION, v)]).into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
 fn appid_of(query: Option<&str>) -> Option<String> {
     url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .find(|(k, _)| k == "appid")
@@ -418,7 +370,11 @@ fn unknown_tenant(shared: &Shared, segment: &str) -> Response {
     )
 }
 
-async fn discovery_v1(
+// Each Entra endpoint comes in v1.0 and v2.0; a handler takes the version as `V2`.
+const V1: bool = false;
+const V2: bool = true;
+
+async fn openid_configuration<const V2: bool>(
     State(AuthorityState(s)): State<AuthorityState>,
     Path(tenant): Path<String>,
     RawQuery(q): RawQuery,
@@ -426,13 +382,13 @@ async fn discovery_v1(
     match s.authority(&tenant) {
         Some(a) => json(
             StatusCode::OK,
-            discovery::v1_document(&s, &a, &tenant, appid_of(q.as_deref()).as_deref()).to_json(),
+            discovery::document(&s, &a, &tenant, appid_of(q.as_deref()).as_deref(), V2).to_json(),
         ),
         None => unknown_tenant(&s, &tenant),
     }
 }
 
-async fn discovery_v2(
+async fn keys<const V2: bool>(
     State(AuthorityState(s)): State<AuthorityState>,
     Path(tenant): Path<String>,
     RawQuery(q): RawQuery,
@@ -440,86 +396,35 @@ async fn discovery_v2(
     match s.authority(&tenant) {
         Some(a) => json(
             StatusCode::OK,
-            discovery::v2_document(&s, &a, &tenant, appid_of(q.as_deref()).as_deref()).to_json(),
+            keys_doc_json(&s.key_set(&a, V2, appid_of(q.as_deref()).as_deref())),
         ),
         None => unknown_tenant(&s, &tenant),
     }
 }
 
-fn keys(s: &Shared, tenant: &str, q: Option<&str>, v2: bool) -> Response {
-    match s.authority(tenant) {
-        Some(a) => json(
-            StatusCode::OK,
-            keys_doc_json(&s.key_set(&a, v2, appid_of(q).as_deref())),
-        ),
-        None => unknown_tenant(s, tenant),
-    }
-}
-
-async fn keys_v1(
+async fn authorize<const V2: bool>(
     State(AuthorityState(s)): State<AuthorityState>,
     Path(tenant): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {
-    keys(&s, &tenant, q.as_deref(), false)
+    crate::signin::authorize(&s, &tenant, V2, q.as_deref())
 }
 
-async fn keys_v2(
-    State(AuthorityState(s)): State<AuthorityState>,
-    Path(tenant): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    keys(&s, &tenant, q.as_deref(), true)
-}
-
-async fn authorize_v1(
-    State(AuthorityState(s)): State<AuthorityState>,
-    Path(tenant): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    crate::signin::authorize(&s, &tenant, false, q.as_deref())
-}
-
-async fn authorize_v2(
-    State(AuthorityState(s)): State<AuthorityState>,
-    Path(tenant): Path<String>,
-    RawQuery(q): RawQuery,
-) -> Response {
-    crate::signin::authorize(&s, &tenant, true, q.as_deref())
-}
-
-async fn token_v1(
+async fn token<const V2: bool>(
     State(AuthorityState(s)): State<AuthorityState>,
     Path(tenant): Path<String>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    crate::signin::token(&s, &tenant, false, &headers, &body)
+    crate::signin::token(&s, &tenant, V2, &headers, &body)
 }
 
-async fn token_v2(
-    State(AuthorityState(s)): State<AuthorityState>,
-    Path(tenant): Path<String>,
-    headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    crate::signin::token(&s, &tenant, true, &headers, &body)
-}
-
-async fn devicecode_v1(
+async fn devicecode<const V2: bool>(
     State(AuthorityState(s)): State<AuthorityState>,
     Path(tenant): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
-    crate::signin::devicecode(&s, &tenant, false, &body)
-}
-
-async fn devicecode_v2(
-    State(AuthorityState(s)): State<AuthorityState>,
-    Path(tenant): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
-    crate::signin::devicecode(&s, &tenant, true, &body)
+    crate::signin::devicecode(&s, &tenant, V2, &body)
 }
 
 async fn adminconsent(
@@ -594,7 +499,7 @@ async fn aad_auth(State(w): State<WorkspaceRoute>) -> Response {
         "{}/{}/oauth2/authorize?{query}",
         w.shared.base_url, ws.config.tenant_id
     );
-    redirect(StatusCode::FOUND, &location)
+    found(&location)
 }
 
 async fn scim_me(State(w): State<WorkspaceRoute>, req: Request) -> Response {
@@ -621,15 +526,8 @@ async fn scim_me(State(w): State<WorkspaceRoute>, req: Request) -> Response {
 }
 
 /// The workspace, if it serves Databricks OAuth.
-fn oauth_workspace(w: &WorkspaceRoute) -> Option<&crate::state::WorkspaceState> {
+fn oauth_workspace(w: &WorkspaceRoute) -> Option<&WorkspaceState> {
     w.shared.workspace(&w.name).filter(|ws| ws.config.oauth)
-}
-
-async fn dbx_discovery(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
-    match oauth_workspace(&w) {
-        Some(ws) => crate::dbx_oauth::discovery(ws),
-        None => workspace_not_found(req).await,
-    }
 }
 
 async fn dbx_host_metadata(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
@@ -639,29 +537,68 @@ async fn dbx_host_metadata(State(w): State<WorkspaceRoute>, req: Request<Body>) 
     }
 }
 
-async fn dbx_jwks(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
-    match oauth_workspace(&w) {
-        Some(ws) => crate::dbx_oauth::jwks(ws),
-        None => workspace_not_found(req).await,
+/// The Databricks OAuth endpoints, which a workspace (with OAuth on) and an account host
+/// serve alike, each below its own issuer path.
+#[derive(Clone, Copy)]
+enum Oidc {
+    Discovery,
+    Jwks,
+    Authorize,
+    Token,
+}
+
+impl Oidc {
+    /// The answer for `site`, the workspace or account the request names (`None`: 404).
+    async fn serve(self, shared: &Shared, site: Option<&WorkspaceState>, req: Request) -> Response {
+        let Some(ws) = site else {
+            return workspace_not_found(req).await;
+        };
+        match self {
+            Oidc::Discovery => crate::dbx_oauth::discovery(ws),
+            Oidc::Jwks => crate::dbx_oauth::jwks(ws),
+            Oidc::Authorize => crate::dbx_oauth::authorize(shared, ws, req.uri().query()),
+            Oidc::Token => {
+                let (parts, body) = req.into_parts();
+                match axum::body::to_bytes(body, 64 * 1024).await {
+                    Ok(bytes) => crate::dbx_oauth::token(shared, ws, &parts.headers, &bytes),
+                    Err(_) => {
+                        (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response()
+                    }
+                }
+            }
+        }
+    }
+
+    /// Routes `handler` by the endpoint's method: POST for the token endpoint, else GET.
+    fn method<H, T, S>(self, handler: H) -> MethodRouter<S>
+    where
+        H: Handler<T, S>,
+        T: 'static,
+        S: Clone + Send + Sync + 'static,
+    {
+        match self {
+            Oidc::Token => post(handler),
+            Oidc::Discovery | Oidc::Jwks | Oidc::Authorize => get(handler),
+        }
     }
 }
 
-async fn dbx_authorize(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
-    match oauth_workspace(&w) {
-        Some(ws) => crate::dbx_oauth::authorize(&w.shared, ws, req.uri().query()),
-        None => workspace_not_found(req).await,
-    }
+/// A workspace's `/oidc/…` endpoint (404 when its OAuth is off).
+fn workspace_oidc(endpoint: Oidc) -> MethodRouter<WorkspaceRoute> {
+    endpoint.method(
+        move |State(w): State<WorkspaceRoute>, req: Request| async move {
+            endpoint.serve(&w.shared, oauth_workspace(&w), req).await
+        },
+    )
 }
 
-async fn dbx_token(State(w): State<WorkspaceRoute>, req: Request<Body>) -> Response {
-    let Some(ws) = oauth_workspace(&w) else {
-        return workspace_not_found(req).await;
-    };
-    let (parts, body) = req.into_parts();
-    match axum::body::to_bytes(body, 64 * 1024).await {
-        Ok(bytes) => crate::dbx_oauth::token(&w.shared, ws, &parts.headers, &bytes),
-        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
-    }
+/// An account host's `/oidc/accounts/<id>/…` endpoint (404 for another account id).
+fn account_oidc(endpoint: Oidc) -> MethodRouter<AccountRoute> {
+    endpoint.method(
+        move |State(a): State<AccountRoute>, Path(id): Path<String>, req: Request| async move {
+            endpoint.serve(&a.shared, account_of(&a, &id), req).await
+        },
+    )
 }
 
 async fn workspace_not_found(req: Request<Body>) -> Response {

@@ -1,8 +1,11 @@
-//! Small helpers: base64, ordered JSON objects, GUIDs, random values, time formatting.
+//! Small helpers: base64, ordered JSON objects, GUIDs, random values, time formatting,
+//! form parameters, a redirect answer.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::digest;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -21,6 +24,34 @@ pub(crate) fn b64url_decode(text: &str) -> Option<Vec<u8>> {
 /// Standard base64 with padding (`x5c`).
 pub(crate) fn b64std(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
+}
+
+/// A form body or query string, decoded, in order.
+pub(crate) type Form = Vec<(String, String)>;
+
+pub(crate) fn parse_form(bytes: &[u8]) -> Form {
+    url::form_urlencoded::parse(bytes).into_owned().collect()
+}
+
+/// The first value of a form parameter; a blank one counts as absent.
+pub(crate) fn param<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// `302 Found` to `location` (500 if it cannot be a header value).
+pub(crate) fn found(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// A JSON array of strings.
+pub(crate) fn str_array(items: &[&str]) -> Value {
+    Value::Array(items.iter().map(|s| Value::from(*s)).collect())
 }
 
 /// A JSON object that keeps its members in insertion order, so that documents and
@@ -99,8 +130,11 @@ pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     out
 }
 
-/// Formats 16 bytes as a GUID (`8-4-4-4-12`, lower case).
-pub(crate) fn guid_from_bytes(b: &[u8; 16]) -> String {
+/// Formats 16 bytes as a version-4 GUID (`8-4-4-4-12`, lower case): the version and
+/// variant bits are set, the other 122 bits kept.
+fn v4_guid(mut b: [u8; 16]) -> String {
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(
         "{}-{}-{}-{}-{}",
@@ -114,10 +148,7 @@ pub(crate) fn guid_from_bytes(b: &[u8; 16]) -> String {
 
 /// A random version-4 GUID.
 pub(crate) fn random_guid() -> String {
-    let mut b = random_bytes::<16>();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    guid_from_bytes(&b)
+    v4_guid(random_bytes::<16>())
 }
 
 /// A stable GUID derived from some text (same input, same GUID).
@@ -125,9 +156,7 @@ pub(crate) fn derived_guid(seed: &str) -> String {
     let d = digest::digest(&digest::SHA256, seed.as_bytes());
     let mut b = [0u8; 16];
     b.copy_from_slice(&d.as_ref()[..16]);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    guid_from_bytes(&b)
+    v4_guid(b)
 }
 
 /// SHA-256 of the text, base64url (43 characters), like Entra's pairwise `sub`.

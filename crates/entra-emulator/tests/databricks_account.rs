@@ -4,12 +4,11 @@
 
 use crate::common;
 
-use common::{client, segment};
+use common::{databricks_m2m, get_bearer, segment};
 use entra_emulator::{
     AccountConfig, Emulator, EmulatorConfig, RunningEmulator, WorkspaceMember,
     DEMO_DATABRICKS_OAUTH_SECRET, DEMO_SP_APP_ID, DEMO_WORKSPACE,
 };
-use serde_json::Value;
 
 const ACCOUNT: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
@@ -26,24 +25,6 @@ async fn start() -> RunningEmulator {
     Emulator::start(cfg).await.expect("start")
 }
 
-async fn token(url: &str, secret: &str) -> (u16, Value) {
-    let r = client()
-        .post(url)
-        .basic_auth(DEMO_SP_APP_ID, Some(secret))
-        .form(&[("grant_type", "client_credentials"), ("scope", "all-apis")])
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap())
-}
-
-async fn get_with(url: &str, token: &str) -> (u16, Value) {
-    let r = client().get(url).bearer_auth(token).send().await.unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap())
-}
-
 #[tokio::test]
 async fn account_host_serves_oidc_under_accounts_id_with_its_issuer() {
     let emu = start().await;
@@ -56,11 +37,11 @@ async fn account_host_serves_oidc_under_accounts_id_with_its_issuer() {
     let iss = format!("{host}/oidc/accounts/{ACCOUNT}");
     assert_eq!(d["issuer"], iss);
     assert_eq!(d["token_endpoint"], format!("{iss}/v1/token"));
-    let (s, body) = token(d["token_endpoint"].as_str().unwrap(), "dose-account").await;
+    let (s, body) = databricks_m2m(d["token_endpoint"].as_str().unwrap(), "dose-account").await;
     assert_eq!(s, 200, "{body}");
     let t = body["access_token"].as_str().unwrap();
     assert_eq!(segment(t, 1)["iss"], iss);
-    let (s, me) = get_with(&format!("{host}/api/2.0/accounts/{ACCOUNT}/scim/v2/Me"), t).await;
+    let (s, me) = get_bearer(&format!("{host}/api/2.0/accounts/{ACCOUNT}/scim/v2/Me"), t).await;
     assert_eq!(s, 200, "{me}");
     assert_eq!(me["applicationId"], DEMO_SP_APP_ID);
     // Another account id on this host is not served.
@@ -75,10 +56,12 @@ async fn account_host_serves_oidc_under_accounts_id_with_its_issuer() {
 async fn workspace_token_is_refused_on_the_account() {
     let emu = start().await;
     let ws = emu.workspace_url(DEMO_WORKSPACE).unwrap();
-    let (_, body) = token(&format!("{ws}/oidc/v1/token"), DEMO_DATABRICKS_OAUTH_SECRET).await;
+    let (_, body) =
+        databricks_m2m(&format!("{ws}/oidc/v1/token"), DEMO_DATABRICKS_OAUTH_SECRET).await;
     let t = body["access_token"].as_str().unwrap();
     let host = emu.account_url(ACCOUNT).unwrap();
-    let (s, refused) = get_with(&format!("{host}/api/2.0/accounts/{ACCOUNT}/scim/v2/Me"), t).await;
+    let (s, refused) =
+        get_bearer(&format!("{host}/api/2.0/accounts/{ACCOUNT}/scim/v2/Me"), t).await;
     assert_eq!(s, 403);
     assert_eq!(refused["message"], "Invalid access token.");
 }
@@ -88,14 +71,14 @@ async fn account_token_is_accepted_on_a_workspace_of_the_account() {
     let emu = start().await;
     assert_eq!(emu.workspace_account(DEMO_WORKSPACE).unwrap(), ACCOUNT);
     let host = emu.account_url(ACCOUNT).unwrap();
-    let (_, body) = token(
+    let (_, body) = databricks_m2m(
         &format!("{host}/oidc/accounts/{ACCOUNT}/v1/token"),
         "dose-account",
     )
     .await;
     let t = body["access_token"].as_str().unwrap();
     let ws = emu.workspace_url(DEMO_WORKSPACE).unwrap();
-    let (s, me) = get_with(&format!("{ws}/api/2.0/preview/scim/v2/Me"), t).await;
+    let (s, me) = get_bearer(&format!("{ws}/api/2.0/preview/scim/v2/Me"), t).await;
     assert_eq!(s, 200, "{me}");
     // The workspace's host metadata names the account.
     let (_, meta) = common::get_json(&format!("{ws}/.well-known/databricks-config")).await;

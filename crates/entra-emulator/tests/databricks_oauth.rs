@@ -7,7 +7,7 @@ use crate::common;
 use aws_lc_rs::digest;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use common::{client, no_redirect_client, segment};
+use common::{client, no_redirect_client, post_form, scim_me, segment};
 use entra_emulator::{
     Emulator, EmulatorConfig, RunningEmulator, WorkspaceConfig, DATABRICKS_CLI_CLIENT_ID,
     DATABRICKS_CLI_REDIRECT, DEMO_DATABRICKS_OAUTH_SECRET, DEMO_SP_APP_ID, DEMO_TENANT_ID,
@@ -34,34 +34,8 @@ fn ws(emu: &RunningEmulator, name: &str) -> String {
     emu.workspace_url(name).expect("workspace")
 }
 
-async fn token_call(url: &str, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> (u16, Value) {
-    let mut r = client().post(url).form(form);
-    if let Some((id, secret)) = basic {
-        r = r.basic_auth(id, Some(secret));
-    }
-    let r = r.send().await.expect("request");
-    let s = r.status().as_u16();
-    (s, r.json().await.expect("json"))
-}
-
 async fn m2m(emu: &RunningEmulator, name: &str, secret: &str) -> (u16, Value) {
-    token_call(
-        &format!("{}/oidc/v1/token", ws(emu, name)),
-        &[("grant_type", "client_credentials"), ("scope", "all-apis")],
-        Some((DEMO_SP_APP_ID, secret)),
-    )
-    .await
-}
-
-async fn me(emu: &RunningEmulator, name: &str, token: &str) -> (u16, Value) {
-    let r = client()
-        .get(format!("{}/api/2.0/preview/scim/v2/Me", ws(emu, name)))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request");
-    let s = r.status().as_u16();
-    (s, r.json().await.expect("json"))
+    common::databricks_m2m(&format!("{}/oidc/v1/token", ws(emu, name)), secret).await
 }
 
 #[tokio::test]
@@ -117,7 +91,7 @@ async fn m2m_token_is_a_workspace_signed_jwt_accepted_by_scim_me() {
     assert_eq!(jwks["keys"][0]["kid"], h["kid"]);
     assert_eq!(jwks["keys"][0]["kty"], "RSA");
 
-    let (s, me_body) = me(&emu, DEMO_WORKSPACE, token).await;
+    let (s, me_body) = scim_me(&emu, DEMO_WORKSPACE, token).await;
     assert_eq!(s, 200, "{me_body}");
     assert_eq!(me_body["applicationId"], DEMO_SP_APP_ID);
 }
@@ -128,7 +102,7 @@ async fn m2m_wrong_or_missing_secret_is_invalid_client() {
     let (s, body) = m2m(&emu, DEMO_WORKSPACE, "dose-wrong").await;
     assert_eq!(s, 401);
     assert_eq!(body["error"], "invalid_client");
-    let (s, body) = token_call(
+    let (s, body) = post_form(
         &format!("{}/oidc/v1/token", ws(&emu, DEMO_WORKSPACE)),
         &[("grant_type", "client_credentials")],
         None,
@@ -144,7 +118,7 @@ async fn m2m_wrong_or_missing_secret_is_invalid_client() {
 #[tokio::test]
 async fn m2m_unknown_scope_is_invalid_scope() {
     let emu = start().await;
-    let (s, body) = token_call(
+    let (s, body) = post_form(
         &format!("{}/oidc/v1/token", ws(&emu, DEMO_WORKSPACE)),
         &[
             ("grant_type", "client_credentials"),
@@ -162,8 +136,8 @@ async fn token_of_one_workspace_is_refused_by_another() {
     let emu = start().await;
     let (_, body) = m2m(&emu, OTHER_WS, "dose-other").await;
     let token = body["access_token"].as_str().unwrap();
-    assert_eq!(me(&emu, OTHER_WS, token).await.0, 200);
-    let (s, refused) = me(&emu, DEMO_WORKSPACE, token).await;
+    assert_eq!(scim_me(&emu, OTHER_WS, token).await.0, 200);
+    let (s, refused) = scim_me(&emu, DEMO_WORKSPACE, token).await;
     assert_eq!(s, 403);
     assert_eq!(refused["message"], "Invalid access token.");
 }
@@ -177,7 +151,7 @@ async fn tampered_workspace_token_is_refused() {
     let mut claims = segment(token, 1);
     claims["sub"] = Value::from(DEMO_USER);
     parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let (s, _) = me(&emu, DEMO_WORKSPACE, &parts.join(".")).await;
+    let (s, _) = scim_me(&emu, DEMO_WORKSPACE, &parts.join(".")).await;
     assert_eq!(s, 403);
 }
 
@@ -194,6 +168,25 @@ async fn authorize(emu: &RunningEmulator, query: &[(&str, &str)]) -> reqwest::Re
         .send()
         .await
         .expect("request")
+}
+
+/// The Databricks CLI's U2M request (PKCE S256, scope `all-apis offline_access`), with
+/// `extra` parameters.
+async fn cli_authorize(
+    emu: &RunningEmulator,
+    challenge: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut query = vec![
+        ("response_type", "code"),
+        ("client_id", DATABRICKS_CLI_CLIENT_ID),
+        ("redirect_uri", DATABRICKS_CLI_REDIRECT),
+        ("scope", "all-apis offline_access"),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    query.extend_from_slice(extra);
+    authorize(emu, &query).await
 }
 
 fn location_params(r: &reqwest::Response) -> (String, Vec<(String, String)>) {
@@ -216,19 +209,7 @@ fn get<'a>(p: &'a [(String, String)], k: &str) -> Option<&'a str> {
 async fn u2m_code_with_pkce_then_refresh_gives_user_tokens() {
     let emu = start().await;
     let (verifier, challenge) = pkce();
-    let r = authorize(
-        &emu,
-        &[
-            ("response_type", "code"),
-            ("client_id", DATABRICKS_CLI_CLIENT_ID),
-            ("redirect_uri", DATABRICKS_CLI_REDIRECT),
-            ("scope", "all-apis offline_access"),
-            ("state", "st-1"),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ],
-    )
-    .await;
+    let r = cli_authorize(&emu, &challenge, &[("state", "st-1")]).await;
     assert_eq!(r.status().as_u16(), 302);
     let (base, params) = location_params(&r);
     assert_eq!(base, DATABRICKS_CLI_REDIRECT);
@@ -237,7 +218,7 @@ async fn u2m_code_with_pkce_then_refresh_gives_user_tokens() {
     let url = format!("{}/oidc/v1/token", ws(&emu, DEMO_WORKSPACE));
 
     // A wrong verifier spends nothing we can reuse: the code is single-use.
-    let (s, body) = token_call(
+    let (s, body) = post_form(
         &url,
         &[
             ("grant_type", "authorization_code"),
@@ -256,18 +237,7 @@ async fn u2m_code_with_pkce_then_refresh_gives_user_tokens() {
     assert_eq!(body["error"], "invalid_grant");
 
     // A fresh code, redeemed properly.
-    let r = authorize(
-        &emu,
-        &[
-            ("response_type", "code"),
-            ("client_id", DATABRICKS_CLI_CLIENT_ID),
-            ("redirect_uri", DATABRICKS_CLI_REDIRECT),
-            ("scope", "all-apis offline_access"),
-            ("code_challenge", &challenge),
-            ("code_challenge_method", "S256"),
-        ],
-    )
-    .await;
+    let r = cli_authorize(&emu, &challenge, &[]).await;
     let code = get(&location_params(&r).1, "code").unwrap().to_owned();
     let form = [
         ("grant_type", "authorization_code"),
@@ -276,18 +246,18 @@ async fn u2m_code_with_pkce_then_refresh_gives_user_tokens() {
         ("redirect_uri", DATABRICKS_CLI_REDIRECT),
         ("client_id", DATABRICKS_CLI_CLIENT_ID),
     ];
-    let (s, body) = token_call(&url, &form, None).await;
+    let (s, body) = post_form(&url, &form, None).await;
     assert_eq!(s, 200, "{body}");
     let access = body["access_token"].as_str().unwrap();
     let c = segment(access, 1);
     assert_eq!(c["sub"], DEMO_USER);
     assert_eq!(c["client_id"], DATABRICKS_CLI_CLIENT_ID);
-    let (s, me_body) = me(&emu, DEMO_WORKSPACE, access).await;
+    let (s, me_body) = scim_me(&emu, DEMO_WORKSPACE, access).await;
     assert_eq!(s, 200, "{me_body}");
     assert_eq!(me_body["userName"], DEMO_USER);
 
     // Redeeming the same code again fails.
-    let (s, again) = token_call(&url, &form, None).await;
+    let (s, again) = post_form(&url, &form, None).await;
     assert_eq!(s, 400);
     assert_eq!(again["error"], "invalid_grant");
 
@@ -298,14 +268,14 @@ async fn u2m_code_with_pkce_then_refresh_gives_user_tokens() {
         ("refresh_token", rt.as_str()),
         ("client_id", DATABRICKS_CLI_CLIENT_ID),
     ];
-    let (s, refreshed) = token_call(&url, &refresh_form, None).await;
+    let (s, refreshed) = post_form(&url, &refresh_form, None).await;
     assert_eq!(s, 200, "{refreshed}");
     assert_eq!(
         segment(refreshed["access_token"].as_str().unwrap(), 1)["sub"],
         DEMO_USER
     );
     assert_ne!(refreshed["refresh_token"].as_str().unwrap(), rt);
-    let (s, spent) = token_call(&url, &refresh_form, None).await;
+    let (s, spent) = post_form(&url, &refresh_form, None).await;
     assert_eq!(s, 400);
     assert_eq!(spent["error"], "invalid_grant");
 }

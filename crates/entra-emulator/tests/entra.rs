@@ -31,9 +31,7 @@ fn kids(jwks: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn discovery_documents_have_the_real_field_sets() {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("start");
+    let emu = common::start_demo().await;
     let base = emu.base_url().to_owned();
     for (version, real_file, issuer) in [
         (
@@ -114,9 +112,7 @@ async fn discovery_documents_have_the_real_field_sets() {
 
 #[tokio::test]
 async fn aliases_domains_and_templated_issuers() {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("start");
+    let emu = common::start_demo().await;
     let b = emu.base_url().to_owned();
 
     let (s, by_domain) = get_json(&format!(
@@ -239,9 +235,7 @@ fn check_key(k: &Value, v2: bool) {
 
 #[tokio::test]
 async fn key_sets_look_like_entras() {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("start");
+    let emu = common::start_demo().await;
     let real_v1 = real_metadata("common-v1-discovery-keys.json");
     let real_v2 = real_metadata("common-v2.0-discovery-keys.json");
     let (s, v1) = get_json(&emu.jwks_url(DEMO_TENANT_ID, TokenVersion::V1)).await;
@@ -280,9 +274,7 @@ async fn key_sets_look_like_entras() {
 
 #[tokio::test]
 async fn app_specific_keys_only_with_appid() {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("start");
+    let emu = common::start_demo().await;
     let app_token = emu
         .mint(&MintRequest::user(DEMO_USER).key(KeyChoice::AppSpecific(DEMO_APP_WITH_KEYS.into())));
     let app_kid = segment(&app_token, 0)["kid"]
@@ -318,9 +310,7 @@ async fn app_specific_keys_only_with_appid() {
 
 #[tokio::test]
 async fn unknown_tenant_answers_like_entra() {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("start");
+    let emu = common::start_demo().await;
     let b = emu.base_url().to_owned();
     let missing = "00000000-1111-4222-8333-444444444444";
     for path in [
@@ -352,9 +342,7 @@ async fn unknown_tenant_answers_like_entra() {
 
 #[tokio::test]
 async fn minted_tokens_look_like_entra_tokens() {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("start");
+    let emu = common::start_demo().await;
     let kid = emu.current_kid(DEMO_TENANT_ID).expect("kid");
 
     let v1 = emu.mint(&MintRequest::user(DEMO_USER));
@@ -484,9 +472,7 @@ async fn minted_tokens_look_like_entra_tokens() {
 
 #[tokio::test]
 async fn rotation_keeps_or_drops_the_old_key() {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("start");
+    let emu = common::start_demo().await;
     let old = emu.current_kid(DEMO_TENANT_ID).expect("kid");
     let new = emu.rotate_keys(DEMO_TENANT_ID, true).expect("rotate");
     assert_ne!(old, new);

@@ -6,11 +6,8 @@ use crate::common;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use common::{client, no_redirect_client};
-use entra_emulator::{
-    Emulator, EmulatorConfig, Fault, MintRequest, TokenVersion, DEMO_TENANT_ID, DEMO_USER,
-    DEMO_WORKSPACE,
-};
+use common::{client, get_status, no_redirect_client};
+use entra_emulator::{Fault, MintRequest, TokenVersion, DEMO_TENANT_ID, DEMO_USER, DEMO_WORKSPACE};
 
 fn keys_path() -> String {
     format!("/{DEMO_TENANT_ID}/discovery/keys")
@@ -18,9 +15,7 @@ fn keys_path() -> String {
 
 #[tokio::test]
 async fn counters_count_every_request() {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("start");
+    let emu = common::start_demo().await;
     let url = emu.jwks_url(DEMO_TENANT_ID, TokenVersion::V1);
     assert_eq!(emu.total_requests(), 0);
     for _ in 0..3 {
@@ -52,9 +47,7 @@ async fn counters_count_every_request() {
 
 #[tokio::test]
 async fn status_garbage_oversized_and_redirect_faults() {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("start");
+    let emu = common::start_demo().await;
     let url = emu.jwks_url(DEMO_TENANT_ID, TokenVersion::V1);
 
     emu.set_fault(
@@ -74,16 +67,7 @@ async fn status_garbage_oversized_and_redirect_faults() {
     );
     // Other paths are untouched.
     let other = emu.discovery_url(DEMO_TENANT_ID, TokenVersion::V1);
-    assert_eq!(
-        client()
-            .get(&other)
-            .send()
-            .await
-            .expect("get")
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(get_status(&other).await, 200);
 
     emu.set_fault(&keys_path(), Fault::Garbage);
     let r = client().get(&url).send().await.expect("get");
@@ -116,40 +100,20 @@ async fn status_garbage_oversized_and_redirect_faults() {
     assert!(err.is_redirect(), "{err}");
 
     emu.clear_faults();
-    assert_eq!(
-        client()
-            .get(&url)
-            .send()
-            .await
-            .expect("get")
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(get_status(&url).await, 200);
 
     // A fault for the next request only.
     emu.set_fault_times("/", Fault::status(500, "boom"), 1);
     let r = client().get(&url).send().await.expect("get");
     assert_eq!(r.status().as_u16(), 500);
     assert_eq!(r.text().await.expect("text"), "boom");
-    assert_eq!(
-        client()
-            .get(&url)
-            .send()
-            .await
-            .expect("get")
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(get_status(&url).await, 200);
     emu.shutdown_async().await;
 }
 
 #[tokio::test]
 async fn stall_outlasts_the_client_timeout_and_ends_at_shutdown() {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("start");
+    let emu = common::start_demo().await;
     let url = emu.jwks_url(DEMO_TENANT_ID, TokenVersion::V1);
     emu.set_fault(&keys_path(), Fault::stall());
     let quick = reqwest::Client::builder()
@@ -188,9 +152,7 @@ async fn stall_outlasts_the_client_timeout_and_ends_at_shutdown() {
 
 #[tokio::test]
 async fn close_connection_sends_nothing() {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("start");
+    let emu = common::start_demo().await;
     let url = emu.jwks_url(DEMO_TENANT_ID, TokenVersion::V1);
     emu.set_fault(&keys_path(), Fault::CloseConnection);
     let err = client().get(&url).send().await.expect_err("no response");
@@ -219,24 +181,13 @@ async fn close_connection_sends_nothing() {
 
     // The listener still serves other connections.
     emu.clear_faults();
-    assert_eq!(
-        client()
-            .get(&url)
-            .send()
-            .await
-            .expect("get")
-            .status()
-            .as_u16(),
-        200
-    );
+    assert_eq!(get_status(&url).await, 200);
     emu.shutdown_async().await;
 }
 
 #[tokio::test]
 async fn workspace_faults_are_separate() {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .expect("start");
+    let emu = common::start_demo().await;
     let ws = emu.workspace_url(DEMO_WORKSPACE).expect("ws");
     emu.set_workspace_fault(
         DEMO_WORKSPACE,

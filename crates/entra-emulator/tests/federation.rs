@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{client, segment};
+use common::segment;
 use entra_emulator::{
     AppRegistration, Emulator, EmulatorConfig, ExternalIssuer, FederatedCredential,
     RunningEmulator, DATABRICKS_RESOURCE_ID, DEMO_TENANT_ID, DEMO_WORKSPACE, FEDERATION_AUDIENCE,
@@ -32,26 +32,23 @@ async fn start(external: &ExternalIssuer) -> RunningEmulator {
 }
 
 async fn exchange(emu: &RunningEmulator, client_id: &str, assertion: &str) -> (u16, Value) {
-    let r = client()
-        .post(format!(
-            "{}/{DEMO_TENANT_ID}/oauth2/v2.0/token",
-            emu.base_url()
-        ))
-        .form(&[
+    let url = format!("{}/{DEMO_TENANT_ID}/oauth2/v2.0/token", emu.base_url());
+    let scope = format!("{DATABRICKS_RESOURCE_ID}/.default");
+    common::post_form(
+        &url,
+        &[
             ("grant_type", "client_credentials"),
             ("client_id", client_id),
-            ("scope", &format!("{DATABRICKS_RESOURCE_ID}/.default")),
+            ("scope", &scope),
             (
                 "client_assertion_type",
                 "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             ),
             ("client_assertion", assertion),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap())
+        ],
+        None,
+    )
+    .await
 }
 
 fn codes(body: &Value) -> Vec<u64> {
@@ -69,16 +66,8 @@ async fn matching_external_token_gets_an_entra_token_the_workspace_accepts() {
     assert_eq!(s, 200, "{body}");
     let t = body["access_token"].as_str().unwrap();
     assert_eq!(segment(t, 1)["appid"], APP);
-    let r = client()
-        .get(format!(
-            "{}/api/2.0/preview/scim/v2/Me",
-            emu.workspace_url(DEMO_WORKSPACE).unwrap()
-        ))
-        .bearer_auth(t)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
+    let (s, _) = common::scim_me(&emu, DEMO_WORKSPACE, t).await;
+    assert_eq!(s, 200);
 }
 
 #[tokio::test]

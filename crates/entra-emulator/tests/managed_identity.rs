@@ -83,17 +83,8 @@ async fn imds_system_assigned_token_is_accepted_by_the_workspace_as_its_app() {
     assert_eq!(c["oid"], SYS_OBJECT);
     assert_eq!(c["aud"], DATABRICKS_RESOURCE_ID);
     assert_eq!(c["tid"], DEMO_TENANT_ID);
-    let r = client()
-        .get(format!(
-            "{}/api/2.0/preview/scim/v2/Me",
-            emu.workspace_url(DEMO_WORKSPACE).unwrap()
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200);
-    let me: Value = r.json().await.unwrap();
+    let (s, me) = common::scim_me(&emu, DEMO_WORKSPACE, token).await;
+    assert_eq!(s, 200);
     assert_eq!(me["applicationId"], SYS_CLIENT);
 }
 

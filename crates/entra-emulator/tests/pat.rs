@@ -4,12 +4,11 @@
 
 use crate::common;
 
-use common::client;
+use common::scim_me;
 use entra_emulator::{
     Emulator, EmulatorConfig, PersonalAccessToken, RunningEmulator, WorkspaceConfig, DEMO_PAT,
     DEMO_SP_APP_ID, DEMO_TENANT_ID, DEMO_USER, DEMO_WORKSPACE,
 };
-use serde_json::Value;
 
 const NO_PATS_WS: &str = "adb-5555555555555555.5";
 const SP_PAT: &str = "dapi00000000000000000000000000000005";
@@ -32,27 +31,13 @@ async fn start() -> RunningEmulator {
     Emulator::start(cfg).await.expect("start")
 }
 
-async fn me(emu: &RunningEmulator, ws: &str, token: &str) -> (u16, Value) {
-    let r = client()
-        .get(format!(
-            "{}/api/2.0/preview/scim/v2/Me",
-            emu.workspace_url(ws).unwrap()
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request");
-    let s = r.status().as_u16();
-    (s, r.json().await.expect("json"))
-}
-
 #[tokio::test]
 async fn valid_pat_is_its_owner_on_scim_me() {
     let emu = start().await;
-    let (s, body) = me(&emu, DEMO_WORKSPACE, DEMO_PAT).await;
+    let (s, body) = scim_me(&emu, DEMO_WORKSPACE, DEMO_PAT).await;
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["userName"], DEMO_USER);
-    let (s, body) = me(&emu, DEMO_WORKSPACE, SP_PAT).await;
+    let (s, body) = scim_me(&emu, DEMO_WORKSPACE, SP_PAT).await;
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["applicationId"], DEMO_SP_APP_ID);
 }
@@ -67,7 +52,7 @@ async fn unknown_revoked_and_expired_pats_are_invalid_access_token() {
         // One character off a valid one.
         "dapi0123456789abcdef0123456789abcdee",
     ] {
-        let (s, body) = me(&emu, DEMO_WORKSPACE, token).await;
+        let (s, body) = scim_me(&emu, DEMO_WORKSPACE, token).await;
         assert_eq!(s, 403, "{token}");
         assert_eq!(body["error_code"], "403");
         assert_eq!(body["message"], "Invalid access token.");
@@ -77,7 +62,7 @@ async fn unknown_revoked_and_expired_pats_are_invalid_access_token() {
 #[tokio::test]
 async fn pats_disabled_by_admin_refuse_even_a_known_pat() {
     let emu = start().await;
-    let (s, body) = me(&emu, NO_PATS_WS, DEMO_PAT).await;
+    let (s, body) = scim_me(&emu, NO_PATS_WS, DEMO_PAT).await;
     assert_eq!(s, 403);
     assert!(body["message"]
         .as_str()
@@ -85,7 +70,7 @@ async fn pats_disabled_by_admin_refuse_even_a_known_pat() {
         .contains("Personal access tokens are disabled"));
     // Entra tokens still work there.
     let token = emu.mint(&entra_emulator::MintRequest::user(DEMO_USER));
-    assert_eq!(me(&emu, NO_PATS_WS, &token).await.0, 200);
+    assert_eq!(scim_me(&emu, NO_PATS_WS, &token).await.0, 200);
 }
 
 #[test]

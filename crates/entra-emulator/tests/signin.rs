@@ -54,9 +54,7 @@ async fn start(cert: &ClientCertificate) -> RunningEmulator {
 }
 
 async fn post(url: &str, form: &[(&str, &str)]) -> (u16, Value) {
-    let r = client().post(url).form(form).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap())
+    crate::common::post_form(url, form, None).await
 }
 
 fn assert_entra_error(body: &Value, error: &str, code: u64) {
@@ -71,18 +69,7 @@ fn assert_entra_error(body: &Value, error: &str, code: u64) {
 }
 
 async fn scim_ok(emu: &RunningEmulator, token: &str) -> u16 {
-    let url = format!(
-        "{}/api/2.0/preview/scim/v2/Me",
-        emu.workspace_url(DEMO_WORKSPACE).unwrap()
-    );
-    client()
-        .get(url)
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    crate::common::scim_me(emu, DEMO_WORKSPACE, token).await.0
 }
 
 fn assertion(cert: &ClientCertificate, client_id: &str, aud: &str, exp_delta: i64) -> String {

@@ -5,7 +5,6 @@
 
 use crate::common;
 
-use common::client;
 use entra_emulator::{Emulator, EmulatorConfig, MintRequest, RunningEmulator, DEMO_WORKSPACE};
 use serde_json::Value;
 
@@ -24,18 +23,16 @@ async fn start() -> RunningEmulator {
 }
 
 async fn me(emu: &RunningEmulator, token: &str, headers: &[(&str, &str)]) -> (u16, Value) {
-    let mut r = client()
-        .get(format!(
-            "{}/api/2.0/preview/scim/v2/Me",
-            emu.workspace_url(DEMO_WORKSPACE).unwrap()
-        ))
-        .bearer_auth(token);
-    for (k, v) in headers {
-        r = r.header(*k, *v);
-    }
-    let r = r.send().await.unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap())
+    common::scim_me_with(emu, DEMO_WORKSPACE, token, headers).await
+}
+
+/// The two headers of the management-token path: an ARM token and this workspace's
+/// resource ID.
+fn management(arm: &str) -> [(&str, &str); 2] {
+    [
+        ("X-Databricks-Azure-SP-Management-Token", arm),
+        ("X-Databricks-Azure-Workspace-Resource-Id", RESOURCE),
+    ]
 }
 
 #[tokio::test]
@@ -45,15 +42,7 @@ async fn a_contributor_service_principal_gets_in_with_its_management_token() {
     let (s, body) = me(&emu, &token, &[]).await;
     assert_eq!(s, 403, "{body}");
     let arm = emu.mint(&MintRequest::service_principal(OUTSIDER).audience(ARM));
-    let (s, body) = me(
-        &emu,
-        &token,
-        &[
-            ("X-Databricks-Azure-SP-Management-Token", &arm),
-            ("X-Databricks-Azure-Workspace-Resource-Id", RESOURCE),
-        ],
-    )
-    .await;
+    let (s, body) = me(&emu, &token, &management(&arm)).await;
     assert_eq!(s, 200, "{body}");
     assert_eq!(body["applicationId"], OUTSIDER);
 }
@@ -104,15 +93,7 @@ async fn the_management_token_path_refuses_with_the_reason() {
     // Another principal's management token does not count.
     let token = emu.mint(&MintRequest::service_principal(NOT_CONTRIBUTOR));
     let arm = emu.mint(&MintRequest::service_principal(OUTSIDER).audience(ARM));
-    let (s, body) = me(
-        &emu,
-        &token,
-        &[
-            ("X-Databricks-Azure-SP-Management-Token", &arm),
-            ("X-Databricks-Azure-Workspace-Resource-Id", RESOURCE),
-        ],
-    )
-    .await;
+    let (s, body) = me(&emu, &token, &management(&arm)).await;
     assert_eq!(s, 403);
     assert!(body["message"]
         .as_str()

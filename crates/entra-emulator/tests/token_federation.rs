@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{client, segment};
+use common::segment;
 use entra_emulator::{
     AccountConfig, Emulator, EmulatorConfig, ExternalIssuer, FederationPolicy, RunningEmulator,
     DEMO_SP_APP_ID, DEMO_USER, DEMO_WORKSPACE,
@@ -44,31 +44,15 @@ async fn exchange(emu: &RunningEmulator, token: &str, client_id: Option<&str>) -
     if let Some(c) = client_id {
         form.push(("client_id", c));
     }
-    let r = client()
-        .post(format!(
-            "{}/oidc/v1/token",
-            emu.workspace_url(DEMO_WORKSPACE).unwrap()
-        ))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap())
+    let url = format!(
+        "{}/oidc/v1/token",
+        emu.workspace_url(DEMO_WORKSPACE).unwrap()
+    );
+    common::post_form(&url, &form, None).await
 }
 
 async fn me(emu: &RunningEmulator, token: &str) -> (u16, Value) {
-    let r = client()
-        .get(format!(
-            "{}/api/2.0/preview/scim/v2/Me",
-            emu.workspace_url(DEMO_WORKSPACE).unwrap()
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let s = r.status().as_u16();
-    (s, r.json().await.unwrap())
+    common::scim_me(emu, DEMO_WORKSPACE, token).await
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{client, no_redirect_client, segment};
+use common::{client, no_redirect_client, scim_me, scim_me_url, segment};
 use entra_emulator::{
     Emulator, EmulatorConfig, HeaderValue, KeyChoice, MintRequest, RunningEmulator, TenantConfig,
     TimeSpec, WorkspaceConfig, WorkspaceMember, CONSUMER_TENANT_ID, DATABRICKS_RESOURCE_ID,
@@ -27,26 +27,8 @@ async fn start() -> RunningEmulator {
     Emulator::start(cfg).await.expect("start")
 }
 
-fn me_url(emu: &RunningEmulator, ws: &str) -> String {
-    format!(
-        "{}/api/2.0/preview/scim/v2/Me",
-        emu.workspace_url(ws).expect("workspace")
-    )
-}
-
 async fn me(emu: &RunningEmulator, token: &str) -> (u16, Value) {
-    me_in(emu, DEMO_WORKSPACE, token).await
-}
-
-async fn me_in(emu: &RunningEmulator, ws: &str, token: &str) -> (u16, Value) {
-    let r = client()
-        .get(me_url(emu, ws))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("request");
-    let s = r.status().as_u16();
-    (s, r.json().await.expect("json"))
+    scim_me(emu, DEMO_WORKSPACE, token).await
 }
 
 fn message(body: &Value) -> &str {
@@ -120,7 +102,7 @@ async fn members_get_their_scim_identity() {
 
     // A member of the other workspace, with a token of its tenant.
     let t = emu.mint(&MintRequest::user("bob@fabrikam.onmicrosoft.com").tenant(OTHER_TENANT));
-    let (s, body) = me_in(&emu, "adb-2222222222222222.2", &t).await;
+    let (s, body) = scim_me(&emu, "adb-2222222222222222.2", &t).await;
     assert_eq!(s, 200, "{body}");
     // Token still valid after a rotation that keeps the old key.
     emu.rotate_keys(DEMO_TENANT_ID, true).expect("rotate");
@@ -243,7 +225,7 @@ async fn non_members_are_forbidden() {
     assert_eq!(me(&emu, &t).await.0, 403);
     // Deactivated member.
     let t = emu.mint(&MintRequest::user("carol@fabrikam.onmicrosoft.com").tenant(OTHER_TENANT));
-    let (s, body) = me_in(&emu, "adb-2222222222222222.2", &t).await;
+    let (s, body) = scim_me(&emu, "adb-2222222222222222.2", &t).await;
     assert_eq!(s, 403);
     assert!(message(&body).contains("deactivated"), "{body}");
     emu.shutdown_async().await;
@@ -318,7 +300,7 @@ fn base64_url(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn authorization_header_problems() {
     let emu = start().await;
-    let url = me_url(&emu, DEMO_WORKSPACE);
+    let url = scim_me_url(&emu, DEMO_WORKSPACE);
     let r = client().get(&url).send().await.expect("get");
     assert_eq!(r.status().as_u16(), 401);
     for bad in ["Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer a b"] {

@@ -1,17 +1,17 @@
 //! The authorize endpoint: redirect-URI check, sign-in, consent step, codes and error redirects.
 
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 
 use super::consent::{consent_missing, consented, grant_consent};
 use super::{
-    fail, find_app, find_user, html, missing, param, parse_form, resolve_resource, tenant_for,
-    Fail, CODE_LIFETIME, MAX_PENDING, TOKEN_LIFETIME,
+    fail, find_user, html, missing, param, parse_form, requested_app, resolve_resource, Fail,
+    CODE_LIFETIME, MAX_PENDING, TOKEN_LIFETIME,
 };
 use crate::config::{AppRegistration, Platform, TenantConfig};
 use crate::mint::{MintRequest, Subject};
 use crate::state::{lock, AuthCode, Resource, Shared};
-use crate::util::{b64url, now_secs, random_bytes, random_guid};
+use crate::util::{b64url, found, now_secs, random_bytes, random_guid};
 
 fn redirect_matches(registered: &str, given: &str, platform: Platform) -> bool {
     if registered == given {
@@ -87,13 +87,6 @@ fn implicit_redirect(
     found(u.as_str())
 }
 
-fn found(location: &str) -> Response {
-    match header::HeaderValue::from_str(location) {
-        Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
 /// `GET /<tenant>/oauth2/authorize` (v1.0) and `/<tenant>/oauth2/v2.0/authorize` (v2.0).
 ///
 /// Sign-in is automatic: the user named by `login_hint`, else the tenant's first user.
@@ -101,20 +94,9 @@ fn found(location: &str) -> Response {
 /// `none`; otherwise the request fails with `AADSTS65001`.
 pub(crate) fn authorize(shared: &Shared, segment: &str, v2: bool, query: Option<&str>) -> Response {
     let form = parse_form(query.unwrap_or("").as_bytes());
-    let client_id = param(&form, "client_id").map(str::to_owned);
-    let tenant = match tenant_for(shared, segment, client_id.as_deref()) {
-        Ok(t) => t,
+    let (t, app) = match requested_app(shared, segment, &form) {
+        Ok(found) => found,
         Err(r) => return *r,
-    };
-    let Some(client_id) = client_id else {
-        return missing("client_id").page();
-    };
-    let app = match find_app(tenant, segment, &client_id) {
-        Ok(a) => a,
-        Err(f) => return f.page(),
-    };
-    let Some(t) = tenant else {
-        return missing("client_id").page();
     };
     let given = param(&form, "redirect_uri");
     let matched = match given {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{fail, param, Fail, Form, JWT_BEARER};
 use crate::client_cert::RegisteredCert;
 use crate::config::AppRegistration;
-use crate::util::{b64url_decode, now_secs};
+use crate::util::{b64url_decode, iso_seconds, now_secs};
 
 #[derive(PartialEq, Eq)]
 pub(super) enum ClientAuth {
@@ -152,6 +152,12 @@ fn verify_assertion(app: &AppRegistration, assertion: &str) -> Result<(), Fail> 
     if !claim("aud").is_some_and(|a| a.contains("/oauth2/")) {
         return Err(malformed("The 'aud' claim must be the token endpoint."));
     }
+    assertion_in_time(&claims)
+}
+
+/// Entra's time check of a client assertion (the app's own or a federated token): not
+/// expired, and valid from at most five minutes ahead (`AADSTS700024`).
+pub(crate) fn assertion_in_time(claims: &serde_json::Map<String, Value>) -> Result<(), Fail> {
     let now = now_secs();
     let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
     let nbf = claims.get("nbf").and_then(Value::as_i64).unwrap_or(0);
@@ -163,9 +169,9 @@ fn verify_assertion(app: &AppRegistration, assertion: &str) -> Result<(), Fail> 
             format!(
                 "Client assertion is not within its valid time range. Current time: {}, \
                  assertion valid from {}, expiry time of assertion {}.",
-                crate::util::iso_seconds(now),
-                crate::util::iso_seconds(nbf),
-                crate::util::iso_seconds(exp)
+                iso_seconds(now),
+                iso_seconds(nbf),
+                iso_seconds(exp)
             ),
         ));
     }

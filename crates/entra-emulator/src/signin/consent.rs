@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::{fail, find_app, html, missing, param, parse_form, tenant_for, tenant_name, Fail};
+use super::{fail, html, parse_form, requested_app, tenant_name, Fail};
 use crate::config::AppRegistration;
 use crate::state::{lock, Resource, Shared};
 use crate::DATABRICKS_RESOURCE_ID;
@@ -49,20 +49,9 @@ pub(crate) fn grant_consent(shared: &Shared, tid: &str, client_id: &str, resourc
 /// administrator grants the app's permissions (here: Azure Databricks) in the tenant.
 pub(crate) fn adminconsent(shared: &Shared, segment: &str, query: Option<&str>) -> Response {
     let form = parse_form(query.unwrap_or("").as_bytes());
-    let client_id = param(&form, "client_id").map(str::to_owned);
-    let tenant = match tenant_for(shared, segment, client_id.as_deref()) {
-        Ok(t) => t,
+    let (t, app) = match requested_app(shared, segment, &form) {
+        Ok(found) => found,
         Err(r) => return *r,
-    };
-    let Some(client_id) = client_id else {
-        return missing("client_id").page();
-    };
-    let app = match find_app(tenant, segment, &client_id) {
-        Ok(a) => a,
-        Err(f) => return f.page(),
-    };
-    let Some(t) = tenant else {
-        return missing("client_id").page();
     };
     grant_consent(shared, &t.id, &app.client_id, DATABRICKS_RESOURCE_ID);
     html(

@@ -4,8 +4,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{
-    find_app, html, json, missing, param, parse_form, resolve_resource, tenant_for, Fail,
-    MAX_PENDING,
+    find_app, html, json, param, parse_form, resolve_resource, tenant_for, Fail, MAX_PENDING,
 };
 use crate::state::{lock, DeviceCode, Shared};
 use crate::util::{b64url, now_secs, random_bytes, Obj};
@@ -20,11 +19,7 @@ pub(crate) fn devicecode(shared: &Shared, segment: &str, v2: bool, body: &[u8]) 
         Err(r) => return *r,
     };
     let result = (|| -> Result<Response, Fail> {
-        let client_id = client_id.ok_or_else(|| missing("client_id"))?;
-        let app = find_app(tenant, segment, &client_id)?;
-        let Some(t) = tenant else {
-            return Err(missing("client_id"));
-        };
+        let (t, app) = find_app(tenant, segment, client_id.as_deref())?;
         let resource = resolve_resource(t, &form, v2)?;
         let alphabet = b"BCDFGHJKLMNPQRSTVWXZ23456789";
         let user_code: String = random_bytes::<9>()

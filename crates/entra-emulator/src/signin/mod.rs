@@ -14,6 +14,7 @@ mod device;
 mod token;
 
 pub(crate) use authorize::authorize;
+pub(crate) use client_auth::assertion_in_time;
 pub(crate) use consent::{adminconsent, grant_consent};
 pub(crate) use device::{approve_device, devicecode, devicelogin, pending_user_codes};
 pub(crate) use token::token;
@@ -29,7 +30,7 @@ use serde_json::Value;
 
 use crate::config::{AppRegistration, TenantConfig, UserAccount};
 use crate::state::{Authority, Resource, Shared};
-use crate::util::{entra_timestamp, now_secs, random_guid, Obj};
+use crate::util::{entra_timestamp, now_secs, param, parse_form, random_guid, Form, Obj};
 use crate::DATABRICKS_RESOURCE_ID;
 
 /// Azure Resource Manager's application id.
@@ -88,7 +89,8 @@ impl Fail {
         (desc, trace, correlation, ts)
     }
 
-    fn body(&self, shared: &Shared) -> Obj {
+    /// Entra's JSON error body.
+    pub(crate) fn body(&self, shared: &Shared) -> Obj {
         let (desc, trace, correlation, ts) = self.description();
         let mut o = Obj::new();
         o.push("error", self.error)
@@ -151,19 +153,6 @@ fn html(status: StatusCode, text: &str) -> Response {
         .into_response()
 }
 
-type Form = Vec<(String, String)>;
-
-fn param<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.trim().is_empty())
-}
-
-fn parse_form(bytes: &[u8]) -> Form {
-    url::form_urlencoded::parse(bytes).into_owned().collect()
-}
-
 // ---------------------------------------------------------------------------------------
 // Lookups.
 
@@ -189,16 +178,20 @@ fn tenant_for<'a>(
     }
 }
 
+/// The app the request's `client_id` names, and its tenant (the one [`tenant_for`]
+/// found): `AADSTS900144` without a client id, `AADSTS700016` for an app not there.
 fn find_app<'a>(
     tenant: Option<&'a TenantConfig>,
     segment: &str,
-    client_id: &str,
-) -> Result<&'a AppRegistration, Fail> {
+    client_id: Option<&str>,
+) -> Result<(&'a TenantConfig, &'a AppRegistration), Fail> {
+    let client_id = client_id.ok_or_else(|| missing("client_id"))?;
     tenant
         .and_then(|t| {
             t.apps
                 .iter()
                 .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+                .map(|a| (t, a))
         })
         .ok_or_else(|| {
             fail(
@@ -213,6 +206,18 @@ fn find_app<'a>(
                 ),
             )
         })
+}
+
+/// The app a browser request (authorize, admin consent) names by `client_id`, and its
+/// tenant; else the answer to give: Entra's unknown-tenant error, or an error page.
+fn requested_app<'a>(
+    shared: &'a Shared,
+    segment: &str,
+    form: &Form,
+) -> Result<(&'a TenantConfig, &'a AppRegistration), Box<Response>> {
+    let client_id = param(form, "client_id");
+    let tenant = tenant_for(shared, segment, client_id)?;
+    find_app(tenant, segment, client_id).map_err(|f| Box::new(f.page()))
 }
 
 fn tenant_name(t: &TenantConfig) -> String {

@@ -108,11 +108,7 @@ fn token_inner(
     basic: Option<(String, String)>,
 ) -> Result<Response, Fail> {
     let grant = param(form, "grant_type").ok_or_else(|| missing("grant_type"))?;
-    let client_id = client_id.ok_or_else(|| missing("client_id"))?;
-    let app = find_app(tenant, segment, &client_id)?;
-    let Some(t) = tenant else {
-        return Err(missing("client_id"));
-    };
+    let (t, app) = find_app(tenant, segment, client_id.as_deref())?;
     let secret = param(form, "client_secret").or(basic.as_ref().map(|(_, s)| s.as_str()));
     let auth = authenticate_client(app, secret, form)?;
     match grant {

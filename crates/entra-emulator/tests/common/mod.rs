@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use entra_emulator::{Emulator, EmulatorConfig, RunningEmulator, DEMO_SP_APP_ID};
 use serde_json::Value;
 
 /// The text of a real Entra metadata file captured in the shared test data.
@@ -43,6 +44,91 @@ pub async fn get_json(url: &str) -> (u16, Value) {
     let status = r.status().as_u16();
     let body = r.json::<Value>().await.expect("JSON body");
     (status, body)
+}
+
+/// The status of a GET.
+pub async fn get_status(url: &str) -> u16 {
+    client()
+        .get(url)
+        .send()
+        .await
+        .expect("get")
+        .status()
+        .as_u16()
+}
+
+/// POSTs a form, with Basic client credentials if given: the status and the JSON body.
+pub async fn post_form(
+    url: &str,
+    form: &[(&str, &str)],
+    basic: Option<(&str, &str)>,
+) -> (u16, Value) {
+    let mut r = client().post(url).form(form);
+    if let Some((id, secret)) = basic {
+        r = r.basic_auth(id, Some(secret));
+    }
+    let r = r.send().await.expect("request");
+    let s = r.status().as_u16();
+    (s, r.json().await.expect("json"))
+}
+
+/// Databricks M2M at a token endpoint: client credentials of the demo service principal
+/// ([`DEMO_SP_APP_ID`]) with `secret`, scope `all-apis`.
+pub async fn databricks_m2m(token_url: &str, secret: &str) -> (u16, Value) {
+    post_form(
+        token_url,
+        &[("grant_type", "client_credentials"), ("scope", "all-apis")],
+        Some((DEMO_SP_APP_ID, secret)),
+    )
+    .await
+}
+
+/// GET with a Bearer token: the status and the JSON body.
+pub async fn get_bearer(url: &str, token: &str) -> (u16, Value) {
+    let r = client()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request");
+    let s = r.status().as_u16();
+    (s, r.json().await.expect("json"))
+}
+
+/// The emulator with the demo configuration ([`EmulatorConfig::default`]).
+pub async fn start_demo() -> RunningEmulator {
+    Emulator::start(EmulatorConfig::default())
+        .await
+        .expect("start")
+}
+
+/// The SCIM `Me` URL of a workspace of the emulator.
+pub fn scim_me_url(emu: &RunningEmulator, ws: &str) -> String {
+    format!(
+        "{}/api/2.0/preview/scim/v2/Me",
+        emu.workspace_url(ws).expect("workspace")
+    )
+}
+
+/// SCIM `Me` on a workspace with a Bearer token: the status and the JSON body.
+pub async fn scim_me(emu: &RunningEmulator, ws: &str, token: &str) -> (u16, Value) {
+    scim_me_with(emu, ws, token, &[]).await
+}
+
+/// [`scim_me`] with extra request headers.
+pub async fn scim_me_with(
+    emu: &RunningEmulator,
+    ws: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut r = client().get(scim_me_url(emu, ws)).bearer_auth(token);
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    let r = r.send().await.expect("request");
+    let s = r.status().as_u16();
+    (s, r.json().await.expect("json"))
 }
 
 /// Decodes one base64url segment of a JWS as JSON.
