@@ -5,9 +5,12 @@
 //! Why it is a pipeline: reading the tokens out of Python objects and making
 //! the results' Python objects need the GIL, so they run on the calling
 //! thread alone. Done before and after the checks, they left every other
-//! core idle for a tenth of a 100k-token call; overlapped with the workers,
-//! the cores stay busy and the call costs what its work costs. The results
-//! reach the caller in input order, whatever order the workers finish in.
+//! core idle for a tenth of a 100k-token call. Here the calling thread is
+//! one of the `threads`: it reads while the others start checking, then
+//! checks blocks itself between making the results of those that are done,
+//! so the cores stay busy and no more threads run than were asked for. The
+//! results reach the caller in input order, whatever order the blocks
+//! finish in.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +28,8 @@ const BLOCK: usize = 256;
 /// and once checked, each one's result.
 pub(crate) struct Block<T> {
     pub(crate) texts: Vec<Option<String>>,
+    /// The tokens as the caller gave them, when the reader keeps them.
+    pub(crate) items: Vec<PyObject>,
     pub(crate) instants: Vec<i64>,
     pub(crate) results: Vec<T>,
 }
@@ -41,9 +46,11 @@ impl<T> Block<T> {
 }
 
 /// Reads `tokens` (str, bytes or None each) and the matching `ats` (None:
-/// `default`) from Python, a block at a time, within `max` tokens.
+/// `default`) from Python, a block at a time, within `max` tokens; with
+/// `keep`, each block also holds the objects read.
 pub(crate) struct Reader<'py> {
     tokens: Bound<'py, PyIterator>,
+    keep: bool,
     ats: Option<Bound<'py, PyIterator>>,
     default: i64,
     read: usize,
@@ -57,10 +64,12 @@ impl<'py> Reader<'py> {
         ats: Option<&Bound<'py, PyAny>>,
         default: i64,
         max: usize,
+        keep: bool,
         instant_of: fn(&Bound<'py, PyAny>) -> PyResult<i64>,
     ) -> PyResult<Reader<'py>> {
         Ok(Reader {
             tokens: tokens.try_iter()?,
+            keep,
             ats: match ats.filter(|a| !a.is_none()) {
                 Some(a) => Some(a.try_iter()?),
                 None => None,
@@ -76,6 +85,7 @@ impl<'py> Reader<'py> {
     fn next_block<T>(&mut self) -> PyResult<Option<Block<T>>> {
         let mut block = Block {
             texts: Vec::with_capacity(BLOCK),
+            items: Vec::with_capacity(if self.keep { BLOCK } else { 0 }),
             instants: Vec::with_capacity(BLOCK),
             results: Vec::new(),
         };
@@ -93,6 +103,9 @@ impl<'py> Reader<'py> {
             }
             block.texts.push(text_of(&item)?);
             block.instants.push(self.instant()?);
+            if self.keep {
+                block.items.push(item.unbind());
+            }
             self.read += 1;
         }
         Ok((!block.texts.is_empty()).then_some(block))
@@ -146,7 +159,7 @@ fn count(it: &mut Bound<'_, PyIterator>) -> PyResult<usize> {
 }
 
 /// One token: its text, or None (null in a table).
-fn text_of(item: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+pub(crate) fn text_of(item: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     if item.is_none() {
         Ok(None)
     } else if let Ok(s) = item.downcast::<PyString>() {
@@ -197,7 +210,10 @@ pub(crate) fn run<T: Send>(
     // through unchecked.
     let stop = AtomicBool::new(false);
     std::thread::scope(|s| {
-        for _ in 0..threads {
+        // This thread is one of the `threads`: it checks blocks too, between
+        // reading and making results, so that no more threads run than
+        // there are cores to share.
+        for _ in 1..threads {
             let (todo, done, stop, one) = (todo.clone(), done.clone(), &stop, &one);
             let mut p = policy.clone();
             s.spawn(move || {
@@ -211,7 +227,7 @@ pub(crate) fn run<T: Send>(
                 }
             });
         }
-        drop((todo, done));
+        drop(done);
         let mut order = InOrder::default();
         let read = || -> PyResult<usize> {
             let mut sent = 0;
@@ -236,19 +252,30 @@ pub(crate) fn run<T: Send>(
         }
         // Every block is out: the workers stop when the queue is empty.
         drop(jobs);
+        let mut p = policy.clone();
         let outcome = outcome.and_then(|sent| {
             while order.next < sent {
-                let got = py.allow_threads(|| finished.recv());
-                let (i, block) = got.map_err(|_| {
-                    PyRuntimeError::new_err("the batch's workers stopped before the end")
-                })?;
-                order.put(i, block, &mut sink)?;
+                if let Ok((i, block)) = finished.try_recv() {
+                    order.put(i, block, &mut sink)?;
+                } else if let Ok((i, mut block)) = todo.try_recv() {
+                    py.allow_threads(|| block.check(&mut p, &one));
+                    order.put(i, block, &mut sink)?;
+                } else {
+                    // Every block is taken: wait for the workers' last ones.
+                    let got = py.allow_threads(|| finished.recv());
+                    let (i, block) = got.map_err(|_| {
+                        PyRuntimeError::new_err("the batch's workers stopped before the end")
+                    })?;
+                    order.put(i, block, &mut sink)?;
+                }
             }
             Ok(())
         });
         if outcome.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
+        // The blocks no one took (after a failure) go with the queue.
+        drop(todo);
         outcome
     })
 }

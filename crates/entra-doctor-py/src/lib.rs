@@ -21,6 +21,12 @@
 
 mod batch;
 
+// The extension's own Rust allocations (never handed to Python, which
+// allocates its objects itself): the CLI's allocator, so that the batch's
+// threads do not wait on each other's glibc arena locks.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Read;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -375,7 +381,9 @@ struct Full {
 /// findings the first time Python asks for them: the same check, with
 /// every finding in full (the engine is pure: the same verdict).
 struct Recipe {
-    text: Option<String>,
+    /// The token as the caller gave it (str, bytes or None): its text is
+    /// read again when the findings are asked for, so a batch keeps no copy.
+    item: PyObject,
     keys: Option<Arc<EngineKeySet>>,
     policy: Arc<Policy>,
     now: i64,
@@ -385,19 +393,16 @@ impl Recipe {
     fn build(&self) -> Full {
         let mut policy = (*self.policy).clone();
         policy.now = self.now;
-        check_one(
-            self.text.as_deref().unwrap_or(""),
-            self.keys.as_deref(),
-            &policy,
-        )
+        let text = Python::with_gil(|py| batch::text_of(self.item.bind(py)).ok().flatten());
+        check_one(text.as_deref().unwrap_or(""), self.keys.as_deref(), &policy)
     }
 }
 
 enum Source {
     /// Checked in full (check()).
-    Built(Full),
+    Built(Box<Full>),
     /// Checked on the fast path (check_batch): built when first asked for.
-    Later(Recipe, OnceLock<Full>),
+    Later(Recipe, OnceLock<Box<Full>>),
 }
 
 /// The verdict on one token and every rule's finding.
@@ -411,14 +416,14 @@ impl Report {
     fn built(full: Full) -> Report {
         Report {
             brief: Brief::of_report(&full.report),
-            source: Source::Built(full),
+            source: Source::Built(Box::new(full)),
         }
     }
 
     fn full(&self) -> &Full {
         match &self.source {
             Source::Built(f) => f,
-            Source::Later(recipe, cell) => cell.get_or_init(|| recipe.build()),
+            Source::Later(recipe, cell) => cell.get_or_init(|| Box::new(recipe.build())),
         }
     }
 
@@ -635,7 +640,7 @@ fn check_fast(
         return Fast::Checked(entra_token::rules::malformed_report(&e));
     }
     pipeline::check_cached(text, policy, cache, generation, Detail::Brief, |_| {
-        Ok(keys.cloned())
+        Ok(keys.map(|k| pipeline::KeysFor::Held(k)))
     })
 }
 
@@ -718,13 +723,15 @@ impl BatchOptions {
         })
     }
 
-    /// The tokens (and `ats`) of the call, to read a block at a time.
+    /// The tokens (and `ats`) of the call, to read a block at a time
+    /// (with `keep`, the token objects too).
     fn reader<'py>(
         &self,
         tokens: &Bound<'py, PyAny>,
         ats: Option<&Bound<'py, PyAny>>,
+        keep: bool,
     ) -> PyResult<batch::Reader<'py>> {
-        batch::Reader::new(tokens, ats, self.policy.now, MAX_BATCH, instant_of)
+        batch::Reader::new(tokens, ats, self.policy.now, MAX_BATCH, keep, instant_of)
     }
 }
 
@@ -770,7 +777,7 @@ fn check_batch<'py>(
     let mut reports: Vec<Py<Report>> = Vec::new();
     batch::run(
         py,
-        options.reader(tokens, ats)?,
+        options.reader(tokens, ats, true)?,
         &options.policy,
         options.threads,
         |text, p| {
@@ -783,14 +790,14 @@ fn check_batch<'py>(
             ))
         },
         |block| {
-            for ((brief, text), now) in block
+            for ((brief, item), now) in block
                 .results
                 .into_iter()
-                .zip(block.texts)
+                .zip(block.items)
                 .zip(block.instants)
             {
                 let recipe = Recipe {
-                    text,
+                    item,
                     keys: keys.clone(),
                     policy: policy.clone(),
                     now,
@@ -845,7 +852,7 @@ fn check_columns<'py>(
     let columns = Columns::new(py, reports);
     batch::run(
         py,
-        options.reader(tokens, ats)?,
+        options.reader(tokens, ats, false)?,
         &options.policy,
         options.threads,
         |text, p| {

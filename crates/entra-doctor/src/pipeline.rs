@@ -369,18 +369,39 @@ fn remember(report: &Report, times: Times) -> Remembered {
     }
 }
 
+/// The keys a caller found for a token: borrowed from a set it holds for
+/// the whole run (a `--jwks` file), or shared from a key source. Borrowed,
+/// no reference count is written per token: threads checking at once would
+/// each write the same count, and wait on each other for it.
+pub enum KeysFor<'k> {
+    /// A set the caller holds.
+    Held(&'k KeySet),
+    /// A set from a key source (discovery, the key cache).
+    Shared(Arc<KeySet>),
+}
+
+impl std::ops::Deref for KeysFor<'_> {
+    type Target = KeySet;
+    fn deref(&self) -> &KeySet {
+        match self {
+            KeysFor::Held(k) => k,
+            KeysFor::Shared(k) => k,
+        }
+    }
+}
+
 /// The fast path of `check --batch`, whose keys come from a blocking
 /// lookup: `text` (bare, `Bearer ...`, a JSON answer) through [`lookup`]
 /// (keys of `generation` only) and, on a miss, verified with the keys
 /// `keys` gives for it (or why there are none) and [`Pending::finish`]ed
 /// with `detail`.
-pub fn check_cached(
+pub fn check_cached<'k>(
     text: &str,
     policy: &Policy,
     cache: &VerifiedCache<Remembered>,
     generation: u64,
     detail: Detail,
-    keys: impl FnOnce(&Token) -> Result<Option<Arc<KeySet>>, String>,
+    keys: impl FnOnce(&Token) -> Result<Option<KeysFor<'k>>, String>,
 ) -> Fast {
     let token_text = match input::extract(text) {
         Ok((t, _)) => t,

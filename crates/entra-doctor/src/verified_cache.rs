@@ -191,24 +191,26 @@ impl<V: Weight> VerifiedCache<V> {
     /// it was used within the idle time.
     #[cfg(test)]
     pub fn get(&self, key: &CacheKey, generation: u64) -> Option<Arc<V>> {
-        self.get_at(key, |g| g == generation, Instant::now())
+        self.get_at(key, |g| g == generation, Instant::now)
     }
 
     /// The value remembered for this token with keys of a generation that
     /// `current` accepts, when it was used within the idle time.
     pub fn get_current(&self, key: &CacheKey, current: impl Fn(u64) -> bool) -> Option<Arc<V>> {
-        self.get_at(key, current, Instant::now())
+        self.get_at(key, current, Instant::now)
     }
 
+    /// The clock is read only for a token found (a miss, the common case
+    /// of a batch of distinct tokens, needs no time).
     fn get_at(
         &self,
         key: &CacheKey,
         current: impl Fn(u64) -> bool,
-        now: Instant,
+        now: impl FnOnce() -> Instant,
     ) -> Option<Arc<V>> {
-        let now = self.seconds(now);
         let mut shard = self.shards[key.shard()].lock().ok()?;
         let entry = shard.map.get_mut(key)?;
+        let now = self.seconds(now());
         if u64::from(now.saturating_sub(entry.used)) > self.idle {
             shard.remove(key);
             return None;
@@ -372,14 +374,14 @@ mod tests {
         c.put_at(k, 0, Arc::new(Sized(1)), t0);
         // Used within the idle time, it stays (and its idle time restarts).
         assert!(c
-            .get_at(&k, |g| g == 0, t0 + Duration::from_secs(50))
+            .get_at(&k, |g| g == 0, || t0 + Duration::from_secs(50))
             .is_some());
         assert!(c
-            .get_at(&k, |g| g == 0, t0 + Duration::from_secs(100))
+            .get_at(&k, |g| g == 0, || t0 + Duration::from_secs(100))
             .is_some());
         // Unused for longer, it is gone and its bytes with it.
         assert!(c
-            .get_at(&k, |g| g == 0, t0 + Duration::from_secs(200))
+            .get_at(&k, |g| g == 0, || t0 + Duration::from_secs(200))
             .is_none());
         assert_eq!(c.len(), 0);
         assert_eq!(c.bytes(), 0);

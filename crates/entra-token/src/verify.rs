@@ -411,7 +411,7 @@ pub fn verify_token_prehashed(
                 }
                 return SignatureOutcome::Verified {
                     alg,
-                    key: key.label(),
+                    key: key.label_copy(),
                     key_issuer: key.issuer.clone(),
                 };
             }

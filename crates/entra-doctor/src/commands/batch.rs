@@ -31,7 +31,7 @@ use crate::error::{CliError, Outcome};
 use crate::net::databrickscfg::ProcessEnv;
 use crate::net::progress::Progress;
 use crate::net::Plan;
-use crate::pipeline::{self, Remembered};
+use crate::pipeline::{self, KeysFor, Remembered};
 use crate::serve::keysource::{issuer_of, KeyFetchError, KeySource};
 use crate::verified_cache::{Bounds, VerifiedCache};
 
@@ -502,8 +502,8 @@ fn check_line(
     cache: &VerifiedCache<Remembered>,
 ) {
     let keys_for = |token: &Token| match (keys.fixed, keys.online) {
-        (Some(k), _) => Ok(Some(k.clone())),
-        (None, Some(online)) => online.keys_for(token).map(Some),
+        (Some(k), _) => Ok(Some(KeysFor::Held(k))),
+        (None, Some(online)) => online.keys_for(token).map(|k| Some(KeysFor::Shared(k))),
         (None, None) => Ok(None),
     };
     let checked = pipeline::check_cached(text, policy, cache, GENERATION, Detail::Brief, keys_for);

@@ -178,6 +178,10 @@ pub struct VerifyingKey {
     parsed: [OnceLock<Option<ParsedPublicKey>>; 9],
     /// The RSA e = 65537 fast path, when it applies.
     rsa65537: OnceLock<Option<super::rsa65537::Rsa65537>>,
+    /// [`label`](VerifyingKey::label), formatted once: every verified
+    /// token names its key (a copy of this text, not a `format!` each time;
+    /// not a shared `Arc` either, whose count every thread would write).
+    label_text: OnceLock<String>,
 }
 
 impl fmt::Debug for VerifyingKey {
@@ -205,7 +209,14 @@ impl VerifyingKey {
             material,
             parsed: Default::default(),
             rsa65537: OnceLock::new(),
+            label_text: OnceLock::new(),
         }
+    }
+
+    /// [`label`](VerifyingKey::label), formatted on first use (after the
+    /// key's identifiers are set) and copied from then on.
+    pub(crate) fn label_copy(&self) -> String {
+        self.label_text.get_or_init(|| self.label()).clone()
     }
 
     /// A short name for messages: `kid "abc"`, or the key's kind.
