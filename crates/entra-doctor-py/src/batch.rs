@@ -13,6 +13,7 @@
 //! finish in.
 
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use entra_token::Policy;
@@ -32,16 +33,45 @@ pub(crate) struct Block<T> {
     pub(crate) items: Vec<PyObject>,
     pub(crate) instants: Vec<i64>,
     pub(crate) results: Vec<T>,
+    /// What a check of this block panicked with (a bug): the call then fails
+    /// with it as a `RuntimeError`.
+    panicked: Option<String>,
 }
 
 impl<T> Block<T> {
     fn check(&mut self, policy: &mut Policy, one: &(impl Fn(&str, &Policy) -> T + Sync)) {
         self.results.reserve_exact(self.texts.len());
-        for (text, now) in self.texts.iter().zip(&self.instants) {
-            policy.now = *now;
-            self.results
-                .push(one(text.as_deref().unwrap_or(""), policy));
+        let (texts, instants, results) = (&self.texts, &self.instants, &mut self.results);
+        let checked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            for (text, now) in texts.iter().zip(instants) {
+                policy.now = *now;
+                results.push(one(text.as_deref().unwrap_or(""), policy));
+            }
+        }));
+        if let Err(payload) = checked {
+            self.panicked = Some(panic_text(payload.as_ref()));
         }
+    }
+
+    /// The block, or the error its check panicked with.
+    fn checked(mut self) -> PyResult<Block<T>> {
+        match self.panicked.take() {
+            None => Ok(self),
+            Some(why) => Err(PyRuntimeError::new_err(format!(
+                "a check panicked (a bug in entra-doctor; please report it with the token's header): {why}"
+            ))),
+        }
+    }
+}
+
+/// The message a panic carried.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_owned()
     }
 }
 
@@ -88,6 +118,7 @@ impl<'py> Reader<'py> {
             items: Vec::with_capacity(if self.keep { BLOCK } else { 0 }),
             instants: Vec::with_capacity(BLOCK),
             results: Vec::new(),
+            panicked: None,
         };
         while block.texts.len() < BLOCK {
             let Some(item) = self.tokens.next() else {
@@ -126,8 +157,8 @@ impl<'py> Reader<'py> {
                 }
             }
             None => {
-                let tokens = self.read + 1 + count(&mut self.tokens)?;
-                Err(mismatch(self.read, tokens))
+                let (more, all) = count(&mut self.tokens)?;
+                Err(mismatch(self.read, self.read + 1 + more, all))
             }
         }
     }
@@ -136,26 +167,46 @@ impl<'py> Reader<'py> {
     fn no_more_instants(&mut self) -> PyResult<()> {
         match &mut self.ats {
             Some(ats) => match count(ats)? {
-                0 => Ok(()),
-                more => Err(mismatch(self.read + more, self.read)),
+                (0, _) => Ok(()),
+                (more, all) => Err(mismatch_ats(self.read + more, all, self.read)),
             },
             None => Ok(()),
         }
     }
 }
 
-fn mismatch(instants: usize, tokens: usize) -> PyErr {
-    PyValueError::new_err(format!("ats has {instants} entries for {tokens} tokens"))
+/// `ats` ended before `tokens`: `all` says whether every token was counted.
+fn mismatch(instants: usize, tokens: usize, all: bool) -> PyErr {
+    let over = if all { "" } else { "over " };
+    PyValueError::new_err(format!(
+        "ats has {instants} entries for {over}{tokens} tokens"
+    ))
 }
 
-/// What is left of an iterator, counted (for the message of a mismatch).
-fn count(it: &mut Bound<'_, PyIterator>) -> PyResult<usize> {
+/// `tokens` ended before `ats`: `all` says whether every entry was counted.
+fn mismatch_ats(instants: usize, all: bool, tokens: usize) -> PyErr {
+    let over = if all { "" } else { "over " };
+    PyValueError::new_err(format!(
+        "ats has {over}{instants} entries for {tokens} tokens"
+    ))
+}
+
+/// Items of an iterator counted past a mismatch, for its message: no more
+/// than this many, so that an endless one fails fast.
+const COUNT_AT_MOST: usize = 1_000_000;
+
+/// What is left of an iterator, counted up to [`COUNT_AT_MOST`] (for the
+/// message of a mismatch), and whether that was all of it.
+fn count(it: &mut Bound<'_, PyIterator>) -> PyResult<(usize, bool)> {
     let mut n = 0;
     for item in it {
         item?;
+        if n == COUNT_AT_MOST {
+            return Ok((n, false));
+        }
         n += 1;
     }
-    Ok(n)
+    Ok((n, true))
 }
 
 /// One token: its text, or None (null in a table).
@@ -174,10 +225,16 @@ pub(crate) fn text_of(item: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     }
 }
 
+/// Blocks a batch holds at once per thread (read and not yet handed to
+/// `sink`): the memory of a call stays bounded whatever the input's length.
+const AHEAD_PER_THREAD: usize = 4;
+
 /// Checks every token `reader` reads with `one` (given the policy at that
 /// token's instant) on `threads` threads, and hands each block, checked, to
 /// `sink` on this thread, in input order. The GIL is held only while
-/// reading and in `sink`; the checks never hold it.
+/// reading and in `sink`; the checks never hold it. At most
+/// [`AHEAD_PER_THREAD`] blocks per thread are held at once; Ctrl-C (or any
+/// pending signal's exception) stops the call between blocks.
 pub(crate) fn run<T: Send>(
     py: Python<'_>,
     mut reader: Reader<'_>,
@@ -199,7 +256,8 @@ pub(crate) fn run<T: Send>(
         let mut next = first;
         while let Some(mut block) = next {
             py.allow_threads(|| block.check(&mut p, &one));
-            sink(block)?;
+            sink(block.checked()?)?;
+            py.check_signals()?;
             next = reader.next_block()?;
         }
         return Ok(());
@@ -229,52 +287,56 @@ pub(crate) fn run<T: Send>(
         }
         drop(done);
         let mut order = InOrder::default();
-        let read = || -> PyResult<usize> {
-            let mut sent = 0;
-            let mut next = first;
-            while let Some(block) = next {
-                jobs.send((sent, block))
-                    .map_err(|_| PyRuntimeError::new_err("the batch's workers stopped"))?;
-                sent += 1;
+        let mut p = policy.clone();
+        let ahead = AHEAD_PER_THREAD * threads;
+        let mut jobs = Some(jobs);
+        let mut sent = 0;
+        let mut next = first;
+        let outcome = (|| -> PyResult<()> {
+            loop {
                 while let Ok((i, block)) = finished.try_recv() {
                     order.put(i, block, &mut sink)?;
                 }
-                next = match sent {
-                    1 => second.take(),
-                    _ => reader.next_block()?,
-                };
-            }
-            Ok(sent)
-        };
-        let outcome = read();
-        if outcome.is_err() {
-            stop.store(true, Ordering::Relaxed);
-        }
-        // Every block is out: the workers stop when the queue is empty.
-        drop(jobs);
-        let mut p = policy.clone();
-        let outcome = outcome.and_then(|sent| {
-            while order.next < sent {
-                if let Ok((i, block)) = finished.try_recv() {
-                    order.put(i, block, &mut sink)?;
-                } else if let Ok((i, mut block)) = todo.try_recv() {
+                if let Some(queue) = jobs.as_ref().filter(|_| sent - order.next < ahead) {
+                    match next.take() {
+                        Some(block) => {
+                            queue.send((sent, block)).map_err(|_| {
+                                PyRuntimeError::new_err("the batch's workers stopped")
+                            })?;
+                            sent += 1;
+                            next = match sent {
+                                1 => second.take(),
+                                _ => reader.next_block()?,
+                            };
+                        }
+                        // Every block is out: the workers stop when the
+                        // queue is empty.
+                        None => jobs = None,
+                    }
+                    continue;
+                }
+                if jobs.is_none() && order.next == sent {
+                    return Ok(());
+                }
+                // Enough is read: check a block here, or wait for one.
+                if let Ok((i, mut block)) = todo.try_recv() {
                     py.allow_threads(|| block.check(&mut p, &one));
                     order.put(i, block, &mut sink)?;
                 } else {
-                    // Every block is taken: wait for the workers' last ones.
                     let got = py.allow_threads(|| finished.recv());
                     let (i, block) = got.map_err(|_| {
                         PyRuntimeError::new_err("the batch's workers stopped before the end")
                     })?;
                     order.put(i, block, &mut sink)?;
                 }
+                py.check_signals()?;
             }
-            Ok(())
-        });
+        })();
         if outcome.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
         // The blocks no one took (after a failure) go with the queue.
+        drop(jobs);
         drop(todo);
         outcome
     })
@@ -302,7 +364,7 @@ impl<T> InOrder<T> {
         block: Block<T>,
         sink: &mut impl FnMut(Block<T>) -> PyResult<()>,
     ) -> PyResult<()> {
-        self.early.insert(i, block);
+        self.early.insert(i, block.checked()?);
         while let Some(block) = self.early.remove(&self.next) {
             self.next += 1;
             sink(block)?;

@@ -21,6 +21,15 @@
 
 mod batch;
 
+// A panic must become a Python exception, never an abort of the interpreter
+// (and of a Spark worker): the extension is built with the workspace's
+// `python` profile (pyproject.toml; `maturin build --profile python`).
+#[cfg(panic = "abort")]
+compile_error!(
+    "entra-doctor-py must unwind on a panic: build it with `--profile python` \
+     (maturin build --profile python), not --release"
+);
+
 // The extension's own Rust allocations (never handed to Python, which
 // allocates its objects itself): the CLI's allocator, so that the batch's
 // threads do not wait on each other's glibc arena locks.
@@ -1217,6 +1226,46 @@ fn _engine_seconds_per_check(
     }))
 }
 
+/// The batch machinery alone, for the package's tests: each token's length,
+/// read, checked and returned as `check_batch` does (same reader, threads,
+/// order and bounds), with a check that takes `spin_us` microseconds and
+/// panics on the token `panic_on` (a stand-in for an engine bug).
+#[pyfunction]
+#[pyo3(signature = (tokens, *, threads=2, spin_us=0, panic_on=None))]
+fn _batch_lengths<'py>(
+    py: Python<'py>,
+    tokens: &Bound<'py, PyAny>,
+    threads: usize,
+    spin_us: u64,
+    panic_on: Option<String>,
+) -> PyResult<Vec<usize>> {
+    let policy = policy_of(None, None, None, None, 300, now())?;
+    let reader = batch::Reader::new(tokens, None, policy.now, MAX_BATCH, false, instant_of)?;
+    let spin = std::time::Duration::from_micros(spin_us.min(1_000_000));
+    let mut lengths = Vec::new();
+    batch::run(
+        py,
+        reader,
+        &policy,
+        threads,
+        |text, _| {
+            let start = std::time::Instant::now();
+            while start.elapsed() < spin {
+                std::hint::spin_loop();
+            }
+            if panic_on.as_deref() == Some(text) {
+                panic!("asked to panic on {text:?}");
+            }
+            text.len()
+        },
+        |block| {
+            lengths.extend(block.results);
+            Ok(())
+        },
+    )?;
+    Ok(lengths)
+}
+
 // ---------------------------------------------------------------- CLI
 
 /// Runs the entra-doctor CLI with `argv` (argv[0] is the program name) and
@@ -1247,5 +1296,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(explain, m)?)?;
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     m.add_function(wrap_pyfunction!(_engine_seconds_per_check, m)?)?;
+    m.add_function(wrap_pyfunction!(_batch_lengths, m)?)?;
     Ok(())
 }

@@ -316,6 +316,72 @@ def test_check_batch_ats_must_match_the_tokens_one_for_one():
         entra_doctor.check_batch(tokens, jwks=JWKS, at=AT, ats=ats + [AT], threads=2)
 
 
+def test_an_ats_mismatch_with_an_endless_iterable_fails_fast():
+    import itertools
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(ValueError, match="ats has 10 entries for over 1000011 tokens"):
+        entra_doctor.check_batch(itertools.repeat(TOKEN), jwks=JWKS, at=AT, ats=[AT] * 10)
+    with pytest.raises(ValueError, match="ats has over 1000010 entries for 10 tokens"):
+        entra_doctor.check_batch([TOKEN] * 10, jwks=JWKS, at=AT, ats=itertools.repeat(None))
+    assert time.monotonic() - start < 10
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_a_panic_in_a_check_is_a_runtime_error_and_the_next_call_works(threads):
+    # A stand-in for an engine bug, through the batch's own reader, threads
+    # and order: an Exception (not pyo3's BaseException PanicException), with
+    # the panic's message; never an abort of the interpreter.
+    tokens = ["a"] * 5_000 + ["boom"] + ["bb"] * 5_000
+    with pytest.raises(RuntimeError, match='a check panicked.*asked to panic on "boom"'):
+        entra_doctor._native._batch_lengths(tokens, threads=threads, panic_on="boom")
+    assert entra_doctor._native._batch_lengths(tokens, threads=threads) == (
+        [1] * 5_000 + [4] + [2] * 5_000
+    )
+
+
+def test_a_batch_holds_a_bounded_number_of_tokens_whatever_the_input_length():
+    # 100,000 distinct 4 KiB tokens (400 MiB if all were held) from a
+    # generator, checked slower than they are read: the reader waits for the
+    # checks instead of copying the whole input in. Measured in a fresh
+    # interpreter, whose peak is this call's.
+    code = """
+import resource, entra_doctor
+def tokens():
+    for i in range(100_000):
+        yield f"{i:08d}" + "x" * 4088
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+lengths = entra_doctor._native._batch_lengths(tokens(), threads=2, spin_us=5)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+assert lengths == [4096] * 100_000
+print((after - before) // 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    grown_mib = int(out.stdout)
+    assert grown_mib < 64, f"the peak grew by {grown_mib} MiB"
+
+
+def test_ctrl_c_stops_a_long_batch_between_blocks():
+    import signal
+    import threading
+    import time
+
+    # 200,000 checks of 50 us on 2 threads: 5 s if not interrupted.
+    threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        entra_doctor._native._batch_lengths(["t"] * 200_000, threads=2, spin_us=50)
+    assert time.monotonic() - start < 2.5
+    with pytest.raises(KeyboardInterrupt):
+        threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        entra_doctor._native._batch_lengths(["t"] * 200_000, threads=1, spin_us=50)
+    assert time.monotonic() - start < 5
+    assert entra_doctor._native._batch_lengths(["t"] * 1_000) == [1] * 1_000
+
+
 def _verdict(r):
     return (r.valid, r.complete, r.failed)
 

@@ -423,14 +423,30 @@ const STATED: &[(&[&str], DatabricksProblem, &str, &str)] = &[
         "A workspace admin reactivates it (Settings > Identity and access, or SCIM `active: true`); for identities synced from the account or Entra ID, in the account console.",
     ),
     (
-        // With "disabled" or "not enabled" anywhere (see `scan`): Databricks
-        // words it for the workspace and for one user.
+        // Only with "disabled" or "not enabled" in the same clause (see
+        // `pats_switched_off`): Databricks words it for the workspace and for
+        // one user.
         &["personal access token"],
         DatabricksProblem::PatsDisabled,
         "The workspace admin turned personal access tokens off: every PAT is refused, valid or not.",
         "Use OAuth instead: `databricks auth login --host <workspace-url>` for a user (databricks-cli), a service principal's OAuth secret (oauth-m2m) or an Entra ID token; or ask an admin to allow PATs (Settings > Advanced > Personal access tokens).",
     ),
 ];
+
+/// Whether one clause of `text` says personal access tokens are off
+/// ("Personal access tokens are disabled for this workspace", "… is not
+/// enabled for this user"). A clause is cut at `.`, `!`, `?`, `;`, `:` and
+/// line ends; a text naming an AADSTS code is Entra's, not Databricks'
+/// ("cannot create personal access token: AADSTS50057: The user account is
+/// disabled" is about the account).
+fn pats_switched_off(text: &str) -> bool {
+    let mut clauses = text.split(['.', '!', '?', ';', ':', '\n']);
+    !contains_ci(text, "AADSTS")
+        && clauses.any(|c| {
+            contains_ci(c, "personal access token")
+                && (contains_ci(c, "disabled") || contains_ci(c, "not enabled"))
+        })
+}
 
 /// Adds `problem` when `text` states it (see [`STATED`]).
 fn said(text: &str, problem: DatabricksProblem, out: &mut Vec<DatabricksFinding>) {
@@ -511,7 +527,7 @@ pub(crate) fn scan(text: &str, status: Option<u16>) -> Vec<DatabricksFinding> {
     said(text, DatabricksProblem::CredentialNotSent, &mut out);
     said(text, DatabricksProblem::InvalidToken, &mut out);
     said(text, DatabricksProblem::Deactivated, &mut out);
-    if contains_ci(text, "disabled") || contains_ci(text, "not enabled") {
+    if pats_switched_off(text) {
         said(text, DatabricksProblem::PatsDisabled, &mut out);
     }
     out.extend(token_endpoint(text, None, None));
@@ -810,6 +826,29 @@ fn federation_detail(text: &str) -> (Option<&'static str>, Option<String>, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn says_pats_off(text: &str) -> bool {
+        scan(text, None)
+            .iter()
+            .any(|f| f.problem == DatabricksProblem::PatsDisabled)
+    }
+
+    #[test]
+    fn pats_disabled_only_when_one_clause_says_it() {
+        assert!(says_pats_off(
+            "Personal access tokens are disabled for this workspace. Ask your workspace admin."
+        ));
+        assert!(says_pats_off(
+            "PERMISSION_DENIED: Personal access token authentication is not enabled for this user."
+        ));
+        // A PAT and something disabled, but not the PATs.
+        assert!(!says_pats_off(
+            "Error: cannot create personal access token: AADSTS50057: The user account is disabled."
+        ));
+        assert!(!says_pats_off(
+            "Invalid personal access token. The cluster is disabled."
+        ));
+    }
 
     #[test]
     fn wrong_audience_names_arm_and_the_command() {

@@ -160,3 +160,11 @@ def _engine_seconds_per_check(
     token: str, *, jwks: JwksLike, tenant: Optional[str] = None, n: int = 10_000
 ) -> float:
     """For bench/python.py: seconds per check in a Rust loop."""
+def _batch_lengths(
+    tokens: Iterable[Union[str, bytes, None]],
+    *,
+    threads: int = 2,
+    spin_us: int = 0,
+    panic_on: Optional[str] = None,
+) -> List[int]:
+    """For the package's tests: the batch machinery with a stand-in check."""
