@@ -616,3 +616,33 @@ def test_check_batch_releases_the_gil_while_it_checks():
     # Holding the GIL for the whole batch would leave this thread a handful
     # of turns at most; released, it spins freely meanwhile.
     assert spins > 10_000, spins
+
+
+def _elf_dynamic_flags(path):
+    """DT_FLAGS of an ELF64 little-endian shared object (0 if absent)."""
+    import struct
+
+    data = pathlib.Path(path).read_bytes()
+    assert data[:4] == b"\x7fELF" and data[4] == 2 and data[5] == 1, "not an ELF64 LE file"
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from(
+            "<IIQQQQ", data, phoff + i * phentsize)
+        if p_type == 2:  # PT_DYNAMIC
+            for at in range(p_offset, p_offset + p_filesz, 16):
+                tag, value = struct.unpack_from("<qQ", data, at)
+                if tag == 0:
+                    break
+                if tag == 30:  # DT_FLAGS
+                    return value
+    return 0
+
+
+def test_the_extension_needs_no_static_tls_so_a_late_import_cannot_fail():
+    # With initial-exec TLS (DF_STATIC_TLS), a module loaded by dlopen takes
+    # glibc's small static-TLS reserve; after enough such modules an import
+    # fails with "cannot allocate memory in static TLS block".
+    DF_STATIC_TLS = 0x10
+    flags = _elf_dynamic_flags(entra_doctor._native.__file__)
+    assert not flags & DF_STATIC_TLS, f"DT_FLAGS {flags:#x} has STATIC_TLS"
