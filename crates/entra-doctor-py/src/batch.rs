@@ -158,7 +158,7 @@ impl<'py> Reader<'py> {
             }
             None => {
                 let (more, all) = count(&mut self.tokens)?;
-                Err(mismatch(self.read, self.read + 1 + more, all))
+                Err(mismatch((self.read, true), (self.read + 1 + more, all)))
             }
         }
     }
@@ -168,26 +168,27 @@ impl<'py> Reader<'py> {
         match &mut self.ats {
             Some(ats) => match count(ats)? {
                 (0, _) => Ok(()),
-                (more, all) => Err(mismatch_ats(self.read + more, all, self.read)),
+                (more, all) => Err(mismatch((self.read + more, all), (self.read, true))),
             },
             None => Ok(()),
         }
     }
 }
 
-/// `ats` ended before `tokens`: `all` says whether every token was counted.
-fn mismatch(instants: usize, tokens: usize, all: bool) -> PyErr {
-    let over = if all { "" } else { "over " };
+/// `ats` and `tokens` differ in length: each length with whether it is all
+/// of them (a [`count`] stops at [`COUNT_AT_MOST`]).
+fn mismatch(instants: (usize, bool), tokens: (usize, bool)) -> PyErr {
+    let shown = |(n, all): (usize, bool)| {
+        if all {
+            n.to_string()
+        } else {
+            format!("over {n}")
+        }
+    };
     PyValueError::new_err(format!(
-        "ats has {instants} entries for {over}{tokens} tokens"
-    ))
-}
-
-/// `tokens` ended before `ats`: `all` says whether every entry was counted.
-fn mismatch_ats(instants: usize, all: bool, tokens: usize) -> PyErr {
-    let over = if all { "" } else { "over " };
-    PyValueError::new_err(format!(
-        "ats has {over}{instants} entries for {tokens} tokens"
+        "ats has {} entries for {} tokens",
+        shown(instants),
+        shown(tokens)
     ))
 }
 
