@@ -2,7 +2,9 @@
 """The Python package against its peers, measured in one run on the same cores.
 
   1. check_batch over N distinct RS256 tokens  vs  `openssl speed -multi <cores> rsa2048`
-     verify/s (each call has a cache of its own: every token is verified) (target >= 0.9 x)
+     verify/s (each call has a cache of its own: every token is verified) (target >= 0.9 x);
+     in rounds, each measure against openssl right before and right after it: the median of
+     the rounds' ratios, and their spread
   2. per core: check_batch(threads=1)  vs  the guide's PyJWT validator (PyJWT + cryptography,
      one process, the key looked up by kid, RS256, the Databricks audience)  (target >= 4 x)
   3. a Spark local[2] job, check_tokens over M tokens (the N distinct ones repeated, shuffled
@@ -14,7 +16,7 @@
      in a Rust loop: the engine without a Python call per check)
                                                                      (target <= 1.25 x)
 
-usage: bench/python.py [--n 100000] [--spark-rows 1000000] [--no-spark]
+usage: bench/python.py [--n 100000] [--rounds 5] [--spark-rows 1000000] [--no-spark]
 needs: the package installed (pip install ./crates/entra-doctor-py), cryptography, PyJWT,
        openssl; for 3: pyspark, pyarrow and Java 17.
 """
@@ -47,13 +49,19 @@ def tokens(n):
     return [l for l in path.read_text().splitlines() if l], json.loads(jwks.read_text())
 
 
-def openssl_rate(cores):
-    out = subprocess.run(["openssl", "speed", "-seconds", "5", "-multi", str(cores), "rsa2048"],
+def openssl_rate(cores, seconds=3):
+    out = subprocess.run(["openssl", "speed", "-seconds", str(seconds), "-multi", str(cores), "rsa2048"],
                          capture_output=True, text=True, check=True).stdout
     for line in out.splitlines():
         if re.match(r"^rsa\s+2048", line):
             return float(line.split()[-1])
     raise SystemExit("cannot read openssl speed's output")
+
+
+def once_rate(f, count):
+    t = time.perf_counter()
+    f()
+    return count / (time.perf_counter() - t)
 
 
 def median_rate(f, count, runs=3):
@@ -155,6 +163,7 @@ def main():
     a.add_argument("--pyjwt-n", type=int, default=5_000)
     a.add_argument("--spark-rows", type=int, default=1_000_000)
     a.add_argument("--no-spark", action="store_true")
+    a.add_argument("--rounds", type=int, default=5)
     args = a.parse_args()
     cores = os.cpu_count() or 1
     toks, jwks = tokens(args.n)
@@ -164,18 +173,30 @@ def main():
     bad = sum(not r.valid for r in reports)
     assert bad == 0, f"{bad} tokens not valid"
     del reports
-    # On a shared machine the load moves within a minute: openssl is measured
-    # right before and right after the measures compared with it, and the
-    # mean of the two is the peer.
-    ossl_before = openssl_rate(cores)
-    batch = median_rate(lambda: entra_doctor.check_batch(toks, jwks=keys, tenant=TENANT), len(toks))
-    cols = median_rate(lambda: entra_doctor._native.check_columns(toks, jwks=keys, tenant=TENANT), len(toks))
-    ossl_after = openssl_rate(cores)
-    ossl = (ossl_before + ossl_after) / 2
-    ossl1 = openssl_rate(1)
+    # On a shared machine the load moves within seconds (runs of the same
+    # command differ by 10-20 %): each measure is paired with openssl measured
+    # right before and right after it, the mean of the two its peer, and the
+    # ratios of the rounds give the median (and the spread, printed).
     few = toks[: args.pyjwt_n]
-    one_core = median_rate(lambda: entra_doctor.check_batch(few, jwks=keys, tenant=TENANT, threads=1), len(few))
-    ossl1 = (ossl1 + openssl_rate(1)) / 2
+    rounds = {"batch": [], "cols": [], "one": []}
+    ossl_all, ossl1_all = [], []
+    o = openssl_rate(cores)
+    o1 = openssl_rate(1)
+    for _ in range(args.rounds):
+        batch = once_rate(lambda: entra_doctor.check_batch(toks, jwks=keys, tenant=TENANT), len(toks))
+        o_mid = openssl_rate(cores)
+        cols = once_rate(lambda: entra_doctor._native.check_columns(toks, jwks=keys, tenant=TENANT), len(toks))
+        o_next = openssl_rate(cores)
+        one = once_rate(lambda: entra_doctor.check_batch(few, jwks=keys, tenant=TENANT, threads=1), len(few))
+        o1_next = openssl_rate(1)
+        rounds["batch"].append((batch, batch / ((o + o_mid) / 2)))
+        rounds["cols"].append((cols, cols / ((o_mid + o_next) / 2)))
+        rounds["one"].append((one, one / ((o1 + o1_next) / 2)))
+        ossl_all += [o, o_mid]
+        ossl1_all.append(o1)
+        o, o1 = o_next, o1_next
+    ossl_all.append(o)
+    ossl1_all.append(o1)
     pyjwt = median_rate(lambda: guide_pyjwt(few, jwks), len(few))
 
     tok = toks[0]
@@ -189,14 +210,27 @@ def main():
 
     call = median_rate(calls, 20_000, 5)
 
-    print(f"\ncores: {cores}   tokens: {len(toks)} distinct RS256")
+    def med(name):
+        rates = [r for r, _ in rounds[name]]
+        ratios = sorted(x for _, x in rounds[name])
+        return statistics.median(rates), statistics.median(ratios), "rounds " + " ".join(f"{x:.2f}" for x in ratios)
+
+    ossl, ossl1 = statistics.median(ossl_all), statistics.median(ossl1_all)
+    batch, batch_x, batch_spread = med("batch")
+    cols, cols_x, cols_spread = med("cols")
+    one_core, one_x, one_spread = med("one")
+    print(f"\ncores: {cores}   tokens: {len(toks)} distinct RS256   rounds: {args.rounds} "
+          f"(each measure against openssl right before and after it; medians, and each round's ratio)")
     print(f"{'openssl speed -multi %d rsa2048 verify' % cores:52} {ossl:12.0f} /s   "
-          f"(before {ossl_before:.0f}, after {ossl_after:.0f})")
-    print(f"{'openssl speed rsa2048 verify (1 core)':52} {ossl1:12.0f} /s")
-    print(f"{'check_batch, list[Report]':52} {batch:12.0f} /s   {batch / ossl:.2f} x openssl (target >= 0.9)")
-    print(f"{'check_batch, columns (output=arrow before pyarrow)':52} {cols:12.0f} /s   {cols / ossl:.2f} x openssl")
+          f"({min(ossl_all):.0f}-{max(ossl_all):.0f})")
+    print(f"{'openssl speed rsa2048 verify (1 core)':52} {ossl1:12.0f} /s   "
+          f"({min(ossl1_all):.0f}-{max(ossl1_all):.0f})")
+    print(f"{'check_batch, list[Report]':52} {batch:12.0f} /s   {batch_x:.2f} x openssl ({batch_spread}; "
+          f"target >= 0.9)")
+    print(f"{'check_batch, columns (output=arrow before pyarrow)':52} {cols:12.0f} /s   {cols_x:.2f} x openssl "
+          f"({cols_spread})")
     print(f"{'check_batch, threads=1':52} {one_core:12.0f} /s   {one_core / pyjwt:.1f} x PyJWT (target >= 4); "
-          f"{one_core / ossl1:.2f} x openssl's 1 core")
+          f"{one_x:.2f} x openssl's 1 core ({one_spread})")
     print(f"{'the guide PyJWT validator (1 core)':52} {pyjwt:12.0f} /s")
     print(f"{'one check() call from Python':52} {1e6 / call:12.1f} us  {engine / call:.2f} x the engine's "
           f"{1e6 / engine:.1f} us (target <= 1.25)")

@@ -45,6 +45,10 @@ pub(crate) const SHA512_PREFIX: &[u8] = &[
 /// The largest modulus handled, in bytes (8192 bits).
 const MAX_BYTES: usize = 1024;
 
+/// The padding's FF bytes, compared as one slice (a vectorised compare,
+/// where a byte loop with an early exit is not).
+static ALL_FF: [u8; MAX_BYTES] = [0xff; MAX_BYTES];
+
 /// A public key with exponent 65537, ready to verify.
 pub(crate) struct Rsa65537 {
     n: NonNull<ffi::BIGNUM>,
@@ -129,7 +133,7 @@ impl Rsa65537 {
         Some(
             em[0] == 0x00
                 && em[1] == 0x01
-                && em[2..ff_end].iter().all(|&b| b == 0xff)
+                && em[2..ff_end] == ALL_FF[..ff_end - 2]
                 && em[ff_end] == 0x00
                 && &em[ff_end + 1..ff_end + 1 + prefix.len()] == prefix
                 && &em[ff_end + 1 + prefix.len()..] == hash,
@@ -158,10 +162,14 @@ impl Rsa65537 {
             for _ in 0..16 {
                 ok = ok && ffi::BN_mod_mul_montgomery(t, t, t, mont, ctx) == 1;
             }
+            // Written little-endian (a copy of the words on this machine,
+            // where the big-endian writer goes a byte at a time), then
+            // reversed in place.
             ok = ok
                 && ffi::BN_mod_mul_montgomery(t, t, a, mont, ctx) == 1
-                && ffi::BN_bn2bin_padded(out.as_mut_ptr(), out.len(), t) == 1;
+                && ffi::BN_bn2le_padded(out.as_mut_ptr(), out.len(), t) == 1;
             if ok {
+                out.reverse();
                 Power::Done
             } else {
                 Power::Failed
