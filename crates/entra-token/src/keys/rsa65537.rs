@@ -305,4 +305,92 @@ mod tests {
         );
         assert_eq!(key.verify(SHA256_PREFIX, &hash, &[0u8; 256]), Some(false));
     }
+
+    /// The private operation of `key` on `em` (raw RSA, no padding): the
+    /// signature whose value, raised to e, is exactly `em`.
+    fn raw_sign(key: *mut ffi::RSA, em: &[u8]) -> Vec<u8> {
+        let mut sig = vec![0u8; em.len()];
+        // SAFETY: `key` is a live RSA private key of em.len() bytes; both
+        // buffers have that length.
+        let n = unsafe {
+            ffi::RSA_private_encrypt(
+                em.len(),
+                em.as_ptr(),
+                sig.as_mut_ptr(),
+                key,
+                ffi::RSA_NO_PADDING,
+            )
+        };
+        assert_eq!(n, em.len() as i32, "raw RSA private operation");
+        sig
+    }
+
+    /// Every byte of the encoded message (00 01, each FF of the padding, the
+    /// 00 after it, the DigestInfo prefix and the hash) changed in turn, and
+    /// the value signed as it is: each is refused, and the unchanged one
+    /// verifies. This reaches each comparison of the encode-and-compare step,
+    /// which corrupting a signature (a random value) does not.
+    #[test]
+    fn refuses_a_signature_of_any_other_encoded_message() {
+        // SAFETY: each object is checked, used while alive and freed once.
+        let (private, n) = unsafe {
+            let key = ffi::RSA_new();
+            let e = ffi::BN_new();
+            assert!(!key.is_null() && !e.is_null());
+            assert_eq!(ffi::BN_set_word(e, 65537), 1);
+            assert_eq!(
+                ffi::RSA_generate_key_ex(key, 2048, e, std::ptr::null_mut()),
+                1
+            );
+            ffi::BN_free(e);
+            let mut n = vec![0u8; 256];
+            assert_eq!(
+                ffi::BN_bn2bin_padded(n.as_mut_ptr(), n.len(), ffi::RSA_get0_n(key)),
+                1
+            );
+            (key, n)
+        };
+        let jwks = format!(
+            r#"{{"keys":[{{"kty":"RSA","kid":"k","n":"{}","e":"AQAB"}}]}}"#,
+            crate::b64::encode(&n)
+        );
+        let keys = crate::KeySet::parse(jwks.as_bytes()).unwrap();
+        let key = &keys.keys()[0];
+        let fast = key.rsa65537(crate::Algorithm::RS256).expect("fast path");
+        let msg = b"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0";
+        let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, msg);
+        // Both paths, which must agree; the verdict.
+        let agree = |sig: &[u8], what: &str| -> bool {
+            let ours = fast.verify(SHA256_PREFIX, hash.as_ref(), sig);
+            let general =
+                crate::verify::verify_signature_general(crate::Algorithm::RS256, key, msg, sig)
+                    .is_ok();
+            assert_eq!(
+                ours,
+                Some(general),
+                "{what}: fast path {ours:?}, aws-lc-rs {general}"
+            );
+            general
+        };
+        let mut em = vec![0x00, 0x01];
+        em.resize(256 - SHA256_PREFIX.len() - 32 - 1, 0xff);
+        em.push(0x00);
+        em.extend_from_slice(SHA256_PREFIX);
+        em.extend_from_slice(hash.as_ref());
+        assert_eq!(em.len(), 256);
+        assert!(agree(&raw_sign(private, &em), "as encoded"));
+        for i in 0..em.len() {
+            // (The first byte's top bit set could make the value exceed n,
+            // which no signature reaches.)
+            let changes: &[u8] = if i == 0 { &[0x01] } else { &[0x01, 0x80] };
+            for &change in changes {
+                let mut other = em.clone();
+                other[i] ^= change;
+                let what = format!("byte {i} ^ {change:#04x}");
+                assert!(!agree(&raw_sign(private, &other), &what), "{what}");
+            }
+        }
+        // SAFETY: made above, freed once.
+        unsafe { ffi::RSA_free(private) };
+    }
 }
