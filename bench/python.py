@@ -4,7 +4,7 @@
   1. check_batch over N distinct RS256 tokens  vs  `openssl speed -multi <cores> rsa2048`
      verify/s (each call has a cache of its own: every token is verified) (target >= 0.9 x);
      in rounds, each measure against openssl right before and right after it: the median of
-     the rounds' ratios, and their spread
+     the rounds' ratios, and each round's
   2. per core: check_batch(threads=1)  vs  the guide's PyJWT validator (PyJWT + cryptography,
      one process, the key looked up by kid, RS256, the Databricks audience)  (target >= 4 x)
   3. a Spark local[2] job, check_tokens over M tokens (the N distinct ones repeated, shuffled
@@ -165,6 +165,8 @@ def main():
     a.add_argument("--no-spark", action="store_true")
     a.add_argument("--rounds", type=int, default=5)
     args = a.parse_args()
+    if args.rounds < 1:
+        a.error("--rounds must be at least 1")
     cores = os.cpu_count() or 1
     toks, jwks = tokens(args.n)
     keys = entra_doctor.KeySet(jwks)
@@ -176,27 +178,24 @@ def main():
     # On a shared machine the load moves within seconds (runs of the same
     # command differ by 10-20 %): each measure is paired with openssl measured
     # right before and right after it, the mean of the two its peer, and the
-    # ratios of the rounds give the median (and the spread, printed).
+    # ratios of the rounds give the median (each round's printed, in turn).
     few = toks[: args.pyjwt_n]
     rounds = {"batch": [], "cols": [], "one": []}
     ossl_all, ossl1_all = [], []
-    o = openssl_rate(cores)
-    o1 = openssl_rate(1)
     for _ in range(args.rounds):
+        o = openssl_rate(cores)
         batch = once_rate(lambda: entra_doctor.check_batch(toks, jwks=keys, tenant=TENANT), len(toks))
         o_mid = openssl_rate(cores)
         cols = once_rate(lambda: entra_doctor._native.check_columns(toks, jwks=keys, tenant=TENANT), len(toks))
-        o_next = openssl_rate(cores)
+        o_after = openssl_rate(cores)
+        o1 = openssl_rate(1)
         one = once_rate(lambda: entra_doctor.check_batch(few, jwks=keys, tenant=TENANT, threads=1), len(few))
-        o1_next = openssl_rate(1)
+        o1_after = openssl_rate(1)
         rounds["batch"].append((batch, batch / ((o + o_mid) / 2)))
-        rounds["cols"].append((cols, cols / ((o_mid + o_next) / 2)))
-        rounds["one"].append((one, one / ((o1 + o1_next) / 2)))
-        ossl_all += [o, o_mid]
-        ossl1_all.append(o1)
-        o, o1 = o_next, o1_next
-    ossl_all.append(o)
-    ossl1_all.append(o1)
+        rounds["cols"].append((cols, cols / ((o_mid + o_after) / 2)))
+        rounds["one"].append((one, one / ((o1 + o1_after) / 2)))
+        ossl_all += [o, o_mid, o_after]
+        ossl1_all += [o1, o1_after]
     pyjwt = median_rate(lambda: guide_pyjwt(few, jwks), len(few))
 
     tok = toks[0]
@@ -216,7 +215,10 @@ def main():
     def med(name):
         rates = [r for r, _ in rounds[name]]
         ratios = sorted(x for _, x in rounds[name])
-        return statistics.median(rates), statistics.median(ratios), "rounds " + " ".join(f"{x:.2f}" for x in ratios)
+        # (The median ratio is the rounds' own, not the median rate over the
+        # median openssl: each round's pair saw the same load.)
+        in_order = " ".join(f"{x:.2f}" for _, x in rounds[name])
+        return statistics.median(rates), statistics.median(ratios), "rounds in turn " + in_order
 
     ossl, ossl1 = statistics.median(ossl_all), statistics.median(ossl1_all)
     batch, batch_x, batch_spread = med("batch")

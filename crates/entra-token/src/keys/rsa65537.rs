@@ -162,9 +162,9 @@ impl Rsa65537 {
             for _ in 0..16 {
                 ok = ok && ffi::BN_mod_mul_montgomery(t, t, t, mont, ctx) == 1;
             }
-            // Written little-endian (a copy of the words on this machine,
-            // where the big-endian writer goes a byte at a time), then
-            // reversed in place.
+            // Written little-endian (on a little-endian machine a copy of
+            // the words, where aws-lc's big-endian writer goes a byte at a
+            // time), then reversed in place: the same k big-endian bytes.
             ok = ok
                 && ffi::BN_mod_mul_montgomery(t, t, a, mont, ctx) == 1
                 && ffi::BN_bn2le_padded(out.as_mut_ptr(), out.len(), t) == 1;
@@ -309,6 +309,10 @@ mod tests {
     /// The private operation of `key` on `em` (raw RSA, no padding): the
     /// signature whose value, raised to e, is exactly `em`.
     fn raw_sign(key: *mut ffi::RSA, em: &[u8]) -> Vec<u8> {
+        // SAFETY: `key` is a live RSA key (the caller's).
+        let size = unsafe { ffi::RSA_size(key) };
+        // aws-lc writes RSA_size(key) bytes to the output.
+        assert_eq!(size as usize, em.len(), "the message has the key's length");
         let mut sig = vec![0u8; em.len()];
         // SAFETY: `key` is a live RSA private key of em.len() bytes; both
         // buffers have that length.
