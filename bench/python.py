@@ -4,7 +4,7 @@
   1. check_batch over N distinct RS256 tokens  vs  `openssl speed -multi <cores> rsa2048`
      verify/s (each call has a cache of its own: every token is verified) (target >= 0.9 x);
      in rounds, each measure against openssl right before and right after it: the median of
-     the rounds' ratios, and each round's
+     the rounds' ratios, and each round's ratio in turn
   2. per core: check_batch(threads=1)  vs  the guide's PyJWT validator (PyJWT + cryptography,
      one process, the key looked up by kid, RS256, the Databricks audience)  (target >= 4 x)
   3. a Spark local[2] job, check_tokens over M tokens (the N distinct ones repeated, shuffled
@@ -65,12 +65,7 @@ def once_rate(f, count):
 
 
 def median_rate(f, count, runs=3):
-    rates = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        f()
-        rates.append(count / (time.perf_counter() - t))
-    return statistics.median(rates)
+    return statistics.median(once_rate(f, count) for _ in range(runs))
 
 
 def guide_pyjwt(tokens, jwks):
@@ -214,10 +209,10 @@ def main():
 
     def med(name):
         rates = [r for r, _ in rounds[name]]
-        ratios = sorted(x for _, x in rounds[name])
+        ratios = [x for _, x in rounds[name]]
         # (The median ratio is the rounds' own, not the median rate over the
         # median openssl: each round's pair saw the same load.)
-        in_order = " ".join(f"{x:.2f}" for _, x in rounds[name])
+        in_order = " ".join(f"{x:.2f}" for x in ratios)
         return statistics.median(rates), statistics.median(ratios), "rounds in turn " + in_order
 
     ossl, ossl1 = statistics.median(ossl_all), statistics.median(ossl1_all)
